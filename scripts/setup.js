@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// `npm run setup`: installs what is missing, and nothing else.
+//   1. prerequisites (node 20+, python3 with venv, a C++ toolchain)
+//   2. npm dependencies        (skipped when package.json/lock are unchanged)
+//   3. TypeScript build        (skipped when dist/ is newer than every source)
+//   4. native IPC addon        (optional: a failure falls back to the in-process one)
+//   5. .venv with JupyterLab   (skipped when requirements.txt is unchanged)
+//   6. the cdlab kernelspec in .venv (rewritten only when it changed)
+// Plain JavaScript on purpose: it runs before anything is built.
+"use strict";
+const { spawnSync } = require("child_process");
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+
+const ROOT = path.resolve(__dirname, "..");
+const VENV = path.join(ROOT, ".venv");
+const quiet = process.argv.includes("--quiet");
+const t0 = Date.now();
+
+function log(msg) {
+  if (!quiet) process.stdout.write(`setup: ${msg}\n`);
+}
+function fail(msg) {
+  process.stderr.write(`setup: ${msg}\n`);
+  process.exit(1);
+}
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: quiet ? "pipe" : "inherit", encoding: "utf8", ...opts });
+  if (r.error) fail(`cannot run ${cmd}: ${r.error.message}`);
+  return r;
+}
+function has(cmd, args = ["--version"]) {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return !r.error && r.status === 0 ? (r.stdout || r.stderr).trim() : null;
+}
+function hashFiles(files) {
+  const h = crypto.createHash("sha256");
+  for (const f of files) h.update(fs.existsSync(f) ? fs.readFileSync(f) : "");
+  return h.digest("hex");
+}
+function stampOk(stamp, value) {
+  return fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === value;
+}
+
+function prerequisites() {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major < 20) fail(`Node.js ${process.versions.node} is too old: install Node.js 20 or newer`);
+  const py = has("python3");
+  if (!py) fail("python3 was not found: install Python 3.9+ (Debian: apt-get install python3 python3-venv)");
+  const [maj, min] = py.replace(/^Python /, "").split(".").map(Number);
+  if (maj < 3 || (maj === 3 && min < 9)) fail(`${py} is too old: install Python 3.9 or newer`);
+  if (!has("c++") && !has("g++") && !has("clang++"))
+    fail("no C++ compiler was found: install one (Debian: apt-get install g++ make; macOS: xcode-select --install)");
+  if (!has("make")) fail("make was not found: install it (Debian: apt-get install make)");
+}
+
+function npmDeps() {
+  const stamp = path.join(ROOT, "node_modules", ".cdlab-deps");
+  const want = hashFiles([path.join(ROOT, "package.json"), path.join(ROOT, "package-lock.json")]);
+  if (stampOk(stamp, want)) return log("npm dependencies up to date");
+  log("installing npm dependencies");
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const r = run(npm, ["install", "--no-audit", "--no-fund"]);
+  if (r.status !== 0) fail("npm install failed (see above)");
+  fs.writeFileSync(stamp, hashFiles([path.join(ROOT, "package.json"), path.join(ROOT, "package-lock.json")]));
+}
+
+function newestMtime(dir, exts) {
+  let newest = 0;
+  if (!fs.existsSync(dir)) return 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p, exts));
+    else if (exts.some((x) => e.name.endsWith(x))) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function build() {
+  const stamp = path.join(ROOT, "dist", ".build-stamp");
+  const src = Math.max(
+    ...["src", "kernel", "bench"].map((d) => newestMtime(path.join(ROOT, d), [".ts", ".json"])),
+    fs.statSync(path.join(ROOT, "tsconfig.json")).mtimeMs,
+  );
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= src) return log("build up to date");
+  log("building TypeScript");
+  const r = run(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
+  if (r.status !== 0) fail("the TypeScript build failed (see above)");
+  fs.writeFileSync(stamp, new Date().toISOString());
+}
+
+function nativeAddon() {
+  const script = path.join(ROOT, "scripts", "build-native.js");
+  if (!fs.existsSync(script)) return;
+  const r = run(process.execPath, [script, ...(quiet ? ["--quiet"] : [])]);
+  if (r.status !== 0) log("native IPC addon not built: cdlab will use its in-process IPC (see above)");
+}
+
+function venv() {
+  const req = path.join(ROOT, "requirements.txt");
+  const stamp = path.join(VENV, ".cdlab-requirements");
+  const want = hashFiles([req]);
+  const py = path.join(VENV, "bin", "python");
+  if (fs.existsSync(py) && stampOk(stamp, want)) return log(".venv up to date");
+  if (!fs.existsSync(py)) {
+    log("creating .venv");
+    // In a conda env (environment.yml) JupyterLab is already installed: reuse it.
+    const args = ["-m", "venv", ...(process.env.CONDA_PREFIX ? ["--system-site-packages"] : []), VENV];
+    const r = run("python3", args);
+    if (r.status !== 0) fail("python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)");
+  }
+  log("installing JupyterLab into .venv (requirements.txt)");
+  const env = { ...process.env, PIP_RETRIES: "0", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
+  const r = run(py, ["-m", "pip", "install", "--retries", "0", "-q", "-r", req], { env });
+  if (r.status !== 0) fail("pip install -r requirements.txt failed (see above)");
+  fs.writeFileSync(stamp, want);
+}
+
+function kernelspec() {
+  const { writeSpec, kernelJson } = require(path.join(ROOT, "dist", "src", "cli", "kernelspec.js"));
+  const dir = path.join(VENV, "share", "jupyter", "kernels", "cdlab");
+  const file = path.join(dir, "kernel.json");
+  const want = JSON.stringify(kernelJson(), null, 2) + "\n";
+  if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === want) return log("kernelspec up to date");
+  writeSpec(dir);
+  log(`kernelspec installed in ${dir}`);
+}
+
+prerequisites();
+npmDeps();
+build();
+nativeAddon();
+venv();
+kernelspec();
+log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,0 +1,59 @@
+/**
+ * The shape of a CLI command and its argument parsing. Each command lives in
+ * `src/cli/commands/<name>.ts` and exports `command`.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** A `cdlab <name>` subcommand. */
+export interface Command {
+  /** What the user types after `cdlab`, e.g. `udp-server`. */
+  name: string;
+  /** One line for `cdlab --help`. */
+  summary: string;
+  /** Usage text shown by `cdlab <name> --help` and on usage errors. */
+  usage: string;
+  /** Runs the command; resolves to the exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+/** Parsed command line: option values by name, and positional arguments. */
+export interface Parsed {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+/** A usage error: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * Parse `argv` strictly (unknown flags are usage errors) with `--help` built in.
+ *
+ * @returns the parsed values and positionals, or `"help"` when --help was given
+ */
+export function parse(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+  positionals: { min: number; max: number },
+): "help" | Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0].replace(/\. To specify.*$/, ""));
+  }
+  if ((parsed.values as { help?: boolean }).help) return "help" as const;
+  const n = parsed.positionals.length;
+  if (n < positionals.min) throw new UsageError(`Missing argument: expected at least ${positionals.min}, got ${n}`);
+  if (n > positionals.max) throw new UsageError(`Too many arguments: expected at most ${positionals.max}, got ${n}`);
+  return { values: parsed.values, positionals: parsed.positionals };
+}

@@ -1,0 +1,37 @@
+import { spawn } from "node:child_process";
+import { validatePort } from "../../errors";
+import { parse, type Command } from "../command";
+import { jupyterCommand } from "../jupyter";
+
+const usage = `Usage: cdlab lab [--port N] [--browser]
+
+Starts JupyterLab on 127.0.0.1 with a token, on the course notebooks, with the
+cdlab kernel as default, and prints the URL to open. Ctrl-C stops it.
+  --port N     port to listen on (default 8888; the next free one if taken)
+  --browser    also open a web browser`;
+
+export const command: Command = {
+  name: "lab",
+  summary: "start JupyterLab on the course notebooks",
+  usage,
+  async run(argv) {
+    const p = parse(argv, { port: { type: "string" }, browser: { type: "boolean" } }, { min: 0, max: 0 });
+    if (p === "help") return void console.log(usage), 0;
+    const port = p.values.port === undefined ? 8888 : validatePort(p.values.port, "--port");
+    const { cmd, args, token, env } = jupyterCommand({ app: "lab", port, browser: Boolean(p.values.browser) });
+    const child = spawn(cmd, args, { env, stdio: ["ignore", "inherit", "pipe"] });
+    let shown = false;
+    child.stderr.on("data", (d: Buffer) => {
+      process.stderr.write(d);
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/lab)/.exec(d.toString());
+      if (m && !shown) {
+        shown = true;
+        process.stdout.write(`\nJupyterLab: ${m[1]}?token=${token}\n\n`);
+      }
+    });
+    const stop = () => child.kill("SIGINT");
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", () => child.kill("SIGTERM"));
+    return new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
+  },
+};

@@ -1,0 +1,111 @@
+/**
+ * Errors thrown by cdlab. Every error has a stable `code` (Node's own where one
+ * exists, e.g. `EADDRINUSE`, `EINVAL`, `EPIPE`), and a one-line message in
+ * Deno's style: sentence case, no trailing period, detail after a colon.
+ *
+ * The README's "Error codes" section lists every code cdlab throws.
+ *
+ * @example
+ * ```ts
+ * import { CdlabError } from "cdlab";
+ * try { await udpEcho("oi", { port: 70000 }); }
+ * catch (e) { if (e instanceof CdlabError) console.log(e.code); } // ERR_INVALID_PORT
+ * ```
+ */
+export class CdlabError extends Error {
+  /** Stable, machine-readable code (`EINVAL`, `ERR_INVALID_PORT`…). */
+  readonly code: string;
+
+  /**
+   * @param code stable error code
+   * @param message one line, sentence case, no trailing period
+   * @param options.cause the lower-level error this one explains
+   */
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CdlabError";
+    this.code = code;
+  }
+}
+
+/**
+ * Wrap a system error (`err.code` like `ECONNREFUSED`) into a one-line
+ * {@link CdlabError} that keeps the code and says what failed.
+ *
+ * @param what what was being done, e.g. `Cannot connect to 127.0.0.1:7896`
+ * @param err the original error
+ * @returns a CdlabError with the original code (or `ERR_UNKNOWN`) and `cause`
+ */
+export function systemError(what: string, err: unknown): CdlabError {
+  const e = err as NodeJS.ErrnoException;
+  const code = typeof e?.code === "string" ? e.code : "ERR_UNKNOWN";
+  const detail = describeErrno(code) ?? (e?.message ?? String(err));
+  return new CdlabError(code, `${what}: ${detail}`, { cause: err });
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  EADDRINUSE: "address already in use (another server is bound to this port)",
+  EADDRNOTAVAIL: "address not available on this machine",
+  EACCES: "permission denied",
+  ECONNREFUSED: "connection refused (is the server running?)",
+  ECONNRESET: "connection reset by peer",
+  EEXIST: "already exists",
+  EINVAL: "invalid argument",
+  EISDIR: "is a directory",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed (temporary failure)",
+  EPIPE: "broken pipe (the reading end is closed)",
+  ESRCH: "no such process",
+  ETIMEDOUT: "timed out",
+  EIDRM: "the object was removed",
+  ENOSPC: "no space left (a system limit was reached)",
+  EAGAIN: "resource temporarily unavailable",
+};
+
+/** Short English text for a system error code, or undefined when unknown. */
+export function describeErrno(code: string): string | undefined {
+  return ERRNO_TEXT[code];
+}
+
+/**
+ * Validate a TCP/UDP port number given by a student or on a command line.
+ *
+ * @param value the port, as a number or a string such as `"6789"`
+ * @param option the option's name, used in the message
+ * @returns the port as an integer in 0..65535
+ * @throws CdlabError `ERR_INVALID_PORT` when the value is not such an integer
+ * @example
+ * ```ts
+ * validatePort("7896"); // 7896
+ * ```
+ */
+export function validatePort(value: unknown, option = "port"): number {
+  const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new CdlabError(
+      "ERR_INVALID_PORT",
+      `Invalid ${option} ${JSON.stringify(value)}: expected an integer from 0 to 65535`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Throw `ERR_INVALID_ARG` naming the option, in the project's message style.
+ *
+ * @example
+ * ```ts
+ * if (size <= 0) invalidArg("size", size, "must be a positive integer");
+ * ```
+ */
+export function invalidArg(option: string, value: unknown, expected: string): never {
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = String(value);
+  }
+  throw new CdlabError("ERR_INVALID_ARG", `Invalid option "${option}" ${shown}: ${expected}`);
+}

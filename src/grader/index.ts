@@ -1,0 +1,2 @@
+// Public face of src/grader: re-export the area's modules here.
+export {};

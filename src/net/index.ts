@@ -1,0 +1,2 @@
+// Public face of src/net: re-export the area's modules here.
+export {};

@@ -1,0 +1,2 @@
+// Public face of src/proc: re-export the area's modules here.
+export {};

@@ -1,0 +1,14 @@
+/** Where the cdlab package lives, found from any file inside it (src/ or dist/). */
+import fs from "node:fs";
+import path from "node:path";
+
+function findPackageRoot(start: string): string {
+  for (let d = start; ; d = path.dirname(d)) {
+    const pj = path.join(d, "package.json");
+    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, "utf8")).name === "cdlab") return d;
+    if (path.dirname(d) === d) throw new Error(`Cannot find the cdlab package above ${start}`);
+  }
+}
+
+/** Root of the cdlab package (the folder holding its package.json). */
+export const PACKAGE_ROOT = findPackageRoot(__dirname);

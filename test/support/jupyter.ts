@@ -1,0 +1,128 @@
+/**
+ * A real `jupyter server` from .venv, started once per test run on a free port
+ * with a token, and @jupyterlab/services connected to it. Stopped by the root
+ * afterAll hook in setup.ts.
+ *
+ * @example
+ * const server = await sharedServer();
+ * const kernel = await server.startKernel();
+ * const { reply, outputs } = await execute(kernel, "1 + 1");
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
+import WebSocket from "ws";
+import { jupyterCommand } from "../../src/cli/jupyter";
+
+export interface JupyterServer {
+  url: string;
+  token: string;
+  process: ChildProcess;
+  settings: ServerConnection.ISettings;
+  kernels: KernelManager;
+  /** Start a kernel (cdlab by default) and wait until it answers kernel_info. */
+  startKernel(name?: string): Promise<Kernel.IKernelConnection>;
+  stop(): Promise<void>;
+}
+
+let shared: Promise<JupyterServer> | undefined;
+
+/** The run's shared server (started on first use). */
+export function sharedServer(): Promise<JupyterServer> {
+  return (shared ??= startServer());
+}
+
+/** Stop the shared server if one was started. */
+export async function stopSharedServer(): Promise<void> {
+  if (!shared) return;
+  const s = await shared.catch(() => undefined);
+  shared = undefined;
+  await s?.stop();
+}
+
+/** Start a new Jupyter server rooted at `root` (default: notebooks/). */
+export async function startServer(root = path.resolve(__dirname, "..", "..", "notebooks")): Promise<JupyterServer> {
+  const { cmd, args, token, env } = jupyterCommand({ app: "server", port: 0, root });
+  const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`jupyter server did not start in 30 s:\n${log}`)), 30000);
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stderr!.on("data", onData);
+    child.stdout!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`jupyter server exited with ${code}:\n${log}`)));
+  });
+  const settings = ServerConnection.makeSettings({
+    baseUrl: url,
+    wsUrl: url.replace(/^http/, "ws"),
+    token,
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    appendToken: true,
+  });
+  const kernels = new KernelManager({ serverSettings: settings });
+  await kernels.ready;
+  return {
+    url,
+    token,
+    process: child,
+    settings,
+    kernels,
+    async startKernel(name = "cdlab") {
+      const k = await kernels.startNew({ name });
+      await k.info;
+      return k;
+    },
+    async stop() {
+      try {
+        await kernels.shutdownAll();
+      } catch {
+        /* server may be gone */
+      }
+      kernels.dispose();
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        const t = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+    },
+  };
+}
+
+/** What one execute_request produced. */
+export interface ExecuteResult {
+  reply: KernelMessage.IExecuteReplyMsg["content"];
+  /** iopub messages (stream, display_data, execute_result, error) in order. */
+  outputs: KernelMessage.IIOPubMessage[];
+  /** stdout text joined. */
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `code` on `kernel` and collect its reply and outputs. */
+export async function execute(
+  kernel: Kernel.IKernelConnection,
+  code: string,
+  options: Partial<KernelMessage.IExecuteRequestMsg["content"]> = {},
+): Promise<ExecuteResult> {
+  const future = kernel.requestExecute({ code, stop_on_error: true, ...options });
+  const outputs: KernelMessage.IIOPubMessage[] = [];
+  future.onIOPub = (msg) => {
+    if (["stream", "display_data", "execute_result", "error", "update_display_data"].includes(msg.header.msg_type)) outputs.push(msg);
+  };
+  const replyMsg = (await future.done) as KernelMessage.IExecuteReplyMsg;
+  const text = (name: string) =>
+    outputs
+      .filter((m) => m.header.msg_type === "stream" && (m.content as { name: string }).name === name)
+      .map((m) => (m.content as { text: string }).text)
+      .join("");
+  return { reply: replyMsg.content, outputs, stdout: text("stdout"), stderr: text("stderr") };
+}
