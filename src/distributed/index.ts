@@ -1,0 +1,2 @@
+// Public face of src/distributed: re-export the area's modules here.
+export {};

@@ -1,0 +1,2 @@
+// Public face of src/network: re-export the area's modules here.
+export {};
