@@ -112,8 +112,11 @@ function venv() {
   }
   log("installing JupyterLab into .venv (requirements.txt)");
   const env = { ...process.env, PIP_RETRIES: "0", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
-  const r = run(py, ["-m", "pip", "install", "--retries", "0", "-q", "-r", req], { env });
-  if (r.status !== 0) fail("pip install -r requirements.txt failed (see above)");
+  const r = run(py, ["-m", "pip", "install", "--retries", "0", "-q", "-r", req], { env, stdio: "pipe" });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout + r.stderr);
+    fail("pip install -r requirements.txt failed (see above)");
+  }
   fs.writeFileSync(stamp, want);
 }
 

@@ -76,12 +76,12 @@ describe("cdlab CLI", function () {
   });
 
   it("lab starts JupyterLab on 127.0.0.1 with a token, cdlab as default kernel, and stops on SIGINT", async function () {
-    this.timeout(60000);
+    this.timeout(150000);
     const child = spawn(process.execPath, [BIN, "lab", "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";
-        const t = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 45000);
+        const t = setTimeout(() => reject(new Error(`no URL printed in 120 s:\n${out}`)), 120000);
         child.stdout.on("data", (d) => {
           out += d;
           const m = /JupyterLab: (http:\/\/127\.0\.0\.1:\d+\/lab\?token=[0-9a-f]{48})/.exec(out);
@@ -104,7 +104,9 @@ describe("cdlab CLI", function () {
     } finally {
       const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
       child.kill("SIGINT");
+      const kill = setTimeout(() => child.kill("SIGKILL"), 15000);
       const code = await exited;
+      clearTimeout(kill);
       expect(code).to.equal(0);
       expect(descendantsOf(child.pid!)).to.deep.equal([]);
     }
