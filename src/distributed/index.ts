@@ -1,2 +1,11 @@
 // Public face of src/distributed: re-export the area's modules here.
-export {};
+export { LECTURE_CPU_TABLE, parseCpuTable, groschFit, cheapVsExpensive, pricePerformanceGrowth } from "./grosch";
+export type { CpuRow, GroschFit, CheapVsExpensive, Growth } from "./grosch";
+export { setiNumbers, boincNumbers } from "./seti";
+export type { SetiInputs, SetiNumbers, BoincInputs } from "./seti";
+export { countPrimes, sieveCount, primeUnits } from "./tasks";
+export type { WorkUnit } from "./tasks";
+export { startCoordinator } from "./workunits";
+export type { Coordinator, CoordinatorOptions, CoordinatorEvent, RunOptions, RunReport, UnitResult, VolunteerWorker } from "./workunits";
+export { parallelVsDistributed, countPrimesWithThreads, countPrimesWithProcesses } from "./parallel";
+export type { ParallelTiming } from "./parallel";

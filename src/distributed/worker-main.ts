@@ -1,0 +1,40 @@
+/**
+ * A volunteer of the BOINC-like demo, run as its own process:
+ * `node worker-main.js <port>`. It connects to the coordinator on
+ * 127.0.0.1:<port>, says hello, computes every unit it receives and sends the
+ * result back, one JSON object per line. It exits when the coordinator says
+ * bye or the connection closes.
+ */
+import net from "node:net";
+import { countPrimes } from "./tasks";
+
+const port = Number(process.argv[2]);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  process.stderr.write(`Usage: worker-main <port>: got ${JSON.stringify(process.argv[2])}\n`);
+  process.exit(2);
+}
+const socket = net.connect({ host: "127.0.0.1", port });
+socket.setEncoding("utf8");
+socket.on("connect", () => socket.write(JSON.stringify({ type: "hello", pid: process.pid }) + "\n"));
+let buffer = "";
+socket.on("data", (chunk: string) => {
+  buffer += chunk;
+  let nl: number;
+  while ((nl = buffer.indexOf("\n")) >= 0) {
+    const line = buffer.slice(0, nl);
+    buffer = buffer.slice(nl + 1);
+    const msg = JSON.parse(line) as { type: string; id: number; from: number; to: number };
+    if (msg.type === "bye") {
+      socket.end();
+      return;
+    }
+    if (msg.type === "unit") {
+      const t0 = performance.now();
+      const count = countPrimes(msg.from, msg.to);
+      socket.write(JSON.stringify({ type: "result", id: msg.id, count, ms: performance.now() - t0 }) + "\n");
+    }
+  }
+});
+socket.on("error", () => process.exit(1));
+socket.on("close", () => process.exit(0));
+process.on("SIGINT", () => process.exit(130));
