@@ -1,2 +1,9 @@
 // Public face of src/ipc: re-export the area's modules here.
-export {};
+export { ipcBackend } from "./native";
+export type { BackendName, QueueLimits, QueueStat } from "./native";
+export { MessageQueue, openMessageQueue, messageQueueLimits } from "./mqueue";
+export type { Message, MessageQueueOptions, SendOptions, ReceiveOptions } from "./mqueue";
+export { SharedMemory, openSharedMemory } from "./shm";
+export type { SharedMemoryOptions } from "./shm";
+export { NamedSemaphore, openSemaphore } from "./semaphore";
+export type { SemaphoreOptions, WaitOptions } from "./semaphore";

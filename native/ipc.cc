@@ -1,0 +1,513 @@
+// cdlab native IPC: a thin N-API boundary over the system calls the lecture uses.
+//
+//   System V message queues  msgget / msgsnd / msgrcv / msgctl(IPC_STAT, IPC_RMID)
+//   POSIX shared memory      shm_open / ftruncate / fstat / mmap / munmap / shm_unlink
+//   POSIX named semaphores   sem_open / sem_wait / sem_trywait / sem_timedwait /
+//                            sem_post / sem_getvalue / sem_close / sem_unlink
+//
+// Nothing else lives here: validation, error messages, ownership and docs are in
+// src/ipc/*.ts. Errors are thrown (or rejected) as Error objects whose `code` is
+// the errno name ("EINVAL", "EIDRM"...) and whose `errno` is the number.
+//
+// Blocking calls (msgrcv, msgsnd on a full queue, sem_wait, sem_timedwait) run on
+// a dedicated thread each (not libuv's 4-thread pool, which blocked waits would
+// starve) and return { promise, cancel }. cancel() sets a flag and sends
+// CANCEL_SIGNAL to that thread; the signal handler does nothing and is installed
+// without SA_RESTART, so the system call returns EINTR, the thread sees the flag
+// and the promise rejects with code "ECANCELED". Because the signal could land
+// just before the thread enters the call, cancel() repeats it until the thread
+// reports that it finished (in practice once).
+
+#include <napi.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+const char* ErrnoName(int e) {
+  switch (e) {
+    case EINVAL: return "EINVAL";
+    case EIDRM: return "EIDRM";
+    case ENOMSG: return "ENOMSG";
+    case EAGAIN: return "EAGAIN";
+    case E2BIG: return "E2BIG";
+    case EACCES: return "EACCES";
+    case EEXIST: return "EEXIST";
+    case ENOENT: return "ENOENT";
+    case EINTR: return "EINTR";
+    case ECANCELED: return "ECANCELED";
+    case ENOSPC: return "ENOSPC";
+    case EFAULT: return "EFAULT";
+    case EPERM: return "EPERM";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOMEM: return "ENOMEM";
+    case EOVERFLOW: return "EOVERFLOW";
+    case EBADF: return "EBADF";
+    case EFBIG: return "EFBIG";
+    case ENOSYS: return "ENOSYS";
+    default: return "EUNKNOWN";
+  }
+}
+
+Napi::Error ErrnoError(Napi::Env env, const char* syscall, int e) {
+  std::string msg = std::string(syscall) + ": " + strerror(e);
+  Napi::Error err = Napi::Error::New(env, msg);
+  err.Set("code", Napi::String::New(env, ErrnoName(e)));
+  err.Set("errno", Napi::Number::New(env, e));
+  err.Set("syscall", Napi::String::New(env, syscall));
+  return err;
+}
+
+[[noreturn]] void ThrowErrno(Napi::Env env, const char* syscall, int e) {
+  throw ErrnoError(env, syscall, e);
+}
+
+// ---------------------------------------------------------------- cancellation
+const int CANCEL_SIGNAL = SIGRTMIN + 4;
+std::once_flag g_signal_once;
+
+void OnCancelSignal(int) {}
+
+void InstallCancelHandler() {
+  std::call_once(g_signal_once, [] {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = OnCancelSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: blocked calls return EINTR
+    sigaction(CANCEL_SIGNAL, &sa, nullptr);
+  });
+}
+
+// One blocking call on its own thread. `work` runs on the thread and returns 0 or
+// an errno; `result` turns what it produced into a JS value on the main thread.
+struct Job : std::enable_shared_from_this<Job> {
+  std::function<int(Job&)> work;
+  std::function<Napi::Value(Napi::Env, Job&)> result;
+  const char* syscall = "";
+  // outputs of work()
+  long mtype = 0;
+  std::vector<char> data;
+  bool flag = false;
+
+  std::atomic<bool> cancelled{false};
+  std::mutex m;
+  bool started = false;
+  bool finished = false;
+  pthread_t tid{};
+  std::thread thread;
+  Napi::ThreadSafeFunction tsfn;
+  std::unique_ptr<Napi::Promise::Deferred> deferred;
+  int err = 0;
+
+  // Run fn until it succeeds, fails for a reason other than EINTR, or is cancelled.
+  int Retry(const std::function<int()>& fn) {
+    for (;;) {
+      if (cancelled.load()) return ECANCELED;
+      int e = fn();
+      if (e != EINTR) return e;
+    }
+  }
+
+  void Cancel() {
+    cancelled.store(true);
+    for (int i = 0; i < 2000; i++) {
+      {
+        std::lock_guard<std::mutex> lock(m);
+        if (!started || finished) return;
+        pthread_kill(tid, CANCEL_SIGNAL);
+      }
+      usleep(500);
+    }
+  }
+};
+
+Napi::Value StartJob(Napi::Env env, std::shared_ptr<Job> job) {
+  InstallCancelHandler();
+  job->deferred = std::make_unique<Napi::Promise::Deferred>(env);
+  Napi::Promise promise = job->deferred->Promise();
+  Napi::Function noop = Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
+  job->tsfn = Napi::ThreadSafeFunction::New(env, noop, "cdlab-ipc-wait", 0, 1);
+  // The job owns itself until the main thread has settled the promise.
+  auto* keep = new std::shared_ptr<Job>(job);
+  {
+    std::lock_guard<std::mutex> lock(job->m);
+    job->thread = std::thread([keep] {
+      Job& j = **keep;
+      {
+        std::lock_guard<std::mutex> lock(j.m);
+        j.tid = pthread_self();
+        j.started = true;
+      }
+      j.err = j.work(j);
+      {
+        std::lock_guard<std::mutex> lock(j.m);
+        j.finished = true;
+      }
+      j.tsfn.BlockingCall([keep](Napi::Env env, Napi::Function) {
+        Job& jj = **keep;
+        if (jj.thread.joinable()) jj.thread.join();
+        if (jj.err == 0) {
+          jj.deferred->Resolve(jj.result ? jj.result(env, jj) : env.Undefined());
+        } else {
+          jj.deferred->Reject(ErrnoError(env, jj.syscall, jj.err).Value());
+        }
+        jj.tsfn.Release();
+        delete keep;
+      });
+    });
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("promise", promise);
+  std::weak_ptr<Job> weak = job;
+  out.Set("cancel", Napi::Function::New(env, [weak](const Napi::CallbackInfo& info) {
+            if (auto j = weak.lock()) j->Cancel();
+            return info.Env().Undefined();
+          }));
+  return out;
+}
+
+// ---------------------------------------------------------------- helpers
+int32_t ArgInt(const Napi::CallbackInfo& info, size_t i) {
+  return info[i].As<Napi::Number>().Int32Value();
+}
+int64_t ArgInt64(const Napi::CallbackInfo& info, size_t i) {
+  return info[i].As<Napi::Number>().Int64Value();
+}
+
+// ---------------------------------------------------------------- message queues
+struct MsgBuf {
+  long mtype;
+  char mtext[1];
+};
+
+Napi::Value MsgGet(const Napi::CallbackInfo& info) {
+  int id = msgget((key_t)ArgInt(info, 0), ArgInt(info, 1));
+  if (id < 0) ThrowErrno(info.Env(), "msgget", errno);
+  return Napi::Number::New(info.Env(), id);
+}
+
+std::vector<char> PackMessage(long mtype, const Napi::Buffer<char>& data) {
+  std::vector<char> buf(sizeof(long) + data.Length());
+  memcpy(buf.data(), &mtype, sizeof(long));
+  if (data.Length()) memcpy(buf.data() + sizeof(long), data.Data(), data.Length());
+  return buf;
+}
+
+// msgsnd(id, mtype, data, flags): the call as is (use IPC_NOWAIT from JS)
+Napi::Value MsgSnd(const Napi::CallbackInfo& info) {
+  int id = ArgInt(info, 0);
+  long mtype = (long)ArgInt64(info, 1);
+  auto data = info[2].As<Napi::Buffer<char>>();
+  int flags = ArgInt(info, 3);
+  std::vector<char> buf = PackMessage(mtype, data);
+  if (msgsnd(id, buf.data(), data.Length(), flags) < 0) ThrowErrno(info.Env(), "msgsnd", errno);
+  return info.Env().Undefined();
+}
+
+// msgsndAsync(id, mtype, data, flags) -> { promise<void>, cancel }
+Napi::Value MsgSndAsync(const Napi::CallbackInfo& info) {
+  auto job = std::make_shared<Job>();
+  int id = ArgInt(info, 0);
+  long mtype = (long)ArgInt64(info, 1);
+  auto data = info[2].As<Napi::Buffer<char>>();
+  int flags = ArgInt(info, 3);
+  size_t len = data.Length();
+  job->data = PackMessage(mtype, data);
+  job->syscall = "msgsnd";
+  job->work = [id, len, flags](Job& j) {
+    return j.Retry([&] { return msgsnd(id, j.data.data(), len, flags) < 0 ? errno : 0; });
+  };
+  return StartJob(info.Env(), job);
+}
+
+Napi::Value MessageValue(Napi::Env env, long mtype, const char* text, size_t len) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("type", Napi::Number::New(env, (double)mtype));
+  out.Set("data", Napi::Buffer<char>::Copy(env, text, len));
+  return out;
+}
+
+// msgrcv(id, maxSize, type, flags) -> { type, data }
+Napi::Value MsgRcv(const Napi::CallbackInfo& info) {
+  int id = ArgInt(info, 0);
+  size_t max = (size_t)ArgInt64(info, 1);
+  long type = (long)ArgInt64(info, 2);
+  int flags = ArgInt(info, 3);
+  std::vector<char> buf(sizeof(long) + max);
+  ssize_t n = msgrcv(id, buf.data(), max, type, flags);
+  if (n < 0) ThrowErrno(info.Env(), "msgrcv", errno);
+  long mtype;
+  memcpy(&mtype, buf.data(), sizeof(long));
+  return MessageValue(info.Env(), mtype, buf.data() + sizeof(long), (size_t)n);
+}
+
+// msgrcvAsync(id, maxSize, type, flags) -> { promise<{ type, data }>, cancel }
+Napi::Value MsgRcvAsync(const Napi::CallbackInfo& info) {
+  auto job = std::make_shared<Job>();
+  int id = ArgInt(info, 0);
+  size_t max = (size_t)ArgInt64(info, 1);
+  long type = (long)ArgInt64(info, 2);
+  int flags = ArgInt(info, 3);
+  job->syscall = "msgrcv";
+  job->data.resize(sizeof(long) + max);
+  job->work = [id, max, type, flags](Job& j) {
+    return j.Retry([&] {
+      ssize_t n = msgrcv(id, j.data.data(), max, type, flags);
+      if (n < 0) return errno;
+      memcpy(&j.mtype, j.data.data(), sizeof(long));
+      j.data.resize(sizeof(long) + (size_t)n);
+      return 0;
+    });
+  };
+  job->result = [](Napi::Env env, Job& j) {
+    return MessageValue(env, j.mtype, j.data.data() + sizeof(long), j.data.size() - sizeof(long));
+  };
+  return StartJob(info.Env(), job);
+}
+
+// msgStat(id) -> { messages, bytes, maxBytes, lastSendPid, lastReceivePid, key }
+Napi::Value MsgStat(const Napi::CallbackInfo& info) {
+  struct msqid_ds ds;
+  if (msgctl(ArgInt(info, 0), IPC_STAT, &ds) < 0) ThrowErrno(info.Env(), "msgctl", errno);
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("messages", Napi::Number::New(env, (double)ds.msg_qnum));
+  out.Set("bytes", Napi::Number::New(env, (double)ds.__msg_cbytes));
+  out.Set("maxBytes", Napi::Number::New(env, (double)ds.msg_qbytes));
+  out.Set("lastSendPid", Napi::Number::New(env, ds.msg_lspid));
+  out.Set("lastReceivePid", Napi::Number::New(env, ds.msg_lrpid));
+  out.Set("key", Napi::Number::New(env, ds.msg_perm.__key));
+  return out;
+}
+
+Napi::Value MsgRmid(const Napi::CallbackInfo& info) {
+  if (msgctl(ArgInt(info, 0), IPC_RMID, nullptr) < 0) ThrowErrno(info.Env(), "msgctl", errno);
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------- shared memory
+Napi::Value ShmOpen(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>();
+  int fd = shm_open(name.c_str(), ArgInt(info, 1), (mode_t)ArgInt(info, 2));
+  if (fd < 0) ThrowErrno(info.Env(), "shm_open", errno);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+Napi::Value ShmUnlink(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>();
+  if (shm_unlink(name.c_str()) < 0) ThrowErrno(info.Env(), "shm_unlink", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value Ftruncate(const Napi::CallbackInfo& info) {
+  if (ftruncate(ArgInt(info, 0), (off_t)ArgInt64(info, 1)) < 0) ThrowErrno(info.Env(), "ftruncate", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value FdSize(const Napi::CallbackInfo& info) {
+  struct stat st;
+  if (fstat(ArgInt(info, 0), &st) < 0) ThrowErrno(info.Env(), "fstat", errno);
+  return Napi::Number::New(info.Env(), (double)st.st_size);
+}
+
+// Mappings still alive, so that munmap() and the GC finalizer never both unmap.
+std::mutex g_maps_mutex;
+std::unordered_map<void*, size_t> g_maps;
+
+void FinalizeMapping(Napi::Env, void* addr) {
+  std::lock_guard<std::mutex> lock(g_maps_mutex);
+  auto it = g_maps.find(addr);
+  if (it != g_maps.end()) {
+    munmap(addr, it->second);
+    g_maps.erase(it);
+  }
+}
+
+// mmap(fd, size) -> ArrayBuffer over MAP_SHARED memory
+Napi::Value Mmap(const Napi::CallbackInfo& info) {
+  int fd = ArgInt(info, 0);
+  size_t size = (size_t)ArgInt64(info, 1);
+  void* addr = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (addr == MAP_FAILED) ThrowErrno(info.Env(), "mmap", errno);
+  {
+    std::lock_guard<std::mutex> lock(g_maps_mutex);
+    g_maps[addr] = size;
+  }
+  return Napi::ArrayBuffer::New(info.Env(), addr, size, FinalizeMapping);
+}
+
+// munmap(arrayBuffer): detach first (every view now has length 0, so a later
+// access reads nothing instead of crashing), then unmap.
+Napi::Value Munmap(const Napi::CallbackInfo& info) {
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  void* addr = ab.Data();
+  if (ab.IsDetached()) return info.Env().Undefined();
+  ab.Detach();
+  std::lock_guard<std::mutex> lock(g_maps_mutex);
+  auto it = g_maps.find(addr);
+  if (it != g_maps.end()) {
+    munmap(addr, it->second);
+    g_maps.erase(it);
+  }
+  return info.Env().Undefined();
+}
+
+// ---------------------------------------------------------------- semaphores
+std::mutex g_sems_mutex;
+std::unordered_map<int32_t, sem_t*> g_sems;
+int32_t g_next_sem = 1;
+
+sem_t* SemArg(const Napi::CallbackInfo& info, size_t i) {
+  std::lock_guard<std::mutex> lock(g_sems_mutex);
+  auto it = g_sems.find(ArgInt(info, i));
+  if (it == g_sems.end()) ThrowErrno(info.Env(), "sem", EBADF);
+  return it->second;
+}
+
+// semOpen(name, oflag, mode, value) -> handle number
+Napi::Value SemOpen(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>();
+  sem_t* s = sem_open(name.c_str(), ArgInt(info, 1), (mode_t)ArgInt(info, 2), (unsigned)ArgInt64(info, 3));
+  if (s == SEM_FAILED) ThrowErrno(info.Env(), "sem_open", errno);
+  std::lock_guard<std::mutex> lock(g_sems_mutex);
+  int32_t h = g_next_sem++;
+  g_sems[h] = s;
+  return Napi::Number::New(info.Env(), h);
+}
+
+Napi::Value SemClose(const Napi::CallbackInfo& info) {
+  sem_t* s;
+  {
+    std::lock_guard<std::mutex> lock(g_sems_mutex);
+    auto it = g_sems.find(ArgInt(info, 0));
+    if (it == g_sems.end()) return info.Env().Undefined();
+    s = it->second;
+    g_sems.erase(it);
+  }
+  if (sem_close(s) < 0) ThrowErrno(info.Env(), "sem_close", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value SemUnlink(const Napi::CallbackInfo& info) {
+  std::string name = info[0].As<Napi::String>();
+  if (sem_unlink(name.c_str()) < 0) ThrowErrno(info.Env(), "sem_unlink", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value SemPost(const Napi::CallbackInfo& info) {
+  if (sem_post(SemArg(info, 0)) < 0) ThrowErrno(info.Env(), "sem_post", errno);
+  return info.Env().Undefined();
+}
+
+// semTryWait(h) -> true when decremented, false when the value was 0
+Napi::Value SemTryWait(const Napi::CallbackInfo& info) {
+  sem_t* s = SemArg(info, 0);
+  for (;;) {
+    if (sem_trywait(s) == 0) return Napi::Boolean::New(info.Env(), true);
+    if (errno == EAGAIN) return Napi::Boolean::New(info.Env(), false);
+    if (errno != EINTR) ThrowErrno(info.Env(), "sem_trywait", errno);
+  }
+}
+
+// semWaitSync(h): blocks the calling thread (worker threads, child processes)
+Napi::Value SemWaitSync(const Napi::CallbackInfo& info) {
+  sem_t* s = SemArg(info, 0);
+  while (sem_wait(s) < 0) {
+    if (errno != EINTR) ThrowErrno(info.Env(), "sem_wait", errno);
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value SemGetValue(const Napi::CallbackInfo& info) {
+  int v = 0;
+  if (sem_getvalue(SemArg(info, 0), &v) < 0) ThrowErrno(info.Env(), "sem_getvalue", errno);
+  return Napi::Number::New(info.Env(), v);
+}
+
+// semWaitAsync(h, timeoutMs) -> { promise<boolean>, cancel }; timeoutMs < 0: no
+// timeout (sem_wait), else sem_timedwait; resolves false on timeout.
+Napi::Value SemWaitAsync(const Napi::CallbackInfo& info) {
+  sem_t* s = SemArg(info, 0);
+  double timeout = info[1].As<Napi::Number>().DoubleValue();
+  auto job = std::make_shared<Job>();
+  job->syscall = timeout < 0 ? "sem_wait" : "sem_timedwait";
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  if (timeout >= 0) {
+    long long ns = (long long)deadline.tv_nsec + (long long)(timeout * 1e6);
+    deadline.tv_sec += (time_t)(ns / 1000000000LL);
+    deadline.tv_nsec = (long)(ns % 1000000000LL);
+  }
+  job->work = [s, timeout, deadline](Job& j) {
+    int e = j.Retry([&] {
+      int r = timeout < 0 ? sem_wait(s) : sem_timedwait(s, &deadline);
+      return r < 0 ? errno : 0;
+    });
+    j.flag = e == 0;
+    return e == ETIMEDOUT ? 0 : e;
+  };
+  job->result = [](Napi::Env env, Job& j) { return Napi::Boolean::New(env, j.flag); };
+  return StartJob(info.Env(), job);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("msgget", Napi::Function::New(env, MsgGet));
+  exports.Set("msgsnd", Napi::Function::New(env, MsgSnd));
+  exports.Set("msgsndAsync", Napi::Function::New(env, MsgSndAsync));
+  exports.Set("msgrcv", Napi::Function::New(env, MsgRcv));
+  exports.Set("msgrcvAsync", Napi::Function::New(env, MsgRcvAsync));
+  exports.Set("msgStat", Napi::Function::New(env, MsgStat));
+  exports.Set("msgRmid", Napi::Function::New(env, MsgRmid));
+  exports.Set("shmOpen", Napi::Function::New(env, ShmOpen));
+  exports.Set("shmUnlink", Napi::Function::New(env, ShmUnlink));
+  exports.Set("ftruncate", Napi::Function::New(env, Ftruncate));
+  exports.Set("fdSize", Napi::Function::New(env, FdSize));
+  exports.Set("mmap", Napi::Function::New(env, Mmap));
+  exports.Set("munmap", Napi::Function::New(env, Munmap));
+  exports.Set("semOpen", Napi::Function::New(env, SemOpen));
+  exports.Set("semClose", Napi::Function::New(env, SemClose));
+  exports.Set("semUnlink", Napi::Function::New(env, SemUnlink));
+  exports.Set("semPost", Napi::Function::New(env, SemPost));
+  exports.Set("semTryWait", Napi::Function::New(env, SemTryWait));
+  exports.Set("semWaitSync", Napi::Function::New(env, SemWaitSync));
+  exports.Set("semGetValue", Napi::Function::New(env, SemGetValue));
+  exports.Set("semWaitAsync", Napi::Function::New(env, SemWaitAsync));
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("IPC_CREAT", Napi::Number::New(env, IPC_CREAT));
+  c.Set("IPC_EXCL", Napi::Number::New(env, IPC_EXCL));
+  c.Set("IPC_NOWAIT", Napi::Number::New(env, IPC_NOWAIT));
+  c.Set("IPC_PRIVATE", Napi::Number::New(env, IPC_PRIVATE));
+  c.Set("MSG_NOERROR", Napi::Number::New(env, MSG_NOERROR));
+  c.Set("O_CREAT", Napi::Number::New(env, O_CREAT));
+  c.Set("O_EXCL", Napi::Number::New(env, O_EXCL));
+  c.Set("O_RDWR", Napi::Number::New(env, O_RDWR));
+  exports.Set("constants", c);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(cdlab_ipc, Init)

@@ -1,0 +1,60 @@
+// Exactly what build/Release/cdlab_ipc.node exposes (native/ipc.cc). Errors are
+// Error objects with `code` (errno name, e.g. "EIDRM"), `errno` and `syscall`.
+
+/** A blocking call running on its own thread; cancel() makes it reject with code "ECANCELED". */
+export interface NativeJob<T> {
+  promise: Promise<T>;
+  cancel(): void;
+}
+
+export interface NativeMessage {
+  type: number;
+  data: Buffer;
+}
+
+export interface NativeMsgStat {
+  messages: number;
+  bytes: number;
+  maxBytes: number;
+  lastSendPid: number;
+  lastReceivePid: number;
+  key: number;
+}
+
+export interface NativeIpc {
+  msgget(key: number, flags: number): number;
+  msgsnd(id: number, type: number, data: Buffer, flags: number): void;
+  msgsndAsync(id: number, type: number, data: Buffer, flags: number): NativeJob<void>;
+  msgrcv(id: number, maxSize: number, type: number, flags: number): NativeMessage;
+  msgrcvAsync(id: number, maxSize: number, type: number, flags: number): NativeJob<NativeMessage>;
+  msgStat(id: number): NativeMsgStat;
+  msgRmid(id: number): void;
+
+  shmOpen(name: string, oflag: number, mode: number): number;
+  shmUnlink(name: string): void;
+  ftruncate(fd: number, size: number): void;
+  fdSize(fd: number): number;
+  mmap(fd: number, size: number): ArrayBuffer;
+  munmap(buffer: ArrayBuffer): void;
+
+  semOpen(name: string, oflag: number, mode: number, value: number): number;
+  semClose(handle: number): void;
+  semUnlink(name: string): void;
+  semPost(handle: number): void;
+  semTryWait(handle: number): boolean;
+  semWaitSync(handle: number): void;
+  semGetValue(handle: number): number;
+  /** timeoutMs < 0: sem_wait; otherwise sem_timedwait, resolving false on timeout. */
+  semWaitAsync(handle: number, timeoutMs: number): NativeJob<boolean>;
+
+  constants: {
+    IPC_CREAT: number;
+    IPC_EXCL: number;
+    IPC_NOWAIT: number;
+    IPC_PRIVATE: number;
+    MSG_NOERROR: number;
+    O_CREAT: number;
+    O_EXCL: number;
+    O_RDWR: number;
+  };
+}

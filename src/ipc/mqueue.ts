@@ -1,0 +1,319 @@
+/**
+ * System V message queues (`msgget`, `msgsnd`, `msgrcv`, `msgctl`), as in the
+ * lecture: a list of messages kept by the kernel, each with a positive `mtype`
+ * and a text; a receiver picks messages by type, so the order is not always FIFO.
+ *
+ * Ownership: the handle that CREATED the queue owns it and removes it
+ * (`IPC_RMID`) on close; a handle that opened an existing queue leaves it.
+ * Every handle is registered with the kernel's resource registry, so queues are
+ * removed when the kernel shuts down.
+ *
+ * @example
+ * ```ts
+ * const q = await openMessageQueue();
+ * await q.send(2, "segunda"); await q.send(1, "primeira");
+ * (await q.receive({ type: -2 })).text; // "primeira": the lowest mtype ≤ 2
+ * await q.close();
+ * ```
+ */
+import { throwIfAborted } from "../abort";
+import { CdlabError, invalidArg, systemError } from "../errors";
+import { asyncDispose, Handle, once } from "../handle";
+import { track, untrack } from "../registry";
+import { backendOption, BackendName, getBackend, IpcBackend, PendingJobs, QueueLimits, QueueStat } from "./native";
+
+/** A received message: the lecture's `struct { long mtype; char text[512]; }`. */
+export interface Message {
+  /** `mtype`, a positive integer. */
+  type: number;
+  /** The bytes sent. */
+  data: Buffer;
+  /** The bytes as UTF-8 text. */
+  text: string;
+}
+
+/** Options of {@link openMessageQueue}. */
+export interface MessageQueueOptions {
+  /** The queue's key (`msgget(key, …)`); omitted: a new private queue (`IPC_PRIVATE`). */
+  key?: number;
+  /** An existing queue's id (from `ipcs -q` or another process); overrides `key`. */
+  id?: number;
+  /** Create the queue when it does not exist. @default true */
+  create?: boolean;
+  /** Fail with EEXIST when a queue with this key exists. @default false */
+  exclusive?: boolean;
+  /** Permission bits. @default 0o600 */
+  mode?: number;
+  /** Implementation. @default ipcBackend() */
+  backend?: BackendName;
+}
+
+/** Options of {@link MessageQueue.send}. */
+export interface SendOptions {
+  /** Fail with EAGAIN instead of waiting when the queue is full (`IPC_NOWAIT`). @default false */
+  nowait?: boolean;
+  /** Cancels a send waiting for room. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link MessageQueue.receive}. */
+export interface ReceiveOptions {
+  /** 0: the first message; > 0: the first with that mtype; < 0: the first of the lowest mtype ≤ |type|. @default 0 */
+  type?: number;
+  /** Fail with ENOMSG instead of waiting when nothing matches (`IPC_NOWAIT`). @default false */
+  nowait?: boolean;
+  /** Largest message accepted, bytes. @default msgmax */
+  maxSize?: number;
+  /** Cut longer messages to `maxSize` instead of failing with E2BIG (`MSG_NOERROR`). @default false */
+  truncate?: boolean;
+  /** Cancels a waiting receive. */
+  signal?: AbortSignal;
+}
+
+function toMessage(m: { type: number; data: Buffer }): Message {
+  return { type: m.type, data: m.data, text: m.data.toString("utf8") };
+}
+
+function checkInt(option: string, value: unknown, min: number): void {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min)
+    invalidArg(option, value, min === 0 ? "expected a non-negative integer" : `expected an integer ≥ ${min}`);
+}
+
+/** An open message queue. Create it with {@link openMessageQueue}. */
+export class MessageQueue implements Handle {
+  /** The kernel's queue id (`msqid`, the column `msqid` of `ipcs -q`). */
+  readonly id: number;
+  /** The key it was opened with (undefined: `IPC_PRIVATE`). */
+  readonly key: number | undefined;
+  /** True when this handle created the queue (and removes it on close). */
+  readonly owner: boolean;
+  /** The implementation in use. */
+  readonly backend: BackendName;
+  private readonly b: IpcBackend;
+  private readonly pending = new PendingJobs();
+  private closed = false;
+  private removed = false;
+
+  /** @internal use {@link openMessageQueue} */
+  constructor(b: IpcBackend, id: number, key: number | undefined, owner: boolean) {
+    this.b = b;
+    this.id = id;
+    this.key = key;
+    this.owner = owner;
+    this.backend = b.name;
+  }
+
+  private what(action: string): string {
+    return `Cannot ${action} message queue ${this.id}`;
+  }
+
+  private fail(action: string, err: unknown): CdlabError {
+    const code = (err as { code?: string }).code;
+    if (code === "EIDRM" || (code === "EINVAL" && this.removed))
+      return new CdlabError("EIDRM", `${this.what(action)}: the queue was removed`, { cause: err });
+    if (code === "EINVAL")
+      return new CdlabError("EIDRM", `${this.what(action)}: the queue does not exist (removed?)`, { cause: err });
+    if (code === "ENOMSG") return new CdlabError("ENOMSG", `${this.what(action)}: no message of the requested type`, { cause: err });
+    if (code === "EAGAIN") return new CdlabError("EAGAIN", `${this.what(action)}: the queue is full`, { cause: err });
+    if (code === "E2BIG")
+      return new CdlabError("E2BIG", `${this.what(action)}: the message is longer than maxSize (use truncate: true)`, { cause: err });
+    return systemError(this.what(action), err);
+  }
+
+  private checkOpen(action: string): void {
+    if (this.closed) throw new CdlabError("ERR_IPC_CLOSED", `${this.what(action)}: the handle is closed`);
+  }
+
+  /**
+   * Send a message (`msgsnd`). Waits for room when the queue is full, off the
+   * event loop, unless `nowait`.
+   *
+   * @param type the mtype, an integer ≥ 1 (the kernel rejects ≤ 0 with EINVAL)
+   * @param data the text or bytes, at most `msgmax` bytes
+   * @param options nowait, signal
+   * @returns when the message is in the queue
+   * @throws CdlabError `EINVAL` (mtype ≤ 0), `EMSGSIZE` (over the limit), `EAGAIN` (full, nowait), `EIDRM`
+   * @example
+   * ```ts
+   * await q.send(1, "olá");
+   * ```
+   */
+  async send(type: number, data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
+    if (typeof type !== "number" || !Number.isSafeInteger(type) || type <= 0)
+      throw new CdlabError(
+        "EINVAL",
+        `Cannot send to message queue ${this.id}: mtype must be an integer ≥ 1, got ${JSON.stringify(type)} (msgsnd fails with EINVAL)`,
+      );
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) invalidArg("data", data, "expected a string or a Buffer");
+    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
+    const { msgmax } = this.b.limits();
+    const { maxBytes } = this.stat();
+    if (buf.length > Math.min(msgmax, maxBytes))
+      throw new CdlabError(
+        "EMSGSIZE",
+        `Cannot send to message queue ${this.id}: ${buf.length} bytes is over the limit of ${Math.min(msgmax, maxBytes)} bytes ` +
+          (msgmax <= maxBytes ? "per message (/proc/sys/kernel/msgmax)" : "per queue (msg_qbytes)"),
+      );
+    throwIfAborted(options.signal);
+    this.checkOpen("send to");
+    try {
+      this.b.msgsnd(this.id, type, buf);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EAGAIN" || options.nowait) throw this.fail("send to", err);
+    }
+    try {
+      await this.pending.run(this.b.msgsndWait(this.id, type, buf), options.signal, () =>
+        new CdlabError("ERR_IPC_CLOSED", `${this.what("send to")}: the handle was closed while waiting`),
+      );
+    } catch (err) {
+      throw err instanceof CdlabError || options.signal?.aborted ? err : this.fail("send to", err);
+    }
+  }
+
+  /**
+   * Receive a message (`msgrcv`) by the lecture's three rules. Waits off the
+   * event loop until one matches, unless `nowait`; `signal` or `close()` ends the wait.
+   *
+   * @param options type, nowait, maxSize, truncate, signal
+   * @returns the message `{ type, data, text }`
+   * @throws CdlabError `ENOMSG` (nowait, none), `EIDRM` (queue removed), `E2BIG`, `ERR_IPC_CLOSED`
+   * @example
+   * ```ts
+   * const m = await q.receive({ type: 2 }); // the first message whose mtype is 2
+   * ```
+   */
+  async receive(options: ReceiveOptions = {}): Promise<Message> {
+    const { type = 0, nowait = false, truncate = false, signal } = options;
+    const maxSize = options.maxSize ?? this.b.limits().msgmax;
+    if (typeof type !== "number" || !Number.isSafeInteger(type)) invalidArg("type", type, "expected an integer");
+    checkInt("maxSize", maxSize, 0);
+    throwIfAborted(signal);
+    this.checkOpen("receive from");
+    try {
+      return toMessage(this.b.msgrcv(this.id, maxSize, type, truncate));
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOMSG" || nowait) throw this.fail("receive from", err);
+    }
+    try {
+      const m = await this.pending.run(this.b.msgrcvWait(this.id, maxSize, type, truncate), signal, () =>
+        new CdlabError("ERR_IPC_CLOSED", `${this.what("receive from")}: the handle was closed while waiting`),
+      );
+      return toMessage(m);
+    } catch (err) {
+      throw err instanceof CdlabError || signal?.aborted ? err : this.fail("receive from", err);
+    }
+  }
+
+  /**
+   * How many messages and bytes are in the queue (`msgctl(IPC_STAT)`).
+   *
+   * @returns `{ messages, bytes, maxBytes }`
+   * @example
+   * ```ts
+   * q.stat(); // { messages: 3, bytes: 21, maxBytes: 16384 }
+   * ```
+   */
+  stat(): QueueStat {
+    this.checkOpen("inspect");
+    try {
+      return this.b.msgStat(this.id);
+    } catch (err) {
+      throw this.fail("inspect", err);
+    }
+  }
+
+  /**
+   * Remove the queue from the system now (`msgctl(IPC_RMID)`), owner or not:
+   * receivers waiting in any process wake up with EIDRM.
+   *
+   * @returns when removed
+   */
+  async remove(): Promise<void> {
+    this.checkOpen("remove");
+    if (this.removed) return;
+    try {
+      this.b.msgRmid(this.id);
+      this.removed = true;
+    } catch (err) {
+      throw this.fail("remove", err);
+    }
+  }
+
+  /** Cancel waiting calls; the owner removes the queue. Idempotent. */
+  close = once(async () => {
+    this.closed = true;
+    untrack(this);
+    await this.pending.cancelAll();
+    if (this.owner && !this.removed) {
+      this.removed = true;
+      try {
+        this.b.msgRmid(this.id);
+      } catch {
+        /* already removed by someone else */
+      }
+    }
+  });
+
+  /** Same as {@link MessageQueue.close}. */
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Open (by default: create) a System V message queue (`msgget`). The creator
+ * owns it and removes it on `close()` (or at kernel shutdown).
+ *
+ * @param options key or id, create, exclusive, mode, backend
+ * @returns the open queue
+ * @throws CdlabError `EEXIST` (exclusive), `ENOENT` (create: false and no queue), `EACCES`
+ * @example
+ * ```ts
+ * const q = await openMessageQueue({ key: 1234 }); // msgget(1234, IPC_CREAT | 0600)
+ * ```
+ */
+export async function openMessageQueue(options: MessageQueueOptions = {}): Promise<MessageQueue> {
+  const { key, id, create = true, exclusive = false, mode = 0o600 } = options;
+  if (key !== undefined && (!Number.isInteger(key) || key <= 0 || key > 0x7fffffff))
+    invalidArg("key", key, "expected an integer from 1 to 2147483647 (omit it for a private queue)");
+  if (id !== undefined) checkInt("id", id, 0);
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "expected permission bits such as 0o600");
+  const b = getBackend(backendOption(options.backend));
+  let q: MessageQueue;
+  if (id !== undefined) {
+    q = new MessageQueue(b, id, undefined, false);
+    q.stat(); // fails clearly when the id does not exist
+  } else {
+    const what = `Cannot open message queue${key === undefined ? "" : ` with key ${key}`}`;
+    try {
+      if (key === undefined || !create) {
+        q = new MessageQueue(b, b.msgget(key, create, false, mode), key, key === undefined);
+      } else {
+        try {
+          q = new MessageQueue(b, b.msgget(key, true, true, mode), key, true);
+        } catch (err) {
+          if ((err as { code?: string }).code !== "EEXIST" || exclusive) throw err;
+          q = new MessageQueue(b, b.msgget(key, false, false, mode), key, false);
+        }
+      }
+    } catch (err) {
+      throw systemError(what, err);
+    }
+  }
+  return track(q, { kind: "message-queue", label: `msqid ${q.id}${q.key === undefined ? "" : ` key ${q.key}`}` });
+}
+
+/**
+ * The kernel's limits for message queues.
+ *
+ * @param backend which implementation @default ipcBackend()
+ * @returns `{ msgmax, msgmnb }` in bytes
+ * @example
+ * ```ts
+ * messageQueueLimits(); // { msgmax: 8192, msgmnb: 16384 }
+ * ```
+ */
+export function messageQueueLimits(backend?: BackendName): QueueLimits {
+  return getBackend(backendOption(backend)).limits();
+}

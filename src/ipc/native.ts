@@ -1,0 +1,281 @@
+/**
+ * The IPC backend switch. Two implementations share one interface:
+ *
+ * - `"native"`: the addon `build/Release/cdlab_ipc.node` (native/ipc.cc): real
+ *   System V message queues (visible in `ipcs -q`), POSIX shared memory
+ *   (`/dev/shm`) and POSIX named semaphores, usable between processes;
+ * - `"in-process"` (./inprocess.ts): the same semantics inside one Node process,
+ *   used where the addon cannot be built (not Linux, no C++ toolchain) or when
+ *   `CDLAB_IPC_BACKEND=in-process` is set.
+ *
+ * This is the only file that knows about the platform. Errors thrown by a
+ * backend carry the errno name in `code` ("EIDRM", "ENOMSG"…); the wrappers in
+ * mqueue.ts, shm.ts and semaphore.ts turn them into one-line CdlabErrors.
+ *
+ * @example
+ * ```ts
+ * import { ipcBackend } from "cdlab";
+ * ipcBackend(); // "native"
+ * ```
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { NativeIpc } from "../../native/native";
+import { CdlabError } from "../errors";
+import { PACKAGE_ROOT } from "../root";
+import { createInProcessBackend } from "./inprocess";
+
+/** Which IPC implementation is used. */
+export type BackendName = "native" | "in-process";
+
+/** A blocking call in progress; `cancel()` makes it reject with code `ECANCELED`. */
+export interface Job<T> {
+  promise: Promise<T>;
+  cancel(): void;
+}
+
+/** A message as a backend returns it. */
+export interface RawMessage {
+  type: number;
+  data: Buffer;
+}
+
+/** How a message queue is doing (`msgctl(IPC_STAT)`). */
+export interface QueueStat {
+  /** Messages in the queue (`msg_qnum`). */
+  messages: number;
+  /** Bytes in the queue (`msg_cbytes`). */
+  bytes: number;
+  /** Capacity in bytes (`msg_qbytes`, initially `msgmnb`). */
+  maxBytes: number;
+}
+
+/** Kernel limits of System V message queues (`/proc/sys/kernel`). */
+export interface QueueLimits {
+  /** Largest message, bytes (`msgmax`). */
+  msgmax: number;
+  /** Default capacity of a queue, bytes (`msgmnb`). */
+  msgmnb: number;
+}
+
+/** What mqueue.ts, shm.ts and semaphore.ts need from an implementation. */
+export interface IpcBackend {
+  readonly name: BackendName;
+  limits(): QueueLimits;
+  /** `key` undefined: IPC_PRIVATE (always a new queue). */
+  msgget(key: number | undefined, create: boolean, exclusive: boolean, mode: number): number;
+  /** Non-blocking send (IPC_NOWAIT): EAGAIN when the queue is full. */
+  msgsnd(id: number, type: number, data: Buffer): void;
+  /** Blocking send, off the event loop. */
+  msgsndWait(id: number, type: number, data: Buffer): Job<void>;
+  /** Non-blocking receive (IPC_NOWAIT): ENOMSG when nothing matches. */
+  msgrcv(id: number, maxSize: number, type: number, truncate: boolean): RawMessage;
+  /** Blocking receive, off the event loop. */
+  msgrcvWait(id: number, maxSize: number, type: number, truncate: boolean): Job<RawMessage>;
+  msgStat(id: number): QueueStat;
+  msgRmid(id: number): void;
+
+  shmOpen(name: string, create: boolean, exclusive: boolean, mode: number): number;
+  shmUnlink(name: string): void;
+  shmResize(fd: number, size: number): void;
+  shmSize(fd: number): number;
+  shmMap(fd: number, size: number): ArrayBuffer | SharedArrayBuffer;
+  /** Unmap; afterwards every view of the buffer has length 0 (native: detached). */
+  shmUnmap(buffer: ArrayBuffer | SharedArrayBuffer): void;
+  shmCloseFd(fd: number): void;
+
+  semOpen(name: string, create: boolean, exclusive: boolean, mode: number, value: number): number;
+  semClose(handle: number): void;
+  semUnlink(name: string): void;
+  semPost(handle: number): void;
+  semTryWait(handle: number): boolean;
+  /** Blocks the calling thread (worker threads, child processes). */
+  semWaitSync(handle: number): void;
+  semGetValue(handle: number): number;
+  /** `timeoutMs` < 0: no timeout. Resolves false on timeout. */
+  semWait(handle: number, timeoutMs: number): Job<boolean>;
+}
+
+const ADDON = "cdlab_ipc.node";
+
+/** Where the addon is looked for, in order. */
+export function addonCandidates(): string[] {
+  const env = process.env.CDLAB_IPC_ADDON;
+  return [
+    ...(env ? [path.resolve(env)] : []),
+    path.join(PACKAGE_ROOT, "build", "Release", ADDON),
+    path.join(PACKAGE_ROOT, "build", "Debug", ADDON),
+  ];
+}
+
+/**
+ * Load the native addon.
+ *
+ * @returns the addon's functions
+ * @throws CdlabError `ERR_IPC_NATIVE_UNAVAILABLE` listing every path tried and why
+ */
+export function loadAddon(): NativeIpc {
+  const tried: string[] = [];
+  if (process.platform !== "linux") {
+    throw new CdlabError(
+      "ERR_IPC_NATIVE_UNAVAILABLE",
+      `Cannot load the native IPC addon: it needs Linux, this is ${process.platform}`,
+    );
+  }
+  for (const file of addonCandidates()) {
+    if (!fs.existsSync(file)) {
+      tried.push(`${file} (not found)`);
+      continue;
+    }
+    try {
+      return require(file) as NativeIpc;
+    } catch (err) {
+      tried.push(`${file} (${(err as Error).message.split("\n")[0]})`);
+    }
+  }
+  throw new CdlabError(
+    "ERR_IPC_NATIVE_UNAVAILABLE",
+    `Cannot load the native IPC addon (run "npm run setup" to build it): tried ${tried.join("; ")}`,
+  );
+}
+
+function readLimit(file: string, fallback: number): number {
+  try {
+    const n = Number(fs.readFileSync(`/proc/sys/kernel/${file}`, "utf8").trim());
+    return Number.isInteger(n) && n > 0 ? n : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The kernel's message queue limits (Linux defaults elsewhere). */
+export function kernelLimits(): QueueLimits {
+  return { msgmax: readLimit("msgmax", 8192), msgmnb: readLimit("msgmnb", 16384) };
+}
+
+function nativeBackend(n: NativeIpc): IpcBackend {
+  const c = n.constants;
+  const oflag = (create: boolean, exclusive: boolean) =>
+    c.O_RDWR | (create ? c.O_CREAT : 0) | (create && exclusive ? c.O_EXCL : 0);
+  return {
+    name: "native",
+    limits: kernelLimits,
+    msgget: (key, create, exclusive, mode) =>
+      n.msgget(key ?? c.IPC_PRIVATE, (create ? c.IPC_CREAT : 0) | (create && exclusive ? c.IPC_EXCL : 0) | mode),
+    msgsnd: (id, type, data) => n.msgsnd(id, type, data, c.IPC_NOWAIT),
+    msgsndWait: (id, type, data) => n.msgsndAsync(id, type, data, 0),
+    msgrcv: (id, max, type, truncate) => n.msgrcv(id, max, type, c.IPC_NOWAIT | (truncate ? c.MSG_NOERROR : 0)),
+    msgrcvWait: (id, max, type, truncate) => n.msgrcvAsync(id, max, type, truncate ? c.MSG_NOERROR : 0),
+    msgStat: (id) => {
+      const s = n.msgStat(id);
+      return { messages: s.messages, bytes: s.bytes, maxBytes: s.maxBytes };
+    },
+    msgRmid: (id) => n.msgRmid(id),
+    shmOpen: (name, create, exclusive, mode) => n.shmOpen(name, oflag(create, exclusive), mode),
+    shmUnlink: (name) => n.shmUnlink(name),
+    shmResize: (fd, size) => n.ftruncate(fd, size),
+    shmSize: (fd) => n.fdSize(fd),
+    shmMap: (fd, size) => n.mmap(fd, size),
+    shmUnmap: (buffer) => n.munmap(buffer as ArrayBuffer),
+    shmCloseFd: (fd) => fs.closeSync(fd),
+    semOpen: (name, create, exclusive, mode, value) =>
+      n.semOpen(name, (create ? c.O_CREAT : 0) | (create && exclusive ? c.O_EXCL : 0), mode, value),
+    semClose: (h) => n.semClose(h),
+    semUnlink: (name) => n.semUnlink(name),
+    semPost: (h) => n.semPost(h),
+    semTryWait: (h) => n.semTryWait(h),
+    semWaitSync: (h) => n.semWaitSync(h),
+    semGetValue: (h) => n.semGetValue(h),
+    semWait: (h, timeoutMs) => n.semWaitAsync(h, timeoutMs),
+  };
+}
+
+let nativeCache: IpcBackend | CdlabError | undefined;
+let inProcessCache: IpcBackend | undefined;
+
+/** Why the native backend is not available, or undefined when it is. */
+export function nativeUnavailableReason(): string | undefined {
+  nativeCache ??= (() => {
+    try {
+      return nativeBackend(loadAddon());
+    } catch (err) {
+      return err instanceof CdlabError ? err : new CdlabError("ERR_IPC_NATIVE_UNAVAILABLE", String(err));
+    }
+  })();
+  return nativeCache instanceof CdlabError ? nativeCache.message : undefined;
+}
+
+/**
+ * Which IPC implementation cdlab uses: `"native"` (real kernel objects, between
+ * processes) when the addon loads, else `"in-process"` (same semantics, one
+ * process only). `CDLAB_IPC_BACKEND=in-process` forces the fallback.
+ *
+ * @returns the active backend's name
+ * @example
+ * ```ts
+ * ipcBackend(); // "native"
+ * ```
+ */
+export function ipcBackend(): BackendName {
+  if (process.env.CDLAB_IPC_BACKEND === "in-process") return "in-process";
+  return nativeUnavailableReason() === undefined ? "native" : "in-process";
+}
+
+/**
+ * The backend object for `name` (default: the active one).
+ *
+ * @throws CdlabError `ERR_IPC_NATIVE_UNAVAILABLE` when `"native"` is asked for and cannot load
+ */
+export function getBackend(name: BackendName = ipcBackend()): IpcBackend {
+  if (name === "in-process") return (inProcessCache ??= createInProcessBackend(kernelLimits()));
+  const reason = nativeUnavailableReason();
+  if (reason !== undefined) throw nativeCache as CdlabError;
+  return nativeCache as IpcBackend;
+}
+
+/** Validate a `backend` option. */
+export function backendOption(value: unknown): BackendName | undefined {
+  if (value === undefined || value === "native" || value === "in-process") return value;
+  throw new CdlabError(
+    "ERR_INVALID_ARG",
+    `Invalid option "backend" ${JSON.stringify(value)}: expected "native" or "in-process"`,
+  );
+}
+
+/**
+ * The blocking calls a handle has in progress, so that close() can cancel them
+ * (and only then release the object they wait on).
+ */
+export class PendingJobs {
+  private readonly jobs = new Set<Job<unknown>>();
+
+  /**
+   * Await `job`; an abort of `signal` cancels it and rejects with
+   * `signal.reason`; a cancel by {@link cancelAll} rejects with `closedError()`.
+   */
+  async run<T>(job: Job<T>, signal: AbortSignal | undefined, closedError: () => Error): Promise<T> {
+    this.jobs.add(job as Job<unknown>);
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      job.cancel();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await job.promise;
+    } catch (err) {
+      if ((err as { code?: string }).code === "ECANCELED") throw aborted ? signal!.reason : closedError();
+      throw err;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      this.jobs.delete(job as Job<unknown>);
+    }
+  }
+
+  /** Cancel every job and wait until each has settled. */
+  async cancelAll(): Promise<void> {
+    const all = [...this.jobs];
+    for (const j of all) j.cancel();
+    await Promise.allSettled(all.map((j) => j.promise));
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * POSIX named semaphores (`sem_open`, `sem_wait`, `sem_trywait`, `sem_timedwait`,
+ * `sem_post`, `sem_getvalue`, `sem_close`, `sem_unlink`): a counter in the kernel
+ * shared by every process that opens the same name. `wait()` takes one unit
+ * (blocking while the value is 0), `post()` gives one back.
+ *
+ * `wait()` blocks on its own thread, never on the notebook's event loop, and
+ * ends early on `signal` or `close()`. `waitSync()` blocks the calling thread:
+ * for worker threads and child processes only.
+ *
+ * Ownership: the handle that CREATED the semaphore owns it and unlinks the name
+ * on close; other handles only close.
+ *
+ * @example
+ * ```ts
+ * const mutex = await openSemaphore("/cdlab-mutex", { value: 1 });
+ * await mutex.wait(); /* critical section *\/ mutex.post();
+ * await mutex.close();
+ * ```
+ */
+import { throwIfAborted } from "../abort";
+import { CdlabError, invalidArg, systemError } from "../errors";
+import { asyncDispose, Handle, once } from "../handle";
+import { track, untrack } from "../registry";
+import { backendOption, BackendName, getBackend, IpcBackend, PendingJobs } from "./native";
+import { validateIpcName } from "./shm";
+
+/** Options of {@link openSemaphore}. */
+export interface SemaphoreOptions {
+  /** Initial value, used only when the semaphore is created. @default 0 */
+  value?: number;
+  /** Create it when it does not exist. @default true */
+  create?: boolean;
+  /** Fail with EEXIST when it exists. @default false */
+  exclusive?: boolean;
+  /** Permission bits. @default 0o600 */
+  mode?: number;
+  /** Implementation. @default ipcBackend() */
+  backend?: BackendName;
+}
+
+/** Options of {@link NamedSemaphore.wait}. */
+export interface WaitOptions {
+  /** Give up after this many milliseconds (`sem_timedwait`); resolves false then. @default no limit */
+  timeoutMs?: number;
+  /** Cancels the wait. */
+  signal?: AbortSignal;
+}
+
+/** An open named semaphore. Create it with {@link openSemaphore}. */
+export class NamedSemaphore implements Handle {
+  /** The POSIX name (/dev/shm/sem.<name> on Linux). */
+  readonly name: string;
+  /** True when this handle created the semaphore (and unlinks it on close). */
+  readonly owner: boolean;
+  /** The implementation in use. */
+  readonly backend: BackendName;
+  private readonly b: IpcBackend;
+  private readonly h: number;
+  private readonly pending = new PendingJobs();
+  private closed = false;
+  private unlinked = false;
+
+  /** @internal use {@link openSemaphore} */
+  constructor(b: IpcBackend, name: string, h: number, owner: boolean) {
+    this.b = b;
+    this.name = name;
+    this.h = h;
+    this.owner = owner;
+    this.backend = b.name;
+  }
+
+  private checkOpen(action: string): void {
+    if (this.closed) throw new CdlabError("ERR_IPC_CLOSED", `Cannot ${action} semaphore "${this.name}": it is closed`);
+  }
+
+  /**
+   * Add one (`sem_post`), waking one waiter.
+   *
+   * @example
+   * ```ts
+   * sem.post();
+   * ```
+   */
+  post(): void {
+    this.checkOpen("post");
+    try {
+      this.b.semPost(this.h);
+    } catch (err) {
+      throw systemError(`Cannot post semaphore "${this.name}"`, err);
+    }
+  }
+
+  /**
+   * Take one if the value is above 0 (`sem_trywait`), never waiting.
+   *
+   * @returns true when taken, false when the value was 0
+   */
+  tryWait(): boolean {
+    this.checkOpen("wait on");
+    return this.b.semTryWait(this.h);
+  }
+
+  /**
+   * Take one, waiting while the value is 0 (`sem_wait`, or `sem_timedwait` with
+   * `timeoutMs`), on a separate thread: the notebook stays responsive.
+   *
+   * @param options timeoutMs, signal
+   * @returns true when taken; false when `timeoutMs` passed first
+   * @throws the signal's reason when aborted; `ERR_IPC_CLOSED` when closed meanwhile
+   * @example
+   * ```ts
+   * await sem.wait({ timeoutMs: 1000 }); // false after 1 s without a post
+   * ```
+   */
+  async wait(options: WaitOptions = {}): Promise<boolean> {
+    const { timeoutMs, signal } = options;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)))
+      invalidArg("timeoutMs", timeoutMs, "expected a non-negative number of milliseconds");
+    throwIfAborted(signal);
+    this.checkOpen("wait on");
+    if (this.b.semTryWait(this.h)) return true;
+    if (timeoutMs === 0) return false;
+    try {
+      return await this.pending.run(this.b.semWait(this.h, timeoutMs ?? -1), signal, () =>
+        new CdlabError("ERR_IPC_CLOSED", `Cannot wait on semaphore "${this.name}": it was closed while waiting`),
+      );
+    } catch (err) {
+      throw err instanceof CdlabError || signal?.aborted ? err : systemError(`Cannot wait on semaphore "${this.name}"`, err);
+    }
+  }
+
+  /**
+   * Take one, blocking this THREAD while the value is 0 (`sem_wait`). For worker
+   * threads and child processes; in a notebook cell use {@link NamedSemaphore.wait}.
+   * The in-process backend fails with EDEADLK instead of blocking forever.
+   */
+  waitSync(): void {
+    this.checkOpen("wait on");
+    try {
+      this.b.semWaitSync(this.h);
+    } catch (err) {
+      if ((err as { code?: string }).code === "EDEADLK")
+        throw new CdlabError(
+          "EDEADLK",
+          `Cannot wait on semaphore "${this.name}": its value is 0 and the in-process backend has no other thread to post it (use await wait())`,
+        );
+      throw systemError(`Cannot wait on semaphore "${this.name}"`, err);
+    }
+  }
+
+  /**
+   * The current value (`sem_getvalue`).
+   *
+   * @returns the value, ≥ 0
+   */
+  value(): number {
+    this.checkOpen("read");
+    return this.b.semGetValue(this.h);
+  }
+
+  /**
+   * Remove the name now (`sem_unlink`), owner or not; open handles keep working.
+   *
+   * @returns when unlinked
+   */
+  async unlink(): Promise<void> {
+    if (this.unlinked) return;
+    try {
+      this.b.semUnlink(this.name);
+      this.unlinked = true;
+    } catch (err) {
+      throw systemError(`Cannot unlink semaphore "${this.name}"`, err);
+    }
+  }
+
+  /** Cancel waits, `sem_close`; the owner also unlinks. Idempotent. */
+  close = once(async () => {
+    this.closed = true;
+    untrack(this);
+    await this.pending.cancelAll();
+    this.b.semClose(this.h);
+    if (this.owner && !this.unlinked) {
+      this.unlinked = true;
+      try {
+        this.b.semUnlink(this.name);
+      } catch {
+        /* already unlinked */
+      }
+    }
+  });
+
+  /** Same as {@link NamedSemaphore.close}. */
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Open (by default: create) a POSIX named semaphore (`sem_open`).
+ *
+ * @param name "/" and a name, e.g. "/cdlab-mutex"
+ * @param options value (initial, when created), create, exclusive, mode, backend
+ * @returns the open semaphore
+ * @throws CdlabError `ERR_INVALID_ARG` (name without leading "/", bad value), `EEXIST`, `ENOENT`
+ * @example
+ * ```ts
+ * const full = await openSemaphore("/cdlab-full", { value: 0 });
+ * ```
+ */
+export async function openSemaphore(name: string, options: SemaphoreOptions = {}): Promise<NamedSemaphore> {
+  validateIpcName("name", name);
+  const { value = 0, create = true, exclusive = false, mode = 0o600 } = options;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0x7fffffff)
+    invalidArg("value", value, "expected an integer from 0 to 2147483647");
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "expected permission bits such as 0o600");
+  const b = getBackend(backendOption(options.backend));
+  let h: number;
+  let owner = false;
+  try {
+    if (create) {
+      try {
+        h = b.semOpen(name, true, true, mode, value);
+        owner = true;
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EEXIST" || exclusive) throw err;
+        h = b.semOpen(name, false, false, mode, 0);
+      }
+    } else {
+      h = b.semOpen(name, false, false, mode, 0);
+    }
+  } catch (err) {
+    throw systemError(`Cannot open semaphore "${name}"`, err);
+  }
+  return track(new NamedSemaphore(b, name, h, owner), { kind: "semaphore", label: name });
+}

@@ -1,0 +1,184 @@
+/**
+ * POSIX shared memory (`shm_open`, `ftruncate`, `mmap`, `shm_unlink`): the same
+ * bytes mapped into several processes, exposed as a Buffer. Whatever one process
+ * writes, the others read at once, with no copy through the kernel; keeping
+ * readers and writers in step is the programmer's job (semaphores, ./semaphore.ts).
+ *
+ * Ownership: the handle that CREATED the segment owns it and unlinks its name
+ * (`shm_unlink`) on close; other handles only unmap. On close the Buffer is
+ * detached (its length becomes 0) before the memory is unmapped, so a Buffer
+ * kept after close reads nothing instead of crashing the kernel.
+ *
+ * @example
+ * ```ts
+ * const shm = await openSharedMemory("/cdlab-demo", { size: 4096 });
+ * shm.buffer.write("olá"); // visible to every process that maps "/cdlab-demo"
+ * await shm.close();
+ * ```
+ */
+import { CdlabError, invalidArg, systemError } from "../errors";
+import { asyncDispose, Handle, once } from "../handle";
+import { track, untrack } from "../registry";
+import { backendOption, BackendName, getBackend, IpcBackend } from "./native";
+
+/** Options of {@link openSharedMemory}. */
+export interface SharedMemoryOptions {
+  /** Size in bytes; required when creating; opening an existing smaller segment grows it. */
+  size?: number;
+  /** Create the segment when it does not exist. @default true */
+  create?: boolean;
+  /** Fail with EEXIST when it exists. @default false */
+  exclusive?: boolean;
+  /** Permission bits. @default 0o600 */
+  mode?: number;
+  /** Implementation. @default ipcBackend() */
+  backend?: BackendName;
+}
+
+/**
+ * Validate a POSIX IPC object name: "/" then up to 250 characters, no other "/".
+ *
+ * @param option the option's name for the message
+ * @param name the value given
+ * @returns the name
+ */
+export function validateIpcName(option: string, name: unknown): string {
+  if (typeof name !== "string" || !/^\/[^/\0]{1,250}$/.test(name))
+    invalidArg(option, name, 'it must start with "/" and have no other "/" (e.g. "/cdlab-demo")');
+  return name;
+}
+
+/** A mapped shared memory segment. Create it with {@link openSharedMemory}. */
+export class SharedMemory implements Handle {
+  /** The POSIX name (a file in /dev/shm on Linux). */
+  readonly name: string;
+  /** Mapped size in bytes. */
+  readonly size: number;
+  /** True when this handle created the segment (and unlinks it on close). */
+  readonly owner: boolean;
+  /** The implementation in use. */
+  readonly backend: BackendName;
+  private readonly b: IpcBackend;
+  private readonly memory: ArrayBuffer | SharedArrayBuffer;
+  private readonly view: Buffer;
+  private closed = false;
+  private unlinked = false;
+
+  /** @internal use {@link openSharedMemory} */
+  constructor(b: IpcBackend, name: string, memory: ArrayBuffer | SharedArrayBuffer, owner: boolean) {
+    this.b = b;
+    this.name = name;
+    this.memory = memory;
+    this.size = memory.byteLength;
+    this.owner = owner;
+    this.backend = b.name;
+    this.view = Buffer.from(memory, 0, this.size);
+  }
+
+  /**
+   * The mapped bytes. Reading it after close throws `ERR_IPC_CLOSED`.
+   *
+   * @example
+   * ```ts
+   * shm.buffer.writeInt32LE(42, 0);
+   * ```
+   */
+  get buffer(): Buffer {
+    if (this.closed) throw new CdlabError("ERR_IPC_CLOSED", `Cannot use shared memory "${this.name}": it is closed`);
+    return this.view;
+  }
+
+  /**
+   * Remove the name now (`shm_unlink`), owner or not. Mappings stay valid until closed.
+   *
+   * @returns when unlinked
+   */
+  async unlink(): Promise<void> {
+    if (this.unlinked) return;
+    try {
+      this.b.shmUnlink(this.name);
+      this.unlinked = true;
+    } catch (err) {
+      throw systemError(`Cannot unlink shared memory "${this.name}"`, err);
+    }
+  }
+
+  /** Unmap (the Buffer becomes empty); the owner unlinks the name. Idempotent. */
+  close = once(async () => {
+    this.closed = true;
+    untrack(this);
+    this.b.shmUnmap(this.memory);
+    if (this.owner && !this.unlinked) {
+      this.unlinked = true;
+      try {
+        this.b.shmUnlink(this.name);
+      } catch {
+        /* already unlinked by someone else */
+      }
+    }
+  });
+
+  /** Same as {@link SharedMemory.close}. */
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Open (by default: create) a POSIX shared memory segment and map it
+ * (`shm_open` + `ftruncate` + `mmap(MAP_SHARED)`).
+ *
+ * @param name "/" and a name, e.g. "/cdlab-demo" (appears as /dev/shm/cdlab-demo)
+ * @param options size, create, exclusive, mode, backend
+ * @returns the mapped segment
+ * @throws CdlabError `ERR_INVALID_ARG` (bad name, size ≤ 0), `EEXIST`, `ENOENT`
+ * @example
+ * ```ts
+ * const shm = await openSharedMemory("/cdlab-demo", { size: 1 << 20 });
+ * ```
+ */
+export async function openSharedMemory(name: string, options: SharedMemoryOptions = {}): Promise<SharedMemory> {
+  validateIpcName("name", name);
+  const { size, create = true, exclusive = false, mode = 0o600 } = options;
+  if (size !== undefined && (typeof size !== "number" || !Number.isSafeInteger(size) || size <= 0))
+    invalidArg("size", size, "expected a positive integer number of bytes");
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "expected permission bits such as 0o600");
+  const b = getBackend(backendOption(options.backend));
+  const what = `Cannot open shared memory "${name}"`;
+  let fd: number;
+  let owner = false;
+  try {
+    if (create) {
+      try {
+        fd = b.shmOpen(name, true, true, mode);
+        owner = true;
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EEXIST" || exclusive) throw err;
+        fd = b.shmOpen(name, false, false, mode);
+      }
+    } else {
+      fd = b.shmOpen(name, false, false, mode);
+    }
+  } catch (err) {
+    throw systemError(what, err);
+  }
+  try {
+    const current = b.shmSize(fd);
+    const want = size ?? current;
+    if (want <= 0) invalidArg("size", size, "required: the segment is new or empty");
+    if (current < want) b.shmResize(fd, want);
+    const shm = new SharedMemory(b, name, b.shmMap(fd, want), owner);
+    return track(shm, { kind: "shared-memory", label: `${name} (${want} bytes)` });
+  } catch (err) {
+    if (owner) {
+      try {
+        b.shmUnlink(name);
+      } catch {
+        /* best effort */
+      }
+    }
+    throw err instanceof CdlabError ? err : systemError(what, err);
+  } finally {
+    b.shmCloseFd(fd);
+  }
+}
