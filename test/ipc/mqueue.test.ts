@@ -5,7 +5,7 @@ import { addonCandidates, nativeUnavailableReason } from "../../src/ipc/native";
 import { resources } from "../../src/registry";
 import { liveQueueIds, uniqueKey } from "../fixtures/ipc/leaks";
 
-export const BACKENDS: BackendName[] = nativeUnavailableReason() === undefined ? ["native", "in-process"] : ["in-process"];
+import { BACKENDS } from "../fixtures/ipc/backends";
 
 async function rejection(p: Promise<unknown>): Promise<CdlabError> {
   try {

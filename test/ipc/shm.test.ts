@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import { CdlabError, openSharedMemory, SharedMemory } from "../../src/index";
+import { ownShmFiles, uniqueName } from "../fixtures/ipc/leaks";
+import { BACKENDS } from "../fixtures/ipc/backends";
+
+async function rejection(p: Promise<unknown>): Promise<CdlabError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as CdlabError;
+  }
+  throw new Error("expected a rejection");
+}
+
+for (const backend of BACKENDS) {
+  describe(`ipc/shm (${backend})`, () => {
+    let opened: SharedMemory[] = [];
+    const open = async (name: string, opts: Parameters<typeof openSharedMemory>[1] = {}) => {
+      const s = await openSharedMemory(name, { backend, ...opts });
+      opened.push(s);
+      return s;
+    };
+    afterEach(async () => {
+      await Promise.all(opened.map((s) => s.close()));
+      opened = [];
+      expect(ownShmFiles(), "files left in /dev/shm").to.deep.equal([]);
+    });
+
+    it("two mappings of one name share the same bytes", async () => {
+      const name = uniqueName("shm");
+      const a = await open(name, { size: 4096 });
+      const b = await open(name);
+      expect([a.owner, b.owner, b.size]).to.deep.equal([true, false, 4096]);
+      a.buffer.write("olá, memória", 100);
+      expect(b.buffer.toString("utf8", 100, 100 + Buffer.byteLength("olá, memória"))).to.equal("olá, memória");
+      b.buffer.writeInt32LE(-7, 0);
+      expect(a.buffer.readInt32LE(0)).to.equal(-7);
+      if (backend === "native") expect(fs.statSync(`/dev/shm${name}`).size).to.equal(4096);
+    });
+
+    it("close() unmaps: the Buffer becomes unusable, not a crash; the owner unlinks", async () => {
+      const name = uniqueName("shm");
+      const a = await open(name, { size: 1024 });
+      const kept = a.buffer;
+      kept[0] = 1;
+      await a.close();
+      await a.close();
+      expect(() => a.buffer).to.throw(/closed/);
+      if (backend === "native") {
+        expect(kept.length).to.equal(0);
+        expect(kept[0]).to.equal(undefined);
+      }
+      expect((await rejection(open(name, { create: false }))).code).to.equal("ENOENT");
+    });
+
+    it("rejects size 0, a negative size, a missing size and a name without a leading slash", async () => {
+      for (const size of [0, -1, 1.5]) {
+        const err = await rejection(open(uniqueName("shm"), { size }));
+        expect(err.code).to.equal("ERR_INVALID_ARG");
+        expect(err.message).to.match(/"size"/);
+      }
+      const missing = await rejection(open(uniqueName("shm")));
+      expect(missing.message).to.match(/size.*required/);
+      const bad = await rejection(open("cdlab-no-slash", { size: 10 }));
+      expect(bad.code).to.equal("ERR_INVALID_ARG");
+      expect(bad.message).to.match(/must start with "\/"/);
+    });
+
+    it("exclusive fails with EEXIST when the segment exists", async () => {
+      const name = uniqueName("shm");
+      await open(name, { size: 64 });
+      expect((await rejection(open(name, { size: 64, exclusive: true }))).code).to.equal("EEXIST");
+    });
+  });
+}
+
+describe("ipc/shm (native, between processes)", function () {
+  before(function () {
+    if (!BACKENDS.includes("native")) this.skip();
+  });
+
+  it("a child process sees and changes the parent's bytes", async () => {
+    const name = uniqueName("shm");
+    const shm = await openSharedMemory(name, { size: 64, backend: "native" });
+    try {
+      shm.buffer.writeInt32LE(41, 0);
+      execFileSync(process.execPath, ["--require", require.resolve("tsx/cjs"), require.resolve("../fixtures/ipc/shm-increment.ts"), name], {
+        timeout: 20000,
+      });
+      expect(shm.buffer.readInt32LE(0)).to.equal(42);
+    } finally {
+      await shm.close();
+    }
+    expect(ownShmFiles()).to.deep.equal([]);
+  });
+});
