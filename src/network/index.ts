@@ -1,2 +1,14 @@
 // Public face of src/network: re-export the area's modules here.
-export {};
+export { parseIPv4, formatIPv4, parseCidr, addressScope, cidrContains } from "./cidr";
+export type { CidrInfo, Scope } from "./cidr";
+export { buildUdpPacket, parseUdpPacket, internetChecksum, packetFields, packetHexTable, showPacket } from "./packet";
+export type { UdpPacketOptions, ParsedUdpPacket, PacketField } from "./packet";
+export { simulateSwitching } from "./switching";
+export type { SwitchingResult } from "./switching";
+export { WELL_KNOWN_PORTS, listeningPorts, decodeProcAddress } from "./ports";
+export type { WellKnownPort, ListeningPort } from "./ports";
+export { startNat } from "./nat";
+export type { Nat, NatEntry, NatOptions } from "./nat";
+export { startFirewall, evaluateRules } from "./firewall";
+export type { Firewall, FirewallOptions, FirewallRule, DropRecord } from "./firewall";
+export type { RelayTarget } from "./udp-relay";
