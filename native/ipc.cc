@@ -333,17 +333,24 @@ Napi::Value FdSize(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), (double)st.st_size);
 }
 
-// Mappings still alive, so that munmap() and the GC finalizer never both unmap.
+// One mmap'ed region. The ArrayBuffer's finalizer owns (deletes) it; munmap()
+// and the finalizer unmap at most once between them. Looked up by address only
+// while mapped (an address can be reused by a later mmap once unmapped).
+struct Mapping {
+  void* addr;
+  size_t size;
+  bool mapped;
+};
 std::mutex g_maps_mutex;
-std::unordered_map<void*, size_t> g_maps;
+std::unordered_map<void*, Mapping*> g_maps;
 
-void FinalizeMapping(Napi::Env, void* addr) {
+void FinalizeMapping(Napi::Env, void*, Mapping* m) {
   std::lock_guard<std::mutex> lock(g_maps_mutex);
-  auto it = g_maps.find(addr);
-  if (it != g_maps.end()) {
-    munmap(addr, it->second);
-    g_maps.erase(it);
+  if (m->mapped) {
+    munmap(m->addr, m->size);
+    g_maps.erase(m->addr);
   }
+  delete m;
 }
 
 // mmap(fd, size) -> ArrayBuffer over MAP_SHARED memory
@@ -352,26 +359,30 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
   size_t size = (size_t)ArgInt64(info, 1);
   void* addr = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (addr == MAP_FAILED) ThrowErrno(info.Env(), "mmap", errno);
+  auto* m = new Mapping{addr, size, true};
   {
     std::lock_guard<std::mutex> lock(g_maps_mutex);
-    g_maps[addr] = size;
+    g_maps[addr] = m;
   }
-  return Napi::ArrayBuffer::New(info.Env(), addr, size, FinalizeMapping);
+  return Napi::ArrayBuffer::New(info.Env(), addr, size, FinalizeMapping, m);
 }
 
-// munmap(arrayBuffer): detach first (every view now has length 0, so a later
-// access reads nothing instead of crashing), then unmap.
+// munmap(arrayBuffer): unmap, then detach at once (before any JS runs again):
+// every view now has length 0, so a later access reads nothing instead of crashing.
 Napi::Value Munmap(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
-  void* addr = ab.Data();
   if (ab.IsDetached()) return info.Env().Undefined();
-  ab.Detach();
-  std::lock_guard<std::mutex> lock(g_maps_mutex);
-  auto it = g_maps.find(addr);
-  if (it != g_maps.end()) {
-    munmap(addr, it->second);
-    g_maps.erase(it);
+  void* addr = ab.Data();
+  {
+    std::lock_guard<std::mutex> lock(g_maps_mutex);
+    auto it = g_maps.find(addr);
+    if (it != g_maps.end()) {
+      munmap(addr, it->second->size);
+      it->second->mapped = false;
+      g_maps.erase(it);
+    }
   }
+  ab.Detach();
   return info.Env().Undefined();
 }
 

@@ -7,3 +7,6 @@ export { SharedMemory, openSharedMemory } from "./shm";
 export type { SharedMemoryOptions } from "./shm";
 export { NamedSemaphore, openSemaphore } from "./semaphore";
 export type { SemaphoreOptions, WaitOptions } from "./semaphore";
+export { AtomicsSemaphore } from "./atomics-semaphore";
+export { raceThreads, raceProcesses } from "./race";
+export type { RaceOptions, RaceResult } from "./race";
