@@ -12,3 +12,5 @@ export type { Nat, NatEntry, NatOptions } from "./nat";
 export { startFirewall, evaluateRules } from "./firewall";
 export type { Firewall, FirewallOptions, FirewallRule, DropRecord } from "./firewall";
 export type { RelayTarget } from "./udp-relay";
+export { syncVsAsync, messageDestinations, reliabilityExperiment, orderingExperiment } from "./ipc-traits";
+export type { SyncAsyncResult, DestinationObservation, ReliabilityResult, OrderingResult } from "./ipc-traits";
