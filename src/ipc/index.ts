@@ -10,3 +10,5 @@ export type { SemaphoreOptions, WaitOptions } from "./semaphore";
 export { AtomicsSemaphore } from "./atomics-semaphore";
 export { raceThreads, raceProcesses } from "./race";
 export type { RaceOptions, RaceResult } from "./race";
+export { copyExperiment, copyExperimentChart, straceAvailable, MiB } from "./copy-experiment";
+export type { CopyExperimentOptions, CopyExperimentResult, CopyRow, CopySyscalls, SideSyscalls } from "./copy-experiment";

@@ -96,3 +96,36 @@ describe("ipc/shm (native, between processes)", function () {
     expect(ownShmFiles()).to.deep.equal([]);
   });
 });
+
+describe("ipc/copy-experiment", function () {
+  this.timeout(30000);
+  before(function () {
+    if (!BACKENDS.includes("native")) this.skip();
+  });
+
+  it("sends a file through a pipe and through shared memory intact; strace counts 4 and 2 copies", async () => {
+    const { copyExperiment, copyExperimentChart, straceAvailable, MiB } = require("../../src/ipc/copy-experiment") as typeof import("../../src/ipc/copy-experiment");
+    const trace = straceAvailable();
+    const r = await copyExperiment({ sizes: [MiB / 2], chunkSize: 64 * 1024, strace: trace });
+    expect(r.rows.map((x) => [x.method, x.copies])).to.deep.equal([["pipe", 4], ["shared memory", 2], ["memcpy", 1]]);
+    for (const row of r.rows) expect(row.ms).to.be.greaterThan(0);
+    if (trace) {
+      const [pipe, shm] = r.syscalls;
+      expect([pipe.copiesMeasured, shm.copiesMeasured]).to.deep.equal([4, 2]);
+      expect(pipe.server.data.readBytes).to.equal(MiB / 2);
+      expect(pipe.client.data.readBytes).to.equal(MiB / 2);
+      expect(shm.client.data.read, "the shared memory client reads nothing").to.equal(0);
+      expect(shm.server.data.write, "the shared memory server writes nothing").to.equal(0);
+    }
+    expect(copyExperimentChart(r, { show: false })).to.match(/^<svg/);
+    expect(ownShmFiles()).to.deep.equal([]);
+    expect(require("node:fs").readdirSync("/dev/shm").filter((f: string) => f.includes(`cdlab-copy-${process.pid}-`))).to.deep.equal([]);
+  });
+
+  it("rejects bad sizes naming the option", async () => {
+    const { copyExperiment } = require("../../src/ipc/copy-experiment") as typeof import("../../src/ipc/copy-experiment");
+    let err: Error | undefined;
+    await copyExperiment({ sizes: [0] }).catch((e) => (err = e));
+    expect(err?.message).to.match(/"sizes"/);
+  });
+});
