@@ -26,7 +26,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { throwIfAborted } from "../abort";
-import { lineChart, plot, Series } from "../plot";
+import { display } from "../display";
+import { lineChart, Series } from "../plot";
 import { CdlabError, invalidArg } from "../errors";
 import { execArgvFor, getBackend } from "./native";
 import { openSemaphore } from "./semaphore";
@@ -275,5 +276,7 @@ export function copyExperimentChart(result: CopyExperimentResult, options: { sho
     return { name: names[m], x: rows.map((r) => r.sizeMiB), y: rows.map((r) => r.mibPerS), mode: "both" };
   });
   const chart = { title: "Servidor → cliente: vazão por tamanho de arquivo", xLabel: "tamanho do arquivo (MiB)", yLabel: "vazão (MiB/s)", xScale: "log", yScale: "log" } as const;
-  return options.show === false ? lineChart(series, chart) : plot(series, chart);
+  const svg = lineChart(series, chart);
+  if (options.show !== false) display.svg(svg);
+  return svg;
 }
