@@ -252,7 +252,9 @@ export function barChart(bars: readonly Bar[], options: ChartOptions = {}): stri
 }
 
 /**
- * Show a line/scatter chart in the notebook (see {@link lineChart}).
+ * Show a line/scatter chart in the notebook (see {@link lineChart}); same
+ * parameters. As the last line of a cell, write `display.svg(lineChart(…))`
+ * instead if the returned text should not be echoed as the cell's value.
  *
  * @returns the SVG string (also shown)
  * @example
@@ -267,7 +269,7 @@ export function plot(series: readonly Series[], options: ChartOptions = {}): str
 }
 
 /**
- * Show a bar chart in the notebook (see {@link barChart}).
+ * Show a bar chart in the notebook (see {@link barChart}); same parameters.
  *
  * @returns the SVG string (also shown)
  * @example
@@ -394,7 +396,7 @@ function fmt(v: number): string {
   if (v === 0) return "0";
   const a = Math.abs(v);
   if (a >= 1e6 || a < 1e-3) return v.toExponential(1).replace("e+", "e");
-  return Number(v.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 3 });
+  return String(Number(v.toPrecision(3)));
 }
 
 function attr(s: string): string {

@@ -26,7 +26,7 @@ import { startCoordinator } from "./workunits";
 
 /** One line of the comparison. */
 export interface ParallelTiming {
-  mode: "sequential" | "threads + SharedArrayBuffer" | "processes + sockets";
+  mode: "sequencial" | "threads + SharedArrayBuffer" | "processos + sockets";
   /** Threads or processes used (1 for sequential). */
   parts: number;
   /** Time to create the threads/processes (0 for sequential), ms. */
@@ -113,7 +113,7 @@ export async function countPrimesWithProcesses(upTo: number, parts = 2, options:
     await coord.spawnWorkers(parts, { signal: options.signal });
     const t1 = performance.now();
     const report = await coord.run(units, { signal: options.signal });
-    return { mode: "processes + sockets", parts, startMs: t1 - t0, computeMs: report.elapsedMs, count: report.total };
+    return { mode: "processos + sockets", parts, startMs: t1 - t0, computeMs: report.elapsedMs, count: report.total };
   } finally {
     await coord.close();
   }
@@ -138,7 +138,7 @@ export async function parallelVsDistributed(options: { upTo?: number; parts?: nu
   throwIfAborted(signal);
   const t0 = performance.now();
   const count = countPrimes(0, upTo);
-  const seq: ParallelTiming = { mode: "sequential", parts: 1, startMs: 0, computeMs: performance.now() - t0, count };
+  const seq: ParallelTiming = { mode: "sequencial", parts: 1, startMs: 0, computeMs: performance.now() - t0, count };
   const threads = await countPrimesWithThreads(upTo, parts, { signal });
   const procs = await countPrimesWithProcesses(upTo, parts, { signal });
   return [seq, threads, procs];

@@ -15,7 +15,7 @@ describe("distributed/parallel", function () {
 
   it("threads sharing memory and processes over sockets find the same count as one thread", async function () {
     const rows = await parallelVsDistributed({ upTo: 100_000, parts: 3 });
-    expect(rows.map((r) => r.mode)).to.deep.equal(["sequential", "threads + SharedArrayBuffer", "processes + sockets"]);
+    expect(rows.map((r) => r.mode)).to.deep.equal(["sequencial", "threads + SharedArrayBuffer", "processos + sockets"]);
     expect(rows.map((r) => r.count)).to.deep.equal([9592, 9592, 9592]);
     expect(rows[1].parts).to.equal(3);
   });
