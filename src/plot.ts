@@ -121,7 +121,8 @@ export function ticks(min: number, max: number, scale: Scale = "linear"): number
   if (scale === "log") {
     if (min <= 0) invalidArg("min", min, "a log axis needs values > 0");
     const lo = Math.floor(Math.log10(min) + 1e-9), hi = Math.ceil(Math.log10(max) - 1e-9);
-    const mults = Math.log10(max / min) < 2 ? [1, 2, 5] : [1];
+    const decades = Math.log10(max / min);
+    const mults = decades < 1 ? [1, 2, 3, 5, 7] : decades < 2 ? [1, 2, 5] : [1];
     const out: number[] = [];
     for (let e = lo; e <= hi; e++) {
       for (const m of mults) {
@@ -232,12 +233,16 @@ export function barChart(bars: readonly Bar[], options: ChartOptions = {}): stri
   const vals = bars.filter((b) => ok(b.value)).map((b) => b.value as number);
   if (vals.length === 0) throw new CdlabError("ERR_NO_DATA", "Cannot plot: no bar has a finite value");
   const base = o.yScale === "log" ? Math.min(...vals) : Math.min(0, ...vals);
-  const fr = frame(o, [0, bars.length], [base, ...vals], true);
-  const slot = (fr.right - fr.left) / bars.length;
+  const slot = (o.width - 90) / bars.length;
+  const longest = Math.max(...bars.map((b) => String(b.label).length));
+  const rotate = longest * 6.5 > slot * 0.95; // labels would overlap: slant them
+  const fr = frame(o, [0, bars.length], [base, ...vals], true, rotate ? Math.min(longest * 4.5, o.height / 3) : 0);
   const parts: string[] = [];
   bars.forEach((b, i) => {
     const cx = fr.left + slot * (i + 0.5);
-    parts.push(`<text x="${f(cx)}" y="${f(fr.bottom + 16)}" text-anchor="middle" font-size="11">${escapeHtml(String(b.label))}</text>`);
+    parts.push(rotate
+      ? `<text transform="translate(${f(cx + 4)} ${f(fr.bottom + 10)}) rotate(-35)" text-anchor="end" font-size="11">${escapeHtml(String(b.label))}</text>`
+      : `<text x="${f(cx)}" y="${f(fr.bottom + 16)}" text-anchor="middle" font-size="11">${escapeHtml(String(b.label))}</text>`);
     if (!ok(b.value)) {
       parts.push(`<text x="${f(cx)}" y="${f(fr.bottom - 6)}" text-anchor="middle" font-size="11" fill="#888">NA</text>`);
       return;
@@ -302,8 +307,8 @@ function checkOptions(options: ChartOptions): Opts {
   return { ...options, width, height, xScale, yScale };
 }
 
-function frame(o: Opts, xs: number[], ys: number[], bar = false): Frame {
-  const left = 70, right = o.width - 20, top = o.title ? 36 : 16, bottom = o.height - 48;
+function frame(o: Opts, xs: number[], ys: number[], bar = false, bottomPad = 0): Frame {
+  const left = 70, right = o.width - 20, top = o.title ? 36 : 16, bottom = o.height - 48 - bottomPad;
   const [xMin, xMax] = pad(Math.min(...xs), Math.max(...xs), o.xScale, bar);
   const [yMin, yMax] = pad(Math.min(...ys), Math.max(...ys), o.yScale, false);
   const t = (v: number, s: Scale) => (s === "log" ? Math.log10(v) : v);
@@ -356,7 +361,7 @@ function svgDoc(o: Opts, fr: Frame, body: string, legend: { name: string; color:
       : `<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${attr(l.color)}" stroke-width="2"${l.dash ? ' stroke-dasharray="6 4"' : ""}/>`);
     out.push(`<text x="${x + 24}" y="${y}">${escapeHtml(l.name)}</text>`);
   });
-  if (skipped > 0) out.push(`<text x="${fr.right}" y="${o.height - 10}" text-anchor="end" fill="#888">${skipped} ponto(s) sem valor (NA) omitido(s)</text>`);
+  if (skipped > 0) out.push(`<text x="${fr.right}" y="${fr.top - 4}" text-anchor="end" fill="#888">${skipped} ${bar ? "barra(s) sem valor (NA)" : "ponto(s) sem valor (NA) omitido(s)"}</text>`);
   out.push(`</svg>`);
   return out.join("\n");
 }
@@ -391,11 +396,11 @@ function f(n: number): string {
   return (Math.round(n * 10) / 10).toString();
 }
 
-/** Short number text for ticks and labels: 1e-3 … 1e6 plainly, else exponent. */
+/** Short number text for ticks and labels: 1e-3 … 1e7 plainly, else exponent. */
 function fmt(v: number): string {
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-3) return v.toExponential(1).replace("e+", "e");
+  if (a >= 1e7 || a < 1e-3) return v.toExponential(1).replace("e+", "e");
   return String(Number(v.toPrecision(3)));
 }
 

@@ -41,6 +41,7 @@ describe("plot", function () {
   it("puts log ticks at powers of ten, with 2 and 5 on a short range", function () {
     expect(ticks(3, 4000, "log")).to.deep.equal([10, 100, 1000]);
     expect(ticks(1, 30, "log")).to.deep.equal([1, 2, 5, 10, 20]);
+    expect(ticks(2000, 13000, "log")).to.deep.equal([2000, 3000, 5000, 7000, 10000]);
     expect(ticks(0, 10)).to.deep.equal([0, 2, 4, 6, 8, 10]);
     const svg = lineChart([{ x: [10, 1000, 100000], y: [1, 2, 3] }], { xScale: "log" });
     assertWellFormedSvg(svg);
