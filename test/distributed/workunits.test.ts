@@ -36,15 +36,17 @@ describe("distributed/workunits", function () {
   });
 
   it("re-issues the unit of a worker killed mid-run after its lease expires", async function () {
-    coord = await startCoordinator({ leaseMs: 300 });
+    coord = await startCoordinator({ leaseMs: 800 });
     const [victim] = await coord.spawnWorkers(2);
     const report = await coord.run(primeUnits({ upTo: 100_000, units: 6 }), { killWorker: { index: 0, afterUnits: 1 } });
     await victim.exited;
     const killed = report.events.find((e) => e.type === "killed")!;
     expect(killed.worker).to.equal(victim.pid);
-    expect(report.reissued).to.deep.equal([killed.unit]);
-    const timeout = report.events.find((e) => e.type === "timeout")!;
-    expect(timeout.unit).to.equal(killed.unit);
+    // on a loaded machine a slow (live) worker may also miss its lease: then its unit is re-issued too
+    expect(report.reissued).to.include(killed.unit);
+    const timedOut = report.events.filter((e) => e.type === "timeout").map((e) => e.unit);
+    expect(timedOut).to.include(killed.unit);
+    expect([...report.reissued].sort()).to.deep.equal([...new Set(timedOut)].sort());
     expect(report.results.find((r) => r.id === killed.unit)!.worker).to.not.equal(victim.pid);
     expect(report.total).to.equal(9592);
     expect(report.checked).to.equal(true);
