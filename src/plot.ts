@@ -261,6 +261,8 @@ export function barChart(bars: readonly Bar[], options: ChartOptions = {}): stri
  * parameters. As the last line of a cell, write `display.svg(lineChart(…))`
  * instead if the returned text should not be echoed as the cell's value.
  *
+ * @param series one or more {@link Series}
+ * @param options title, axis labels, scales and size
  * @returns the SVG string (also shown)
  * @example
  * ```ts
@@ -276,6 +278,8 @@ export function plot(series: readonly Series[], options: ChartOptions = {}): str
 /**
  * Show a bar chart in the notebook (see {@link barChart}); same parameters.
  *
+ * @param data label and value of each bar, in order
+ * @param options title, y label, y scale and size
  * @returns the SVG string (also shown)
  * @example
  * ```ts

@@ -108,6 +108,10 @@ export function addressScope(address: string): Scope {
 /**
  * True when `address` lies in the block `cidr`.
  *
+ * @param cidr the block, e.g. `"10.1.0.0/16"`
+ * @param address a dotted quad
+ * @returns whether the address is inside the block
+ * @throws CdlabError `ERR_INVALID_IP` or `ERR_INVALID_CIDR`
  * @example
  * ```ts
  * cidrContains("10.1.0.0/16", "10.1.200.3"); // true

@@ -71,6 +71,10 @@ export interface Firewall extends Handle {
 /**
  * Decide one datagram: the index of the first matching rule and its action.
  *
+ * @param rules ordered rules
+ * @param from the datagram's source address and port
+ * @param data the payload
+ * @param defaultAction when no rule matches @default "deny"
  * @returns `{ action, rule }`, rule -1 when the default applied
  * @example
  * ```ts

@@ -245,8 +245,11 @@ export function packetHexTable(bytes: Uint8Array): string {
 }
 
 /**
- * Show a packet's bytes ({@link packetHexTable}) in the notebook.
+ * Show a packet's bytes ({@link packetHexTable}) in the notebook (plain hex outside it).
  *
+ * @param bytes a packet {@link parseUdpPacket} accepts
+ * @returns nothing; the table is displayed
+ * @throws CdlabError `ERR_BAD_PACKET` when the bytes do not parse
  * @example
  * ```ts
  * showPacket(buildUdpPacket({ srcIp: "10.0.0.1", dstIp: "10.0.0.2", srcPort: 1234, dstPort: 7, payload: "eco" }));
