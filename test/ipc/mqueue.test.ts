@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { BackendName, CdlabError, ipcBackend, MessageQueue, messageQueueLimits, openMessageQueue } from "../../src/index";
+import { BackendName, CdlabError, ipcBackend, MessageQueue, messageQueueLimits, openMessageQueue, openSemaphore } from "../../src/index";
 import { addonCandidates, nativeUnavailableReason } from "../../src/ipc/native";
 import { resources } from "../../src/registry";
-import { liveQueueIds, uniqueKey } from "../fixtures/ipc/leaks";
+import { liveQueueIds, ownShmFiles, uniqueKey, uniqueName } from "../fixtures/ipc/leaks";
 
 import { BACKENDS } from "../fixtures/ipc/backends";
 
@@ -196,5 +196,50 @@ describe("ipc/mqueue (native, between processes)", function () {
       await q.close();
     }
     expect(liveQueueIds().has(q.id)).to.equal(false);
+  });
+});
+
+describe("ipc cleanup at kernel shutdown (native)", function () {
+  before(function () {
+    if (!BACKENDS.includes("native")) this.skip();
+  });
+
+  it("closeAll() removes the queue, unlinks segment and semaphore, and ends a pending wait", () => {
+    const prefix = uniqueName("shutdown");
+    const out = execFileSync(
+      process.execPath,
+      ["--require", require.resolve("tsx/cjs"), require.resolve("../fixtures/ipc/shutdown.ts"), prefix],
+      { encoding: "utf8", timeout: 20000 },
+    );
+    const [opened, after] = out.trim().split("\n").map((l) => JSON.parse(l));
+    expect(opened.kinds).to.deep.equal(["message-queue", "shared-memory", "semaphore"]);
+    expect(after.pending).to.equal("ERR_IPC_CLOSED");
+    expect(liveQueueIds().has(opened.msqid)).to.equal(false);
+    expect(ownShmFiles()).to.deep.equal([]);
+  });
+});
+
+describe("ipc in-process backend", () => {
+  it("is what ipcBackend() reports when CDLAB_IPC_BACKEND=in-process, and new handles use it", async () => {
+    const before = process.env.CDLAB_IPC_BACKEND;
+    process.env.CDLAB_IPC_BACKEND = "in-process";
+    try {
+      expect(ipcBackend()).to.equal("in-process");
+      const q = await openMessageQueue();
+      expect(q.backend).to.equal("in-process");
+      await q.close();
+    } finally {
+      if (before === undefined) delete process.env.CDLAB_IPC_BACKEND;
+      else process.env.CDLAB_IPC_BACKEND = before;
+    }
+  });
+
+  it("waitSync on a semaphore at 0 fails with EDEADLK instead of hanging", async () => {
+    const s = await openSemaphore(uniqueName("sem"), { backend: "in-process" });
+    try {
+      expect(() => s.waitSync()).to.throw(/EDEADLK|no other thread/).with.property("code", "EDEADLK");
+    } finally {
+      await s.close();
+    }
   });
 });

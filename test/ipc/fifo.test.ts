@@ -1,0 +1,105 @@
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { makeFifo, openFifo } from "../../src/ipc/fifo";
+import { fifoBetweenUnrelated } from "../../src/ipc/fifo-demos";
+import { CdlabError } from "../../src/errors";
+import { resources } from "../../src/registry";
+import { isAlive } from "../support/procs";
+import { descendantWatch, fdsPointingTo } from "../proc/leaks";
+
+const ours = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`cdlab-fifo-${process.pid}-`));
+
+describe("ipc/fifo", () => {
+  let watch: ReturnType<typeof descendantWatch>;
+  const paths: string[] = [];
+  beforeEach(() => (watch = descendantWatch()));
+  afterEach(async () => {
+    await watch.check();
+    expect(ours(), "FIFO files left").to.deep.equal([]);
+    for (const p of paths.splice(0)) {
+      expect(fs.existsSync(p), `${p} left`).to.equal(false);
+      expect(fdsPointingTo(p), `fds on ${p}`).to.deep.equal([]);
+    }
+    expect(resources().filter((r) => r.kind === "fifo" || r.kind === "child-process")).to.deep.equal([]);
+  });
+
+  it("makeFifo creates a FIFO file; open for reading waits until a writer opens", async () => {
+    const fifo = await makeFifo();
+    paths.push(fifo.path);
+    expect(fs.statSync(fifo.path).isFIFO()).to.equal(true);
+    let opened = false;
+    const reading = fifo.openRead().then((r) => ((opened = true), r));
+    await new Promise((r) => setTimeout(r, 50)); // give a wrong implementation the chance to open
+    expect(opened).to.equal(false);
+    const w = await fifo.openWrite();
+    const r = await reading;
+    await w.write("linha 1\n");
+    await w.write("linha 2\n");
+    await w.close();
+    expect((await r.readAll()).toString()).to.equal("linha 1\nlinha 2\n");
+    await fifo.close();
+    expect(fs.existsSync(fifo.path)).to.equal(false);
+    await fifo.close(); // idempotent
+  });
+
+  it("an open still waiting is released by abort and by close()", async () => {
+    const fifo = await makeFifo();
+    paths.push(fifo.path);
+    const ac = new AbortController();
+    const waiting = openFifo(fifo.path, "w", { signal: ac.signal });
+    ac.abort(new Error("desisti"));
+    expect((await waiting.catch((e) => e)).message).to.equal("desisti");
+    const pending = fifo.openRead();
+    await fifo.close();
+    const e = await pending.catch((err) => err);
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ERR_CLOSED" });
+  });
+
+  it("two unrelated processes talk through it: the writer is an orphan, not the reader's parent or child", async function () {
+    this.timeout(20000);
+    const r = await fifoBetweenUnrelated("mensagem de teste");
+    paths.push(r.fifo);
+    expect(r.received).to.equal("mensagem de teste");
+    expect(r.reader.ppid).to.equal(process.pid);
+    expect(r.writer.ppid).to.not.equal(process.pid);
+    expect(r.writer.ppid).to.not.equal(r.reader.pid);
+    expect(r.writer.ppid).to.not.equal(r.writer.startedBy);
+    expect(r.readerWhileOpening.openedBeforeWriter).to.equal(false);
+    expect(r.readerWhileOpening.state).to.equal("S");
+    expect(isAlive(r.writer.pid)).to.equal(false);
+  });
+
+  it("bad paths give one clear error each", async () => {
+    const missing = await makeFifo("/nonexistent-dir-cdlab/x").catch((e) => e);
+    expect(missing).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT" });
+    expect(missing.message).to.equal('Cannot create FIFO "/nonexistent-dir-cdlab/x": directory "/nonexistent-dir-cdlab" does not exist');
+    const file = path.join(os.tmpdir(), `cdlab-fifo-${process.pid}-regular`);
+    fs.writeFileSync(file, "x");
+    try {
+      const exists = await makeFifo(file).catch((e) => e);
+      expect(exists).to.be.instanceOf(CdlabError).and.include({ code: "EEXIST" });
+      expect(exists.message).to.match(/a regular file already exists at this path$/);
+      const notFifo = await openFifo(file, "r").catch((e) => e);
+      expect(notFifo).to.be.instanceOf(CdlabError).and.include({ code: "EINVAL" });
+      expect(notFifo.message).to.equal(`Cannot open FIFO "${file}": path is not a FIFO`);
+    } finally {
+      fs.unlinkSync(file);
+    }
+    const none = await openFifo("/nonexistent-dir-cdlab/x", "r").catch((e) => e);
+    expect(none).to.include({ code: "ENOENT" });
+    expect(() => openFifo("/tmp/x", "rw" as "r")).to.throw(CdlabError, /Invalid option "mode"/);
+  });
+
+  it("writing into a FIFO whose reader has gone is EPIPE", async () => {
+    const fifo = await makeFifo();
+    paths.push(fifo.path);
+    const reading = fifo.openRead();
+    const w = await fifo.openWrite();
+    await (await reading).close();
+    const e = await w.write("x").catch((err) => err);
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "EPIPE" });
+    await fifo.close();
+  });
+});

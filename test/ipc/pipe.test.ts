@@ -1,0 +1,111 @@
+import { expect } from "chai";
+import fs from "node:fs";
+import { pipe, pipeCapacity } from "../../src/ipc/pipe";
+import { pipeToChild, twoWayPipes, demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "../../src/ipc/pipe-demos";
+import { runPipeline, whoSortLpr, WHO_LINES } from "../../src/ipc/pipeline";
+import { CdlabError } from "../../src/errors";
+import { resources } from "../../src/registry";
+import { descendantWatch, fdsPointingTo } from "../proc/leaks";
+
+describe("ipc/pipe", () => {
+  let watch: ReturnType<typeof descendantWatch>;
+  const pipes: string[] = [];
+  beforeEach(() => (watch = descendantWatch()));
+  afterEach(async () => {
+    await watch.check();
+    for (const id of pipes.splice(0)) expect(fdsPointingTo(id), `fds still open on ${id}`).to.deep.equal([]);
+    expect(resources().filter((r) => r.kind === "pipe" || r.kind === "child-process")).to.deep.equal([]);
+  });
+
+  it("pipe() gives a real kernel pipe: both ends show the same pipe:[inode]", async () => {
+    const p = await pipe();
+    pipes.push(p.id);
+    expect(p.id).to.match(/^pipe:\[\d+\]$/);
+    expect(fs.readlinkSync(`/proc/self/fd/${p.readFd}`)).to.equal(p.id);
+    expect(fs.readlinkSync(`/proc/self/fd/${p.writeFd}`)).to.equal(p.id);
+    await p.write("oi");
+    expect((await p.read())!.toString()).to.equal("oi");
+    p.closeWrite();
+    expect(await p.read()).to.equal(null); // EOF
+    await p.close();
+    await p.close(); // idempotent
+  });
+
+  it("the parent writes hello world and the child reads it from fd 0 (the lecture's program)", async () => {
+    const r = await pipeToChild();
+    pipes.push(r.pipe);
+    expect(r.received).to.equal("hello world\n");
+    expect(r.childPpid).to.equal(process.pid);
+    expect(r.childStdin).to.equal(r.pipe);
+  });
+
+  it("two pipes carry a conversation both ways", async () => {
+    const r = await twoWayPipes(["ping", "abc"]);
+    pipes.push(r.parentToChild, r.childToParent);
+    expect(r.parentToChild).to.not.equal(r.childToParent);
+    expect(r.exchanges.map((e) => e.received)).to.deep.equal([`${r.childPid}: PING`, `${r.childPid}: ABC`]);
+  });
+
+  it("read blocks in the kernel until data arrives", async () => {
+    const r = await demoReadBlocks("x\n");
+    expect(r.whileWaiting.state).to.equal("S");
+    expect(r.whileWaiting.wchan).to.match(/pipe_read|^\?$/);
+    expect(r.received).to.equal("x\n");
+  });
+
+  it("EOF comes only when every writer has closed", async () => {
+    const r = await demoEof();
+    expect(r.steps[0].leitor).to.match(/sem EOF/);
+    expect(r.steps[1].leitor).to.match(/EOF após 1 leitura\(s\), 6 bytes/);
+  });
+
+  it("writing with no reader: EPIPE for the parent, SIGPIPE kills yes", async () => {
+    const r = await demoEpipe();
+    expect(r.parentError).to.match(/^EPIPE: Cannot write to pipe:\[\d+\]: broken pipe/);
+    expect(r.yes.signal).to.equal("SIGPIPE");
+  });
+
+  it("write on a pipe closed in this process, or read a closed end, is one clear error", async () => {
+    const p = await pipe();
+    pipes.push(p.id);
+    p.closeRead();
+    const e = await p.write("x").catch((err) => err);
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "EPIPE" });
+    const e2 = await p.read().catch((err) => err);
+    expect(e2).to.be.instanceOf(CdlabError).and.include({ code: "EBADF" });
+    await p.close();
+  });
+
+  it("a full pipe blocks the writer until the reader drains it; capacity is measured", async () => {
+    const cap = await pipeCapacity();
+    expect(cap).to.be.a("number").greaterThan(4095);
+    const r = await demoFullPipe(cap * 3);
+    expect(r.whileBlocked.wchan).to.match(/pipe_write|^\?$/);
+    expect(r.received).to.equal(cap * 3);
+    expect(r.writerExit).to.equal(0);
+  });
+
+  it("a pipe is a byte stream: two writes come out of one read", async () => {
+    const r = await demoByteStream(["abc", "def"]);
+    expect(r.oneRead).to.equal("abcdef");
+    expect(r.bytes).to.equal(6);
+  });
+
+  it("runPipeline joins stages with real pipes; who | sort | lpr with stand-ins says so", async () => {
+    const r = await runPipeline([["printf", "c\\nb\\na\\n"], ["sort"], ["wc", "-l"]]);
+    expect(r.output.trim()).to.equal("3");
+    expect(r.stages[0].stdout).to.equal(r.stages[1].stdin).and.match(/^pipe:/);
+    expect(r.stages[1].stdout).to.equal(r.stages[2].stdin);
+    const w = await whoSortLpr();
+    expect(w.notes.join(" ")).to.match(/impressora simulada/);
+    const lines = w.output.split("\n").filter((l) => !l.startsWith("====") && l);
+    expect(lines).to.deep.equal([...lines].sort());
+    if (w.notes.length > 1) expect(lines.length).to.equal(WHO_LINES.length);
+  });
+
+  it("a command that is not found is one clear error, and earlier stages are stopped", async () => {
+    const e = await runPipeline([["sleep", "30"], ["no-such-command-cdlab"]]).catch((err) => err);
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT" });
+    expect(e.message).to.equal('Cannot run "no-such-command-cdlab": command not found');
+  });
+});
