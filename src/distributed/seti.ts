@@ -74,7 +74,11 @@ export interface BoincInputs {
   volunteers?: number;
   /** @default 516840 */
   computers?: number;
-  /** 24-hour average, in PetaFLOPS. @default 6348 */
+  /**
+   * 24-hour average, in PetaFLOPS. The slide's "6,348" comes from a page
+   * written with a decimal comma: 6.348 PetaFLOPS (read as 6348, each computer
+   * would do 12 TeraFLOPS — a supercomputer, not a home PC). @default 6.348
+   */
   petaflops?: number;
 }
 
@@ -85,11 +89,11 @@ export interface BoincInputs {
  * @returns computers per volunteer and GFLOPS per computer
  * @example
  * ```ts
- * boincNumbers().gigaflopsPerComputer; // ≈ 12 282
+ * boincNumbers().gigaflopsPerComputer; // ≈ 12.3
  * ```
  */
 export function boincNumbers(inputs: BoincInputs = {}): { volunteers: number; computers: number; petaflops: number; computersPerVolunteer: number; gigaflopsPerComputer: number } {
-  const { volunteers = 401_634, computers = 516_840, petaflops = 6_348 } = inputs;
+  const { volunteers = 401_634, computers = 516_840, petaflops = 6.348 } = inputs;
   for (const [k, v] of Object.entries({ volunteers, computers, petaflops })) {
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) invalidArg(k, v, "expected a positive number");
   }
