@@ -20,7 +20,7 @@ import { throwIfAborted } from "../abort";
 import { CdlabError, invalidArg, systemError } from "../errors";
 import { asyncDispose, Handle, once } from "../handle";
 import { track, untrack } from "../registry";
-import { backendOption, BackendName, getBackend, IpcBackend, PendingJobs, QueueLimits, QueueStat } from "./native";
+import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs, QueueLimits, QueueStat } from "./native";
 
 /** A received message: the lecture's `struct { long mtype; char text[512]; }`. */
 export interface Message {
@@ -121,7 +121,7 @@ export class MessageQueue implements Handle {
   }
 
   private checkOpen(action: string): void {
-    if (this.closed) throw new CdlabError("ERR_IPC_CLOSED", `${this.what(action)}: the handle is closed`);
+    if (this.closed) throw new CdlabError("ERR_CLOSED", `${this.what(action)}: the handle is closed`);
   }
 
   /**
@@ -164,7 +164,7 @@ export class MessageQueue implements Handle {
     }
     try {
       await this.pending.run(this.b.msgsndWait(this.id, type, buf), options.signal, () =>
-        new CdlabError("ERR_IPC_CLOSED", `${this.what("send to")}: the handle was closed while waiting`),
+        new CdlabError("ERR_CLOSED", `${this.what("send to")}: the handle was closed while waiting`),
       );
     } catch (err) {
       throw err instanceof CdlabError || options.signal?.aborted ? err : this.fail("send to", err);
@@ -177,7 +177,7 @@ export class MessageQueue implements Handle {
    *
    * @param options type, nowait, maxSize, truncate, signal
    * @returns the message `{ type, data, text }`
-   * @throws CdlabError `ENOMSG` (nowait, none), `EIDRM` (queue removed), `E2BIG`, `ERR_IPC_CLOSED`
+   * @throws CdlabError `ENOMSG` (nowait, none), `EIDRM` (queue removed), `E2BIG`, `ERR_CLOSED`
    * @example
    * ```ts
    * const m = await q.receive({ type: 2 }); // the first message whose mtype is 2
@@ -197,7 +197,7 @@ export class MessageQueue implements Handle {
     }
     try {
       const m = await this.pending.run(this.b.msgrcvWait(this.id, maxSize, type, truncate), signal, () =>
-        new CdlabError("ERR_IPC_CLOSED", `${this.what("receive from")}: the handle was closed while waiting`),
+        new CdlabError("ERR_CLOSED", `${this.what("receive from")}: the handle was closed while waiting`),
       );
       return toMessage(m);
     } catch (err) {
@@ -278,7 +278,7 @@ export async function openMessageQueue(options: MessageQueueOptions = {}): Promi
   if (key !== undefined && (!Number.isInteger(key) || key <= 0 || key > 0x7fffffff))
     invalidArg("key", key, "expected an integer from 1 to 2147483647 (omit it for a private queue)");
   if (id !== undefined) checkInt("id", id, 0);
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "expected permission bits such as 0o600");
+  modeOption(mode);
   const b = getBackend(backendOption(options.backend));
   let q: MessageQueue;
   if (id !== undefined) {
@@ -287,16 +287,11 @@ export async function openMessageQueue(options: MessageQueueOptions = {}): Promi
   } else {
     const what = `Cannot open message queue${key === undefined ? "" : ` with key ${key}`}`;
     try {
-      if (key === undefined || !create) {
-        q = new MessageQueue(b, b.msgget(key, create, false, mode), key, key === undefined);
-      } else {
-        try {
-          q = new MessageQueue(b, b.msgget(key, true, true, mode), key, true);
-        } catch (err) {
-          if ((err as { code?: string }).code !== "EEXIST" || exclusive) throw err;
-          q = new MessageQueue(b, b.msgget(key, false, false, mode), key, false);
-        }
-      }
+      const { value, owner } =
+        key === undefined
+          ? { value: b.msgget(undefined, true, false, mode), owner: true }
+          : createOrOpen(create, exclusive, (c, x) => b.msgget(key, c, x, mode));
+      q = new MessageQueue(b, value, key, owner);
     } catch (err) {
       throw systemError(what, err);
     }

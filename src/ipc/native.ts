@@ -279,3 +279,39 @@ export class PendingJobs {
     await Promise.allSettled(all.map((j) => j.promise));
   }
 }
+
+/**
+ * Node arguments that run `file` (a module of this package) as a child process
+ * or worker: under tsx (tests) a `.ts` file needs tsx's require hook.
+ *
+ * @param file usually `__filename`
+ * @returns execArgv to use
+ */
+export function execArgvFor(file: string): string[] {
+  return file.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : [];
+}
+
+/** Validate a `mode` option (permission bits). */
+export function modeOption(mode: unknown): number {
+  if (typeof mode !== "number" || !Number.isInteger(mode) || mode < 0 || mode > 0o777)
+    throw new CdlabError("ERR_INVALID_ARG", `Invalid option "mode" ${JSON.stringify(mode)}: expected permission bits such as 0o600`);
+  return mode;
+}
+
+/**
+ * The ownership rule shared by queues, segments and semaphores: with `create`,
+ * try to create exclusively (then this handle owns the object); when it exists
+ * and `exclusive` is false, open the existing one (not owned).
+ *
+ * @param open the backend call: (create, exclusive) → handle
+ * @returns the handle and whether this call created the object
+ */
+export function createOrOpen<T>(create: boolean, exclusive: boolean, open: (create: boolean, exclusive: boolean) => T): { value: T; owner: boolean } {
+  if (!create) return { value: open(false, false), owner: false };
+  try {
+    return { value: open(true, true), owner: true };
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EEXIST" || exclusive) throw err;
+    return { value: open(false, false), owner: false };
+  }
+}

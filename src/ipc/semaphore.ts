@@ -22,7 +22,7 @@ import { throwIfAborted } from "../abort";
 import { CdlabError, invalidArg, systemError } from "../errors";
 import { asyncDispose, Handle, once } from "../handle";
 import { track, untrack } from "../registry";
-import { backendOption, BackendName, getBackend, IpcBackend, PendingJobs } from "./native";
+import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs } from "./native";
 import { validateIpcName } from "./shm";
 
 /** Options of {@link openSemaphore}. */
@@ -71,7 +71,7 @@ export class NamedSemaphore implements Handle {
   }
 
   private checkOpen(action: string): void {
-    if (this.closed) throw new CdlabError("ERR_IPC_CLOSED", `Cannot ${action} semaphore "${this.name}": it is closed`);
+    if (this.closed) throw new CdlabError("ERR_CLOSED", `Cannot ${action} semaphore "${this.name}": it is closed`);
   }
 
   /**
@@ -107,7 +107,7 @@ export class NamedSemaphore implements Handle {
    *
    * @param options timeoutMs, signal
    * @returns true when taken; false when `timeoutMs` passed first
-   * @throws the signal's reason when aborted; `ERR_IPC_CLOSED` when closed meanwhile
+   * @throws the signal's reason when aborted; `ERR_CLOSED` when closed meanwhile
    * @example
    * ```ts
    * await sem.wait({ timeoutMs: 1000 }); // false after 1 s without a post
@@ -123,7 +123,7 @@ export class NamedSemaphore implements Handle {
     if (timeoutMs === 0) return false;
     try {
       return await this.pending.run(this.b.semWait(this.h, timeoutMs ?? -1), signal, () =>
-        new CdlabError("ERR_IPC_CLOSED", `Cannot wait on semaphore "${this.name}": it was closed while waiting`),
+        new CdlabError("ERR_CLOSED", `Cannot wait on semaphore "${this.name}": it was closed while waiting`),
       );
     } catch (err) {
       throw err instanceof CdlabError || signal?.aborted ? err : systemError(`Cannot wait on semaphore "${this.name}"`, err);
@@ -213,24 +213,13 @@ export async function openSemaphore(name: string, options: SemaphoreOptions = {}
   const { value = 0, create = true, exclusive = false, mode = 0o600 } = options;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0x7fffffff)
     invalidArg("value", value, "expected an integer from 0 to 2147483647");
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "expected permission bits such as 0o600");
+  modeOption(mode);
   const b = getBackend(backendOption(options.backend));
-  let h: number;
-  let owner = false;
+  let opened: { value: number; owner: boolean };
   try {
-    if (create) {
-      try {
-        h = b.semOpen(name, true, true, mode, value);
-        owner = true;
-      } catch (err) {
-        if ((err as { code?: string }).code !== "EEXIST" || exclusive) throw err;
-        h = b.semOpen(name, false, false, mode, 0);
-      }
-    } else {
-      h = b.semOpen(name, false, false, mode, 0);
-    }
+    opened = createOrOpen(create, exclusive, (c, x) => b.semOpen(name, c, x, mode, c ? value : 0));
   } catch (err) {
     throw systemError(`Cannot open semaphore "${name}"`, err);
   }
-  return track(new NamedSemaphore(b, name, h, owner), { kind: "semaphore", label: name });
+  return track(new NamedSemaphore(b, name, opened.value, opened.owner), { kind: "semaphore", label: name });
 }

@@ -19,7 +19,7 @@
 import { CdlabError, invalidArg, systemError } from "../errors";
 import { asyncDispose, Handle, once } from "../handle";
 import { track, untrack } from "../registry";
-import { backendOption, BackendName, getBackend, IpcBackend } from "./native";
+import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption } from "./native";
 
 /** Options of {@link openSharedMemory}. */
 export interface SharedMemoryOptions {
@@ -76,7 +76,7 @@ export class SharedMemory implements Handle {
   }
 
   /**
-   * The mapped bytes. Reading it after close throws `ERR_IPC_CLOSED`.
+   * The mapped bytes. Reading it after close throws `ERR_CLOSED`.
    *
    * @example
    * ```ts
@@ -84,7 +84,7 @@ export class SharedMemory implements Handle {
    * ```
    */
   get buffer(): Buffer {
-    if (this.closed) throw new CdlabError("ERR_IPC_CLOSED", `Cannot use shared memory "${this.name}": it is closed`);
+    if (this.closed) throw new CdlabError("ERR_CLOSED", `Cannot use shared memory "${this.name}": it is closed`);
     return this.view;
   }
 
@@ -142,23 +142,13 @@ export async function openSharedMemory(name: string, options: SharedMemoryOption
   const { size, create = true, exclusive = false, mode = 0o600 } = options;
   if (size !== undefined && (typeof size !== "number" || !Number.isSafeInteger(size) || size <= 0))
     invalidArg("size", size, "expected a positive integer number of bytes");
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "expected permission bits such as 0o600");
+  modeOption(mode);
   const b = getBackend(backendOption(options.backend));
   const what = `Cannot open shared memory "${name}"`;
   let fd: number;
-  let owner = false;
+  let owner: boolean;
   try {
-    if (create) {
-      try {
-        fd = b.shmOpen(name, true, true, mode);
-        owner = true;
-      } catch (err) {
-        if ((err as { code?: string }).code !== "EEXIST" || exclusive) throw err;
-        fd = b.shmOpen(name, false, false, mode);
-      }
-    } else {
-      fd = b.shmOpen(name, false, false, mode);
-    }
+    ({ value: fd, owner } = createOrOpen(create, exclusive, (c, x) => b.shmOpen(name, c, x, mode)));
   } catch (err) {
     throw systemError(what, err);
   }

@@ -5,16 +5,8 @@ import { addonCandidates, nativeUnavailableReason } from "../../src/ipc/native";
 import { resources } from "../../src/registry";
 import { liveQueueIds, ownShmFiles, uniqueKey, uniqueName } from "../fixtures/ipc/leaks";
 
-import { BACKENDS } from "../fixtures/ipc/backends";
+import { BACKENDS, rejection } from "../fixtures/ipc/backends";
 
-async function rejection(p: Promise<unknown>): Promise<CdlabError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as CdlabError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("ipc/native backend switch", () => {
   it("uses the native addon on Linux, and a load failure names every path tried", function () {
@@ -100,11 +92,11 @@ for (const backend of BACKENDS) {
       expect((await q.receive({ nowait: true })).text).to.equal("after");
     });
 
-    it("close() ends a blocked receive with ERR_IPC_CLOSED and removes the owned queue", async () => {
+    it("close() ends a blocked receive with ERR_CLOSED and removes the owned queue", async () => {
       const q = await open();
       const got = rejection(q.receive());
       await q.close();
-      expect((await got).code).to.equal("ERR_IPC_CLOSED");
+      expect((await got).code).to.equal("ERR_CLOSED");
       await q.close();
       await q.close();
       expect(resources().some((r) => r.label?.startsWith(`msqid ${q.id}`))).to.equal(false);
@@ -213,7 +205,7 @@ describe("ipc cleanup at kernel shutdown (native)", function () {
     );
     const [opened, after] = out.trim().split("\n").map((l) => JSON.parse(l));
     expect(opened.kinds).to.deep.equal(["message-queue", "shared-memory", "semaphore"]);
-    expect(after.pending).to.equal("ERR_IPC_CLOSED");
+    expect(after.pending).to.equal("ERR_CLOSED");
     expect(liveQueueIds().has(opened.msqid)).to.equal(false);
     expect(ownShmFiles()).to.deep.equal([]);
   });

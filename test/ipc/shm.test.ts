@@ -3,16 +3,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { CdlabError, openSharedMemory, SharedMemory } from "../../src/index";
 import { ownShmFiles, uniqueName } from "../fixtures/ipc/leaks";
-import { BACKENDS } from "../fixtures/ipc/backends";
+import { BACKENDS, rejection } from "../fixtures/ipc/backends";
 
-async function rejection(p: Promise<unknown>): Promise<CdlabError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as CdlabError;
-  }
-  throw new Error("expected a rejection");
-}
 
 for (const backend of BACKENDS) {
   describe(`ipc/shm (${backend})`, () => {
