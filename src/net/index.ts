@@ -1,2 +1,21 @@
-// Public face of src/net: re-export the area's modules here.
-export {};
+/**
+ * Public face of src/net: UDP and TCP sockets as in the lecture's Java programs,
+ * Java's writeUTF/readUTF framing, a socket event trace and a lossy UDP relay.
+ */
+export { udpServer, udpSocket, udpRequest, JAVA_BUFFER_SIZE, MAX_DATAGRAM } from "./udp";
+export type { Datagram, UdpReply, UdpServer, UdpServerOptions, UdpSocket, UdpSocketOptions, UdpRequestOptions } from "./udp";
+export { tcpServer, tcpConnect, tcpRequest } from "./tcp";
+export type { TcpServer, TcpServerOptions, TcpConnection, TcpConnectOptions, TcpRequestOptions, TcpWaitOptions } from "./tcp";
+export {
+  writeUTF,
+  readUTF,
+  encodeModifiedUtf8,
+  decodeModifiedUtf8,
+  modifiedUtf8Length,
+  UtfFrameDecoder,
+  MAX_UTF_BYTES,
+} from "./java-utf";
+export { Trace } from "./trace";
+export type { TraceEvent, TraceOp } from "./trace";
+export { lossyRelay } from "./lossy-relay";
+export type { LossyRelay, LossyRelayOptions, RelayLogEntry } from "./lossy-relay";

@@ -1,0 +1,214 @@
+/**
+ * Java's `DataOutputStream.writeUTF` / `DataInputStream.readUTF` framing, byte
+ * for byte: a 2-byte big-endian length, then the string in Java's *modified*
+ * UTF-8 (see `java.io.DataInput`). It differs from standard UTF-8 in two ways:
+ *
+ * - U+0000 is written as the two bytes `C0 80`, never as a single `00` byte;
+ * - characters outside the BMP (e.g. 𝄞 U+1D11E) are written as their two UTF-16
+ *   surrogates, each as a 3-byte sequence (6 bytes, "CESU-8" style), never as
+ *   one 4-byte sequence.
+ *
+ * The encoded form is limited to 65535 bytes (the length field is 16 bits); Java
+ * throws `UTFDataFormatException: encoded string too long: N bytes`, and so do we
+ * (code `ERR_UTF_TOO_LONG`).
+ *
+ * @example
+ * ```ts
+ * import { writeUTF, readUTF } from "cdlab";
+ * const frame = writeUTF("olá\u0000"); // <00 06 6f 6c c3 a1 c0 80>
+ * readUTF(frame);                     // { value: "olá\u0000", bytes: 8 }
+ * ```
+ */
+import { CdlabError } from "../errors";
+
+/** The largest encoded length `writeUTF` accepts (its length field is 16 bits). */
+export const MAX_UTF_BYTES = 65535;
+
+/**
+ * How many bytes `s` takes in modified UTF-8 (without the 2-byte length).
+ *
+ * @param s any JavaScript string (lone surrogates included)
+ * @returns the encoded length in bytes
+ * @example
+ * ```ts
+ * modifiedUtf8Length("𝄞"); // 6 (two surrogates, 3 bytes each)
+ * ```
+ */
+export function modifiedUtf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c >= 0x0001 && c <= 0x007f ? 1 : c <= 0x07ff ? 2 : 3;
+  }
+  return n;
+}
+
+/**
+ * Encode a string in Java's modified UTF-8 (no length prefix), one UTF-16 code
+ * unit at a time, exactly as `DataOutputStream.writeUTF` does.
+ *
+ * @param s the string
+ * @returns the encoded bytes
+ * @example
+ * ```ts
+ * encodeModifiedUtf8("\u0000"); // <Buffer c0 80>
+ * ```
+ */
+export function encodeModifiedUtf8(s: string): Buffer {
+  const out = Buffer.allocUnsafe(modifiedUtf8Length(s));
+  let p = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x0001 && c <= 0x007f) {
+      out[p++] = c;
+    } else if (c <= 0x07ff) {
+      out[p++] = 0xc0 | (c >> 6);
+      out[p++] = 0x80 | (c & 0x3f);
+    } else {
+      out[p++] = 0xe0 | (c >> 12);
+      out[p++] = 0x80 | ((c >> 6) & 0x3f);
+      out[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return out;
+}
+
+/**
+ * Decode Java's modified UTF-8 as `DataInputStream.readUTF` does (it also
+ * accepts a plain `00` byte, as Java does).
+ *
+ * @param bytes the encoded bytes (no length prefix)
+ * @returns the string
+ * @throws CdlabError `ERR_UTF_DATA_FORMAT` on malformed input, with Java's wording
+ * @example
+ * ```ts
+ * decodeModifiedUtf8(Buffer.from([0xc0, 0x80])); // "\u0000"
+ * ```
+ */
+export function decodeModifiedUtf8(bytes: Uint8Array): string {
+  const units: number[] = [];
+  let chunks = "";
+  const n = bytes.length;
+  let i = 0;
+  const bad = (at: number) =>
+    new CdlabError("ERR_UTF_DATA_FORMAT", `Malformed modified UTF-8: malformed input around byte ${at}`);
+  while (i < n) {
+    const a = bytes[i];
+    switch (a >> 4) {
+      case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+        units.push(a);
+        i += 1;
+        break;
+      case 12: case 13: {
+        if (i + 2 > n) throw new CdlabError("ERR_UTF_DATA_FORMAT", "Malformed modified UTF-8: partial character at end");
+        const b = bytes[i + 1];
+        if ((b & 0xc0) !== 0x80) throw bad(i + 1);
+        units.push(((a & 0x1f) << 6) | (b & 0x3f));
+        i += 2;
+        break;
+      }
+      case 14: {
+        if (i + 3 > n) throw new CdlabError("ERR_UTF_DATA_FORMAT", "Malformed modified UTF-8: partial character at end");
+        const b = bytes[i + 1];
+        const c = bytes[i + 2];
+        if ((b & 0xc0) !== 0x80 || (c & 0xc0) !== 0x80) throw bad(i + 1);
+        units.push(((a & 0x0f) << 12) | ((b & 0x3f) << 6) | (c & 0x3f));
+        i += 3;
+        break;
+      }
+      default:
+        throw bad(i);
+    }
+    if (units.length >= 4096) {
+      chunks += String.fromCharCode(...units);
+      units.length = 0;
+    }
+  }
+  return chunks + String.fromCharCode(...units);
+}
+
+/**
+ * Frame a string as `writeUTF` does: 2-byte big-endian length + modified UTF-8.
+ *
+ * @param s the string
+ * @returns the frame's bytes
+ * @throws CdlabError `ERR_UTF_TOO_LONG` when the encoding exceeds 65535 bytes
+ * @example
+ * ```ts
+ * writeUTF("oi"); // <Buffer 00 02 6f 69>
+ * ```
+ */
+export function writeUTF(s: string): Buffer {
+  if (typeof s !== "string") throw new CdlabError("ERR_INVALID_ARG", `Invalid message ${JSON.stringify(s)}: expected a string`);
+  const len = modifiedUtf8Length(s);
+  if (len > MAX_UTF_BYTES) {
+    throw new CdlabError(
+      "ERR_UTF_TOO_LONG",
+      `Cannot send message with writeUTF: encoded string too long: ${len} bytes (the limit is ${MAX_UTF_BYTES})`,
+    );
+  }
+  const body = encodeModifiedUtf8(s);
+  const out = Buffer.allocUnsafe(2 + len);
+  out.writeUInt16BE(len, 0);
+  body.copy(out, 2);
+  return out;
+}
+
+/**
+ * Read one `writeUTF` frame from the start of `buf` (at `offset`).
+ *
+ * @param buf bytes that start with a frame
+ * @param offset where the frame starts @default 0
+ * @returns the string and how many bytes the frame took, or `undefined` when
+ *   `buf` does not yet hold the whole frame
+ * @throws CdlabError `ERR_UTF_DATA_FORMAT` when the body is malformed
+ * @example
+ * ```ts
+ * readUTF(Buffer.from([0, 2, 0x6f, 0x69])); // { value: "oi", bytes: 4 }
+ * ```
+ */
+export function readUTF(buf: Uint8Array, offset = 0): { value: string; bytes: number } | undefined {
+  if (buf.length - offset < 2) return undefined;
+  const len = (buf[offset] << 8) | buf[offset + 1];
+  if (buf.length - offset < 2 + len) return undefined;
+  return { value: decodeModifiedUtf8(buf.subarray(offset + 2, offset + 2 + len)), bytes: 2 + len };
+}
+
+/**
+ * Splits a TCP byte stream into `writeUTF` frames: push chunks as they arrive,
+ * get every complete string back (TCP has no message boundaries; the 2-byte
+ * length is what restores them).
+ *
+ * @example
+ * ```ts
+ * const d = new UtfFrameDecoder();
+ * d.push(Buffer.from([0, 2, 0x6f])); // []
+ * d.push(Buffer.from([0x69]));       // ["oi"]
+ * ```
+ */
+export class UtfFrameDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+
+  /** Bytes received that do not form a whole frame yet. */
+  get buffered(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * @param chunk bytes just read from the stream
+   * @returns the strings completed by this chunk, in order
+   */
+  push(chunk: Uint8Array): string[] {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
+    const out: string[] = [];
+    let off = 0;
+    for (;;) {
+      const r = readUTF(this.pending, off);
+      if (!r) break;
+      out.push(r.value);
+      off += r.bytes;
+    }
+    if (off) this.pending = this.pending.subarray(off);
+    return out;
+  }
+}

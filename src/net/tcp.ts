@@ -1,0 +1,235 @@
+/**
+ * The lecture's `TCPClient`: gethostbyname, socket, connect, send (writeUTF),
+ * recv (readUTF), close — as an awaitable connection.
+ *
+ * @example
+ * ```ts
+ * import { tcpConnect, tcpRequest } from "cdlab";
+ * await tcpRequest("olá", { port: 7896 });          // Java's TCPClient in one call
+ * const c = await tcpConnect({ port: 7896 });         // or step by step
+ * await c.send("um"); await c.receive();              // "um"
+ * await c.close();
+ * ```
+ */
+import net from "node:net";
+import { abortable, throwIfAborted } from "../abort";
+import { CdlabError, invalidArg, systemError, validatePort } from "../errors";
+import { asyncDispose, once, type Handle } from "../handle";
+import { replaceNamed, track, untrack } from "../registry";
+import { UtfFrameDecoder, writeUTF } from "./java-utf";
+import type { Trace } from "./trace";
+import { resolveHost } from "./udp";
+
+export { tcpServer } from "./tcp-server";
+export type { TcpServer, TcpServerOptions } from "./tcp-server";
+
+/** Options of {@link tcpConnect}. */
+export interface TcpConnectOptions {
+  /** Server host name or address. @default "127.0.0.1" */
+  host?: string;
+  /** Server port. @default 7896 */
+  port?: number;
+  /** Registry name: a later connection with the same name replaces this one. */
+  name?: string;
+  /** Abort while resolving or connecting. */
+  signal?: AbortSignal;
+  /** Record socket events here. */
+  trace?: Trace;
+}
+
+/** Options of a wait on a connection. */
+export interface TcpWaitOptions {
+  /** Give up after this long (`ETIMEDOUT`). @default no limit */
+  timeoutMs?: number;
+  /** Abort the wait. */
+  signal?: AbortSignal;
+}
+
+/** An open TCP connection speaking writeUTF/readUTF. */
+export interface TcpConnection extends Handle {
+  /** This socket's lifeline in the trace. */
+  readonly lifeline: string;
+  /** Local port (the system chose it at connect). */
+  readonly localPort: number;
+  /** The server's address and port. */
+  readonly remote: { address: string; port: number };
+  /**
+   * Send one message, framed as `writeUTF` frames it.
+   * @throws CdlabError `ERR_UTF_TOO_LONG` over 65535 encoded bytes, `EPIPE`/`ECONNRESET` when the peer is gone
+   */
+  send(message: string): Promise<void>;
+  /**
+   * Wait for the next message (`readUTF`).
+   * @throws CdlabError `ERR_EOF` when the server closes first (Java's EOFException)
+   */
+  receive(options?: TcpWaitOptions): Promise<string>;
+  /** send, then receive. */
+  request(message: string, options?: TcpWaitOptions): Promise<string>;
+}
+
+/**
+ * Connect to a TCP server (Java's `new Socket(host, port)`).
+ *
+ * @param options host, port, name, signal, trace
+ * @returns the connection (close it when done)
+ * @throws CdlabError `ECONNREFUSED`, `ENOTFOUND`, `ERR_INVALID_PORT`…
+ * @example
+ * ```ts
+ * const c = await tcpConnect({ port: server.port });
+ * console.log(await c.request("oi"));
+ * await c.close();
+ * ```
+ */
+export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpConnection> {
+  const port = validatePort(options.port ?? 7896);
+  const host = options.host ?? "127.0.0.1";
+  if (typeof host !== "string" || !host) invalidArg("host", host, "expected a host name or an IP address");
+  const { signal, trace } = options;
+  throwIfAborted(signal);
+  const life = trace ? trace.lifeline("cliente") : "cliente";
+  await replaceNamed(options.name);
+  const addr = await resolveHost(host, signal);
+  trace?.record(life, "gethostbyname", `${host} → ${addr.address}`);
+
+  const socket = new net.Socket();
+  trace?.record(life, "socket", "SOCK_STREAM");
+  const queue: string[] = [];
+  const decoder = new UtfFrameDecoder();
+  type Waiter = { resolve: (s: string) => void; reject: (e: Error) => void };
+  const waiters = new Set<Waiter>();
+  let ended: Error | undefined;
+  let localPort = 0;
+  const endAll = (e: Error) => {
+    ended ??= e;
+    for (const w of waiters) w.reject(ended);
+    waiters.clear();
+  };
+
+  socket.on("error", (e) => endAll(systemError(`Connection to ${host}:${port} failed`, e)));
+  await abortable(
+    new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.connect(port, addr.address, () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    }),
+    signal,
+    () => socket.destroy(),
+  ).catch((e) => {
+    socket.destroy();
+    if (signal?.aborted) throw e;
+    throw systemError(`Cannot connect to ${host}:${port}`, e);
+  });
+  localPort = socket.localPort ?? 0;
+  const ports = { local: localPort, peer: port };
+  trace?.record(life, "connect", `${addr.address}:${port} (porta local ${localPort})`);
+
+  socket.on("data", (chunk) => {
+    let msgs: string[];
+    try {
+      msgs = decoder.push(chunk);
+    } catch (e) {
+      endAll(e as Error);
+      socket.destroy();
+      return;
+    }
+    for (const m of msgs) {
+      trace?.record(life, "recv", `"${m.slice(0, 20)}"`, ports);
+      const w = waiters.values().next().value;
+      if (w) {
+        waiters.delete(w);
+        w.resolve(m);
+      } else queue.push(m);
+    }
+  });
+  socket.on("end", () => endAll(new CdlabError("ERR_EOF", `Connection closed by ${host}:${port} before a complete message arrived`)));
+  socket.on("close", () => endAll(new CdlabError("ERR_EOF", `Connection to ${host}:${port} is closed`)));
+
+  const conn: TcpConnection = {
+    lifeline: life,
+    localPort,
+    remote: { address: addr.address, port },
+    async send(message) {
+      const frame = writeUTF(message);
+      if (socket.destroyed || !socket.writable) {
+        throw ended instanceof CdlabError && ended.code !== "ERR_EOF"
+          ? ended
+          : new CdlabError("EPIPE", `Cannot send to ${host}:${port}: the connection is closed`);
+      }
+      trace?.record(life, "send", `"${message.slice(0, 20)}"`, ports);
+      await new Promise<void>((resolve, reject) => socket.write(frame, (e) => (e ? reject(e) : resolve()))).catch((e) => {
+        throw systemError(`Cannot send to ${host}:${port}`, e);
+      });
+    },
+    receive(opts = {}) {
+      const { timeoutMs, signal: s } = opts;
+      if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+        invalidArg("timeoutMs", timeoutMs, "expected a number of milliseconds ≥ 0");
+      }
+      if (s?.aborted) return Promise.reject(s.reason);
+      if (queue.length) return Promise.resolve(queue.shift()!);
+      if (ended) return Promise.reject(ended);
+      let timer: NodeJS.Timeout | undefined;
+      let w!: Waiter;
+      const p = new Promise<string>((resolve, reject) => {
+        w = { resolve, reject };
+        waiters.add(w);
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            waiters.delete(w);
+            reject(new CdlabError("ETIMEDOUT", `No message from ${host}:${port} within ${timeoutMs} ms`));
+          }, timeoutMs);
+        }
+      }).finally(() => clearTimeout(timer));
+      return abortable(p, s, () => waiters.delete(w));
+    },
+    async request(message, opts) {
+      await conn.send(message);
+      return conn.receive(opts);
+    },
+    close: once(async () => {
+      untrack(conn);
+      if (!socket.destroyed) trace?.record(life, "close");
+      await new Promise<void>((r) => {
+        if (socket.destroyed) return r();
+        socket.once("close", () => r());
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      });
+      endAll(new CdlabError("ERR_SOCKET_CLOSED", "The connection was closed while waiting for a message"));
+    }),
+    [asyncDispose]() {
+      return this.close();
+    },
+  };
+  track(conn, { kind: "tcp-socket", name: options.name, label: `tcp → ${addr.address}:${port}` });
+  return conn;
+}
+
+/** Options of {@link tcpRequest}. */
+export interface TcpRequestOptions extends TcpConnectOptions {
+  /** How long to wait for the reply. @default no limit (as in Java) */
+  timeoutMs?: number;
+}
+
+/**
+ * Java's TCPClient in one call: connect, writeUTF(message), readUTF(), close.
+ *
+ * @param message the text to send (at most 65535 bytes in modified UTF-8)
+ * @param options host, port, timeoutMs, signal, trace
+ * @returns the server's reply
+ * @example
+ * ```ts
+ * console.log("Received: " + (await tcpRequest("olá", { port: 7896 })));
+ * ```
+ */
+export async function tcpRequest(message: string, options: TcpRequestOptions = {}): Promise<string> {
+  writeUTF(message); // validate before connecting
+  const c = await tcpConnect({ ...options, name: undefined });
+  try {
+    return await c.request(message, { timeoutMs: options.timeoutMs, signal: options.signal });
+  } finally {
+    await c.close();
+  }
+}

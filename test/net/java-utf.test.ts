@@ -1,0 +1,89 @@
+import { expect } from "chai";
+import {
+  decodeModifiedUtf8,
+  encodeModifiedUtf8,
+  MAX_UTF_BYTES,
+  modifiedUtf8Length,
+  readUTF,
+  UtfFrameDecoder,
+  writeUTF,
+} from "../../src/net/java-utf";
+import { CdlabError } from "../../src/errors";
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+describe("net/java-utf: writeUTF/readUTF framing", function () {
+  it("frames ASCII as a 2-byte big-endian length plus the bytes", function () {
+    expect(hex(writeUTF("oi"))).to.equal("00026f69");
+    expect(hex(writeUTF(""))).to.equal("0000");
+  });
+
+  it("writes U+0000 as C0 80, never as a 00 byte", function () {
+    expect(hex(writeUTF("a\u0000b"))).to.equal("000461c08062");
+  });
+
+  it("writes 2- and 3-byte characters as standard UTF-8 does", function () {
+    expect(hex(encodeModifiedUtf8("á"))).to.equal("c3a1");
+    expect(hex(encodeModifiedUtf8("☃"))).to.equal("e29883");
+    expect(hex(encodeModifiedUtf8("\u07ff\u0800\uffff"))).to.equal("dfbf" + "e0a080" + "efbfbf");
+  });
+
+  it("writes a supplementary character as two 3-byte surrogates (6 bytes), not 4 bytes", function () {
+    // U+1D11E = D834 DD1E
+    expect(hex(encodeModifiedUtf8("𝄞"))).to.equal("eda0b4edb49e");
+    expect(Buffer.from("𝄞", "utf8").length).to.equal(4);
+    expect(modifiedUtf8Length("𝄞")).to.equal(6);
+  });
+
+  it("round-trips strings where modified UTF-8 differs, lone surrogates included", function () {
+    for (const s of ["olá, mundo ☃ 𝄞", "\u0000", "\u0000\u0000x", "😀🎉", "\ud800", "a\udc00b", "ç".repeat(1000)]) {
+      const frame = writeUTF(s);
+      expect(readUTF(frame)).to.deep.equal({ value: s, bytes: frame.length });
+    }
+  });
+
+  it("accepts exactly 65535 encoded bytes and rejects 65536 with Java's wording", function () {
+    const max = "x".repeat(MAX_UTF_BYTES);
+    expect(writeUTF(max).length).to.equal(MAX_UTF_BYTES + 2);
+    expect(writeUTF(max).readUInt16BE(0)).to.equal(65535);
+    // 21846 snowmen = 65538 bytes, though only 21846 characters
+    for (const s of ["x".repeat(65536), "☃".repeat(21846), "\u0000".repeat(32768)]) {
+      try {
+        writeUTF(s);
+        expect.fail("should throw");
+      } catch (e) {
+        expect(e).to.be.instanceOf(CdlabError);
+        expect((e as CdlabError).code).to.equal("ERR_UTF_TOO_LONG");
+        expect((e as Error).message).to.match(/encoded string too long: \d+ bytes/);
+        expect((e as Error).message).to.include(`${modifiedUtf8Length(s)} bytes`);
+      }
+    }
+  });
+
+  it("readUTF waits for the whole frame", function () {
+    const f = writeUTF("olá");
+    expect(readUTF(f.subarray(0, 1))).to.equal(undefined);
+    expect(readUTF(f.subarray(0, f.length - 1))).to.equal(undefined);
+  });
+
+  it("decodes a plain 00 byte as Java does, and rejects malformed input", function () {
+    expect(decodeModifiedUtf8(Buffer.from([0x00]))).to.equal("\u0000");
+    for (const bad of [[0x80], [0xf0, 0x9d, 0x84, 0x9e], [0xc3], [0xe2, 0x98], [0xc3, 0x41]]) {
+      expect(() => decodeModifiedUtf8(Buffer.from(bad)), hex(Buffer.from(bad)))
+        .to.throw(CdlabError, /Malformed modified UTF-8/)
+        .with.property("code", "ERR_UTF_DATA_FORMAT");
+    }
+  });
+
+  it("UtfFrameDecoder restores message boundaries from any chunking", function () {
+    const msgs = ["um", "", "dois ☃", "𝄞\u0000"];
+    const stream = Buffer.concat(msgs.map(writeUTF));
+    for (const size of [1, 2, 3, 7, stream.length]) {
+      const d = new UtfFrameDecoder();
+      const got: string[] = [];
+      for (let i = 0; i < stream.length; i += size) got.push(...d.push(stream.subarray(i, i + size)));
+      expect(got, `chunks of ${size}`).to.deep.equal(msgs);
+      expect(d.buffered).to.equal(0);
+    }
+  });
+});
