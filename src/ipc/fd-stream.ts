@@ -1,0 +1,88 @@
+/**
+ * Internal: read and write a pipe or FIFO fd from the event loop, without
+ * blocking the kernel. Used by pipe.ts and fifo.ts.
+ */
+import net from "node:net";
+import { CdlabError, systemError } from "../errors";
+import { abortable, throwIfAborted } from "../abort";
+
+/** Reading side: `read()` returns what is there (waiting for some), null at EOF. */
+export interface FdReader {
+  read(options?: { signal?: AbortSignal }): Promise<Buffer | null>;
+  readAll(options?: { signal?: AbortSignal }): Promise<Buffer>;
+  destroy(): void;
+}
+
+/**
+ * Wrap a non-blocking read fd (the wrapper owns it and closes it).
+ *
+ * @param fd the fd
+ * @param onClose called once the fd is closed
+ */
+export function fdReader(fd: number, onClose: () => void): FdReader {
+  const socket = new net.Socket({ fd, readable: true, writable: false });
+  const chunks: Buffer[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  socket.on("data", (b: Buffer) => (chunks.push(b), wake?.()));
+  socket.on("end", () => ((ended = true), wake?.()));
+  socket.on("error", () => ((ended = true), wake?.()));
+  socket.on("close", () => ((ended = true), wake?.(), onClose()));
+  const read = async ({ signal }: { signal?: AbortSignal } = {}): Promise<Buffer | null> => {
+    throwIfAborted(signal);
+    while (chunks.length === 0 && !ended) {
+      await abortable(new Promise<void>((r) => (wake = r)), signal);
+      wake = undefined;
+    }
+    return chunks.length === 0 ? null : Buffer.concat(chunks.splice(0));
+  };
+  return {
+    read,
+    async readAll(options = {}) {
+      const all: Buffer[] = [];
+      for (let b; (b = await read(options)) !== null; ) all.push(b);
+      return Buffer.concat(all);
+    },
+    destroy: () => socket.destroy(),
+  };
+}
+
+/** Writing side. */
+export interface FdWriter {
+  /** @throws CdlabError `EPIPE` when no reader is left */
+  write(data: string | Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
+  destroy(): void;
+}
+
+/**
+ * Wrap a non-blocking write fd (the wrapper owns it and closes it).
+ *
+ * @param fd the fd
+ * @param what names the channel in messages, e.g. `pipe:[123]`
+ * @param onClose called once the fd is closed (also after EPIPE)
+ */
+export function fdWriter(fd: number, what: string, onClose: () => void): FdWriter {
+  const socket = new net.Socket({ fd, readable: false, writable: true });
+  socket.on("error", () => {
+    /* reported by write() */
+  });
+  socket.on("close", onClose);
+  return {
+    async write(data, { signal } = {}) {
+      throwIfAborted(signal);
+      await abortable(
+        new Promise<void>((resolve, reject) =>
+          socket.write(data, (e) => {
+            if (!e) return resolve();
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code === "EPIPE" || code === "ERR_STREAM_DESTROYED")
+              reject(new CdlabError("EPIPE", `Cannot write to ${what}: broken pipe (the reading end is closed)`, { cause: e }));
+            else reject(systemError(`Cannot write to ${what}`, e));
+          }),
+        ),
+        signal,
+      );
+    },
+    destroy: () => socket.destroy(),
+  };
+}

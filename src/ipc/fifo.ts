@@ -1,0 +1,184 @@
+/**
+ * FIFOs (named pipes): a pipe with a name in the file system, created with
+ * `mkfifo`, so processes with no common ancestor can find it by its path.
+ * Opening one end blocks until the other end is opened too.
+ *
+ * @example
+ * ```ts
+ * const fifo = await makeFifo();            // mkfifo /tmp/cdlab-fifo-…
+ * const r = fifo.openRead();                // blocks… until a writer opens
+ * const w = await fifo.openWrite();
+ * await w.write("oi\n"); await w.close();
+ * (await (await r).readAll()).toString();   // "oi\n"
+ * await fifo.close();                       // closes the ends, removes the file
+ * ```
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CdlabError, invalidArg, systemError } from "../errors";
+import { asyncDispose, once, type Handle } from "../handle";
+import { track, untrack } from "../registry";
+import { throwIfAborted } from "../abort";
+import { run } from "../proc/child";
+import { fdReader, fdWriter } from "./fd-stream";
+
+const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
+
+/** One open end of a FIFO. */
+export interface FifoEnd extends Handle {
+  readonly fd: number | null;
+  /** Reading end: what is there now (waits for some); null at EOF. */
+  read(options?: { signal?: AbortSignal }): Promise<Buffer | null>;
+  /** Reading end: everything until every writer has closed. */
+  readAll(options?: { signal?: AbortSignal }): Promise<Buffer>;
+  /** Writing end. @throws CdlabError `EPIPE` when no reader is left */
+  write(data: string | Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** A FIFO created by {@link makeFifo}; `close()` closes its ends and removes the file. */
+export interface Fifo extends Handle {
+  readonly path: string;
+  /** Open for reading; the promise waits (like `open(2)`) until some process opens it for writing. */
+  openRead(options?: { signal?: AbortSignal }): Promise<FifoEnd>;
+  /** Open for writing; waits until some process opens it for reading. */
+  openWrite(options?: { signal?: AbortSignal }): Promise<FifoEnd>;
+}
+
+let counter = 0;
+
+/** Check that `p` is a FIFO; one clear error otherwise. */
+function checkIsFifo(p: string, what: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch (e) {
+    throw systemError(`${what} "${p}"`, e);
+  }
+  if (!st.isFIFO()) throw new CdlabError("EINVAL", `${what} "${p}": path is not a FIFO`);
+}
+
+/**
+ * Open an existing FIFO — the way an unrelated process would, by its name.
+ * The open waits (in a worker thread, the kernel stays responsive) until the
+ * other side opens too; aborting releases it.
+ *
+ * @param fifoPath the FIFO's path
+ * @param mode "r" to read, "w" to write
+ * @param options.signal abort the wait
+ * @returns the open end
+ * @throws CdlabError `ENOENT` when the path does not exist, `EINVAL` when it is not a FIFO
+ * @example
+ * ```ts
+ * const w = await openFifo("/tmp/minha-fifo", "w");
+ * ```
+ */
+export function openFifo(fifoPath: string, mode: "r" | "w", options: { signal?: AbortSignal } = {}): Promise<FifoEnd> {
+  if (typeof fifoPath !== "string" || fifoPath === "") invalidArg("path", fifoPath, "must be a non-empty string");
+  if (mode !== "r" && mode !== "w") invalidArg("mode", mode, 'must be "r" or "w"');
+  return openEnd(fifoPath, mode, options.signal);
+}
+
+async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | undefined): Promise<FifoEnd> {
+  throwIfAborted(signal);
+  checkIsFifo(fifoPath, "Cannot open FIFO");
+  let release: number | undefined;
+  const onAbort = () => {
+    // Hold the FIFO open for reading AND writing (Linux never blocks on that)
+    // until the waiting open(2) has returned.
+    try {
+      release = fs.openSync(fifoPath, fs.constants.O_RDWR | O_NONBLOCK);
+    } catch {
+      /* removed meanwhile: the open fails by itself */
+    }
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let blocking: fs.promises.FileHandle;
+  try {
+    blocking = await fs.promises.open(fifoPath, mode === "r" ? O_RDONLY : O_WRONLY);
+  } catch (e) {
+    throw systemError(`Cannot open FIFO "${fifoPath}"`, e);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    if (release !== undefined) fs.closeSync(release);
+  }
+  if (signal?.aborted) {
+    await blocking.close();
+    throw signal.reason;
+  }
+  // Now both sides are there: reopen non-blocking for the event loop.
+  const fd = fs.openSync(`/proc/self/fd/${blocking.fd}`, (mode === "r" ? O_RDONLY : O_WRONLY) | O_NONBLOCK);
+  await blocking.close();
+  let current: number | null = fd;
+  const label = `FIFO "${fifoPath}"`;
+  const reader = mode === "r" ? fdReader(fd, () => (current = null)) : undefined;
+  const writer = mode === "w" ? fdWriter(fd, label, () => (current = null)) : undefined;
+  const notFor = (op: string) => Promise.reject(new CdlabError("EBADF", `Cannot ${op} ${label}: it was opened with mode "${mode}"`));
+  const close = once(() => {
+    reader?.destroy();
+    writer?.destroy();
+    untrack(end);
+  });
+  const end: FifoEnd = {
+    get fd() {
+      return current;
+    },
+    read: (o) => (reader ? reader.read(o) : notFor("read from")),
+    readAll: (o) => (reader ? reader.readAll(o) : notFor("read from")),
+    write: (d, o) => (writer ? writer.write(d, o) : notFor("write to")),
+    close,
+    [asyncDispose]: close,
+  };
+  return track(end, { kind: "fifo", label: `${fifoPath} (${mode})` });
+}
+
+/**
+ * Create a FIFO with the `mkfifo` command (the system's `mkfifo(3)`).
+ *
+ * @param fifoPath where @default a fresh name in the temp directory, `cdlab-fifo-<pid>-<n>`
+ * @param options.mode permission bits @default 0o600
+ * @returns the FIFO; `close()` closes the ends opened through it and removes the file
+ * @throws CdlabError `ENOENT` when the directory does not exist, `EEXIST` when something already has this name
+ * @example
+ * ```ts
+ * const fifo = await makeFifo("/tmp/minha-fifo");
+ * ```
+ */
+export function makeFifo(fifoPath?: string, options: { mode?: number } = {}): Promise<Fifo> {
+  const { mode = 0o600 } = options;
+  if (fifoPath !== undefined && (typeof fifoPath !== "string" || fifoPath === "")) invalidArg("path", fifoPath, "must be a non-empty string");
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "must be permission bits such as 0o600");
+  return createFifo(fifoPath, mode);
+}
+
+async function createFifo(fifoPath: string | undefined, mode: number): Promise<Fifo> {
+  const p = path.resolve(fifoPath ?? path.join(os.tmpdir(), `cdlab-fifo-${process.pid}-${++counter}`));
+  const dir = path.dirname(p);
+  if (!fs.existsSync(dir)) throw new CdlabError("ENOENT", `Cannot create FIFO "${p}": directory "${dir}" does not exist`);
+  if (fs.existsSync(p)) {
+    const kind = fs.lstatSync(p).isFIFO() ? "a FIFO" : fs.lstatSync(p).isFile() ? "a regular file" : "something";
+    throw new CdlabError("EEXIST", `Cannot create FIFO "${p}": ${kind} already exists at this path`);
+  }
+  const r = await run("mkfifo", ["-m", mode.toString(8), p], { timeout: 5000 });
+  if (r.exitCode !== 0) throw new CdlabError("ERR_MKFIFO", `Cannot create FIFO "${p}": ${r.stderr.trim() || `mkfifo exited with ${r.exitCode}`}`);
+  const ends = new Set<FifoEnd>();
+  const pending = new AbortController(); // close() releases opens still waiting
+  const opener = (m: "r" | "w") => (o: { signal?: AbortSignal } = {}): Promise<FifoEnd> => {
+    const signal = o.signal ? AbortSignal.any([o.signal, pending.signal]) : pending.signal;
+    const opening = openFifo(p, m, { signal }).then((end) => (ends.add(end), end));
+    opening.catch(() => {}); // a wait released by close() is not an unhandled rejection
+    return opening;
+  };
+  const close = once(async () => {
+    pending.abort(new CdlabError("ERR_CLOSED", `Cannot open FIFO "${p}": it was closed`));
+    for (const e of ends) await e.close();
+    try {
+      if (fs.lstatSync(p).isFIFO()) fs.unlinkSync(p);
+    } catch {
+      /* already removed */
+    }
+    untrack(fifo);
+  });
+  const fifo: Fifo = { path: p, openRead: opener("r"), openWrite: opener("w"), close, [asyncDispose]: close };
+  return track(fifo, { kind: "fifo", label: p });
+}

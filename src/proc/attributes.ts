@@ -1,0 +1,233 @@
+/**
+ * The attributes of a process, as the lecture lists them, read live from
+ * Linux's `/proc/PID/…` files: PID, PPID, real and effective UID, current
+ * directory, environment, file-descriptor table, code/data/heap/stack regions,
+ * priority and signal dispositions.
+ *
+ * @example
+ * ```ts
+ * showAttributes(process.pid); // an HTML table in the notebook
+ * ```
+ */
+import fs from "node:fs";
+import { CdlabError, invalidArg, systemError } from "../errors";
+import { escapeHtml, display } from "../display";
+import { describeFds, type FdInfo } from "./fds";
+import { decodeSignalMask } from "./signals";
+
+/** One memory region of the process (a line of /proc/PID/maps, or a summary). */
+export interface MemoryRegion {
+  /** "código", "dados", "heap" or "pilha". */
+  kind: "code" | "data" | "heap" | "stack";
+  start: string;
+  end: string;
+  /** Size in bytes. */
+  size: number;
+  /** Permissions such as "r-xp". */
+  perms: string;
+  /** What is mapped there (the executable, [heap], [stack]). */
+  path: string;
+}
+
+/** Everything {@link processAttributes} reads. Fields the reader may not see (another user's process) are undefined. */
+export interface ProcessAttributes {
+  pid: number;
+  ppid: number;
+  /** Command name (from /proc/PID/comm). */
+  name: string;
+  /** Full command line. */
+  cmdline: string[];
+  /** State letter: R running, S sleeping, D disk, T stopped, Z zombie. */
+  state: string;
+  realUid: number;
+  effectiveUid: number;
+  realGid: number;
+  effectiveGid: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  fds?: FdInfo[];
+  memory?: MemoryRegion[];
+  /** Kernel scheduling priority (field 18 of /proc/PID/stat). */
+  priority: number;
+  /** Nice value, -20 (favoured) … 19 (polite). */
+  nice: number;
+  threads: number;
+  signals: { ignored: string[]; caught: string[]; blocked: string[]; pending: string[] };
+}
+
+function checkPid(pid: unknown): number {
+  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) invalidArg("pid", pid, "must be a positive integer");
+  return pid;
+}
+
+function readProc(pid: number, file: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ESRCH") throw new CdlabError("ESRCH", `No process with PID ${pid}: no such process`, { cause: e });
+    throw systemError(`Cannot read /proc/${pid}/${file}`, e);
+  }
+}
+
+function optional<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined; // EACCES: another user's process
+  }
+}
+
+/** Parse /proc/PID/stat: fields after the ")" that ends the command name. */
+export function statFields(pid: number): string[] {
+  const stat = readProc(pid, "stat");
+  return stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
+}
+
+/** Code, data, heap and stack regions from /proc/PID/maps. */
+export function memoryRegions(pid: number): MemoryRegion[] {
+  const exe = optional(() => fs.readlinkSync(`/proc/${pid}/exe`));
+  const out: MemoryRegion[] = [];
+  for (const line of readProc(pid, "maps").split("\n")) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const [, start, end, perms, path] = m;
+    let kind: MemoryRegion["kind"] | undefined;
+    if (path === "[heap]") kind = "heap";
+    else if (path === "[stack]") kind = "stack";
+    else if (exe && path === exe && perms.includes("x")) kind = "code";
+    else if (exe && path === exe && perms.startsWith("rw")) kind = "data";
+    if (kind) out.push({ kind, start, end, size: parseInt(end, 16) - parseInt(start, 16), perms, path });
+  }
+  return out;
+}
+
+/**
+ * Read the attributes of a live process from /proc.
+ *
+ * @param pid the process @default process.pid (this kernel)
+ * @returns PID, PPID, UIDs, cwd, environment, fds, memory, priority, signals
+ * @throws CdlabError `ESRCH` when no process has this PID
+ * @example
+ * ```ts
+ * const a = processAttributes();
+ * a.ppid; a.fds?.map((f) => f.kind);
+ * ```
+ */
+export function processAttributes(pid: number = process.pid): ProcessAttributes {
+  checkPid(pid);
+  const st = statFields(pid);
+  const status = readProc(pid, "status");
+  const field = (k: string) => (new RegExp(`^${k}:\\s*(.*)$`, "m").exec(status)?.[1] ?? "").trim();
+  const [ruid, euid] = field("Uid").split(/\s+/).map(Number);
+  const [rgid, egid] = field("Gid").split(/\s+/).map(Number);
+  const env = optional(() => {
+    const o: Record<string, string> = {};
+    for (const kv of readProc(pid, "environ").split("\0").filter(Boolean)) {
+      const i = kv.indexOf("=");
+      o[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    return o;
+  });
+  return {
+    pid,
+    ppid: Number(st[1]),
+    name: readProc(pid, "comm").trim(),
+    cmdline: readProc(pid, "cmdline").split("\0").filter(Boolean),
+    state: st[0],
+    realUid: ruid,
+    effectiveUid: euid,
+    realGid: rgid,
+    effectiveGid: egid,
+    cwd: optional(() => fs.readlinkSync(`/proc/${pid}/cwd`)),
+    env,
+    fds: optional(() => describeFds(pid)),
+    memory: optional(() => memoryRegions(pid)),
+    priority: Number(st[15]),
+    nice: Number(st[16]),
+    threads: Number(st[17]),
+    signals: {
+      ignored: decodeSignalMask(field("SigIgn")),
+      caught: decodeSignalMask(field("SigCgt")),
+      blocked: decodeSignalMask(field("SigBlk")),
+      pending: decodeSignalMask(field("SigPnd")),
+    },
+  };
+}
+
+const KIB = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
+
+/**
+ * The attributes as rows (atributo, valor) for a table, in the lecture's order.
+ *
+ * @param a what {@link processAttributes} returned
+ * @param options.envKeys which environment variables to show @default ["HOME","PATH","USER","LANG"]
+ * @returns rows `{ atributo, valor }`
+ */
+export function attributeRows(a: ProcessAttributes, options: { envKeys?: string[] } = {}): { atributo: string; valor: string }[] {
+  const { envKeys = ["HOME", "PATH", "USER", "LANG"] } = options;
+  const na = "(sem permissão)";
+  const env = a.env ? envKeys.filter((k) => k in a.env!).map((k) => `${k}=${a.env![k]}`).join("\n") + `\n… ${Object.keys(a.env).length} variáveis` : na;
+  const fds = a.fds ? a.fds.map((f) => `${f.fd} → ${f.kind}: ${f.target}`).join("\n") : na;
+  const mem = a.memory
+    ? a.memory.map((r) => `${r.kind.padEnd(5)} ${r.start}-${r.end} ${r.perms} ${KIB(r.size)}`).join("\n")
+    : na;
+  const sig = (l: string[]) => (l.length ? l.join(" ") : "—");
+  return [
+    { atributo: "PID", valor: String(a.pid) },
+    { atributo: "PPID", valor: String(a.ppid) },
+    { atributo: "Programa", valor: a.cmdline.join(" ") || a.name },
+    { atributo: "Real UID / Effective UID", valor: `${a.realUid} / ${a.effectiveUid}` },
+    { atributo: "Diretório corrente", valor: a.cwd ?? na },
+    { atributo: "Tabela de file descriptors", valor: fds },
+    { atributo: "Variáveis de ambiente", valor: env },
+    { atributo: "Memória (código, dados, heap, pilha)", valor: mem },
+    { atributo: "Prioridade / nice", valor: `${a.priority} / ${a.nice}` },
+    { atributo: "Sinais ignorados", valor: sig(a.signals.ignored) },
+    { atributo: "Sinais tratados", valor: sig(a.signals.caught) },
+    { atributo: "Sinais bloqueados", valor: sig(a.signals.blocked) },
+  ];
+}
+
+/**
+ * Show a process's attributes as an HTML table (text outside the kernel).
+ *
+ * @param pid the process @default process.pid
+ * @param options.envKeys environment variables to list @default ["HOME","PATH","USER","LANG"]
+ * @returns the attributes that were shown
+ * @throws CdlabError `ESRCH` when no process has this PID
+ * @example
+ * ```ts
+ * showAttributes(); // this kernel
+ * ```
+ */
+export function showAttributes(pid: number = process.pid, options: { envKeys?: string[] } = {}): ProcessAttributes {
+  const a = processAttributes(pid);
+  const rows = attributeRows(a, options);
+  const html =
+    `<table><thead><tr><th>Atributo</th><th>Valor (/proc/${a.pid})</th></tr></thead><tbody>` +
+    rows
+      .map((r) => `<tr><td style="text-align:left">${escapeHtml(r.atributo)}</td><td style="text-align:left"><pre style="margin:0">${escapeHtml(r.valor)}</pre></td></tr>`)
+      .join("") +
+    "</tbody></table>";
+  display.html(html, rows.map((r) => `${r.atributo}: ${r.valor}`).join("\n"));
+  return a;
+}
+
+/**
+ * Whether a process runs or waits, and where in the kernel it waits.
+ *
+ * @param pid the process
+ * @returns `state` (R, S, D, T, Z) and `wchan`, the kernel function it sleeps in (`pipe_read`, `pipe_write`, `fifo_open`…; "0" when running)
+ * @throws CdlabError `ESRCH` when no process has this PID
+ * @example
+ * ```ts
+ * sleepState(reader.pid); // { state: "S", wchan: "pipe_read" }
+ * ```
+ */
+export function sleepState(pid: number): { state: string; wchan: string } {
+  checkPid(pid);
+  const state = statFields(pid)[0];
+  const wchan = optional(() => fs.readFileSync(`/proc/${pid}/wchan`, "utf8").trim()) ?? "?";
+  return { state, wchan };
+}

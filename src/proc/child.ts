@@ -1,0 +1,250 @@
+/**
+ * Child processes started by cdlab helpers, execa-style: every child has a
+ * `timeout` and a `killSignal`, escalates to SIGKILL when the signal is not
+ * enough, dies with its parent, is registered with the kernel's resource
+ * registry (interrupting its cell sends SIGINT, like Ctrl-C), and reports
+ * `exitCode`, `signal` and `timedOut`.
+ *
+ * @example
+ * ```ts
+ * const r = await run("sort", [], { input: "b\na\n" });
+ * r.stdout; // "a\nb\n"
+ * ```
+ */
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { CdlabError, invalidArg, systemError } from "../errors";
+import { asyncDispose, once, type Handle } from "../handle";
+import { track, untrack } from "../registry";
+import { throwIfAborted } from "../abort";
+
+/** Options of {@link startChild} and {@link run}. */
+export interface ChildOptions {
+  /** Arguments passed after the command's name. @default [] */
+  args?: string[];
+  /** Where each of fds 0, 1, 2 (and 3…) goes: "pipe", "ignore", "inherit", "ipc" or an fd. @default ["pipe","pipe","pipe"] */
+  stdio?: StdioOptions;
+  /** Environment of the child. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory. @default process.cwd() */
+  cwd?: string;
+  /** Stop the child after this many ms (0 = never). @default 10000 */
+  timeout?: number;
+  /** Signal sent on timeout, abort and close. @default "SIGTERM" */
+  killSignal?: NodeJS.Signals;
+  /** Then SIGKILL after this many ms if the child is still alive. @default 2000 */
+  forceKillAfterDelay?: number;
+  /** Aborting it stops the child like a timeout. */
+  signal?: AbortSignal;
+  /** A label for the registry (shown by `resources()`). @default the command line */
+  label?: string;
+}
+
+/** How a child ended. */
+export interface ChildResult {
+  /** The command line, for messages. */
+  command: string;
+  pid: number;
+  /** Exit status, or null when a signal ended it. */
+  exitCode: number | null;
+  /** The signal that ended it, or null. */
+  signal: NodeJS.Signals | null;
+  /** True when cdlab stopped it because `timeout` elapsed. */
+  timedOut: boolean;
+}
+
+/** A running child: {@link Handle} plus its PID and how it ends. */
+export interface ChildHandle extends Handle {
+  readonly pid: number;
+  /** Node's ChildProcess (its stdin/stdout streams when stdio is "pipe"). */
+  readonly child: ChildProcess;
+  /** Resolves when the child has exited (never rejects). */
+  readonly result: Promise<ChildResult>;
+  /** Send a signal (default SIGTERM); false when it is already gone. */
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // When the kernel (or any parent) exits, its children go with it.
+  process.on("exit", () => {
+    for (const c of live) {
+      try {
+        c.kill("SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+  });
+}
+
+/** Validate the options shared by every child helper (synchronously). */
+export function checkChildOptions(o: ChildOptions): void {
+  if (o.timeout !== undefined && (!Number.isFinite(o.timeout) || o.timeout < 0)) invalidArg("timeout", o.timeout, "must be a number of ms >= 0");
+  if (o.forceKillAfterDelay !== undefined && (!Number.isFinite(o.forceKillAfterDelay) || o.forceKillAfterDelay < 0))
+    invalidArg("forceKillAfterDelay", o.forceKillAfterDelay, "must be a number of ms >= 0");
+  if (o.killSignal !== undefined && (typeof o.killSignal !== "string" || !/^SIG[A-Z0-9]+$/.test(o.killSignal)))
+    invalidArg("killSignal", o.killSignal, 'must be a signal name such as "SIGTERM"');
+  if (o.args !== undefined && (!Array.isArray(o.args) || o.args.some((a) => typeof a !== "string")))
+    invalidArg("args", o.args, "must be an array of strings");
+}
+
+/**
+ * Start `command` as a child process and wait until it is running.
+ *
+ * @param command program name (searched in PATH) or path
+ * @param options arguments, stdio, timeout, killSignal…
+ * @returns a handle: `pid`, `child`, `result`, `kill()`, `close()`
+ * @throws CdlabError `ENOENT` when the command is not found, `ERR_INVALID_ARG` on a bad option
+ * @example
+ * ```ts
+ * const sleeper = await startChild("sleep", { args: ["30"] });
+ * sleeper.pid;
+ * await sleeper.close(); // SIGTERM, then SIGKILL after 2 s
+ * ```
+ */
+export async function startChild(command: string, options: ChildOptions = {}): Promise<ChildHandle> {
+  if (typeof command !== "string" || command === "") invalidArg("command", command, "must be a non-empty string");
+  checkChildOptions(options);
+  const { args = [], stdio = "pipe", env, cwd, timeout = 10000, killSignal = "SIGTERM", forceKillAfterDelay = 2000, signal } = options;
+  throwIfAborted(signal);
+  const shown = [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(" ");
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, { stdio, env, cwd });
+  } catch (e) {
+    throw systemError(`Cannot run "${command}"`, e);
+  }
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") reject(new CdlabError("ENOENT", `Cannot run "${command}": command not found`, { cause: e }));
+      else reject(systemError(`Cannot run "${command}"`, e));
+    });
+  });
+  child.on("error", () => {
+    /* kill() on a dead child; the result still comes from "exit" */
+  });
+  const pid = child.pid!;
+  installExitHook();
+  live.add(child);
+
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (sig: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(sig);
+    if (sig !== "SIGKILL" && !killTimer) {
+      killTimer = setTimeout(() => child.kill("SIGKILL"), forceKillAfterDelay);
+      killTimer.unref();
+    }
+  };
+  const timer = timeout > 0 ? setTimeout(() => ((timedOut = true), stop(killSignal)), timeout) : undefined;
+  timer?.unref();
+  const onAbort = () => stop(killSignal);
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  // Output nobody reads must not keep "close" from coming.
+  child.once("exit", () =>
+    setImmediate(() => {
+      for (const s of [child.stdout, child.stderr]) if (s && s.readableFlowing === null) s.resume();
+    }),
+  );
+  const result = new Promise<ChildResult>((resolve) => {
+    // "close" waits for the stdio streams too, so captured output is complete.
+    child.once("close", (code, sig) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      signal?.removeEventListener("abort", onAbort);
+      live.delete(child);
+      untrack(handle);
+      resolve({ command: shown, pid, exitCode: code, signal: sig, timedOut });
+    });
+  });
+
+  const close = once(async () => {
+    stop(killSignal);
+    await result;
+  });
+  const handle: ChildHandle = {
+    pid,
+    child,
+    result,
+    kill: (sig: NodeJS.Signals = "SIGTERM") => {
+      try {
+        return child.kill(sig);
+      } catch {
+        return false;
+      }
+    },
+    close,
+    [asyncDispose]: close,
+  };
+  track(handle, { kind: "child-process", label: options.label ?? `${shown} (PID ${pid})`, interrupt: () => child.kill("SIGINT") });
+  return handle;
+}
+
+/** What {@link run} returns: the result plus the captured output. */
+export interface RunResult extends ChildResult {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a command to completion, feeding `input` to its stdin and capturing
+ * stdout and stderr. A non-zero exit is reported, not thrown.
+ *
+ * @param command program name or path
+ * @param args its arguments @default []
+ * @param options `input` plus {@link ChildOptions} (timeout 10000 ms…)
+ * @returns exitCode, signal, timedOut, stdout, stderr
+ * @throws CdlabError `ENOENT` when the command is not found
+ * @example
+ * ```ts
+ * (await run("sort", [], { input: "b\na\n" })).stdout; // "a\nb\n"
+ * ```
+ */
+export async function run(
+  command: string,
+  args: string[] = [],
+  options: Omit<ChildOptions, "args" | "stdio"> & { input?: string | Buffer } = {},
+): Promise<RunResult> {
+  const h = await startChild(command, { ...options, args, stdio: ["pipe", "pipe", "pipe"] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  h.child.stdout!.on("data", (b: Buffer) => out.push(b));
+  h.child.stderr!.on("data", (b: Buffer) => err.push(b));
+  h.child.stdin!.on("error", () => {
+    /* the child did not read all of its input */
+  });
+  h.child.stdin!.end(options.input ?? "");
+  const r = await h.result;
+  throwIfAborted(options.signal);
+  return { ...r, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/**
+ * Start a small Node program given as source text (`node -e code`) — the
+ * way cdlab's demonstrations write their child processes.
+ *
+ * @param code JavaScript run by the child
+ * @param options {@link ChildOptions}; `args` become `process.argv.slice(1)`
+ * @returns the child's handle
+ * @example
+ * ```ts
+ * const c = await startNode("console.log(process.ppid)");
+ * ```
+ */
+export function startNode(code: string, options: ChildOptions = {}): Promise<ChildHandle> {
+  return startChild(process.execPath, { label: `node -e … (${code.length} chars)`, ...options, args: ["-e", code, ...(options.args ?? [])] });
+}
+
+/** Collect a child's stdout (when it is "pipe") as text. */
+export function collectStdout(h: ChildHandle): Promise<string> {
+  const out: Buffer[] = [];
+  h.child.stdout?.on("data", (b: Buffer) => out.push(b));
+  return h.result.then(() => Buffer.concat(out).toString());
+}

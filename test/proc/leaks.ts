@@ -1,0 +1,31 @@
+/**
+ * Leak checks for the process/pipe/FIFO tests: the descendants a test started
+ * are gone, and no fd of this process still points to the pipes it made.
+ */
+import fs from "node:fs";
+import { descendantsOf } from "../support/procs";
+import { pollUntil } from "../support/poll";
+
+/** Snapshot the current descendants; `check()` waits until every new one has gone. */
+export function descendantWatch(): { check(): Promise<void> } {
+  const before = new Set(descendantsOf(process.pid));
+  return {
+    async check() {
+      await pollUntil(() => descendantsOf(process.pid).filter((p) => !before.has(p)).length === 0, {
+        timeoutMs: 5000,
+        what: "the test's child processes to exit",
+      });
+    },
+  };
+}
+
+/** The fds of this process that point to `target` (`pipe:[123]` or a path). */
+export function fdsPointingTo(target: string): string[] {
+  return fs.readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`).replace(/ \(deleted\)$/, "") === target;
+    } catch {
+      return false;
+    }
+  });
+}
