@@ -1,4 +1,12 @@
 // Public face of src/ipc: re-export the area's modules here.
+export { pipe, pipeCapacity } from "./pipe";
+export type { Pipe } from "./pipe";
+export { pipeToChild, twoWayPipes, demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream, openEnds } from "./pipe-demos";
+export { runPipeline, whoSortLpr, WHO_LINES } from "./pipeline";
+export type { StageResult, PipelineOptions } from "./pipeline";
+export { makeFifo, openFifo } from "./fifo";
+export type { Fifo, FifoEnd } from "./fifo";
+export { fifoBetweenUnrelated } from "./fifo-demos";
 export { ipcBackend } from "./native";
 export type { BackendName, QueueLimits, QueueStat } from "./native";
 export { MessageQueue, openMessageQueue, messageQueueLimits } from "./mqueue";
