@@ -80,7 +80,7 @@ export interface RunReport {
 /** Options of {@link Coordinator.run}. */
 export interface RunOptions {
   signal?: AbortSignal;
-  /** Kill worker `index` (SIGKILL) right after it receives its unit number `afterUnits + 1`. */
+  /** Kill worker `index` (SIGKILL) as it is sent its unit number `afterUnits + 1` (that unit is lost with it). */
   killWorker?: { index: number; afterUnits: number };
   /** Called for every event as it happens. */
   onEvent?: (e: CoordinatorEvent) => void;
@@ -220,6 +220,13 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           }
         };
         onChange = check;
+        for (const w of started) {
+          void w.exited.then(({ code, signal: sig }) => {
+            if (conns.has(w.pid)) return;
+            clearTimeout(timer);
+            reject(new CdlabError("ERR_WORKER_EXITED", `Cannot start workers: pid ${w.pid} exited (${sig ?? `code ${code}`}) before connecting`));
+          });
+        }
         check();
       });
       await abortable(all, signal, () => (onChange = () => {}));
@@ -259,8 +266,14 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           c.busy = u.id;
           c.assigned++;
           issued.set(u.id, (issued.get(u.id) ?? 0) + 1);
+          // The chaos option kills the worker as its unit is sent (SIGKILL first, so a fast worker cannot
+          // answer in between): the unit is lost with the worker, as with a volunteer switched off mid-run.
+          const k = killWorker && workers[killWorker.index];
+          const kill = k && k.pid === c.pid && c.assigned === killWorker.afterUnits + 1;
+          if (kill) k.kill("SIGKILL");
           c.socket.write(JSON.stringify({ type: "unit", ...u }) + "\n");
           emit({ type: "assigned", unit: u.id, worker: c.pid });
+          if (kill) emit({ type: "killed", unit: u.id, worker: c.pid, detail: "SIGKILL with the unit in hand" });
           leases.set(u.id, setTimeout(() => {
             leases.delete(u.id);
             if (done.has(u.id)) return;
@@ -268,11 +281,6 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
             pending.unshift(u);
             dispatch();
           }, leaseMs));
-          const k = killWorker && workers[killWorker.index];
-          if (k && k.pid === c.pid && c.assigned === killWorker.afterUnits + 1) {
-            k.kill("SIGKILL");
-            emit({ type: "killed", unit: u.id, worker: c.pid, detail: "SIGKILL while computing" });
-          }
         }
         const alive = [...conns.values()].filter((c) => !c.gone);
         if (alive.length === 0 && done.size < units.length) {

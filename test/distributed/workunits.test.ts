@@ -52,6 +52,15 @@ describe("distributed/workunits", function () {
     expect(report.checked).to.equal(true);
   });
 
+  it("says so when a worker dies before connecting", async function () {
+    coord = await startCoordinator();
+    const pending = coord.spawnWorkers(1);
+    coord.workers[0].kill();
+    let err: Error | undefined;
+    await pending.catch((e) => (err = e));
+    expect(err?.message).to.match(/^Cannot start workers: pid \d+ exited \(SIGKILL\) before connecting$/);
+  });
+
   it("fails clearly when every worker is gone, and honours abort", async function () {
     coord = await startCoordinator({ leaseMs: 200 });
     const [w] = await coord.spawnWorkers(1);
