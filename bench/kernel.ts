@@ -1,0 +1,168 @@
+/**
+ * Kernel benchmarks: start → first result, a trivial cell's round trip (p50,
+ * p95) and resident memory for cdlab, plain tslab and ipykernel — directly
+ * over ZMQ (jupyter_client, bench/kernel_direct.py) and through a Jupyter
+ * server's websocket (like JupyterLab), stock server vs cdlab's no-delay one.
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { ROOT } from "../src/cli/kernelspec";
+import { percentile, type BenchRow } from "./report";
+import { KERNEL_LABEL, KERNELS, makeSpecDir, venvPython, type KernelName } from "./kernelspecs";
+import { runCell, startBenchServer } from "./server";
+
+export interface KernelBenchOptions {
+  /** Round trips per kernel. @default 200 */
+  runs?: number;
+  /** Warm-up cells before the timed ones. @default 20 */
+  warmup?: number;
+  /** Also measure through Jupyter servers. @default true */
+  server?: boolean;
+  log?: (line: string) => void;
+}
+
+interface DirectResult {
+  kernel: string;
+  start_ms: number;
+  first_status: string;
+  rtt_ms: number[];
+  rss_start_kib: number;
+}
+
+interface ServerResult {
+  start_ms: number;
+  rtt_ms: number[];
+}
+
+/** Run bench/kernel_direct.py and parse its JSON. */
+export function runDirect(args: string[], jupyterPath: string): Promise<unknown> {
+  const script = path.join(ROOT, "bench", "kernel_direct.py");
+  return new Promise((resolve, reject) => {
+    const child = spawn(venvPython(), [script, ...args], {
+      env: { ...process.env, JUPYTER_PATH: jupyterPath, PYTHONUNBUFFERED: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.stderr.on("data", (d: Buffer) => (err += d));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`kernel_direct.py ${args.join(" ")} exited with ${code}: ${err.trim().split("\n").slice(-3).join(" / ")}`));
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        reject(new Error(`kernel_direct.py printed no JSON: ${out.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+async function measureThroughServer(noDelay: boolean, kernels: readonly KernelName[], runs: number, warmup: number, jupyterPath: string): Promise<Record<string, ServerResult>> {
+  const server = await startBenchServer(noDelay, jupyterPath);
+  const out: Record<string, ServerResult> = {};
+  try {
+    for (const name of kernels) {
+      const t0 = performance.now();
+      const kernel = await server.kernels.startNew({ name });
+      try {
+        await kernel.info;
+        const first = await runCell(kernel, "1 + 1");
+        if (first.status !== "ok") throw new Error(`${name}: first cell failed through the server: ${first.status}`);
+        const start_ms = performance.now() - t0;
+        for (let i = 0; i < warmup; i++) await runCell(kernel, "1");
+        const rtt_ms: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          const t = performance.now();
+          await runCell(kernel, "1");
+          rtt_ms.push(performance.now() - t);
+        }
+        out[name] = { start_ms, rtt_ms };
+      } finally {
+        await kernel.shutdown().catch(() => undefined);
+        kernel.dispose();
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  return out;
+}
+
+const summary = (xs: number[]) => ({ p50: percentile(xs, 50), p95: percentile(xs, 95), n: xs.length });
+
+/** The kernel section: rows for the table, and the raw figures for the JSON. */
+export async function runKernelBench(options: KernelBenchOptions = {}): Promise<{ rows: BenchRow[]; raw: unknown }> {
+  const { runs = 200, warmup = 20, server = true, log = () => undefined } = options;
+  const specs = makeSpecDir();
+  try {
+    const direct: Partial<Record<KernelName, DirectResult>> = {};
+    for (const k of KERNELS) {
+      log(`kernel: ${KERNEL_LABEL[k]} direct (${runs} round trips)`);
+      direct[k] = (await runDirect(["rtt", k, "--runs", String(runs), "--warmup", String(warmup)], specs.jupyterPath)) as DirectResult;
+    }
+    const via: Record<"stock" | "nodelay", Record<string, ServerResult>> = { stock: {}, nodelay: {} };
+    if (server) {
+      for (const variant of ["stock", "nodelay"] as const) {
+        log(`kernel: through a ${variant === "stock" ? "stock" : "cdlab (no-delay)"} Jupyter server`);
+        via[variant] = await measureThroughServer(variant === "nodelay", KERNELS, runs, warmup, specs.jupyterPath);
+      }
+    }
+    return { rows: kernelRows(direct, via, runs), raw: { direct, server: via } };
+  } finally {
+    specs.remove();
+  }
+}
+
+function kernelRows(
+  direct: Partial<Record<KernelName, DirectResult>>,
+  via: Record<"stock" | "nodelay", Record<string, ServerResult>>,
+  runs: number,
+): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const section = "kernel";
+  const d = (k: KernelName) => direct[k];
+  const rtt = (r: { rtt_ms: number[] } | undefined, p: "p50" | "p95") => (r ? summary(r.rtt_ms)[p] : null);
+  const n = `n=${runs}`;
+  for (const ref of ["tslab", "python3"] as const) {
+    rows.push({
+      section, name: "start → first result (direct)", unit: "ms",
+      value: d("cdlab")?.start_ms ?? null, reference: d(ref)?.start_ms ?? null, referenceName: KERNEL_LABEL[ref],
+      ...(ref === "tslab" ? { target: { max: 1.0 } } : {}),
+    });
+  }
+  for (const p of ["p50", "p95"] as const) {
+    for (const ref of ["tslab", "python3"] as const) {
+      rows.push({
+        section, name: `trivial cell RTT ${p} (direct)`, unit: "ms", note: n,
+        value: rtt(d("cdlab"), p), reference: rtt(d(ref), p), referenceName: KERNEL_LABEL[ref],
+        ...(ref === "tslab" ? { target: { max: 1.1 } } : {}),
+      });
+    }
+  }
+  rows.push({
+    section, name: "RSS after start", unit: "MiB",
+    value: d("cdlab") ? d("cdlab")!.rss_start_kib / 1024 : null,
+    reference: d("tslab") ? d("tslab")!.rss_start_kib / 1024 : null, referenceName: KERNEL_LABEL.tslab,
+    target: { max: 1.2 }, note: d("python3") ? `ipykernel ${(d("python3")!.rss_start_kib / 1024).toFixed(1)} MiB` : undefined,
+  });
+  if (Object.keys(via.nodelay).length) {
+    for (const p of ["p50", "p95"] as const) {
+      for (const k of KERNELS) {
+        rows.push({
+          section, name: `${KERNEL_LABEL[k]} RTT ${p} via server: no-delay vs stock`, unit: "ms", note: n,
+          value: rtt(via.nodelay[k], p), reference: rtt(via.stock[k], p), referenceName: "stock server",
+        });
+      }
+      rows.push({
+        section, name: `trivial cell RTT ${p} via no-delay server`, unit: "ms", note: n,
+        value: rtt(via.nodelay.cdlab, p), reference: rtt(via.nodelay.tslab, p), referenceName: KERNEL_LABEL.tslab, target: { max: 1.1 },
+      });
+    }
+    rows.push({
+      section, name: "start → first result via no-delay server", unit: "ms",
+      value: via.nodelay.cdlab?.start_ms ?? null, reference: via.nodelay.tslab?.start_ms ?? null, referenceName: KERNEL_LABEL.tslab, target: { max: 1.0 },
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,181 @@
+"""Drive a Jupyter kernel directly over ZMQ with jupyter_client (no server in
+between) and print one JSON object on stdout. Used by bench/kernel.ts.
+
+  python kernel_direct.py rtt KERNEL --runs N [--warmup W]
+      start → first result (ms), N trivial-cell round trips (ms), resident
+      memory after start (KiB, the kernel's process tree)
+  python kernel_direct.py notebooks KERNEL NB.ipynb...
+      per notebook: wall time start → last cell (ms), cells, errors, resident
+      memory after the last cell (KiB)
+
+Kernelspecs come from JUPYTER_PATH, set by the caller.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import sys
+import time
+
+from jupyter_client.manager import KernelManager
+
+TIMEOUT_S = 120.0
+
+
+def tree_rss_kib(pid: int) -> int:
+    """VmRSS of `pid` and its descendants, from /proc, in KiB."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def run_cell(kc, code: str) -> dict:
+    """Execute `code` and wait for the idle status of that request, then its
+    reply; return the reply's status and whether any output was an error."""
+    msg_id = kc.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+    deadline = time.monotonic() + TIMEOUT_S
+    error_output = False
+
+    def left() -> float:
+        t = deadline - time.monotonic()
+        if t <= 0:
+            raise TimeoutError(f"cell did not finish in {TIMEOUT_S:.0f} s: {code[:60]!r}")
+        return t
+
+    def get(channel):
+        while True:
+            try:
+                return channel(timeout=left())
+            except queue.Empty:
+                continue
+
+    while True:
+        msg = get(kc.get_iopub_msg)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "error":
+            error_output = True
+        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    while True:
+        msg = get(kc.get_shell_msg)
+        if msg["parent_header"].get("msg_id") == msg_id:
+            reply = msg["content"]
+            return {"status": reply["status"], "error_output": error_output, "ename": reply.get("ename")}
+
+
+def start(kernel: str, cwd: str | None = None):
+    km = KernelManager(kernel_name=kernel)
+    km.start_kernel(cwd=cwd) if cwd else km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=TIMEOUT_S)
+    return km, kc
+
+
+def stop(km, kc) -> None:
+    kc.stop_channels()
+    km.shutdown_kernel(now=False)
+
+
+def kernel_pid(km) -> int:
+    return km.provisioner.process.pid
+
+
+def cmd_rtt(kernel: str, runs: int, warmup: int) -> dict:
+    t0 = time.perf_counter()
+    km, kc = start(kernel)
+    first = run_cell(kc, "1 + 1")
+    start_ms = (time.perf_counter() - t0) * 1000
+    try:
+        rss_start = tree_rss_kib(kernel_pid(km))
+        for _ in range(warmup):
+            run_cell(kc, "1")
+        rtt = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            run_cell(kc, "1")
+            rtt.append((time.perf_counter() - t) * 1000)
+        return {"kernel": kernel, "start_ms": start_ms, "first_status": first["status"], "rtt_ms": rtt, "rss_start_kib": rss_start}
+    finally:
+        stop(km, kc)
+
+
+def code_cells(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    out = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        if src.strip():
+            out.append(src)
+    return out
+
+
+def cmd_notebooks(kernel: str, paths: list[str]) -> dict:
+    results = []
+    for path in paths:
+        cells = code_cells(path)
+        t0 = time.perf_counter()
+        km, kc = start(kernel, cwd=os.path.dirname(os.path.abspath(path)))
+        start_ms = (time.perf_counter() - t0) * 1000
+        errors = []
+        try:
+            for i, code in enumerate(cells):
+                r = run_cell(kc, code)
+                if r["status"] != "ok" or r["error_output"]:
+                    errors.append({"cell": i + 1, "ename": r["ename"]})
+            total_ms = (time.perf_counter() - t0) * 1000
+            rss = tree_rss_kib(kernel_pid(km))
+        except TimeoutError as e:
+            total_ms, rss = None, None
+            errors.append({"cell": None, "ename": str(e)})
+        finally:
+            stop(km, kc)
+        results.append({"notebook": path, "cells": len(cells), "start_ms": start_ms, "total_ms": total_ms, "errors": errors, "rss_end_kib": rss})
+    return {"kernel": kernel, "notebooks": results}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("rtt")
+    r.add_argument("kernel")
+    r.add_argument("--runs", type=int, default=200)
+    r.add_argument("--warmup", type=int, default=20)
+    n = sub.add_parser("notebooks")
+    n.add_argument("kernel")
+    n.add_argument("paths", nargs="+")
+    a = ap.parse_args()
+    out = cmd_rtt(a.kernel, a.runs, a.warmup) if a.cmd == "rtt" else cmd_notebooks(a.kernel, a.paths)
+    json.dump(out, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
