@@ -60,7 +60,7 @@ export async function runIpcBench(): Promise<{ rows: BenchRow[]; backend: string
   if (backend !== "native") {
     row({ name: "pipe vs shared memory", value: null, unit: "MiB/s", note: "native IPC addon not built: in-process backend" });
   } else {
-    const copy = await copyExperiment({ sizes: [1, 4, 16, 64, 256].map((m) => m * MiB), straceSize: 16 * MiB });
+    const copy = await copyExperiment({ sizes: [1, 4, 16, 64, 256].map((m) => m * MiB), repeats: 5, straceSize: 16 * MiB });
     raw.copy = copy;
     for (const size of [...new Set(copy.rows.map((r) => r.sizeMiB))]) {
       const by = (m: string) => copy.rows.find((r) => r.sizeMiB === size && r.method === m)!;

@@ -42,6 +42,8 @@ export const MiB = 1 << 20;
 export interface CopyExperimentOptions {
   /** File sizes in bytes. @default 1, 4, 16, 64, 256 MiB */
   sizes?: number[];
+  /** Timed runs per method and size; the median is reported (the machine may be busy). @default 3 */
+  repeats?: number;
   /** Bytes per read/write call (and per shared memory slot). @default 1 MiB */
   chunkSize?: number;
   /** Also count system calls with strace (one traced run per method at `straceSize`). @default true when strace exists */
@@ -180,16 +182,21 @@ function childScript(): string {
   return path.join(__dirname, `copy-child${path.extname(__filename)}`);
 }
 
-function memcpyMs(size: number): number {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function memcpyMs(size: number, repeats: number): number {
   const a = Buffer.allocUnsafe(size).fill(7);
-  const b = Buffer.allocUnsafe(size);
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
+  const b = Buffer.alloc(size); // zero-filled: its pages are mapped before timing
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
     const t = performance.now();
     a.copy(b);
-    best = Math.min(best, performance.now() - t);
+    times.push(performance.now() - t);
   }
-  return best;
+  return median(times);
 }
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -198,7 +205,7 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
  * Run the experiment: for each size, the pipe path, the shared memory path and
  * memcpy; then (strace available) one traced run per path.
  *
- * @param options sizes, chunkSize, strace, straceSize, signal
+ * @param options sizes, repeats, chunkSize, strace, straceSize, signal
  * @returns rows (time, throughput, copies) and syscall counts
  * @throws CdlabError `ERR_IPC_NATIVE_UNAVAILABLE` without the native addon
  * @example
@@ -207,7 +214,8 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
  * ```
  */
 export async function copyExperiment(options: CopyExperimentOptions = {}): Promise<CopyExperimentResult> {
-  const { sizes = [1, 4, 16, 64, 256].map((m) => m * MiB), chunkSize = MiB, signal } = options;
+  const { sizes = [1, 4, 16, 64, 256].map((m) => m * MiB), chunkSize = MiB, repeats = 3, signal } = options;
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 50) invalidArg("repeats", repeats, "expected an integer from 1 to 50");
   if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 4096 * MiB))
     invalidArg("sizes", sizes, "expected a non-empty list of byte counts from 1 to 4 GiB");
   if (!Number.isInteger(chunkSize) || chunkSize < 4096 || chunkSize > 64 * MiB)
@@ -234,10 +242,14 @@ export async function copyExperiment(options: CopyExperimentOptions = {}): Promi
       for (const method of ["pipe", "shm"] as const) {
         const label = method === "pipe" ? "pipe" : "shared memory";
         if (sizes.includes(size)) {
-          throwIfAborted(signal);
-          const t = await transfer(method, input, output, size, chunkSize, false, signal);
-          if (!sameFile(input, output, size)) throw new CdlabError("ERR_COPY_MISMATCH", `The ${label} copy of ${size} bytes differs from the original`);
-          rows.push(row(label, size, t.ms, method === "pipe" ? 4 : 2));
+          const times: number[] = [];
+          for (let i = 0; i < repeats; i++) {
+            throwIfAborted(signal);
+            times.push((await transfer(method, input, output, size, chunkSize, false, signal)).ms);
+            if (i === 0 && !sameFile(input, output, size))
+              throw new CdlabError("ERR_COPY_MISMATCH", `The ${label} copy of ${size} bytes differs from the original`);
+          }
+          rows.push(row(label, size, median(times), method === "pipe" ? 4 : 2));
         }
         if (trace && size === straceSize) {
           const t = await transfer(method, input, output, size, chunkSize, true, signal);
@@ -247,7 +259,7 @@ export async function copyExperiment(options: CopyExperimentOptions = {}): Promi
         }
         fs.rmSync(output, { force: true });
       }
-      if (sizes.includes(size)) rows.push(row("memcpy", size, memcpyMs(size), 1));
+      if (sizes.includes(size)) rows.push(row("memcpy", size, memcpyMs(size, repeats), 1));
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

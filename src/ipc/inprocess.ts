@@ -168,7 +168,8 @@ export function createInProcessBackend(limits: QueueLimits): IpcBackend {
     },
     msgsndWait(id, type, data) {
       const q = queue(id, "msgsnd");
-      return job(q.waiters as Set<Waiter<true>>, () => (trySend(q, type, data) ? true : undefined)) as unknown as Job<void>;
+      const j = job(q.waiters as Set<Waiter<true>>, () => (trySend(q, type, data) ? true : undefined));
+      return { promise: j.promise.then(() => undefined), cancel: j.cancel };
     },
     msgrcv(id, max, type, truncate) {
       const m = tryReceive(queue(id, "msgrcv"), max, type, truncate);
