@@ -1,0 +1,29 @@
+import { validatePort } from "../../errors";
+import { negativesAsPositionals, untilSignal } from "../../net/cli";
+import { udpServer } from "../../net/udp";
+import { parse, type Command } from "../command";
+
+const usage = `Usage: cdlab udp-server [port] [--host ADDRESS]
+
+The lecture's UDPServer: echoes every datagram (received into a 1000-byte buffer,
+so longer ones are truncated) until Ctrl-C (SIGINT) or SIGTERM.
+  port            port to bind (default 6789; 0 picks a free port)
+  --host ADDRESS  address to bind (default 127.0.0.1)
+Prints "listening <host>:<port>" first.`;
+
+export const command: Command = {
+  name: "udp-server",
+  summary: "UDP echo server, like the lecture's UDPServer (port 6789)",
+  usage,
+  async run(argv) {
+    const p = parse(negativesAsPositionals(argv, ["--host"]), { host: { type: "string" } }, { min: 0, max: 1 });
+    if (p === "help") return void console.log(usage), 0;
+    const port = validatePort(p.positionals[0] ?? 6789);
+    const stop = untilSignal();
+    const server = await udpServer({ port, host: (p.values.host as string | undefined) ?? "127.0.0.1" });
+    console.log(`listening ${server.host}:${server.port}`);
+    await stop;
+    await server.close();
+    return 0;
+  },
+};
