@@ -23,6 +23,7 @@ import net from "node:net";
 import { CdlabError, invalidArg } from "../errors";
 import { abortable, throwIfAborted } from "../abort";
 import { track, untrack } from "../registry";
+import { mulberry32 as rng } from "../net/lossy-relay";
 import { openUdpRelay, type RelayCore } from "./udp-relay";
 
 type Opt = { signal?: AbortSignal };
@@ -30,18 +31,6 @@ type Opt = { signal?: AbortSignal };
 function int(name: string, v: number, lo: number, hi: number): number {
   if (!Number.isInteger(v) || v < lo || v > hi) invalidArg(name, v, `expected an integer from ${lo} to ${hi}`);
   return v;
-}
-
-/** A seeded random generator (mulberry32): same seed, same sequence. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Open things and make sure they are closed (and tracked meanwhile). */
