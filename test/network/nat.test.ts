@@ -3,6 +3,7 @@ import { startNat, type Nat } from "../../src/network/nat";
 import { resources } from "../../src/registry";
 import { pollUntil } from "../support/poll";
 import { peer, type Peer } from "./udp-helpers";
+import { listeningPorts } from "../../src/network/ports";
 
 describe("network/nat", function () {
   let nat: Nat | undefined;
@@ -32,6 +33,11 @@ describe("network/nat", function () {
     // the server saw only the NAT's outside addresses, never the clients'
     expect(server.received.map((m) => m.from)).to.deep.equal([rowA.outside, rowB.outside, rowA.outside]);
     expect(a.received[0].text).to.equal(`eco:oi de A de ${rowA.outside}`);
+    // closing releases the inside port and every outside port
+    const ports = [nat.port, ...table.map((r) => Number(r.outside.split(":")[1]))];
+    await nat.close();
+    const still = (await listeningPorts()).filter((p) => p.protocol === "udp" && ports.includes(p.port));
+    expect(still).to.deep.equal([]);
   });
 
   it("rejects a non-loopback or missing target with one clear line", async function () {
