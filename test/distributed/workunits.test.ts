@@ -3,16 +3,19 @@ import { measureSpeedup, startCoordinator, type Coordinator } from "../../src/di
 import { primeUnits, sieveCount, countPrimes } from "../../src/distributed/tasks";
 import { isAlive } from "../support/procs";
 import { resources } from "../../src/registry";
+import { listeningPorts } from "../../src/network/ports";
 
 describe("distributed/workunits", function () {
   this.timeout(20000);
   let coord: Coordinator | undefined;
   afterEach(async function () {
     const pids = coord?.workers.map((w) => w.pid) ?? [];
+    const port = coord?.port;
     await coord?.close();
     await coord?.close();
     coord = undefined;
     for (const pid of pids) expect(isAlive(pid), `worker ${pid} left behind`).to.equal(false);
+    if (port) expect((await listeningPorts()).filter((p) => p.protocol === "tcp" && p.port === port)).to.deep.equal([]);
     expect(resources().filter((r) => /coordinator|volunteer/.test(r.label ?? ""))).to.deep.equal([]);
   });
 
