@@ -90,7 +90,7 @@ export class MessageQueue implements Handle {
   /** The implementation in use. */
   readonly backend: BackendName;
   private readonly b: IpcBackend;
-  private readonly pending = new PendingJobs();
+  private readonly pending = new PendingJobs("message-queue");
   private closed = false;
   private removed = false;
 
@@ -163,9 +163,7 @@ export class MessageQueue implements Handle {
       if ((err as { code?: string }).code !== "EAGAIN" || options.nowait) throw this.fail("send to", err);
     }
     try {
-      await this.pending.run(this.b.msgsndWait(this.id, type, buf), options.signal, () =>
-        new CdlabError("ERR_CLOSED", `${this.what("send to")}: the handle was closed while waiting`),
-      );
+      await this.pending.run(this.b.msgsndWait(this.id, type, buf), options.signal, this.what("send to"));
     } catch (err) {
       throw err instanceof CdlabError || options.signal?.aborted ? err : this.fail("send to", err);
     }
@@ -196,9 +194,7 @@ export class MessageQueue implements Handle {
       if ((err as { code?: string }).code !== "ENOMSG" || nowait) throw this.fail("receive from", err);
     }
     try {
-      const m = await this.pending.run(this.b.msgrcvWait(this.id, maxSize, type, truncate), signal, () =>
-        new CdlabError("ERR_CLOSED", `${this.what("receive from")}: the handle was closed while waiting`),
-      );
+      const m = await this.pending.run(this.b.msgrcvWait(this.id, maxSize, type, truncate), signal, this.what("receive from"));
       return toMessage(m);
     } catch (err) {
       throw err instanceof CdlabError || signal?.aborted ? err : this.fail("receive from", err);

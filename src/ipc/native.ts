@@ -22,6 +22,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { NativeIpc } from "../../native/native";
 import { CdlabError } from "../errors";
+import { track, untrack } from "../registry";
 import { PACKAGE_ROOT } from "../root";
 import { createInProcessBackend } from "./inprocess";
 
@@ -244,30 +245,51 @@ export function backendOption(value: unknown): BackendName | undefined {
 
 /**
  * The blocking calls a handle has in progress, so that close() can cancel them
- * (and only then release the object they wait on).
+ * (and only then release the object they wait on). Each wait is also in the
+ * resource registry while it lasts, under the cell that started it: when that
+ * cell is interrupted the wait ends with `EINTR` (as Ctrl-C interrupts
+ * `msgrcv`/`sem_wait` in C) instead of living on and taking a later message.
  */
 export class PendingJobs {
   private readonly jobs = new Set<Job<unknown>>();
 
+  /** @param kind registry kind of the waits (the handle's kind) */
+  constructor(private readonly kind: "message-queue" | "semaphore") {}
+
   /**
-   * Await `job`; an abort of `signal` cancels it and rejects with
-   * `signal.reason`; a cancel by {@link cancelAll} rejects with `closedError()`.
+   * Await `job`. An abort of `signal` cancels it and rejects with
+   * `signal.reason`; {@link cancelAll} rejects with `ERR_CLOSED`; an interrupt
+   * of the cell rejects with `EINTR`.
+   *
+   * @param what the message's start, e.g. `Cannot receive from message queue 5`
    */
-  async run<T>(job: Job<T>, signal: AbortSignal | undefined, closedError: () => Error): Promise<T> {
+  async run<T>(job: Job<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
     this.jobs.add(job as Job<unknown>);
-    let aborted = false;
+    let why: "abort" | "interrupt" | undefined;
     const onAbort = () => {
-      aborted = true;
+      why = "abort";
       job.cancel();
     };
+    const entry = { close: () => job.cancel() };
+    track(entry, {
+      kind: this.kind,
+      label: `waiting: ${what.replace(/^Cannot /, "")}`,
+      interrupt: () => {
+        why ??= "interrupt";
+        job.cancel();
+      },
+    });
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       return await job.promise;
     } catch (err) {
-      if ((err as { code?: string }).code === "ECANCELED") throw aborted ? signal!.reason : closedError();
-      throw err;
+      if ((err as { code?: string }).code !== "ECANCELED") throw err;
+      if (why === "abort") throw signal!.reason;
+      if (why === "interrupt") throw new CdlabError("EINTR", `${what}: interrupted`);
+      throw new CdlabError("ERR_CLOSED", `${what}: the handle was closed while waiting`);
     } finally {
       signal?.removeEventListener("abort", onAbort);
+      untrack(entry);
       this.jobs.delete(job as Job<unknown>);
     }
   }

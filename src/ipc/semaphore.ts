@@ -57,7 +57,7 @@ export class NamedSemaphore implements Handle {
   readonly backend: BackendName;
   private readonly b: IpcBackend;
   private readonly h: number;
-  private readonly pending = new PendingJobs();
+  private readonly pending = new PendingJobs("semaphore");
   private closed = false;
   private unlinked = false;
 
@@ -122,9 +122,7 @@ export class NamedSemaphore implements Handle {
     if (this.b.semTryWait(this.h)) return true;
     if (timeoutMs === 0) return false;
     try {
-      return await this.pending.run(this.b.semWait(this.h, timeoutMs ?? -1), signal, () =>
-        new CdlabError("ERR_CLOSED", `Cannot wait on semaphore "${this.name}": it was closed while waiting`),
-      );
+      return await this.pending.run(this.b.semWait(this.h, timeoutMs ?? -1), signal, `Cannot wait on semaphore "${this.name}"`);
     } catch (err) {
       throw err instanceof CdlabError || signal?.aborted ? err : systemError(`Cannot wait on semaphore "${this.name}"`, err);
     }

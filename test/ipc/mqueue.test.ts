@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { BackendName, CdlabError, ipcBackend, MessageQueue, messageQueueLimits, openMessageQueue, openSemaphore } from "../../src/index";
 import { addonCandidates, nativeUnavailableReason } from "../../src/ipc/native";
-import { resources } from "../../src/registry";
+import { interruptCell, resources, setCurrentCell } from "../../src/registry";
 import { liveQueueIds, ownShmFiles, uniqueKey, uniqueName } from "../fixtures/ipc/leaks";
 
 import { BACKENDS, rejection } from "../fixtures/ipc/backends";
@@ -100,6 +100,20 @@ for (const backend of BACKENDS) {
       await q.close();
       await q.close();
       expect(resources().some((r) => r.label?.startsWith(`msqid ${q.id}`))).to.equal(false);
+    });
+
+    it("interrupting the cell that started a receive ends it with EINTR; the queue keeps working", async () => {
+      const q = await open();
+      setCurrentCell(9001);
+      const got = rejection(q.receive({ type: 3 }));
+      setCurrentCell(undefined);
+      expect(resources().some((r) => r.cell === 9001 && r.label?.startsWith("waiting: receive from"))).to.equal(true);
+      expect(interruptCell(9001)).to.equal(1);
+      const err = await got;
+      expect([err.code, err.message]).to.deep.equal(["EINTR", `Cannot receive from message queue ${q.id}: interrupted`]);
+      expect(resources().some((r) => r.cell === 9001)).to.equal(false);
+      await q.send(3, "next");
+      expect((await q.receive({ type: 3 })).text).to.equal("next");
     });
 
     it("a receiver on another handle wakes with EIDRM when the queue is removed", async () => {
@@ -204,7 +218,7 @@ describe("ipc cleanup at kernel shutdown (native)", function () {
       { encoding: "utf8", timeout: 20000 },
     );
     const [opened, after] = out.trim().split("\n").map((l) => JSON.parse(l));
-    expect(opened.kinds).to.deep.equal(["message-queue", "shared-memory", "semaphore"]);
+    expect(opened.kinds).to.deep.equal(["message-queue", "shared-memory", "semaphore", "semaphore"]); // the last: the wait
     expect(after.pending).to.equal("ERR_CLOSED");
     expect(liveQueueIds().has(opened.msqid)).to.equal(false);
     expect(ownShmFiles()).to.deep.equal([]);

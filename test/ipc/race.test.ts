@@ -50,7 +50,7 @@ describe("ipc/race", function () {
   it("processes: without the semaphore updates are lost, with it none; nothing left behind", async function () {
     if (!BACKENDS.includes("native")) this.skip();
     let lost = 0;
-    for (let i = 0; i < 5 && lost === 0; i++) lost = (await raceProcesses({ workers: 4, increments: 100_000 })).lost;
+    for (let i = 0; i < 5 && lost === 0; i++) lost = (await raceProcesses({ workers: 4, increments: 2_000_000 })).lost;
     expect(lost, "lost updates without a semaphore").to.be.greaterThan(0);
     const safe = await raceProcesses({ workers: 3, increments: 10_000, useSemaphore: true });
     expect(safe).to.include({ expected: 30_000, counter: 30_000, lost: 0, mode: "processes" });
