@@ -107,6 +107,8 @@ interface Conn {
   busy?: number;
   assigned: number;
   gone?: boolean;
+  /** The "disconnected" event was emitted. */
+  reported?: boolean;
 }
 
 function workerScript(): { args: string[] } {
@@ -306,8 +308,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       };
       onChange = () => {
         for (const c of conns.values()) {
-          if (c.gone && !(c as { reported?: boolean }).reported) {
-            (c as { reported?: boolean }).reported = true;
+          if (c.gone && !c.reported) {
+            c.reported = true;
             emit({ type: "disconnected", worker: c.pid, unit: c.busy });
           }
         }
