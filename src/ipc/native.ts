@@ -115,7 +115,7 @@ export function addonCandidates(): string[] {
  * @returns the addon's functions
  * @throws CdlabError `ERR_IPC_NATIVE_UNAVAILABLE` listing every path tried and why
  */
-export function loadAddon(): NativeIpc {
+function loadAddon(): NativeIpc {
   const tried: string[] = [];
   if (process.platform !== "linux") {
     throw new CdlabError(
