@@ -16,10 +16,14 @@
  * await shm.close();
  * ```
  */
+import fs from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
 import { CdlabError, invalidArg, systemError } from "../errors";
 import { asyncDispose, Handle, once } from "../handle";
 import { track, untrack } from "../registry";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption } from "./native";
+
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /** Options of {@link openSharedMemory}. */
 export interface SharedMemoryOptions {
@@ -46,6 +50,24 @@ export function validateIpcName(option: string, name: unknown): string {
   if (typeof name !== "string" || !/^\/[^/\0]{1,250}$/.test(name))
     invalidArg(option, name, 'it must start with "/" and have no other "/" (e.g. "/cdlab-demo")');
   return name;
+}
+
+/**
+ * Refuse to grow a segment beyond the free space of /dev/shm: the pages of a
+ * tmpfs file are allocated when first touched, and touching one that does not
+ * fit kills the process with SIGBUS (the kernel would die, not throw).
+ */
+function checkRoom(b: IpcBackend, grow: number): void {
+  if (b.name !== "native") return;
+  let free: number;
+  try {
+    const st = fs.statfsSync("/dev/shm");
+    free = st.bavail * st.bsize;
+  } catch {
+    return;
+  }
+  if (grow > free)
+    throw new CdlabError("ENOSPC", `Cannot size shared memory to ${grow} more bytes: /dev/shm has ${free} bytes free`);
 }
 
 /** A mapped shared memory segment. Create it with {@link openSharedMemory}. */
@@ -140,8 +162,8 @@ export class SharedMemory implements Handle {
 export async function openSharedMemory(name: string, options: SharedMemoryOptions = {}): Promise<SharedMemory> {
   validateIpcName("name", name);
   const { size, create = true, exclusive = false, mode = 0o600 } = options;
-  if (size !== undefined && (typeof size !== "number" || !Number.isSafeInteger(size) || size <= 0))
-    invalidArg("size", size, "expected a positive integer number of bytes");
+  if (size !== undefined && (typeof size !== "number" || !Number.isSafeInteger(size) || size <= 0 || size > MAX_LENGTH))
+    invalidArg("size", size, `expected a positive integer number of bytes, at most ${MAX_LENGTH}`);
   modeOption(mode);
   const b = getBackend(backendOption(options.backend));
   const what = `Cannot open shared memory "${name}"`;
@@ -156,7 +178,10 @@ export async function openSharedMemory(name: string, options: SharedMemoryOption
     const current = b.shmSize(fd);
     const want = size ?? current;
     if (want <= 0) invalidArg("size", size, "required: the segment is new or empty");
-    if (current < want) b.shmResize(fd, want);
+    if (current < want) {
+      checkRoom(b, want - current);
+      b.shmResize(fd, want);
+    }
     const shm = new SharedMemory(b, name, b.shmMap(fd, want), owner);
     return track(shm, { kind: "shared-memory", label: `${name} (${want} bytes)` });
   } catch (err) {
