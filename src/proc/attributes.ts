@@ -170,7 +170,14 @@ export function attributeRows(a: ProcessAttributes, options: { envKeys?: string[
   const env = a.env ? envKeys.filter((k) => k in a.env!).map((k) => `${k}=${a.env![k]}`).join("\n") + `\n… ${Object.keys(a.env).length} variáveis` : na;
   const fds = a.fds ? a.fds.map((f) => `${f.fd} → ${f.kind}: ${f.target}`).join("\n") : na;
   const mem = a.memory
-    ? a.memory.map((r) => `${r.kind.padEnd(5)} ${r.start}-${r.end} ${r.perms} ${KIB(r.size)}`).join("\n")
+    ? (["code", "data", "heap", "stack"] as const)
+        .map((k) => {
+          const rs = a.memory!.filter((r) => r.kind === k);
+          if (!rs.length) return `${k.padEnd(5)} —`;
+          const total = rs.reduce((n, r) => n + r.size, 0);
+          return `${k.padEnd(5)} ${rs[0].start}-${rs[0].end} ${rs[0].perms}${rs.length > 1 ? ` (+${rs.length - 1} regiões)` : ""}, ${KIB(total)}`;
+        })
+        .join("\n")
     : na;
   const sig = (l: string[]) => (l.length ? l.join(" ") : "—");
   return [

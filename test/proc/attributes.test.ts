@@ -1,0 +1,77 @@
+import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import { processAttributes, attributeRows, sleepState } from "../../src/proc/attributes";
+import { describeFds } from "../../src/proc/fds";
+import { decodeSignalMask } from "../../src/proc/signals";
+import { startChild } from "../../src/proc/child";
+import { pipe } from "../../src/ipc/pipe";
+import { makeFifo } from "../../src/ipc/fifo";
+import { CdlabError } from "../../src/errors";
+import { descendantWatch } from "./leaks";
+
+describe("proc/attributes", () => {
+  let watch: ReturnType<typeof descendantWatch>;
+  beforeEach(() => (watch = descendantWatch()));
+  afterEach(() => watch.check());
+
+  it("reads this process's attributes from /proc", () => {
+    const a = processAttributes();
+    expect(a.pid).to.equal(process.pid);
+    expect(a.ppid).to.equal(process.ppid);
+    expect(a.realUid).to.equal(process.getuid!());
+    expect(a.effectiveUid).to.equal(process.geteuid!());
+    expect(a.cwd).to.equal(process.cwd());
+    expect(a.env!.PATH).to.equal(process.env.PATH);
+    expect(a.nice).to.equal(os.getPriority());
+    expect(a.memory!.map((m) => m.kind)).to.include.members(["code", "heap", "stack"]);
+    expect(a.signals.ignored).to.include("SIGPIPE"); // Node ignores SIGPIPE: writes give EPIPE instead
+    const rows = attributeRows(a);
+    expect(rows.map((r) => r.atributo)).to.include.members(["PID", "PPID", "Tabela de file descriptors", "Prioridade / nice"]);
+  });
+
+  it("names what each fd points to: file, pipe, FIFO, socket", async () => {
+    const p = await pipe();
+    const fifo = await makeFifo();
+    const file = fs.openSync(__filename, "r");
+    const reading = fifo.openRead();
+    const w = await fifo.openWrite();
+    const r = await reading;
+    try {
+      const fds = describeFds();
+      const kind = (fd: number | null) => fds.find((f) => f.fd === fd)?.kind;
+      expect(kind(p.readFd)).to.equal("pipe");
+      expect(kind(file)).to.equal("file");
+      expect(kind(w.fd)).to.equal("fifo");
+      expect(kind(r.fd)).to.equal("fifo");
+      expect(fds.find((f) => f.fd === w.fd)?.mode).to.equal("w");
+    } finally {
+      fs.closeSync(file);
+      await p.close();
+      await fifo.close();
+    }
+  });
+
+  it("decodes signal masks to names", () => {
+    expect(decodeSignalMask("0000000000001000")).to.deep.equal(["SIGPIPE"]);
+    expect(decodeSignalMask("0000000000004002")).to.deep.equal(["SIGINT", "SIGTERM"]);
+    expect(decodeSignalMask("0000000200000000")).to.deep.equal(["SIGRTMIN"]);
+  });
+
+  it("reads another process: a child's PPID and its sleeping state", async () => {
+    const c = await startChild("sleep", { args: ["30"], env: { ...process.env, CDLAB_X: "1" } });
+    try {
+      const a = processAttributes(c.pid);
+      expect(a.ppid).to.equal(process.pid);
+      expect(a.env!.CDLAB_X).to.equal("1");
+      expect(sleepState(c.pid).state).to.match(/[RS]/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("a PID that does not exist is ESRCH; a bad PID is ERR_INVALID_ARG", () => {
+    expect(() => processAttributes(2 ** 22 + 12345)).to.throw(CdlabError, "No process with PID 4206649: no such process").with.property("code", "ESRCH");
+    expect(() => processAttributes(-1)).to.throw(CdlabError, /Invalid option "pid" -1/);
+  });
+});

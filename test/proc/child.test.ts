@@ -1,0 +1,72 @@
+import { expect } from "chai";
+import path from "node:path";
+import { startChild, run } from "../../src/proc/child";
+import { CdlabError } from "../../src/errors";
+import { resources, interruptCell } from "../../src/registry";
+import { isAlive } from "../support/procs";
+import { pollUntil } from "../support/poll";
+import { descendantWatch } from "./leaks";
+
+const FIXTURES = path.join(__dirname, "..", "fixtures", "proc");
+
+describe("proc/child", () => {
+  let watch: ReturnType<typeof descendantWatch>;
+  beforeEach(() => (watch = descendantWatch()));
+  afterEach(async () => {
+    await watch.check();
+    expect(resources().filter((r) => r.kind === "child-process")).to.deep.equal([]);
+  });
+
+  it("run captures output and reports exitCode/signal/timedOut", async () => {
+    const r = await run("sort", [], { input: "b\na\n" });
+    expect(r).to.include({ stdout: "a\nb\n", exitCode: 0, signal: null, timedOut: false });
+    const f = await run("sh", ["-c", "exit 3"]);
+    expect(f.exitCode).to.equal(3);
+  });
+
+  it("a running child is registered, and unregistered when it exits", async () => {
+    const c = await startChild("sleep", { args: ["30"] });
+    expect(resources().some((r) => r.kind === "child-process" && r.label === `sleep 30 (PID ${c.pid})`)).to.equal(true);
+    await c.close();
+    await c.close();
+    expect(resources().filter((r) => r.kind === "child-process")).to.deep.equal([]);
+  });
+
+  it("timeout sends killSignal and reports timedOut", async () => {
+    const r = await run("sleep", ["30"], { timeout: 100, killSignal: "SIGINT" });
+    expect(r).to.include({ timedOut: true, signal: "SIGINT", exitCode: null });
+  });
+
+  it("escalates to SIGKILL when the child ignores killSignal", async () => {
+    const c = await startChild(process.execPath, { args: [path.join(FIXTURES, "forever.js"), "ignore-term"], forceKillAfterDelay: 200 });
+    await new Promise<void>((resolve) => c.child.stdout!.once("data", () => resolve()));
+    await c.close();
+    expect((await c.result).signal).to.equal("SIGKILL");
+  });
+
+  it("interrupting the cell sends SIGINT (Ctrl-C) to its children", async () => {
+    const c = await startChild(process.execPath, { args: [path.join(FIXTURES, "forever.js")] });
+    let out = "";
+    c.child.stdout!.on("data", (b) => (out += b));
+    await pollUntil(() => out.includes("ready"));
+    interruptCell(undefined);
+    const r = await c.result;
+    expect(out).to.include("got SIGINT");
+    expect(r.exitCode).to.equal(130);
+  });
+
+  it("children die with their parent", async () => {
+    const r = await run(process.execPath, ["--require", require.resolve("tsx/cjs"), path.join(FIXTURES, "parent-exits.ts")]);
+    const pid = Number(r.stdout.trim());
+    expect(pid).to.be.greaterThan(0);
+    await pollUntil(() => !isAlive(pid), { what: `orphaned sleep ${pid} to die` });
+  });
+
+  it("a command that is not found, or a bad option, is one clear error", async () => {
+    const e = await run("no-such-command-cdlab").catch((err) => err);
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT", message: 'Cannot run "no-such-command-cdlab": command not found' });
+    const bad = await startChild("sleep", { timeout: -1 }).catch((err) => err);
+    expect(bad).to.be.instanceOf(CdlabError).and.include({ code: "ERR_INVALID_ARG" });
+    expect(bad.message).to.match(/^Invalid option "timeout" -1/);
+  });
+});

@@ -1,0 +1,57 @@
+import { expect } from "chai";
+import { openTerminal, renderScreen } from "../../src/proc/terminal";
+import { ttyVersusPipe, isattyDemo, bufferingDemo, ctrlCDemo, shellPipeline } from "../../src/proc/terminal-demos";
+import { CdlabError } from "../../src/errors";
+import { resources } from "../../src/registry";
+import { descendantWatch } from "./leaks";
+
+describe("proc/terminal", () => {
+  let watch: ReturnType<typeof descendantWatch>;
+  beforeEach(() => (watch = descendantWatch()));
+  afterEach(async () => {
+    await watch.check();
+    expect(resources().filter((r) => r.kind === "pty" || r.kind === "child-process")).to.deep.equal([]);
+  });
+
+  it("renders a screen: escape sequences dropped, CR and tabs applied", () => {
+    expect(renderScreen("\x1b[?2004h$ ls\r\n\x1b[1ma\tb\x1b[0m\r\nxx\rY")).to.equal("$ ls\na       b\nYx");
+  });
+
+  it("a program sees a terminal in the pty and a pipe otherwise", async () => {
+    const r = await isattyDemo();
+    expect(r.terminal).to.match(/isatty\(1\)=true \/dev\/pts\/\d+/);
+    expect(r.pipe).to.match(/isatty\(1\)=false pipe:\[\d+\]/);
+    const ls = await ttyVersusPipe("ls", ["-a", "/"]);
+    expect(ls.pipe.split("\n")).to.include.members([".", "..", "proc"]);
+    expect(ls.terminal.split("\n").length).to.be.lessThan(ls.pipe.split("\n").length); // columns
+  });
+
+  it("stdout is line-buffered on a terminal and block-buffered in a pipe", async () => {
+    const r = await bufferingDemo();
+    expect(r.terminal.beforeEnter).to.deep.equal(["linha 1"]);
+    expect(r.pipe.beforeEnter).to.deep.equal([]);
+    expect(r.pipe.after).to.deep.equal(["linha 1", "linha 2"]);
+  });
+
+  it("Ctrl-C interrupts the foreground job of a real shell (status 130)", async () => {
+    const r = await ctrlCDemo();
+    expect(r.status).to.equal(130);
+    expect(r.screen).to.include("^C");
+  });
+
+  it("a pipeline typed into a real shell", async () => {
+    expect(await shellPipeline("printf 'b\\na\\n' | sort")).to.equal("$ printf 'b\\na\\n' | sort\na\nb");
+  });
+
+  it("type, waitFor and close; a command that is not found is one clear error", async () => {
+    const t = await openTerminal("bash");
+    await t.waitFor(/\$$/);
+    t.type("echo $((6*7))");
+    expect(await t.waitFor(/^42$/m)).to.include("42");
+    await t.close();
+    await t.close();
+    const e = await openTerminal("no-such-command-cdlab").catch((err) => err);
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT" });
+    expect(() => openTerminal("bash", { cols: 3 })).to.throw(CdlabError, /^Invalid option "cols" 3/);
+  });
+});
