@@ -1,0 +1,88 @@
+/**
+ * Pipe throughput (`npm run bench` calls {@link runPipeBench}): cdlab's pipe
+ * helpers next to `dd if=/dev/zero bs=64k count=N | dd of=/dev/null` through a
+ * shell pipe, all measured in the same run.
+ *
+ * - child → child: `runPipeline([dd…, dd…])`, a real pipe made by `pipe()`;
+ * - child → kernel: `dd` writes into a pipe, the kernel reads with `Pipe.read()`;
+ * - kernel → child: the kernel writes with `Pipe.write()`, `dd` reads.
+ *
+ * Run alone: `node dist/bench/pipe.js` (prints the rows as JSON).
+ */
+import { run, startChild } from "../src/proc/child";
+import { pipe } from "../src/ipc/pipe";
+import { runPipeline } from "../src/ipc/pipeline";
+import type { BenchRow } from "./report";
+
+const BLOCK = 64 * 1024;
+const MiB = 1024 * 1024;
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+}
+
+/** Best of `n` runs (MiB/s): the machine is shared, the best run is the least disturbed. */
+async function best(n: number, bytes: number, fn: () => Promise<unknown>): Promise<number> {
+  let s = Infinity;
+  for (let i = 0; i < n; i++) s = Math.min(s, await timed(fn));
+  return bytes / MiB / s;
+}
+
+/**
+ * Measure pipe throughput.
+ *
+ * @param options.blocks 64 KiB blocks per transfer @default 2048 (128 MiB)
+ * @param options.runs repetitions, best kept @default 3
+ * @returns one row per path, each with the shell's `dd | dd` as reference
+ */
+export async function runPipeBench(options: { blocks?: number; runs?: number } = {}): Promise<BenchRow[]> {
+  const { blocks = 2048, runs = 3 } = options;
+  const bytes = blocks * BLOCK;
+  const ddIn = ["dd", "if=/dev/zero", `bs=${BLOCK}`, `count=${blocks}`, "status=none"];
+  const ddOut = ["dd", "of=/dev/null", `bs=${BLOCK}`, "status=none"];
+
+  const shell = await best(runs, bytes, () => run("sh", ["-c", `${ddIn.join(" ")} | ${ddOut.join(" ")}`], { timeout: 120000 }));
+  const childToChild = await best(runs, bytes, () => runPipeline([ddIn, ddOut], { timeout: 120000 }));
+  const childToKernel = await best(runs, bytes, async () => {
+    const p = await pipe();
+    const dd = await startChild(ddIn[0], { args: ddIn.slice(1), stdio: ["ignore", p.writeFd!, "inherit"], timeout: 120000 });
+    p.closeWrite();
+    let n = 0;
+    for (let b; (b = await p.read()) !== null; ) n += b.length;
+    await dd.result;
+    await p.close();
+    if (n !== bytes) throw new Error(`read ${n} bytes, expected ${bytes}`);
+  });
+  const chunk = Buffer.alloc(BLOCK);
+  const kernelToChild = await best(runs, bytes, async () => {
+    const p = await pipe();
+    const dd = await startChild(ddOut[0], { args: ddOut.slice(1), stdio: [p.readFd!, "ignore", "inherit"], timeout: 120000 });
+    p.closeRead();
+    for (let i = 0; i < blocks; i++) await p.write(chunk);
+    p.closeWrite();
+    await dd.result;
+    await p.close();
+  });
+
+  const row = (name: string, value: number, target: number): BenchRow => ({
+    section: "pipe",
+    name,
+    value: Math.round(value),
+    unit: "MiB/s",
+    reference: Math.round(shell),
+    referenceName: "dd | dd through sh",
+    target: { min: target },
+    note: `${bytes / MiB} MiB in 64 KiB blocks, best of ${runs}`,
+  });
+  return [
+    row("child → child (runPipeline, pipe())", childToChild, 0.8),
+    row("child → kernel (Pipe.read)", childToKernel, 0.3),
+    row("kernel → child (Pipe.write)", kernelToChild, 0.3),
+  ];
+}
+
+if (require.main === module) {
+  runPipeBench().then((rows) => console.log(JSON.stringify(rows, null, 2)));
+}
