@@ -201,14 +201,14 @@ export function attributeRows(a: ProcessAttributes, options: { envKeys?: string[
  *
  * @param pid the process @default process.pid
  * @param options.envKeys environment variables to list @default ["HOME","PATH","USER","LANG"]
- * @returns the attributes that were shown
+ * @returns nothing (use {@link processAttributes} for the data)
  * @throws CdlabError `ESRCH` when no process has this PID
  * @example
  * ```ts
  * showAttributes(); // this kernel
  * ```
  */
-export function showAttributes(pid: number = process.pid, options: { envKeys?: string[] } = {}): ProcessAttributes {
+export function showAttributes(pid: number = process.pid, options: { envKeys?: string[] } = {}): void {
   const a = processAttributes(pid);
   const rows = attributeRows(a, options);
   const html =
@@ -218,7 +218,6 @@ export function showAttributes(pid: number = process.pid, options: { envKeys?: s
       .join("") +
     "</tbody></table>";
   display.html(html, rows.map((r) => `${r.atributo}: ${r.valor}`).join("\n"));
-  return a;
 }
 
 /**

@@ -36,12 +36,12 @@ process.send({ pid: process.pid, ppid: process.ppid, uid: process.getuid(), euid
   posBefore, posAfter: pos() }, () => process.disconnect());`;
 
 /** One row of the comparison. */
-export interface FamilyRow {
+export type FamilyRow = {
   lista: "herdado" | "copiado" | "compartilhado";
   atributo: string;
   pai: string;
   filho: string;
-}
+};
 
 /**
  * Start a child and compare its attributes with the parent's, row by row.

@@ -14,7 +14,7 @@ import { CdlabError, systemError } from "../errors";
 export type FdKind = "file" | "directory" | "pipe" | "fifo" | "socket" | "tty" | "device" | "anon" | "other";
 
 /** One entry of the fd table. */
-export interface FdInfo {
+export type FdInfo = {
   fd: number;
   kind: FdKind;
   /** The link's text: a path, `pipe:[inode]`, `socket:[inode]`… */
@@ -23,7 +23,7 @@ export interface FdInfo {
   pos?: number;
   /** Open mode: "r", "w" or "rw". */
   mode?: "r" | "w" | "rw";
-}
+};
 
 /**
  * Classify the target of one fd.

@@ -13,3 +13,5 @@ export type { CExample, CExampleResult } from "./c-examples";
 export { openTerminal, renderScreen } from "./terminal";
 export type { Terminal, TerminalOptions } from "./terminal";
 export { ttyVersusPipe, isattyDemo, bufferingDemo, ctrlCDemo, shellPipeline } from "./terminal-demos";
+export { kernelParts } from "./kernel-parts";
+export type { KernelPart } from "./kernel-parts";
