@@ -92,7 +92,7 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
     const waitFor = async (name: string) => {
       while (!events[name]) {
         const r = await Promise.race([new Promise<string>((res) => (wake = () => res("data"))), reader.result.then(() => "exit")]);
-        if (r === "exit" && !events[name]) throw new CdlabError("ERR_CHILD", `The FIFO reader exited before "${name}"`);
+        if (r === "exit" && !events[name]) throw new CdlabError("ERR_CHILD_FAILED", `The FIFO reader exited before "${name}"`);
       }
       return events[name];
     };
