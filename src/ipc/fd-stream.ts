@@ -10,6 +10,8 @@ import { abortable, throwIfAborted } from "../abort";
 export interface FdReader {
   read(options?: { signal?: AbortSignal }): Promise<Buffer | null>;
   readAll(options?: { signal?: AbortSignal }): Promise<Buffer>;
+  /** End a read that is waiting with `reason` (the cell was interrupted); later reads work again. */
+  cancel(reason: Error): void;
   destroy(): void;
 }
 
@@ -24,6 +26,7 @@ export function fdReader(fd: number, onClose: () => void): FdReader {
   const chunks: Buffer[] = [];
   let ended = false;
   let wake: (() => void) | undefined;
+  let cancelWait: ((e: Error) => void) | undefined;
   socket.on("data", (b: Buffer) => (chunks.push(b), wake?.()));
   socket.on("end", () => ((ended = true), wake?.()));
   socket.on("error", () => ((ended = true), wake?.()));
@@ -31,8 +34,11 @@ export function fdReader(fd: number, onClose: () => void): FdReader {
   const read = async ({ signal }: { signal?: AbortSignal } = {}): Promise<Buffer | null> => {
     throwIfAborted(signal);
     while (chunks.length === 0 && !ended) {
-      await abortable(new Promise<void>((r) => (wake = r)), signal);
-      wake = undefined;
+      try {
+        await abortable(new Promise<void>((resolve, reject) => ((wake = resolve), (cancelWait = reject))), signal);
+      } finally {
+        wake = cancelWait = undefined;
+      }
     }
     return chunks.length === 0 ? null : Buffer.concat(chunks.splice(0));
   };
@@ -43,8 +49,14 @@ export function fdReader(fd: number, onClose: () => void): FdReader {
       for (let b; (b = await read(options)) !== null; ) all.push(b);
       return Buffer.concat(all);
     },
+    cancel: (reason) => cancelWait?.(reason),
     destroy: () => socket.destroy(),
   };
+}
+
+/** The error a read or an open waiting in an interrupted cell ends with. */
+export function interrupted(what: string): CdlabError {
+  return new CdlabError("EINTR", `${what}: interrupted`);
 }
 
 /** Writing side. */

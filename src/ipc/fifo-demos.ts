@@ -73,7 +73,11 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
   let writerPid = 0;
   const orphan = {
     close: async () => {
-      if (writerPid && alive(writerPid)) process.kill(writerPid, "SIGKILL");
+      // Not our child: we cannot wait() for it, so watch /proc until it is gone.
+      for (let i = 0; writerPid && alive(writerPid) && i < 200; i++) {
+        if (i === 50) process.kill(writerPid, "SIGKILL"); // still there after 0.5 s
+        await new Promise((r) => setTimeout(r, 10));
+      }
       untrack(orphan);
     },
   };

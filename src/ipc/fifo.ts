@@ -21,7 +21,7 @@ import { asyncDispose, once, type Handle } from "../handle";
 import { track, untrack } from "../registry";
 import { throwIfAborted } from "../abort";
 import { run } from "../proc/child";
-import { fdReader, fdWriter } from "./fd-stream";
+import { fdReader, fdWriter, interrupted } from "./fd-stream";
 
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
 
@@ -129,7 +129,7 @@ async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | 
     close,
     [asyncDispose]: close,
   };
-  return track(end, { kind: "fifo", label: `${fifoPath} (${mode})` });
+  return track(end, { kind: "fifo", label: `${fifoPath} (${mode})`, interrupt: () => reader?.cancel(interrupted(`Read from ${label}`)) });
 }
 
 /**
@@ -162,7 +162,7 @@ async function createFifo(fifoPath: string | undefined, mode: number): Promise<F
   const r = await run("mkfifo", ["-m", mode.toString(8), p], { timeout: 5000 });
   if (r.exitCode !== 0) throw new CdlabError("ERR_MKFIFO", `Cannot create FIFO "${p}": ${r.stderr.trim() || `mkfifo exited with ${r.exitCode}`}`);
   const ends = new Set<FifoEnd>();
-  const pending = new AbortController(); // close() releases opens still waiting
+  let pending = new AbortController(); // close() and an interrupt release opens still waiting
   const opener = (m: "r" | "w") => (o: { signal?: AbortSignal } = {}): Promise<FifoEnd> => {
     const signal = o.signal ? AbortSignal.any([o.signal, pending.signal]) : pending.signal;
     const opening = openFifo(p, m, { signal }).then((end) => (ends.add(end), end));
@@ -180,5 +180,9 @@ async function createFifo(fifoPath: string | undefined, mode: number): Promise<F
     untrack(fifo);
   });
   const fifo: Fifo = { path: p, openRead: opener("r"), openWrite: opener("w"), close, [asyncDispose]: close };
-  return track(fifo, { kind: "fifo", label: p });
+  const interrupt = () => {
+    pending.abort(interrupted(`Cannot open FIFO "${p}"`));
+    pending = new AbortController();
+  };
+  return track(fifo, { kind: "fifo", label: p, interrupt });
 }

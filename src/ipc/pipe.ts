@@ -23,7 +23,7 @@ import { CdlabError, systemError } from "../errors";
 import { asyncDispose, once, type Handle } from "../handle";
 import { track, untrack } from "../registry";
 import { abortable, throwIfAborted } from "../abort";
-import { fdReader, fdWriter, type FdReader, type FdWriter } from "./fd-stream";
+import { fdReader, fdWriter, interrupted, type FdReader, type FdWriter } from "./fd-stream";
 
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
 
@@ -165,7 +165,8 @@ export async function pipe(options: { signal?: AbortSignal } = {}): Promise<Pipe
     close,
     [asyncDispose]: close,
   };
-  return track(handle, { kind: "pipe", label: id });
+  // Interrupting the cell ends a read that waits (like Ctrl-C on a blocked read in C: EINTR).
+  return track(handle, { kind: "pipe", label: id, interrupt: () => reader?.cancel(interrupted(`Read from ${id}`)) });
 }
 
 /**

@@ -5,7 +5,7 @@ import path from "node:path";
 import { makeFifo, openFifo } from "../../src/ipc/fifo";
 import { fifoBetweenUnrelated } from "../../src/ipc/fifo-demos";
 import { CdlabError } from "../../src/errors";
-import { resources } from "../../src/registry";
+import { resources, interruptCell } from "../../src/registry";
 import { isAlive } from "../support/procs";
 import { descendantWatch, fdsPointingTo } from "../proc/leaks";
 
@@ -44,13 +44,16 @@ describe("ipc/fifo", () => {
     await fifo.close(); // idempotent
   });
 
-  it("an open still waiting is released by abort and by close()", async () => {
+  it("an open still waiting is released by abort, by interrupting the cell and by close()", async () => {
     const fifo = await makeFifo();
     paths.push(fifo.path);
     const ac = new AbortController();
     const waiting = openFifo(fifo.path, "w", { signal: ac.signal });
     ac.abort(new Error("desisti"));
     expect((await waiting.catch((e) => e)).message).to.equal("desisti");
+    const interruptedOpen = fifo.openRead();
+    interruptCell(undefined);
+    expect(await interruptedOpen.catch((err) => err)).to.include({ code: "EINTR" });
     const pending = fifo.openRead();
     await fifo.close();
     const e = await pending.catch((err) => err);

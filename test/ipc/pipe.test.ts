@@ -4,7 +4,7 @@ import { pipe, pipeCapacity } from "../../src/ipc/pipe";
 import { pipeToChild, twoWayPipes, demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "../../src/ipc/pipe-demos";
 import { runPipeline, whoSortLpr, WHO_LINES } from "../../src/ipc/pipeline";
 import { CdlabError } from "../../src/errors";
-import { resources } from "../../src/registry";
+import { resources, interruptCell } from "../../src/registry";
 import { descendantWatch, fdsPointingTo } from "../proc/leaks";
 
 describe("ipc/pipe", () => {
@@ -73,6 +73,19 @@ describe("ipc/pipe", () => {
     expect(e).to.be.instanceOf(CdlabError).and.include({ code: "EPIPE" });
     const e2 = await p.read().catch((err) => err);
     expect(e2).to.be.instanceOf(CdlabError).and.include({ code: "EBADF" });
+    await p.close();
+  });
+
+  it("interrupting the cell ends a read that waits with EINTR; the pipe still works", async () => {
+    const p = await pipe();
+    pipes.push(p.id);
+    const waiting = p.read();
+    await new Promise((r) => setImmediate(r));
+    interruptCell(undefined);
+    const e = await waiting.catch((err) => err);
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "EINTR", message: `Read from ${p.id}: interrupted` });
+    await p.write("depois");
+    expect((await p.read())!.toString()).to.equal("depois");
     await p.close();
   });
 
