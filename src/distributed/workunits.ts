@@ -49,6 +49,7 @@ export interface CoordinatorEvent {
   type: "assigned" | "result" | "timeout" | "duplicate" | "invalid" | "killed" | "disconnected";
   unit?: number;
   worker?: number;
+  /** A short explanation for the notebook (pt-BR). */
   detail?: string;
 }
 
@@ -80,7 +81,13 @@ export interface RunReport {
 /** Options of {@link Coordinator.run}. */
 export interface RunOptions {
   signal?: AbortSignal;
-  /** Kill worker `index` (SIGKILL) as it is sent its unit number `afterUnits + 1` (that unit is lost with it). */
+  /**
+   * Kill worker `index` (SIGKILL) as it is sent its unit number `afterUnits + 1`
+   * (that unit is lost with it). With `afterUnits: 0` the kill always happens
+   * (every worker gets a unit in the first round when there are enough units);
+   * a worker that never gets that many units is not killed — the `"killed"`
+   * event tells.
+   */
   killWorker?: { index: number; afterUnits: number };
   /** Called for every event as it happens. */
   onEvent?: (e: CoordinatorEvent) => void;
@@ -132,7 +139,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   await replaceNamed(name);
   const conns = new Map<number, Conn>();
   const workers: VolunteerWorker[] = [];
-  let onChange: () => void = () => {};
+  const changeListeners = new Set<() => void>();
+  const changed = () => changeListeners.forEach((fn) => fn());
+  let running = false;
   let onLine: (c: Conn, msg: { type: string; id: number; count: number; ms: number }) => void = () => {};
 
   const server = net.createServer((socket) => {
@@ -154,14 +163,14 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         if (msg.type === "hello" && !conn) {
           conn = { pid: msg.pid, socket, assigned: 0 };
           conns.set(msg.pid, conn);
-          onChange();
+          changed();
         } else if (conn) onLine(conn, msg);
       }
     });
     socket.on("error", () => {});
     socket.on("close", () => {
       if (conn) conn.gone = true;
-      onChange();
+      changed();
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -198,6 +207,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
           else child.once("exit", (code, sig) => resolve({ code, signal: sig }));
+          child.once("error", () => resolve({ code: null, signal: null })); // could not start: no "exit" will come
         });
         const w: VolunteerWorker = {
           pid: child.pid as number,
@@ -212,26 +222,31 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         workers.push(w);
         started.push(w);
       }
+      let stop = () => {};
       const all = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new CdlabError("ETIMEDOUT", `Cannot start workers: ${n} did not connect within ${timeoutMs} ms`)), timeoutMs);
         const check = () => {
           if (started.every((w) => conns.has(w.pid))) {
             clearTimeout(timer);
-            onChange = () => {};
+            changeListeners.delete(check);
             resolve();
           }
         };
-        onChange = check;
+        stop = () => {
+          clearTimeout(timer);
+          changeListeners.delete(check);
+        };
+        changeListeners.add(check);
         for (const w of started) {
           void w.exited.then(({ code, signal: sig }) => {
             if (conns.has(w.pid)) return;
-            clearTimeout(timer);
+            stop();
             reject(new CdlabError("ERR_WORKER_EXITED", `Cannot start workers: pid ${w.pid} exited (${sig ?? `code ${code}`}) before connecting`));
           });
         }
         check();
       });
-      await abortable(all, signal, () => (onChange = () => {}));
+      await abortable(all, signal, () => stop());
       return started;
     },
 
@@ -239,7 +254,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const { signal, killWorker, onEvent } = opts;
       if (!Array.isArray(units) || units.length === 0) invalidArg("units", units, "expected a non-empty array of work units");
       if (killWorker && !workers[killWorker.index]) invalidArg("killWorker.index", killWorker.index, `expected 0 to ${workers.length - 1}`);
+      if (running) throw new CdlabError("ERR_BUSY", "Cannot start a run: this coordinator is already running one (await it first)");
       throwIfAborted(signal);
+      running = true;
       const t0 = performance.now();
       const events: CoordinatorEvent[] = [];
       const emit = (e: Omit<CoordinatorEvent, "t">) => {
@@ -275,11 +292,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           if (kill) k.kill("SIGKILL");
           c.socket.write(JSON.stringify({ type: "unit", ...u }) + "\n");
           emit({ type: "assigned", unit: u.id, worker: c.pid });
-          if (kill) emit({ type: "killed", unit: u.id, worker: c.pid, detail: "SIGKILL with the unit in hand" });
+          if (kill) emit({ type: "killed", unit: u.id, worker: c.pid, detail: "SIGKILL com a unidade em mãos" });
           leases.set(u.id, setTimeout(() => {
             leases.delete(u.id);
             if (done.has(u.id)) return;
-            emit({ type: "timeout", unit: u.id, worker: c.pid, detail: `no result after ${leaseMs} ms` });
+            emit({ type: "timeout", unit: u.id, worker: c.pid, detail: `sem resultado após ${leaseMs} ms` });
             pending.unshift(u);
             dispatch();
           }, leaseMs));
@@ -296,7 +313,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         if (!u) return;
         if (done.has(u.id)) emit({ type: "duplicate", unit: u.id, worker: c.pid });
         else if (msg.count !== sieveCount(u.from, u.to)) {
-          emit({ type: "invalid", unit: u.id, worker: c.pid, detail: `count ${msg.count} does not match the sieve` });
+          emit({ type: "invalid", unit: u.id, worker: c.pid, detail: `contagem ${msg.count} não confere com o crivo` });
           pending.push(u);
         } else {
           done.set(u.id, { ...u, count: msg.count, worker: c.pid, ms: msg.ms });
@@ -306,7 +323,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         }
         dispatch();
       };
-      onChange = () => {
+      const onChange = () => {
         for (const c of conns.values()) {
           if (c.gone && !c.reported) {
             c.reported = true;
@@ -315,13 +332,15 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         }
         dispatch();
       };
+      changeListeners.add(onChange);
       dispatch();
       try {
         await abortable(finished, signal);
       } finally {
+        running = false;
         for (const t of leases.values()) clearTimeout(t);
         onLine = () => {};
-        onChange = () => {};
+        changeListeners.delete(onChange);
         for (const [pid, c] of conns) if (c.gone) conns.delete(pid);
       }
       const results = [...done.values()].sort((a, b) => a.id - b.id);

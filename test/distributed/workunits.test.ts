@@ -41,10 +41,11 @@ describe("distributed/workunits", function () {
   it("re-issues the unit of a worker killed mid-run after its lease expires", async function () {
     coord = await startCoordinator({ leaseMs: 800 });
     const [victim] = await coord.spawnWorkers(2);
-    const report = await coord.run(primeUnits({ upTo: 100_000, units: 6 }), { killWorker: { index: 0, afterUnits: 1 } });
-    await victim.exited;
+    // afterUnits 0: every worker gets a unit in the first round, so the kill always happens
+    const report = await coord.run(primeUnits({ upTo: 100_000, units: 6 }), { killWorker: { index: 0, afterUnits: 0 } });
     const killed = report.events.find((e) => e.type === "killed")!;
-    expect(killed.worker).to.equal(victim.pid);
+    expect(killed?.worker).to.equal(victim.pid);
+    await victim.exited;
     // on a loaded machine a slow (live) worker may also miss its lease: then its unit is re-issued too
     expect(report.reissued).to.include(killed.unit);
     const timedOut = report.events.filter((e) => e.type === "timeout").map((e) => e.unit);
@@ -53,6 +54,19 @@ describe("distributed/workunits", function () {
     expect(report.results.find((r) => r.id === killed.unit)!.worker).to.not.equal(victim.pid);
     expect(report.total).to.equal(9592);
     expect(report.checked).to.equal(true);
+  });
+
+  it("lets volunteers join during a run, and refuses a second run at the same time", async function () {
+    coord = await startCoordinator({ leaseMs: 5000 });
+    await coord.spawnWorkers(1);
+    const running = coord.run(primeUnits({ upTo: 5_000_000, units: 50 }));
+    let err: Error | undefined;
+    await coord.run(primeUnits({ upTo: 100, units: 1 })).catch((e) => (err = e));
+    expect((err as { code?: string })?.code).to.equal("ERR_BUSY");
+    const [late] = await coord.spawnWorkers(1);
+    const report = await running;
+    expect(report.total).to.equal(348513);
+    expect(report.perWorker[late.pid] ?? 0, "the late volunteer got work").to.be.greaterThan(0);
   });
 
   it("says so when a worker dies before connecting", async function () {
