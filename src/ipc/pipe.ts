@@ -1,8 +1,9 @@
 /**
  * Real kernel pipes, `pipe(2)`, from Node. Node's own child stdio "pipes" are
  * UNIX-domain socket pairs, and Node has no `pipe()` call, so {@link pipe}
- * gets a genuine pipe the way Linux allows: a tiny helper process (perl)
- * creates it, this process opens both ends through `/proc/PID/fd/N`, and the
+ * gets a genuine pipe the way Linux allows: a tiny helper process (perl, or
+ * python3 without perl; `CDLAB_PIPE_HELPER` picks one) creates it, this
+ * process opens both ends through `/proc/PID/fd/N`, and the
  * helper exits. `/proc/self/fd` then shows `pipe:[inode]`, exactly as for
  * a C program.
  *
@@ -50,17 +51,40 @@ export interface Pipe extends Handle {
   readAll(options?: { signal?: AbortSignal }): Promise<Buffer>;
 }
 
-const HOLDER = 'pipe(R, W) or die "pipe: $!"; $| = 1; print fileno(R), " ", fileno(W), "\\n"; <STDIN>;';
+/** Programs that call pipe(2), print both fds and wait for stdin to close. */
+const HOLDERS: Record<string, string[]> = {
+  perl: ["-e", 'pipe(R, W) or die "pipe: $!"; $| = 1; print fileno(R), " ", fileno(W), "\\n"; <STDIN>;'],
+  python3: ["-c", 'import os, sys; r, w = os.pipe(); print(r, w, flush=True); sys.stdin.read()'],
+};
+
+/** Which helper creates pipes: perl, else python3 (`CDLAB_PIPE_HELPER` chooses one). */
+function holderCommand(): string {
+  const forced = process.env.CDLAB_PIPE_HELPER;
+  if (forced && HOLDERS[forced]) return forced;
+  const found = Object.keys(HOLDERS).find((cmd) =>
+    (process.env.PATH ?? "").split(":").some((dir) => {
+      try {
+        fs.accessSync(`${dir || "."}/${cmd}`, fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+  );
+  if (!found) throw new CdlabError("ENOENT", "Cannot create a pipe: neither perl nor python3 is on PATH (one of them creates the pipe for Node)");
+  return found;
+}
 
 /** Open both ends of a pipe created by a short-lived helper process. */
 async function openRealPipe(signal?: AbortSignal): Promise<[number, number]> {
-  const holder = spawn("perl", ["-e", HOLDER], { stdio: ["pipe", "pipe", "ignore"] });
+  const cmd = holderCommand();
+  const holder = spawn(cmd, HOLDERS[cmd], { stdio: ["pipe", "pipe", "ignore"] });
   try {
     const line = await abortable(
       new Promise<string>((resolve, reject) => {
         let text = "";
         holder.once("error", (e: NodeJS.ErrnoException) =>
-          reject(e.code === "ENOENT" ? new CdlabError("ENOENT", "Cannot create a pipe: perl not found (it creates the pipe for Node)") : systemError("Cannot create a pipe", e)),
+          reject(e.code === "ENOENT" ? new CdlabError("ENOENT", `Cannot create a pipe: ${cmd} not found (it creates the pipe for Node)`) : systemError("Cannot create a pipe", e)),
         );
         holder.stdout!.on("data", (b: Buffer) => {
           text += b;
@@ -92,7 +116,7 @@ async function openRealPipe(signal?: AbortSignal): Promise<[number, number]> {
  *
  * @param options.signal abort the creation
  * @returns a {@link Pipe} handle; `close()` closes whichever ends are still open here
- * @throws CdlabError `ENOENT` when perl (the pipe creator) is missing
+ * @throws CdlabError `ENOENT` when neither perl nor python3 (the pipe creators) is on PATH
  * @example
  * ```ts
  * const p = await pipe();

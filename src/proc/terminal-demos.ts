@@ -7,6 +7,7 @@
  * await ttyVersusPipe("ls", ["/"]); // { terminal: "bin  boot  dev …", pipe: "bin\nboot\ndev\n…" }
  * ```
  */
+import fs from "node:fs";
 import { openTerminal } from "./terminal";
 import { startChild } from "./child";
 import { runPipeline } from "../ipc/pipeline";
@@ -46,6 +47,13 @@ export function isattyDemo() {
 
 /** Perl, like C's stdio: stdout is line-buffered on a terminal, block-buffered in a pipe; stderr is never buffered. */
 export const BUFFERING_PROGRAM = 'print "linha 1\\n"; print STDERR "(esperando Enter)\\n"; <STDIN>; print "linha 2\\n";';
+/** The same in Python (used where there is no perl): print() buffers stdout the same way. */
+const BUFFERING_PYTHON = 'import sys; print("linha 1"); print("(esperando Enter)", file=sys.stderr, flush=True); sys.stdin.readline(); print("linha 2")';
+
+function bufferingCommand(): [string, string[]] {
+  const hasPerl = (process.env.PATH ?? "").split(":").some((d) => fs.existsSync(`${d}/perl`));
+  return hasPerl ? ["perl", ["-e", BUFFERING_PROGRAM]] : ["python3", ["-c", BUFFERING_PYTHON]];
+}
 
 /**
  * Line buffering vs block buffering: the child prints "linha 1", then says on
@@ -55,7 +63,8 @@ export const BUFFERING_PROGRAM = 'print "linha 1\\n"; print STDERR "(esperando E
  * @returns what had arrived from stdout when the child was waiting, in each case
  */
 export async function bufferingDemo() {
-  const t = await openTerminal("perl", { args: ["-e", BUFFERING_PROGRAM], timeout: 10000 });
+  const [cmd, args] = bufferingCommand();
+  const t = await openTerminal(cmd, { args, timeout: 10000 });
   let terminalBefore: string;
   try {
     terminalBefore = await t.waitFor("(esperando Enter)");
@@ -64,7 +73,7 @@ export async function bufferingDemo() {
   } finally {
     await t.close();
   }
-  const c = await startChild("perl", { args: ["-e", BUFFERING_PROGRAM], timeout: 10000 });
+  const c = await startChild(cmd, { args, timeout: 10000 });
   let out = "";
   let err = "";
   c.child.stdout!.on("data", (b) => (out += b));

@@ -31,6 +31,20 @@ describe("ipc/pipe", () => {
     await p.close(); // idempotent
   });
 
+  it("python3 creates the pipe where there is no perl", async () => {
+    process.env.CDLAB_PIPE_HELPER = "python3";
+    try {
+      const p = await pipe();
+      pipes.push(p.id);
+      expect(fs.readlinkSync(`/proc/self/fd/${p.writeFd}`)).to.equal(p.id).and.match(/^pipe:/);
+      await p.write("py");
+      expect((await p.read())!.toString()).to.equal("py");
+      await p.close();
+    } finally {
+      delete process.env.CDLAB_PIPE_HELPER;
+    }
+  });
+
   it("the parent writes hello world and the child reads it from fd 0 (the lecture's program)", async () => {
     const r = await pipeToChild();
     pipes.push(r.pipe);
