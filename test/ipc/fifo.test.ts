@@ -5,16 +5,17 @@ import path from "node:path";
 import { makeFifo, openFifo } from "../../src/ipc/fifo";
 import { fifoBetweenUnrelated } from "../../src/ipc/fifo-demos";
 import { CdlabError } from "../../src/errors";
-import { resources, interruptCell } from "../../src/registry";
+import { interruptCell } from "../../src/registry";
 import { isAlive } from "../support/procs";
-import { descendantWatch, fdsPointingTo } from "../proc/leaks";
+import { descendantWatch, fdsPointingTo, registryWatch } from "../proc/leaks";
 
 const ours = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`cdlab-fifo-${process.pid}-`));
 
 describe("ipc/fifo", () => {
   let watch: ReturnType<typeof descendantWatch>;
   const paths: string[] = [];
-  beforeEach(() => (watch = descendantWatch()));
+  let registry: ReturnType<typeof registryWatch>;
+  beforeEach(() => ((watch = descendantWatch()), (registry = registryWatch(["fifo", "child-process"]))));
   afterEach(async () => {
     await watch.check();
     expect(ours(), "FIFO files left").to.deep.equal([]);
@@ -22,7 +23,7 @@ describe("ipc/fifo", () => {
       expect(fs.existsSync(p), `${p} left`).to.equal(false);
       expect(fdsPointingTo(p), `fds on ${p}`).to.deep.equal([]);
     }
-    expect(resources().filter((r) => r.kind === "fifo" || r.kind === "child-process")).to.deep.equal([]);
+    expect(registry.check()).to.deep.equal([]);
   });
 
   it("makeFifo creates a FIFO file; open for reading waits until a writer opens", async () => {

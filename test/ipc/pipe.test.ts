@@ -4,17 +4,18 @@ import { pipe, pipeCapacity } from "../../src/ipc/pipe";
 import { pipeToChild, twoWayPipes, demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "../../src/ipc/pipe-demos";
 import { runPipeline, whoSortLpr, WHO_LINES } from "../../src/ipc/pipeline";
 import { CdlabError } from "../../src/errors";
-import { resources, interruptCell } from "../../src/registry";
-import { descendantWatch, fdsPointingTo } from "../proc/leaks";
+import { interruptCell } from "../../src/registry";
+import { descendantWatch, fdsPointingTo, registryWatch } from "../proc/leaks";
 
 describe("ipc/pipe", () => {
   let watch: ReturnType<typeof descendantWatch>;
   const pipes: string[] = [];
-  beforeEach(() => (watch = descendantWatch()));
+  let registry: ReturnType<typeof registryWatch>;
+  beforeEach(() => ((watch = descendantWatch()), (registry = registryWatch(["pipe", "child-process"]))));
   afterEach(async () => {
     await watch.check();
     for (const id of pipes.splice(0)) expect(fdsPointingTo(id), `fds still open on ${id}`).to.deep.equal([]);
-    expect(resources().filter((r) => r.kind === "pipe" || r.kind === "child-process")).to.deep.equal([]);
+    expect(registry.check()).to.deep.equal([]);
   });
 
   it("pipe() gives a real kernel pipe: both ends show the same pipe:[inode]", async () => {

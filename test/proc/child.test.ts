@@ -5,16 +5,17 @@ import { CdlabError } from "../../src/errors";
 import { resources, interruptCell } from "../../src/registry";
 import { isAlive } from "../support/procs";
 import { pollUntil } from "../support/poll";
-import { descendantWatch } from "./leaks";
+import { descendantWatch, registryWatch } from "./leaks";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "proc");
 
 describe("proc/child", () => {
   let watch: ReturnType<typeof descendantWatch>;
-  beforeEach(() => (watch = descendantWatch()));
+  let registry: ReturnType<typeof registryWatch>;
+  beforeEach(() => ((watch = descendantWatch()), (registry = registryWatch(["child-process"]))));
   afterEach(async () => {
     await watch.check();
-    expect(resources().filter((r) => r.kind === "child-process")).to.deep.equal([]);
+    expect(registry.check()).to.deep.equal([]);
   });
 
   it("run captures output and reports exitCode/signal/timedOut", async () => {
@@ -29,7 +30,7 @@ describe("proc/child", () => {
     expect(resources().some((r) => r.kind === "child-process" && r.label === `sleep 30 (PID ${c.pid})`)).to.equal(true);
     await c.close();
     await c.close();
-    expect(resources().filter((r) => r.kind === "child-process")).to.deep.equal([]);
+    expect(registry.check()).to.deep.equal([]);
   });
 
   it("timeout sends killSignal and reports timedOut", async () => {

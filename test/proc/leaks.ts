@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { descendantsOf } from "../support/procs";
 import { pollUntil } from "../support/poll";
+import { resources, type ResourceInfo, type ResourceKind } from "../../src/registry";
 
 /** Snapshot the current descendants; `check()` waits until every new one has gone. */
 export function descendantWatch(): { check(): Promise<void> } {
@@ -28,4 +29,10 @@ export function fdsPointingTo(target: string): string[] {
       return false;
     }
   });
+}
+
+/** Snapshot the registry; `check()` asserts that no resource of `kinds` registered since is still there. */
+export function registryWatch(kinds: ResourceKind[]): { check(): ResourceInfo[] } {
+  const before = new Set(resources().map((r) => r.id));
+  return { check: () => resources().filter((r) => kinds.includes(r.kind) && !before.has(r.id)) };
 }

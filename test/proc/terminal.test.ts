@@ -2,15 +2,15 @@ import { expect } from "chai";
 import { openTerminal, renderScreen } from "../../src/proc/terminal";
 import { ttyVersusPipe, isattyDemo, bufferingDemo, ctrlCDemo, shellPipeline } from "../../src/proc/terminal-demos";
 import { CdlabError } from "../../src/errors";
-import { resources } from "../../src/registry";
-import { descendantWatch } from "./leaks";
+import { descendantWatch, registryWatch } from "./leaks";
 
 describe("proc/terminal", () => {
   let watch: ReturnType<typeof descendantWatch>;
-  beforeEach(() => (watch = descendantWatch()));
+  let registry: ReturnType<typeof registryWatch>;
+  beforeEach(() => ((watch = descendantWatch()), (registry = registryWatch(["pty", "child-process"]))));
   afterEach(async () => {
     await watch.check();
-    expect(resources().filter((r) => r.kind === "pty" || r.kind === "child-process")).to.deep.equal([]);
+    expect(registry.check()).to.deep.equal([]);
   });
 
   it("renders a screen: escape sequences dropped, CR and tabs applied", () => {
