@@ -18,7 +18,7 @@
  * ```
  */
 import { Worker } from "node:worker_threads";
-import { invalidArg } from "../errors";
+import { CdlabError, invalidArg } from "../errors";
 import { abortable, throwIfAborted } from "../abort";
 import { track, untrack } from "../registry";
 import { countPrimes, primeUnits } from "./tasks";
@@ -66,13 +66,15 @@ export async function countPrimesWithThreads(upTo: number, parts = 2, options: {
   const t0 = performance.now();
   const threads = units.map((u, index) => new Worker(code, { eval: true, workerData: { shared, parts, index, from: u.from, to: u.to } }));
   const handle = { close: async () => { await Promise.all(threads.map((t) => t.terminate())); } };
-  track(handle, { kind: "worker", label: `${parts} prime-counting threads` });
+  track(handle, { kind: "worker", label: `${parts} prime-counting threads`, interrupt: () => void handle.close() });
   try {
     const stage = (what: string) =>
       Promise.all(threads.map((t) => new Promise<void>((resolve, reject) => {
         const onMsg = (m: string) => { if (m === what) { t.off("message", onMsg); resolve(); } };
         t.on("message", onMsg);
         t.once("error", reject);
+        // terminated (abort, interrupt) before it answered: end the wait instead of hanging
+        t.once("exit", (code) => reject(new CdlabError("EINTR", `Prime-counting thread exited (code ${code}) before it finished`)));
       })));
     const ready = stage("ready");
     await abortable(ready, options.signal, () => void handle.close());

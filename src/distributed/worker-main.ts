@@ -23,7 +23,7 @@ socket.on("data", (chunk: string) => {
   while ((nl = buffer.indexOf("\n")) >= 0) {
     const line = buffer.slice(0, nl);
     buffer = buffer.slice(nl + 1);
-    const msg = JSON.parse(line) as { type: string; id: number; from: number; to: number };
+    const msg = JSON.parse(line) as { type: string; run: number; id: number; from: number; to: number };
     if (msg.type === "bye") {
       socket.end();
       return;
@@ -31,7 +31,7 @@ socket.on("data", (chunk: string) => {
     if (msg.type === "unit") {
       const t0 = performance.now();
       const count = countPrimes(msg.from, msg.to);
-      socket.write(JSON.stringify({ type: "result", id: msg.id, count, ms: performance.now() - t0 }) + "\n");
+      socket.write(JSON.stringify({ type: "result", run: msg.run, id: msg.id, count, ms: performance.now() - t0 }) + "\n");
     }
   }
 });

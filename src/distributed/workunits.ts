@@ -142,7 +142,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   const changeListeners = new Set<() => void>();
   const changed = () => changeListeners.forEach((fn) => fn());
   let running = false;
-  let onLine: (c: Conn, msg: { type: string; id: number; count: number; ms: number }) => void = () => {};
+  let onLine: (c: Conn, msg: { type: string; run: number; id: number; count: number; ms: number }) => void = () => {};
+  let runNumber = 0;
 
   const server = net.createServer((socket) => {
     socket.setEncoding("utf8");
@@ -152,7 +153,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf("\n")) >= 0) {
-        let msg: { type: string; pid: number; id: number; count: number; ms: number };
+        let msg: { type: string; pid: number; run: number; id: number; count: number; ms: number };
         try {
           msg = JSON.parse(buf.slice(0, nl));
         } catch {
@@ -257,6 +258,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       if (running) throw new CdlabError("ERR_BUSY", "Cannot start a run: this coordinator is already running one (await it first)");
       throwIfAborted(signal);
       running = true;
+      const thisRun = ++runNumber; // results of an earlier (interrupted) run are ignored
       const t0 = performance.now();
       const events: CoordinatorEvent[] = [];
       const emit = (e: Omit<CoordinatorEvent, "t">) => {
@@ -290,7 +292,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           const k = killWorker && workers[killWorker.index];
           const kill = k && k.pid === c.pid && c.assigned === killWorker.afterUnits + 1;
           if (kill) k.kill("SIGKILL");
-          c.socket.write(JSON.stringify({ type: "unit", ...u }) + "\n");
+          c.socket.write(JSON.stringify({ type: "unit", run: thisRun, ...u }) + "\n");
           emit({ type: "assigned", unit: u.id, worker: c.pid });
           if (kill) emit({ type: "killed", unit: u.id, worker: c.pid, detail: "SIGKILL com a unidade em mãos" });
           leases.set(u.id, setTimeout(() => {
@@ -307,7 +309,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         }
       };
       onLine = (c, msg) => {
-        if (msg.type !== "result") return;
+        if (msg.type !== "result" || msg.run !== thisRun) return;
         if (c.busy === msg.id) c.busy = undefined;
         const u = byId.get(msg.id);
         if (!u) return;
@@ -333,10 +335,14 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         dispatch();
       };
       changeListeners.add(onChange);
+      // Interrupting the cell that awaits this run ends the run (the workers keep running for the next one).
+      const interruptible = { close: () => finish(new CdlabError("EINTR", "Work-unit run: interrupted")) };
+      track(interruptible, { kind: "other", label: `work-unit run on 127.0.0.1:${port}`, interrupt: interruptible.close });
       dispatch();
       try {
         await abortable(finished, signal);
       } finally {
+        untrack(interruptible);
         running = false;
         for (const t of leases.values()) clearTimeout(t);
         onLine = () => {};

@@ -33,13 +33,20 @@ function int(name: string, v: number, lo: number, hi: number): number {
   return v;
 }
 
-/** Open things and make sure they are closed (and tracked meanwhile). */
-async function scoped<T>(label: string, body: (keep: <C extends { close(): unknown }>(c: C) => C) => Promise<T>): Promise<T> {
+type Keep = <C extends { close(): unknown }>(c: C) => C;
+
+/**
+ * Open things and make sure they are closed (and tracked meanwhile). The body
+ * gets a signal that aborts on the caller's signal or when the kernel
+ * interrupts the cell (then the experiment rejects with `EINTR`).
+ */
+async function scoped<T>(label: string, signal: AbortSignal | undefined, body: (keep: Keep, signal: AbortSignal) => Promise<T>): Promise<T> {
   const held: { close(): unknown }[] = [];
+  const interrupt = new AbortController();
   const handle = { close: async () => { for (const c of held.splice(0).reverse()) await Promise.resolve(c.close()).catch(() => {}); } };
-  track(handle, { kind: "other", label });
+  track(handle, { kind: "other", label, interrupt: () => interrupt.abort(new CdlabError("EINTR", `${label}: interrupted`)) });
   try {
-    return await body((c) => (held.push(c), c));
+    return await body((c) => (held.push(c), c), signal ? AbortSignal.any([signal, interrupt.signal]) : interrupt.signal);
   } finally {
     untrack(handle);
     await handle.close();
@@ -86,7 +93,7 @@ export async function syncVsAsync(options: { messages?: number; serverDelayMs?: 
   const messages = int("messages", options.messages ?? 10, 1, 1000);
   const delay = int("serverDelayMs", options.serverDelayMs ?? 10, 0, 1000);
   throwIfAborted(options.signal);
-  return scoped("syncVsAsync", async (keep) => {
+  return scoped("syncVsAsync", options.signal, async (keep, signal) => {
     const server = net.createServer((s) => {
       let buf = "";
       s.on("data", (d) => {
@@ -121,7 +128,7 @@ export async function syncVsAsync(options: { messages?: number; serverDelayMs?: 
     for (let i = 0; i < messages; i++) {
       const reply = a.next();
       a.s.write(`${i}\n`);
-      await abortable(reply, options.signal);
+      await abortable(reply, signal);
     }
     const syncMs = performance.now() - t0;
     out.push({ mode: "síncrono", messages, senderBlockedMs: syncMs, allRepliesMs: syncMs, repliesWhenLoopEnded: messages });
@@ -136,7 +143,7 @@ export async function syncVsAsync(options: { messages?: number; serverDelayMs?: 
     let answered = 0;
     all.forEach((p) => p.then(() => answered++));
     const answeredAtLoopEnd = answered;
-    await abortable(Promise.all(all), options.signal);
+    await abortable(Promise.all(all), signal);
     out.push({ mode: "assíncrono", messages, senderBlockedMs: blocked, allRepliesMs: performance.now() - t0, repliesWhenLoopEnded: answeredAtLoopEnd });
     return out;
   });
@@ -162,7 +169,7 @@ export interface DestinationObservation {
  */
 export async function messageDestinations(options: Opt = {}): Promise<DestinationObservation[]> {
   throwIfAborted(options.signal);
-  return scoped("messageDestinations", async (keep) => {
+  return scoped("messageDestinations", options.signal, async (keep, signal) => {
     const out: DestinationObservation[] = [];
     const mk = () => { const s = dgram.createSocket("udp4"); keep(closeUdp(s)); s.on("error", () => {}); return s; };
     const [p, q, sender] = [mk(), mk(), mk()];
@@ -171,7 +178,7 @@ export async function messageDestinations(options: Opt = {}): Promise<Destinatio
     const gp = got(p), gq = got(q);
     sender.send("para P", pp, "127.0.0.1");
     sender.send("para Q", qp, "127.0.0.1");
-    const [mp, mq] = await abortable(Promise.all([gp, gq]), options.signal);
+    const [mp, mq] = await abortable(Promise.all([gp, gq]), signal);
     out.push({ experiment: `enviar "para P" a 127.0.0.1:${pp} e "para Q" a 127.0.0.1:${qp}`, result: `P recebeu "${mp}", Q recebeu "${mq}"` });
     const dup = mk();
     const bindErr = await bindUdp(dup, pp).then(() => "aceito (inesperado)", (e: NodeJS.ErrnoException) => e.code ?? String(e));
@@ -197,7 +204,7 @@ export async function messageDestinations(options: Opt = {}): Promise<Destinatio
       c.send("alguém aí?", (e) => (e ? fail(e) : timers.push(setTimeout(() => !settled && c.send("alguém aí?", fail), 20))));
       timers.push(setTimeout(() => resolve("nenhum erro (o datagrama se perdeu em silêncio)"), 500));
     });
-    out.push({ experiment: `enviar a 127.0.0.1:${freePort}, onde ninguém escuta`, result: await abortable(refused, options.signal) });
+    out.push({ experiment: `enviar a 127.0.0.1:${freePort}, onde ninguém escuta`, result: await abortable(refused, signal) });
     return out;
   });
 }
@@ -212,7 +219,7 @@ export interface ReliabilityResult {
   retransmissions: number;
 }
 
-async function lossyPair(keep: <C extends { close(): unknown }>(c: C) => C, inspect: (data: Buffer, dir: "out" | "in") => { drop?: string; delayMs?: number } | void) {
+async function lossyPair(keep: Keep, inspect: (data: Buffer, dir: "out" | "in") => { drop?: string; delayMs?: number } | void) {
   const receiver = dgram.createSocket("udp4");
   keep(closeUdp(receiver));
   const rport = await bindUdp(receiver);
@@ -244,7 +251,7 @@ export async function reliabilityExperiment(options: { messages?: number; dropRa
   if (typeof dropRate !== "number" || !(dropRate >= 0 && dropRate <= 0.9)) invalidArg("dropRate", dropRate, "expected a number from 0 to 0.9");
   const seed = int("seed", options.seed ?? 7, 0, 2 ** 31);
   throwIfAborted(options.signal);
-  const run = (withAcks: boolean) => scoped("reliabilityExperiment", async (keep) => {
+  const run = (withAcks: boolean) => scoped("reliabilityExperiment", options.signal, async (keep, signal) => {
     const random = rng(seed);
     let lost = 0;
     const { receiver, relay, sender } = await lossyPair(keep, () => (random() < dropRate ? (lost++, { drop: "lost" }) : undefined));
@@ -256,7 +263,7 @@ export async function reliabilityExperiment(options: { messages?: number; dropRa
     });
     let retransmissions = 0;
     for (let i = 0; i < messages; i++) {
-      throwIfAborted(options.signal);
+      throwIfAborted(signal);
       if (!withAcks) {
         sender.send(String(i), relay.port, "127.0.0.1");
         continue;
@@ -311,7 +318,7 @@ export async function orderingExperiment(options: { messages?: number; maxDelayM
   const maxDelayMs = int("maxDelayMs", options.maxDelayMs ?? 30, 0, 1000);
   const seed = int("seed", options.seed ?? 3, 0, 2 ** 31);
   throwIfAborted(options.signal);
-  return scoped("orderingExperiment", async (keep) => {
+  return scoped("orderingExperiment", options.signal, async (keep, signal) => {
     const random = rng(seed);
     const { receiver, relay, sender } = await lossyPair(keep, (_d, dir) => (dir === "out" ? { delayMs: Math.floor(random() * maxDelayMs) + 1 } : undefined));
     const arrival: number[] = [], delivered: number[] = [];
@@ -333,7 +340,7 @@ export async function orderingExperiment(options: { messages?: number; maxDelayM
     for (let i = 0; i < messages; i++) sender.send(String(i), relay.port, "127.0.0.1");
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<void>((r) => (timer = setTimeout(r, maxDelayMs + 2000)));
-    await abortable(Promise.race([all, limit]), options.signal).finally(() => clearTimeout(timer));
+    await abortable(Promise.race([all, limit]), signal).finally(() => clearTimeout(timer));
     const outOfOrder = arrival.filter((n, i) => arrival.slice(0, i).some((m) => m > n)).length;
     return { arrival, outOfOrder, delivered, maxBuffered };
   });

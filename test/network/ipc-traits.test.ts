@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { messageDestinations, orderingExperiment, reliabilityExperiment, syncVsAsync } from "../../src/network/ipc-traits";
-import { resources } from "../../src/registry";
+import { interruptCell, resources, setCurrentCell } from "../../src/registry";
 
 describe("network/ipc-traits", function () {
   this.timeout(15000);
@@ -36,5 +36,18 @@ describe("network/ipc-traits", function () {
     expect([...r.arrival].sort((a, b) => a - b)).to.deep.equal([...Array(12).keys()]);
     expect(r.outOfOrder).to.be.greaterThan(0);
     expect(r.delivered).to.deep.equal([...Array(12).keys()]);
+  });
+
+  it("ends an experiment when the kernel interrupts its cell, closing its sockets", async function () {
+    setCurrentCell(9101);
+    try {
+      const p = syncVsAsync({ messages: 100, serverDelayMs: 100 });
+      interruptCell(9101);
+      let err: (Error & { code?: string }) | undefined;
+      await p.catch((e) => (err = e));
+      expect([err?.code, err?.message]).to.deep.equal(["EINTR", "syncVsAsync: interrupted"]);
+    } finally {
+      setCurrentCell(undefined);
+    }
   });
 });
