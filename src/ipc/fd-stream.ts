@@ -20,6 +20,11 @@ export interface FdReader {
  *
  * @param fd the fd
  * @param onClose called once the fd is closed
+ * @returns read(), readAll(), cancel() and destroy()
+ * @example
+ * ```ts
+ * const r = fdReader(fd, () => {}); await r.read();
+ * ```
  */
 export function fdReader(fd: number, onClose: () => void): FdReader {
   const socket = new net.Socket({ fd, readable: true, writable: false });
@@ -54,7 +59,15 @@ export function fdReader(fd: number, onClose: () => void): FdReader {
   };
 }
 
-/** The error a read or an open waiting in an interrupted cell ends with. */
+/**
+ * The error a read or an open waiting in an interrupted cell ends with.
+ * @param what what was waiting, e.g. `Read from pipe:[1]`
+ * @returns a CdlabError with code `EINTR`
+ * @example
+ * ```ts
+ * reader.cancel(interrupted("Read from pipe:[1]"));
+ * ```
+ */
 export function interrupted(what: string): CdlabError {
   return new CdlabError("EINTR", `${what}: interrupted`);
 }
@@ -72,6 +85,11 @@ export interface FdWriter {
  * @param fd the fd
  * @param what names the channel in messages, e.g. `pipe:[123]`
  * @param onClose called once the fd is closed (also after EPIPE)
+ * @returns write() and destroy()
+ * @example
+ * ```ts
+ * await fdWriter(fd, "pipe:[1]", () => {}).write("oi");
+ * ```
  */
 export function fdWriter(fd: number, what: string, onClose: () => void): FdWriter {
   const socket = new net.Socket({ fd, readable: false, writable: true });

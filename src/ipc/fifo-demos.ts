@@ -66,6 +66,11 @@ function alive(pid: number): boolean {
  *
  * @param message what the writer sends @default "olá, processo desconhecido!"
  * @returns the FIFO path, both processes (PID, PPID), the reader's state while its open waited, the message, and whether the file was removed
+ * @example
+ * ```ts
+ * const r = await fifoBetweenUnrelated("olá");
+ * [r.reader.ppid, r.writer.ppid]; // [kernel PID, 1]
+ * ```
  */
 export async function fifoBetweenUnrelated(message = "olá, processo desconhecido!") {
   const fifo = await makeFifo();

@@ -37,7 +37,15 @@ while ((n = fs.readSync(0, buf, 0, buf.length, null)) > 0) {
 /** Child: one blocking write(1) of N zero bytes (argv[1]). */
 export const WRITE_BYTES = `require("fs").writeSync(1, Buffer.alloc(Number(process.argv[1])));`;
 
-/** Wait until `pid` sleeps in a kernel function ending in `wchan` ("pipe_read" matches "anon_pipe_read"); returns the state seen. */
+/**
+ * Wait until `pid` sleeps in a kernel function ending in `wchan` ("pipe_read" matches "anon_pipe_read"); returns the state seen.
+ * @returns the state and wait channel seen
+ * @throws CdlabError `ETIMEDOUT` when it does not block in time
+ * @example
+ * ```ts
+ * await waitUntilSleeping(reader.pid, "pipe_read"); // { state: "S", wchan: "anon_pipe_read" }
+ * ```
+ */
 export async function waitUntilSleeping(pid: number, wchan: string, timeoutMs = 5000): Promise<{ state: string; wchan: string }> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -129,6 +137,11 @@ export async function twoWayPipes(lines: string[] = ["ping", "hello world"]) {
  * sleeps in the kernel (`pipe_read`) until the parent writes.
  *
  * @returns the child's state while it waited and what it finally read
+ * @example
+ * ```ts
+ * const r = await demoReadBlocks();
+ * r.whileWaiting; // { state: "S", wchan: "anon_pipe_read" }
+ * ```
  */
 export async function demoReadBlocks(message = "chegou!\n") {
   const p = await pipe();
@@ -153,6 +166,10 @@ export async function demoReadBlocks(message = "chegou!\n") {
  * its own; when that child ends, the reader gets EOF (read returns 0).
  *
  * @returns the steps with the reader's state at each
+ * @example
+ * ```ts
+ * table((await demoEof()).steps);
+ * ```
  */
 export async function demoEof() {
   const p = await pipe();
@@ -183,6 +200,11 @@ export async function demoEof() {
  * a C program such as `yes` is killed by the signal SIGPIPE.
  *
  * @returns the parent's error code and how `yes` ended
+ * @example
+ * ```ts
+ * const r = await demoEpipe();
+ * r.parentError; r.yes.signal; // "EPIPE: …", "SIGPIPE"
+ * ```
  */
 export async function demoEpipe() {
   const p = await pipe();
@@ -211,6 +233,10 @@ export async function demoEpipe() {
  *
  * @param bytes how much the child writes @default 200000
  * @returns the writer's state while blocked and how much the parent read
+ * @example
+ * ```ts
+ * (await demoFullPipe(200000)).whileBlocked; // { state: "S", wchan: "anon_pipe_write" }
+ * ```
  */
 export async function demoFullPipe(bytes = 200000) {
   const p = await pipe();
@@ -234,6 +260,10 @@ export async function demoFullPipe(bytes = 200000) {
  *
  * @param writes the separate writes @default ["abc","def"]
  * @returns the writes and what the single read returned
+ * @example
+ * ```ts
+ * (await demoByteStream(["abc", "def"])).oneRead; // "abcdef"
+ * ```
  */
 export async function demoByteStream(writes: string[] = ["abc", "def"]) {
   const p = await pipe();
@@ -251,7 +281,16 @@ export async function demoByteStream(writes: string[] = ["abc", "def"]) {
   }
 }
 
-/** How many fds of this process point to `pipeId` (0 after cleanup). */
+/**
+ * How many fds of this process point to `pipeId` (0 after cleanup).
+ * @param pipeId the pipe, as `pipe:[inode]`
+ * @param pid the process @default process.pid
+ * @returns how many of its fds point to that pipe
+ * @example
+ * ```ts
+ * openEnds(p.id); // 2 while both ends are open here
+ * ```
+ */
 export function openEnds(pipeId: string, pid: number = process.pid): number {
   return fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
     try {

@@ -78,13 +78,27 @@ function optional<T>(fn: () => T): T | undefined {
   }
 }
 
-/** Parse /proc/PID/stat: fields after the ")" that ends the command name. */
+/**
+ * Parse /proc/PID/stat: fields after the ")" that ends the command name.
+ * @returns the fields from "state" on (index 0 = state, 1 = PPID…)
+ * @example
+ * ```ts
+ * statFields(process.pid)[1]; // the PPID, as text
+ * ```
+ */
 export function statFields(pid: number): string[] {
   const stat = readProc(pid, "stat");
   return stat.slice(stat.lastIndexOf(")") + 2).trim().split(" ");
 }
 
-/** Code, data, heap and stack regions from /proc/PID/maps. */
+/**
+ * Code, data, heap and stack regions from /proc/PID/maps.
+ * @returns the regions of the executable (code, data), [heap] and [stack]
+ * @example
+ * ```ts
+ * memoryRegions(process.pid).filter((r) => r.kind === "stack");
+ * ```
+ */
 export function memoryRegions(pid: number): MemoryRegion[] {
   const exe = optional(() => fs.readlinkSync(`/proc/${pid}/exe`));
   const out: MemoryRegion[] = [];
@@ -163,6 +177,10 @@ const KIB = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` :
  * @param a what {@link processAttributes} returned
  * @param options.envKeys which environment variables to show @default ["HOME","PATH","USER","LANG"]
  * @returns rows `{ atributo, valor }`
+ * @example
+ * ```ts
+ * table(attributeRows(processAttributes()));
+ * ```
  */
 export function attributeRows(a: ProcessAttributes, options: { envKeys?: string[] } = {}): { atributo: string; valor: string }[] {
   const { envKeys = ["HOME", "PATH", "USER", "LANG"] } = options;

@@ -39,7 +39,14 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** The C compiler found on PATH (`cc`, `gcc` or `clang`), or undefined. */
+/**
+ * The C compiler found on PATH (`cc`, `gcc` or `clang`), or undefined.
+ * @returns the compiler's path, or undefined when there is none
+ * @example
+ * ```ts
+ * cCompiler(); // "/usr/bin/cc"
+ * ```
+ */
 export function cCompiler(): string | undefined {
   return onPath("cc") ?? onPath("gcc") ?? onPath("clang");
 }
@@ -49,6 +56,10 @@ export function cCompiler(): string | undefined {
  *
  * @param name "fork" or "pipe"
  * @returns the C source
+ * @example
+ * ```ts
+ * display.markdown("```c\n" + cExampleSource("pipe") + "```");
+ * ```
  */
 export function cExampleSource(name: CExample): string {
   if (!C_EXAMPLES.includes(name)) invalidArg("name", name, `must be one of ${C_EXAMPLES.join(", ")}`);
@@ -62,6 +73,11 @@ export function cExampleSource(name: CExample): string {
  * @param options.signal abort the compilation
  * @returns the executable's path
  * @throws CdlabError `ENOENT` without a compiler, `ERR_COMPILE` with the compiler's first error
+ * @example
+ * ```ts
+ * const exe = await compileC("/tmp/hello.c");
+ * (await run(exe)).stdout;
+ * ```
  */
 export async function compileC(source: string, options: { signal?: AbortSignal } = {}): Promise<string> {
   const cc = cCompiler();

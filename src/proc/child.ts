@@ -81,7 +81,14 @@ function installExitHook(): void {
   });
 }
 
-/** Validate the options shared by every child helper (synchronously). */
+/**
+ * Validate the options shared by every child helper (synchronously).
+ * @returns nothing; throws `ERR_INVALID_ARG` naming the bad option
+ * @example
+ * ```ts
+ * checkChildOptions({ timeout: 1000, killSignal: "SIGINT" });
+ * ```
+ */
 export function checkChildOptions(o: ChildOptions): void {
   if (o.timeout !== undefined && (!Number.isFinite(o.timeout) || o.timeout < 0)) invalidArg("timeout", o.timeout, "must be a number of ms >= 0");
   if (o.forceKillAfterDelay !== undefined && (!Number.isFinite(o.forceKillAfterDelay) || o.forceKillAfterDelay < 0))
@@ -242,7 +249,15 @@ export function startNode(code: string, options: ChildOptions = {}): Promise<Chi
   return startChild(process.execPath, { label: `node -e … (${code.length} chars)`, ...options, args: ["-e", code, ...(options.args ?? [])] });
 }
 
-/** Collect a child's stdout (when it is "pipe") as text. */
+/**
+ * Collect a child's stdout (when it is "pipe") as text.
+ * @returns everything the child wrote to stdout, once it has exited
+ * @example
+ * ```ts
+ * const c = await startNode("console.log(process.pid)");
+ * await collectStdout(c); // "4242\n"
+ * ```
+ */
 export function collectStdout(h: ChildHandle): Promise<string> {
   const out: Buffer[] = [];
   h.child.stdout?.on("data", (b: Buffer) => out.push(b));

@@ -31,6 +31,10 @@ export type FdInfo = {
  * @param pid the process
  * @param fd the descriptor
  * @returns kind, target, offset and mode; undefined when the fd is not open
+ * @example
+ * ```ts
+ * describeFd(process.pid, 0); // { fd: 0, kind: "pipe", target: "pipe:[123]", pos: 0, mode: "r" }
+ * ```
  */
 export function describeFd(pid: number, fd: number): FdInfo | undefined {
   let target: string;

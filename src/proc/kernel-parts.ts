@@ -32,6 +32,10 @@ export type KernelPart = {
  * transport, each with a live figure read from /proc.
  *
  * @returns one row per part, in the lecture's order
+ * @example
+ * ```ts
+ * table(kernelParts());
+ * ```
  */
 export function kernelParts(): KernelPart[] {
   const devices = read("/proc/devices").split("\n").filter((l) => /^\s*\d+ /.test(l)).map((l) => l.trim().split(/\s+/)[1]);

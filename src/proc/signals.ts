@@ -13,7 +13,14 @@ import os from "node:os";
 const NAMES: Record<number, string> = {};
 for (const [name, num] of Object.entries(os.constants.signals)) if (!(num in NAMES)) NAMES[num] = name;
 
-/** Name of signal `n` (`SIGRTMIN+k` for real-time signals). */
+/**
+ * Name of signal `n` (`SIGRTMIN+k` for real-time signals).
+ * @returns the name, e.g. "SIGINT"
+ * @example
+ * ```ts
+ * signalName(2); // "SIGINT"
+ * ```
+ */
 export function signalName(n: number): string {
   if (NAMES[n]) return NAMES[n];
   if (n >= 34 && n <= 64) return n === 34 ? "SIGRTMIN" : `SIGRTMIN+${n - 34}`;
@@ -25,6 +32,10 @@ export function signalName(n: number): string {
  *
  * @param hex the mask, e.g. "0000000000001000"
  * @returns the names of the signals whose bit is set, in signal-number order
+ * @example
+ * ```ts
+ * decodeSignalMask("0000000000004002"); // ["SIGINT", "SIGTERM"]
+ * ```
  */
 export function decodeSignalMask(hex: string): string[] {
   if (!/^[0-9a-fA-F]+$/.test(hex)) return [];

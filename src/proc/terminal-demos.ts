@@ -18,6 +18,11 @@ import { runPipeline } from "../ipc/pipeline";
  * @param command the program
  * @param args its arguments @default []
  * @returns what the screen showed and what came through the pipe
+ * @example
+ * ```ts
+ * const ls = await ttyVersusPipe("ls", ["/"]);
+ * console.log(ls.terminal, ls.pipe);
+ * ```
  */
 export async function ttyVersusPipe(command: string, args: string[] = []) {
   // \`command | cat\`: the command's stdout is a real pipe (Node's own child stdio would be a socket pair).
@@ -40,6 +45,10 @@ console.log([0, 1, 2].map((fd) => "isatty(" + fd + ")=" + tty.isatty(fd) + " " +
  * isatty() in a terminal and in a pipe.
  *
  * @returns the child's answer in each case
+ * @example
+ * ```ts
+ * (await isattyDemo()).terminal; // "isatty(0)=true /dev/pts/0 …"
+ * ```
  */
 export function isattyDemo() {
   return ttyVersusPipe(process.execPath, ["-e", ISATTY_PROGRAM]);
@@ -61,6 +70,10 @@ function bufferingCommand(): [string, string[]] {
  * in a pipe it still sits in the child's buffer until the child exits.
  *
  * @returns what had arrived from stdout when the child was waiting, in each case
+ * @example
+ * ```ts
+ * (await bufferingDemo()).pipe.beforeEnter; // [] — still in the child's buffer
+ * ```
  */
 export async function bufferingDemo() {
   const [cmd, args] = bufferingCommand();
@@ -96,6 +109,10 @@ export async function bufferingDemo() {
  * terminal send SIGINT to it, the shell comes back and `$?` is 130 (128 + 2).
  *
  * @returns the screen and the exit status the shell saw
+ * @example
+ * ```ts
+ * (await ctrlCDemo()).status; // 130
+ * ```
  */
 export async function ctrlCDemo() {
   const t = await openTerminal("bash", { timeout: 15000 });
@@ -119,6 +136,10 @@ export async function ctrlCDemo() {
  *
  * @param line the command line @default "printf 'maria\\njoao\\nana\\n' | sort"
  * @returns the screen after the command finished
+ * @example
+ * ```ts
+ * console.log(await shellPipeline("ls / | wc -l"));
+ * ```
  */
 export async function shellPipeline(line = "printf 'maria\\njoao\\nana\\n' | sort") {
   const t = await openTerminal("bash", { timeout: 15000 });

@@ -61,6 +61,10 @@ export interface Terminal extends Handle {
  *
  * @param raw what the program wrote
  * @returns the visible text, lines joined with "\n"
+ * @example
+ * ```ts
+ * renderScreen("a\tb\r\nxy\rZ"); // "a       b\nZy"
+ * ```
  */
 export function renderScreen(raw: string): string {
   const clean = raw.replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "").replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\x1b[()][0-9A-Za-z]|\x1b[=>78]/g, "");
