@@ -18,7 +18,7 @@ import fs from "node:fs";
 import { startNode, run } from "../proc/child";
 import { sleepState } from "../proc/attributes";
 import { track, untrack } from "../registry";
-import { CdlabError } from "../errors";
+import { CdlabError, invalidArg } from "../errors";
 import { makeFifo } from "./fifo";
 
 /** Reader: announce, open(path, O_RDONLY) — blocks until a writer opens — read to EOF. */
@@ -73,6 +73,7 @@ function alive(pid: number): boolean {
  * ```
  */
 export async function fifoBetweenUnrelated(message = "olá, processo desconhecido!") {
+  if (typeof message !== "string" || Buffer.byteLength(message) > 4096) invalidArg("message", message, "must be a string of at most 4096 bytes");
   const fifo = await makeFifo();
   const reader = await startNode(FIFO_READER, { args: [fifo.path], stdio: ["ignore", "pipe", "inherit"] });
   let writerPid = 0;

@@ -1,7 +1,8 @@
 // Public face of src/ipc: re-export the area's modules here.
 export { pipe, pipeCapacity } from "./pipe";
 export type { Pipe } from "./pipe";
-export { pipeToChild, twoWayPipes, demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream, openEnds } from "./pipe-demos";
+export { pipeToChild, twoWayPipes, openEnds } from "./pipe-demos";
+export { demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "./pipe-semantics";
 export { runPipeline, whoSortLpr, WHO_LINES } from "./pipeline";
 export type { StageResult, PipelineOptions } from "./pipeline";
 export { makeFifo, openFifo } from "./fifo";

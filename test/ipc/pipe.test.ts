@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import { pipe, pipeCapacity } from "../../src/ipc/pipe";
-import { pipeToChild, twoWayPipes, demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "../../src/ipc/pipe-demos";
+import { pipeToChild, twoWayPipes } from "../../src/ipc/pipe-demos";
+import { demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "../../src/ipc/pipe-semantics";
 import { runPipeline, whoSortLpr, WHO_LINES } from "../../src/ipc/pipeline";
 import { CdlabError } from "../../src/errors";
 import { interruptCell } from "../../src/registry";
@@ -129,6 +130,13 @@ describe("ipc/pipe", () => {
     const lines = w.output.split("\n").filter((l) => !l.startsWith("====") && l);
     expect(lines).to.deep.equal([...lines].sort());
     if (w.notes.length > 1) expect(lines.length).to.equal(WHO_LINES.length);
+  });
+
+  it("bad options name the option", async () => {
+    expect(await pipeToChild("").catch((e) => e.message)).to.equal('Invalid option "message" "": must be a string of 1 to 4096 bytes');
+    expect(await demoFullPipe(-1).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
+    expect(await twoWayPipes(["a\nb"]).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
+    expect(await runPipeline([]).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
   });
 
   it("a command that is not found is one clear error, and earlier stages are stopped", async () => {
