@@ -1,7 +1,7 @@
 // Public face of src/network: re-export the area's modules here.
 export { parseIPv4, formatIPv4, parseCidr, addressScope, cidrContains } from "./cidr";
 export type { CidrInfo, Scope } from "./cidr";
-export { buildUdpPacket, parseUdpPacket, internetChecksum, packetFields, packetHexTable, showPacket } from "./packet";
+export { buildUdpPacket, parseUdpPacket, internetChecksum, packetFields, packetHexTable, packetSvg, showPacket } from "./packet";
 export type { UdpPacketOptions, ParsedUdpPacket, PacketField } from "./packet";
 export { simulateSwitching } from "./switching";
 export type { SwitchingResult } from "./switching";

@@ -245,10 +245,46 @@ export function packetHexTable(bytes: Uint8Array): string {
 }
 
 /**
- * Show a packet's bytes ({@link packetHexTable}) in the notebook (plain hex outside it).
+ * Draw a packet's bytes as an SVG hex grid, 16 bytes a row, colored by layer,
+ * each byte's field in its tooltip (an SVG image shows the same in JupyterLab,
+ * in an exported notebook and on a code-hosting site).
  *
  * @param bytes a packet {@link parseUdpPacket} accepts
- * @returns nothing; the table is displayed
+ * @returns the SVG document
+ * @throws CdlabError `ERR_BAD_PACKET` when the bytes do not parse
+ * @example
+ * ```ts
+ * display.svg(packetSvg(bytes));
+ * ```
+ */
+export function packetSvg(bytes: Uint8Array): string {
+  const fields = packetFields(bytes);
+  const owner = (i: number) => fields.find((f) => i >= f.offset && i < f.offset + f.length) ?? fields[fields.length - 1];
+  const cw = 30, ch = 24, left = 48, top = 30;
+  const rows = Math.ceil(bytes.length / 16);
+  const width = left + 16 * cw + 10, height = top + rows * ch + 10;
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="12">`, `<rect width="100%" height="100%" fill="white"/>`];
+  let x = 4;
+  for (const [layer, color] of Object.entries(COLORS)) {
+    out.push(`<rect x="${x}" y="4" width="12" height="12" fill="${color}" stroke="#999"/><text x="${x + 16}" y="14" font-family="sans-serif">${layer}</text>`);
+    x += 24 + layer.length * 8;
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    const f = owner(i);
+    const cx = left + (i % 16) * cw, cy = top + Math.floor(i / 16) * ch;
+    if (i % 16 === 0) out.push(`<text x="4" y="${cy + 16}" fill="#888">${i.toString(16).padStart(4, "0")}</text>`);
+    const edge = i === f.offset ? ' stroke="#333"' : ' stroke="#bbb"';
+    out.push(`<g><title>${escapeHtml(`${f.layer}: ${f.field} = ${f.value}`)}</title><rect x="${cx}" y="${cy}" width="${cw - 2}" height="${ch - 2}" fill="${COLORS[f.layer]}"${edge}/><text x="${cx + (cw - 2) / 2}" y="${cy + 15}" text-anchor="middle">${bytes[i].toString(16).padStart(2, "0")}</text></g>`);
+  }
+  out.push("</svg>");
+  return out.join("\n");
+}
+
+/**
+ * Show a packet's bytes ({@link packetSvg}) in the notebook (plain hex outside it).
+ *
+ * @param bytes a packet {@link parseUdpPacket} accepts
+ * @returns nothing; the drawing is displayed
  * @throws CdlabError `ERR_BAD_PACKET` when the bytes do not parse
  * @example
  * ```ts
@@ -257,5 +293,5 @@ export function packetHexTable(bytes: Uint8Array): string {
  */
 export function showPacket(bytes: Uint8Array): void {
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
-  display.html(packetHexTable(bytes), hex);
+  display.raw({ "image/svg+xml": packetSvg(bytes), "text/plain": hex });
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { buildUdpPacket, internetChecksum, packetFields, packetHexTable, parseUdpPacket } from "../../src/network/packet";
+import { buildUdpPacket, internetChecksum, packetFields, packetHexTable, packetSvg, parseUdpPacket } from "../../src/network/packet";
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((b) => parseInt(b, 16)));
 
@@ -22,6 +22,9 @@ describe("network/packet", function () {
     const fields = packetFields(bytes);
     expect(fields.map((f) => f.offset + f.length).pop()).to.equal(bytes.length);
     expect(packetHexTable(bytes).match(/<td title=/g)).to.have.length(bytes.length);
+    const svg = packetSvg(bytes);
+    expect(svg.match(/<title>/g)).to.have.length(bytes.length);
+    expect(svg).to.include("<title>UDP: porta de destino = 53</title>");
   });
 
   it("detects a corrupted byte through the checksums", function () {
