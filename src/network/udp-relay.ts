@@ -36,12 +36,17 @@ export interface RelayFlow {
   lastSeen: number;
 }
 
+/** Options of {@link openUdpRelay}. */
 export interface RelayCoreOptions {
+  /** Where datagrams go: a port on 127.0.0.1 or { host, port } on loopback. */
   target: RelayTarget | number;
+  /** Inside port (clients send here). @default 0 (any free port) */
   port?: number;
+  /** Decide each datagram: `out` = client → target, `in` = target → client. @default forward everything */
   inspect?: (data: Buffer, from: { address: string; port: number }, direction: "out" | "in") => RelayDecision | void;
 }
 
+/** A running relay core (not tracked: its owner tracks itself). */
 export interface RelayCore {
   port: number;
   target: { address: string; port: number };
@@ -49,7 +54,14 @@ export interface RelayCore {
   close(): Promise<void>;
 }
 
-/** Validate a target: a port number or { host, port } on loopback. */
+/**
+ * Validate a relay target: a port number or `{ host, port }` on loopback.
+ *
+ * @param target what the caller gave
+ * @param option the option's name for messages @default "target"
+ * @returns address and port
+ * @throws CdlabError `ERR_INVALID_ARG` (not loopback, missing) or `ERR_INVALID_PORT`
+ */
 export function checkTarget(target: RelayTarget | number | undefined, option = "target"): { address: string; port: number } {
   const t = typeof target === "number" ? { port: target } : target;
   if (!t || typeof t !== "object") invalidArg(option, target, "expected a port or { host: \"127.0.0.1\", port }");
@@ -71,6 +83,19 @@ function bind(sock: dgram.Socket, port: number): Promise<number> {
   });
 }
 
+/**
+ * Open the relay: bind 127.0.0.1 (`port`), and per client address an outside
+ * socket towards the target. Not tracked in the registry; the NAT, the
+ * firewall and the experiments track their own handles.
+ *
+ * @param options target, port and inspect hook
+ * @returns the relay core
+ * @throws CdlabError for a bad target or port, `EADDRINUSE` for a taken port
+ * @example
+ * ```ts
+ * const core = await openUdpRelay({ target: 7000, inspect: (d) => (d.length > 100 ? { drop: "too big" } : undefined) });
+ * ```
+ */
 export async function openUdpRelay(options: RelayCoreOptions): Promise<RelayCore> {
   const target = checkTarget(options.target);
   const listenPort = validatePort(options.port ?? 0);
