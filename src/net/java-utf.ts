@@ -19,7 +19,23 @@
  * readUTF(frame);                     // { value: "olá\u0000", bytes: 8 }
  * ```
  */
+import { isUtf8 } from "node:buffer";
 import { CdlabError } from "../errors";
+
+const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]); // U+FFFD, what UTF-8 makes of a lone surrogate
+const FOUR_BYTE_LEADS = [0xf0, 0xf1, 0xf2, 0xf3, 0xf4];
+
+/**
+ * Standard UTF-8 of `s` when it is also its modified UTF-8 (no U+0000, no
+ * supplementary character, no lone surrogate), else undefined. Native code only:
+ * this is the fast path for ordinary text.
+ */
+function plainUtf8(s: string): Buffer | undefined {
+  const b = Buffer.from(s, "utf8");
+  if (b.indexOf(0) >= 0 || b.indexOf(REPLACEMENT) >= 0) return undefined;
+  for (const lead of FOUR_BYTE_LEADS) if (b.indexOf(lead) >= 0) return undefined;
+  return b;
+}
 
 /** The largest encoded length `writeUTF` accepts (its length field is 16 bits). */
 export const MAX_UTF_BYTES = 65535;
@@ -35,6 +51,11 @@ export const MAX_UTF_BYTES = 65535;
  * ```
  */
 export function modifiedUtf8Length(s: string): number {
+  if (s.length > 64) return encodeModifiedUtf8(s).length;
+  return countBytes(s);
+}
+
+function countBytes(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -55,7 +76,9 @@ export function modifiedUtf8Length(s: string): number {
  * ```
  */
 export function encodeModifiedUtf8(s: string): Buffer {
-  const out = Buffer.allocUnsafe(modifiedUtf8Length(s));
+  const plain = plainUtf8(s);
+  if (plain) return plain; // the same bytes (fast path)
+  const out = Buffer.allocUnsafe(countBytes(s));
   let p = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -86,6 +109,10 @@ export function encodeModifiedUtf8(s: string): Buffer {
  * ```
  */
 export function decodeModifiedUtf8(bytes: Uint8Array): string {
+  // Fast path: valid UTF-8 with no 4-byte sequence decodes the same both ways
+  // (Java rejects F0–F4 lead bytes; isUtf8 already rejects overlongs and surrogates).
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (isUtf8(buf) && FOUR_BYTE_LEADS.every((b) => buf.indexOf(b) < 0)) return buf.toString("utf8");
   const units: number[] = [];
   let chunks = "";
   const n = bytes.length;
@@ -140,14 +167,14 @@ export function decodeModifiedUtf8(bytes: Uint8Array): string {
  */
 export function writeUTF(s: string): Buffer {
   if (typeof s !== "string") throw new CdlabError("ERR_INVALID_ARG", `Invalid message ${JSON.stringify(s)}: expected a string`);
-  const len = modifiedUtf8Length(s);
+  const body = encodeModifiedUtf8(s);
+  const len = body.length;
   if (len > MAX_UTF_BYTES) {
     throw new CdlabError(
       "ERR_UTF_TOO_LONG",
       `Cannot send message with writeUTF: encoded string too long: ${len} bytes (the limit is ${MAX_UTF_BYTES})`,
     );
   }
-  const body = encodeModifiedUtf8(s);
   const out = Buffer.allocUnsafe(2 + len);
   out.writeUInt16BE(len, 0);
   body.copy(out, 2);
@@ -187,11 +214,12 @@ export function readUTF(buf: Uint8Array, offset = 0): { value: string; bytes: nu
  * ```
  */
 export class UtfFrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private total = 0;
 
   /** Bytes received that do not form a whole frame yet. */
   get buffered(): number {
-    return this.pending.length;
+    return this.total;
   }
 
   /**
@@ -199,16 +227,26 @@ export class UtfFrameDecoder {
    * @returns the strings completed by this chunk, in order
    */
   push(chunk: Uint8Array): string[] {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (buf.length === 0) return [];
+    this.chunks.push(buf);
+    this.total += buf.length;
+    // Join the chunks only once a whole frame is there (no copying per chunk).
+    if (this.total < 2) return [];
+    const head = this.chunks[0].length >= 2 ? this.chunks[0] : Buffer.concat(this.chunks, 2);
+    if (this.total < 2 + head.readUInt16BE(0)) return [];
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.total);
     const out: string[] = [];
     let off = 0;
     for (;;) {
-      const r = readUTF(this.pending, off);
+      const r = readUTF(all, off);
       if (!r) break;
       out.push(r.value);
       off += r.bytes;
     }
-    if (off) this.pending = this.pending.subarray(off);
+    const rest = all.subarray(off);
+    this.chunks = rest.length ? [rest] : [];
+    this.total = rest.length;
     return out;
   }
 }

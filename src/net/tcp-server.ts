@@ -28,7 +28,7 @@ import { asyncDispose, once, type Handle } from "../handle";
 import { replaceNamed, track, untrack } from "../registry";
 import { UtfFrameDecoder, writeUTF } from "./java-utf";
 import type { Trace } from "./trace";
-import { busyWait } from "./work";
+import { busyWait, calibrate } from "./work";
 
 /** Options of {@link tcpServer}. */
 export interface TcpServerOptions {
@@ -83,6 +83,7 @@ export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServ
   if (options.handler !== undefined && typeof options.handler !== "function") invalidArg("handler", options.handler, "expected a function");
   if (options.handler && mode === "thread") invalidArg("handler", "function", 'a custom handler runs only in mode "event-loop" (threads echo)');
   const handler = options.handler ?? ((m: string) => m);
+  if (cpuMs > 0) calibrate();
   const trace = options.trace;
   const life = trace ? trace.lifeline("servidor") : "servidor";
   await replaceNamed(options.name);
@@ -222,5 +223,5 @@ function startWorker(cpuMs: number): Worker {
   const file = path.join(__dirname, `tcp-worker${ext}`);
   // Under tsx (tests), the worker needs the TypeScript loader too.
   const execArgv = ext === ".ts" ? ["--require", require.resolve("tsx/cjs")] : undefined;
-  return new Worker(file, { workerData: { cpuMs }, execArgv });
+  return new Worker(file, { workerData: { cpuMs, rate: cpuMs > 0 ? calibrate() : undefined }, execArgv });
 }

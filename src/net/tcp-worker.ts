@@ -15,7 +15,7 @@ import { busyWait } from "./work";
 
 const port = parentPort;
 if (port) {
-  const cpuMs: number = (workerData as { cpuMs?: number })?.cpuMs ?? 0;
+  const { cpuMs = 0, rate } = (workerData ?? {}) as { cpuMs?: number; rate?: number };
   const decoder = new UtfFrameDecoder();
   port.on("message", (m: { type: "data"; chunk: Uint8Array } | { type: "end" }) => {
     if (m.type === "end") {
@@ -24,7 +24,7 @@ if (port) {
     }
     try {
       for (const text of decoder.push(m.chunk)) {
-        busyWait(cpuMs);
+        busyWait(cpuMs, rate);
         const frame = writeUTF(text);
         port.postMessage({ type: "reply", text, frame });
       }

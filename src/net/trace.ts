@@ -129,10 +129,10 @@ export class Trace {
       const label = `${e.op}${e.detail ? " " + short(e.detail) : ""}`;
       parts.push(`<text x="4" y="${y(i) + 4}" font-size="10" fill="#888">${e.t.toFixed(1)} ms</text>`);
       parts.push(`<circle cx="${x(e.socket)}" cy="${y(i)}" r="4" fill="${color}"/>`);
-      parts.push(`<text x="${x(e.socket) + 8}" y="${y(i) + 4}" font-size="11" fill="${color}">${escapeHtml(label)}</text>`);
+      parts.push(`<text x="${x(e.socket) + 8}" y="${y(i) + 4}" font-size="11" fill="${color}" stroke="white" stroke-width="3" paint-order="stroke">${escapeHtml(label)}</text>`);
     });
     return (
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${W + 60}" height="${H}" font-family="sans-serif" font-size="12">` +
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${W + 160}" height="${H}" font-family="sans-serif" font-size="12">` +
       `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f77b4"/></marker></defs>` +
       `<g transform="translate(50,0)">${parts.join("")}</g></svg>`
     );

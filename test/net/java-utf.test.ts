@@ -75,6 +75,26 @@ describe("net/java-utf: writeUTF/readUTF framing", function () {
     }
   });
 
+  it("decodes overlong forms as Java's readUTF does (the UTF-8 fast path must not catch them)", function () {
+    expect(decodeModifiedUtf8(Buffer.from([0xc1, 0x81]))).to.equal("A");
+    expect(decodeModifiedUtf8(Buffer.from([0xe0, 0x80, 0x80, 0x61]))).to.equal("\u0000a");
+  });
+
+  it("fast and slow paths agree on random mixes of 1-, 2-, 3-byte, NUL and surrogate characters", function () {
+    const pool = ["a", "Z", "~", "\u0000", "é", "\u07ff", "☃", "\uffff", "𝄞", "😀", "\ud800", "\udfff"];
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+    for (let k = 0; k < 300; k++) {
+      const s = Array.from({ length: Math.floor(rnd() * 20) }, () => pool[Math.floor(rnd() * pool.length)]).join("");
+      const bytes = encodeModifiedUtf8(s);
+      let expected = 0;
+      for (const u of s.split("")) expected += u === "\u0000" ? 2 : u.charCodeAt(0) < 0x80 ? 1 : u.charCodeAt(0) < 0x800 ? 2 : 3;
+      expect(bytes.length, JSON.stringify(s)).to.equal(expected);
+      expect(bytes.includes(0), JSON.stringify(s)).to.equal(false);
+      expect(decodeModifiedUtf8(bytes)).to.equal(s);
+    }
+  });
+
   it("UtfFrameDecoder restores message boundaries from any chunking", function () {
     const msgs = ["um", "", "dois ☃", "𝄞\u0000"];
     const stream = Buffer.concat(msgs.map(writeUTF));
