@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { measureSpeedup, startCoordinator, type Coordinator } from "../../src/distributed/workunits";
+import { startCoordinator, type Coordinator } from "../../src/distributed/workunits";
 import { primeUnits, sieveCount, countPrimes } from "../../src/distributed/tasks";
 import { isAlive } from "../support/procs";
 import { resources } from "../../src/registry";
@@ -90,15 +90,5 @@ describe("distributed/workunits", function () {
     ac.abort(new Error("stop"));
     await coord.run(primeUnits({ upTo: 1000, units: 2 }), { signal: ac.signal }).catch((e) => (err = e));
     expect(err?.message).to.equal("stop");
-  });
-
-  it("measures speed-up against one worker, closing every coordinator", async function () {
-    const rows = await measureSpeedup(primeUnits({ upTo: 50_000, units: 4 }), { workerCounts: [1, 2] });
-    expect(rows.map((r) => r.workers)).to.deep.equal([1, 2]);
-    expect(rows[0].speedup).to.equal(1);
-    expect(rows[1].efficiency).to.be.closeTo(rows[1].speedup / 2, 1e-12);
-    let err: Error | undefined;
-    await measureSpeedup(primeUnits({ upTo: 100, units: 1 }), { workerCounts: [2] }).catch((e) => (err = e));
-    expect(err?.message).to.equal('Invalid option "workerCounts" [2]: expected integers from 1 to 64, including 1');
   });
 });
