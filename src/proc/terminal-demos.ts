@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import { openTerminal } from "./terminal";
 import { startChild } from "./child";
+import { CdlabError } from "../errors";
 import { runPipeline } from "../ipc/pipeline";
 
 /**
@@ -108,7 +109,7 @@ export async function bufferingDemo() {
  * Ctrl-C in a real shell: `sleep 30` runs in the foreground, Ctrl-C makes the
  * terminal send SIGINT to it, the shell comes back and `$?` is 130 (128 + 2).
  *
- * @returns the screen and the exit status the shell saw
+ * @returns the screen, the exit status the shell saw, and sleep's PID and the foreground process group it led
  * @example
  * ```ts
  * (await ctrlCDemo()).status; // 130
@@ -119,15 +120,34 @@ export async function ctrlCDemo() {
   try {
     await t.waitFor(/\$$/);
     t.type("sleep 30");
-    await t.waitFor("sleep 30");
-    await new Promise((r) => setTimeout(r, 200)); // let sleep start and take the foreground
+    const sleeper = await foregroundChild(t.pid, "sleep"); // the terminal's foreground group is now sleep's
     t.ctrlC();
     await t.waitFor(/\^C[\s\S]*\$$/);
     t.type("echo status=$?");
     const screen = await t.waitFor(/status=\d+/);
-    return { screen: screen.trim(), status: Number(/status=(\d+)/.exec(screen)![1]) };
+    return { screen: screen.trim(), status: Number(/status=(\d+)/.exec(screen)![1]), shellPid: t.pid, ...sleeper };
   } finally {
     await t.close();
+  }
+}
+
+/** Wait until a child of `shellPid` named `comm` leads the terminal's foreground process group. */
+async function foregroundChild(shellPid: number, comm: string, timeoutMs = 5000): Promise<{ pid: number; foregroundGroup: number }> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const d of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        // f[1] PPID, f[2] process group, f[5] the terminal's foreground group (tpgid)
+        if (name === comm && Number(f[1]) === shellPid && f[2] === f[5]) return { pid: Number(d), foregroundGroup: Number(f[5]) };
+      } catch {
+        /* gone */
+      }
+    }
+    if (Date.now() > end) throw new CdlabError("ETIMEDOUT", `No "${comm}" in the foreground of the terminal of PID ${shellPid} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

@@ -36,6 +36,7 @@ describe("proc/terminal", () => {
   it("Ctrl-C interrupts the foreground job of a real shell (status 130)", async () => {
     const r = await ctrlCDemo();
     expect(r.status).to.equal(130);
+    expect(r.foregroundGroup).to.equal(r.pid); // sleep led its own group, the one Ctrl-C signalled
     expect(r.screen).to.include("^C");
   });
 
