@@ -34,11 +34,11 @@ async function best(n: number, bytes: number, fn: () => Promise<unknown>): Promi
  * Measure pipe throughput.
  *
  * @param options.blocks 64 KiB blocks per transfer @default 2048 (128 MiB)
- * @param options.runs repetitions, best kept @default 3
+ * @param options.runs repetitions, best kept @default 5
  * @returns one row per path, each with the shell's `dd | dd` as reference
  */
 export async function runPipeBench(options: { blocks?: number; runs?: number } = {}): Promise<BenchRow[]> {
-  const { blocks = 2048, runs = 3 } = options;
+  const { blocks = 2048, runs = 5 } = options;
   const bytes = blocks * BLOCK;
   const ddIn = ["dd", "if=/dev/zero", `bs=${BLOCK}`, `count=${blocks}`, "status=none"];
   const ddOut = ["dd", "of=/dev/null", `bs=${BLOCK}`, "status=none"];
