@@ -32,9 +32,14 @@ const FOUR_BYTE_LEADS = [0xf0, 0xf1, 0xf2, 0xf3, 0xf4];
  */
 function plainUtf8(s: string): Buffer | undefined {
   const b = Buffer.from(s, "utf8");
-  if (b.indexOf(0) >= 0 || b.indexOf(REPLACEMENT) >= 0) return undefined;
-  for (const lead of FOUR_BYTE_LEADS) if (b.indexOf(lead) >= 0) return undefined;
-  return b;
+  return isPlain(b) ? b : undefined;
+}
+
+/** UTF-8 bytes that are also modified UTF-8 of the same string. */
+function isPlain(b: Buffer): boolean {
+  if (b.indexOf(0) >= 0 || b.indexOf(REPLACEMENT) >= 0) return false;
+  for (const lead of FOUR_BYTE_LEADS) if (b.indexOf(lead) >= 0) return false;
+  return true;
 }
 
 /** The largest encoded length `writeUTF` accepts (its length field is 16 bits). */
@@ -167,6 +172,14 @@ export function decodeModifiedUtf8(bytes: Uint8Array): string {
  */
 export function writeUTF(s: string): Buffer {
   if (typeof s !== "string") throw new CdlabError("ERR_INVALID_ARG", `Invalid message ${JSON.stringify(s)}: expected a string`);
+  // Fast path: encode as UTF-8 straight into the frame, keep it if no byte differs.
+  const n = Buffer.byteLength(s, "utf8");
+  if (n <= MAX_UTF_BYTES) {
+    const out = Buffer.allocUnsafe(2 + n);
+    out.writeUInt16BE(n, 0);
+    out.write(s, 2, "utf8");
+    if (isPlain(out.subarray(2))) return out;
+  }
   const body = encodeModifiedUtf8(s);
   const len = body.length;
   if (len > MAX_UTF_BYTES) {

@@ -170,23 +170,24 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
       if (s?.aborted) return Promise.reject(s.reason);
       if (queue.length) return Promise.resolve(queue.shift()!);
       if (ended) return Promise.reject(ended);
-      let timer: NodeJS.Timeout | undefined;
       let w!: Waiter;
       const p = new Promise<string>((resolve, reject) => {
         w = { resolve, reject };
         waiters.add(w);
-        if (timeoutMs !== undefined) {
-          timer = setTimeout(() => {
-            waiters.delete(w);
-            reject(new CdlabError("ETIMEDOUT", `No message from ${host}:${port} within ${timeoutMs} ms`));
-          }, timeoutMs);
-        }
-      }).finally(() => clearTimeout(timer));
-      return abortable(p, s, () => waiters.delete(w));
+      });
+      if (timeoutMs === undefined) return abortable(p, s, () => waiters.delete(w));
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        w.reject(new CdlabError("ETIMEDOUT", `No message from ${host}:${port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      return abortable(p.finally(() => clearTimeout(timer)), s, () => waiters.delete(w));
     },
     async request(message, opts) {
-      await conn.send(message);
-      return conn.receive(opts);
+      const sent = conn.send(message); // validates and writes at once
+      const reply = conn.receive(opts);
+      reply.catch(() => {}); // if sending fails, that error is the one reported
+      await sent;
+      return reply;
     },
     close: once(async () => {
       untrack(conn);
