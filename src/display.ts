@@ -82,14 +82,15 @@ function stripTags(html: string): string {
 /**
  * Render rows as an HTML table (and a plain-text one), and show it.
  *
- * @param rows objects with the same keys; keys become the header
+ * @param objects rows: objects (or interface-typed values) with the same keys; keys become the header
  * @param options.columns which keys to show, in order @default all keys of the first row
  * @example
  * ```ts
  * table([{ pid: 1, nome: "init" }, { pid: 42, nome: "node" }]);
  * ```
  */
-export function table(rows: readonly Record<string, unknown>[], options: { columns?: string[] } = {}): void {
+export function table(objects: readonly object[], options: { columns?: string[] } = {}): void {
+  const rows = objects as readonly Record<string, unknown>[];
   const cols = options.columns ?? Object.keys(rows[0] ?? {});
   const cell = (v: unknown) => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
   const head = cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
