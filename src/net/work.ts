@@ -1,26 +1,27 @@
 /**
  * Simulated computation for the concurrency experiments: a server that spends
- * `cpuMs` of CPU on each request. The work is a fixed number of loop
- * iterations (calibrated once, on first use), not a wall-clock wait, so two
+ * `cpuMs` of CPU on each request. The work is a fixed number of PBKDF2
+ * iterations (native code, so a fresh worker thread runs it at full speed with
+ * no JIT warm-up), calibrated once, on first use — not a wall-clock wait: two
  * threads sharing one core really take twice as long.
  * @internal
  */
+import { pbkdf2Sync } from "node:crypto";
 
 let perMs: number | undefined;
 let sink = 0;
 
 function spin(n: number): number {
-  let x = 0;
-  for (let i = 0; i < n; i++) x = (Math.imul(x, 31) + i) | 0;
-  return x;
+  if (n < 1) return 0;
+  return pbkdf2Sync("cdlab", "sal", Math.round(n), 8, "sha256")[0];
 }
 
 /** Loop iterations per millisecond on this machine (measured once). */
 export function calibrate(): number {
   if (perMs) return perMs;
-  spin(2e5); // warm up the JIT
+  spin(1000); // warm up
   let best = Infinity;
-  const n = 2e6;
+  const n = 20000;
   for (let k = 0; k < 3; k++) {
     const t0 = process.hrtime.bigint();
     sink ^= spin(n);
