@@ -98,6 +98,7 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
   type Waiter = { resolve: (s: string) => void; reject: (e: Error) => void };
   const waiters = new Set<Waiter>();
   let ended: Error | undefined;
+  let interrupted = false;
   let localPort = 0;
   const endAll = (e: Error) => {
     ended ??= e;
@@ -191,6 +192,11 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
     },
     close: once(async () => {
       untrack(conn);
+      endAll(
+        interrupted
+          ? new CdlabError("EINTR", "Interrupted while waiting for a message")
+          : new CdlabError("ERR_SOCKET_CLOSED", "The connection was closed while waiting for a message"),
+      );
       if (!socket.destroyed) trace?.record(life, "close");
       await new Promise<void>((r) => {
         if (socket.destroyed) return r();
@@ -198,13 +204,17 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
         socket.end();
         setTimeout(() => socket.destroy(), 1000).unref();
       });
-      endAll(new CdlabError("ERR_SOCKET_CLOSED", "The connection was closed while waiting for a message"));
     }),
     [asyncDispose]() {
       return this.close();
     },
   };
-  track(conn, { kind: "tcp-socket", name: options.name, label: `tcp → ${addr.address}:${port}` });
+  // Interrupting the cell that opened this connection closes it: a pending receive rejects with EINTR.
+  const interrupt = () => {
+    interrupted = true;
+    void conn.close();
+  };
+  track(conn, { kind: "tcp-socket", name: options.name, label: `tcp → ${addr.address}:${port}`, interrupt });
   return conn;
 }
 

@@ -215,6 +215,7 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
   const waiters = new Set<{ resolve: (d: Datagram) => void; reject: (e: Error) => void }>();
   let failure: Error | undefined;
   let closed = false;
+  let interrupted = false;
   let port = 0;
   socket.on("error", (e) => {
     failure = systemError("UDP socket error", e);
@@ -297,7 +298,9 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
     close: once(async () => {
       closed = true;
       untrack(handle);
-      const err = new CdlabError("ERR_SOCKET_CLOSED", "The UDP socket was closed while waiting for a datagram");
+      const err = interrupted
+        ? new CdlabError("EINTR", "Interrupted while waiting for a datagram")
+        : new CdlabError("ERR_SOCKET_CLOSED", "The UDP socket was closed while waiting for a datagram");
       for (const w of waiters) w.reject(err);
       waiters.clear();
       trace?.record(life, "close");
@@ -307,7 +310,12 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
       return this.close();
     },
   };
-  track(handle, { kind: "udp-socket", name: options.name, label: "udp client" });
+  // Interrupting the cell that opened this socket closes it: a pending receive rejects with EINTR.
+  const interrupt = () => {
+    interrupted = true;
+    void handle.close();
+  };
+  track(handle, { kind: "udp-socket", name: options.name, label: "udp client", interrupt });
   if (port) relabel(handle, `udp ${localHost}:${port}`);
   return handle;
 }

@@ -3,7 +3,8 @@ import net from "node:net";
 import { tcpConnect, tcpRequest, tcpServer, type TcpConnection, type TcpServer } from "../../src/net/tcp";
 import { writeUTF } from "../../src/net/java-utf";
 import { Trace } from "../../src/net/trace";
-import { resources } from "../../src/registry";
+import { interruptCell, resources, setCurrentCell } from "../../src/registry";
+import { udpSocket } from "../../src/net/udp";
 import { CdlabError } from "../../src/errors";
 import { pollUntil } from "../support/poll";
 
@@ -135,5 +136,39 @@ describe("net/tcp", function () {
     const svg = trace.toSvg();
     expect(svg.match(/marker-end/g)).to.have.length(2); // send→recv arrows both ways
     expect(trace.toString().split("\n")).to.have.length(trace.events.length);
+  });
+});
+
+describe("net: interrupting the cell that opened a client", function () {
+  it("closes its TCP connection and UDP socket: a pending receive rejects with EINTR; earlier servers keep serving", async function () {
+    setCurrentCell(900001);
+    const server = await tcpServer({ port: 0, handler: () => new Promise<string>(() => {}) }); // never answers
+    setCurrentCell(900002);
+    try {
+      const c = await tcpConnect({ port: server.port });
+      const u = await udpSocket();
+      await c.send("alô");
+      const waits = [failure(c.receive()), failure(u.receive())];
+      expect(interruptCell(900002)).to.equal(2);
+      for (const w of waits) expect((await w).code).to.equal("EINTR");
+      expect(server.port).to.be.greaterThan(0);
+      expect(resources().filter((r) => r.cell === 900002)).to.deep.equal([]);
+      expect(resources().filter((r) => r.cell === 900001)).to.have.length(1);
+    } finally {
+      setCurrentCell(undefined);
+      await server.close();
+    }
+  });
+
+  it("closing a connection rejects a pending receive with ERR_SOCKET_CLOSED", async function () {
+    const server = await tcpServer({ port: 0, handler: () => new Promise<string>(() => {}) });
+    try {
+      const c = await tcpConnect({ port: server.port });
+      const w = failure(c.receive());
+      await c.close();
+      expect((await w).code).to.equal("ERR_SOCKET_CLOSED");
+    } finally {
+      await server.close();
+    }
   });
 });
