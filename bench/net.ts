@@ -9,7 +9,7 @@
  *   text and encodes it again (plain UTF-8: the same work, written by hand).
  * - TCP throughput: 512 messages of 60 000 bytes sent back to back, all echoed.
  * - UDP RTT: one 32-byte datagram and its echo; `udpSocket()` ↔ `udpServer()`
- *   against raw `dgram` sockets.
+ *   against raw `dgram` sockets that decode and re-encode the text as well.
  *
  * Rounds alternate helper/raw so both see the same machine load; the median
  * (RTT) and the best round (throughput) are kept. Run alone: `node dist/bench/net.js`.
@@ -155,12 +155,17 @@ async function udpBench(rtts: number) {
   const server = await udpServer({ port: 0 });
   const client = await udpSocket();
   const rawServer = dgram.createSocket("udp4");
-  rawServer.on("message", (m, r) => rawServer.send(m, r.port, r.address));
+  // the same work as the helpers, by hand: decode the text, send its bytes back
+  rawServer.on("message", (m, r) => rawServer.send(Buffer.from(m.toString("utf8"), "utf8"), r.port, r.address));
   await new Promise<void>((r) => rawServer.bind(0, "127.0.0.1", () => r()));
   const rawPort = rawServer.address().port;
   const rawClient = dgram.createSocket("udp4");
   let onReply: (() => void) | undefined;
-  rawClient.on("message", () => onReply?.());
+  let last = "";
+  rawClient.on("message", (m) => {
+    last = m.toString("utf8");
+    onReply?.();
+  });
   const rawExchange = () =>
     new Promise<void>((resolve) => {
       onReply = resolve;
@@ -183,6 +188,7 @@ async function udpBench(rtts: number) {
       await rawExchange();
       r.push(performance.now() - t);
     }
+    if (last !== msg) throw new Error(`raw UDP echo returned ${JSON.stringify(last)}`);
   } finally {
     await client.close();
     await server.close();

@@ -19,7 +19,7 @@
  * readUTF(frame);                     // { value: "olá\u0000", bytes: 8 }
  * ```
  */
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import { CdlabError } from "../errors";
 
 const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]); // U+FFFD, what UTF-8 makes of a lone surrogate
@@ -117,6 +117,7 @@ export function decodeModifiedUtf8(bytes: Uint8Array): string {
   // Fast path: valid UTF-8 with no 4-byte sequence decodes the same both ways
   // (Java rejects F0–F4 lead bytes; isUtf8 already rejects overlongs and surrogates).
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (isAscii(buf)) return buf.toString("latin1"); // a 00 byte is U+0000 for Java too
   if (isUtf8(buf) && FOUR_BYTE_LEADS.every((b) => buf.indexOf(b) < 0)) return buf.toString("utf8");
   const units: number[] = [];
   let chunks = "";
@@ -178,7 +179,8 @@ export function writeUTF(s: string): Buffer {
     const out = Buffer.allocUnsafe(2 + n);
     out.writeUInt16BE(n, 0);
     out.write(s, 2, "utf8");
-    if (isPlain(out.subarray(2))) return out;
+    // ASCII text (as many bytes as characters) only needs the U+0000 check.
+    if (n === s.length ? out.indexOf(0, 2) < 0 : isPlain(out.subarray(2))) return out;
   }
   const body = encodeModifiedUtf8(s);
   const len = body.length;

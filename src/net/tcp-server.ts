@@ -163,29 +163,49 @@ export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServ
     }
 
     const decoder = new UtfFrameDecoder();
+    // Replies go out in order. A synchronous handler with nothing queued answers
+    // at once; otherwise the message waits its turn in `chain`.
     let chain = Promise.resolve();
+    let queued = 0;
+    const answer = (out: unknown) => {
+      if (typeof out !== "string") throw new TypeError(`The handler returned ${typeof out}, expected a string`);
+      reply(out, writeUTF(out));
+    };
+    const broken = (e: unknown) => {
+      fail(conn, e);
+      socket.destroy();
+    };
+    const work = (m: string) => {
+      busyWait(cpuMs);
+      return handler(m);
+    };
     socket.on("data", (chunk) => {
       let messages: string[];
       try {
         messages = decoder.push(chunk);
       } catch (e) {
-        fail(conn, e);
-        socket.destroy();
+        broken(e);
         return;
       }
       for (const m of messages) {
         trace?.record(conn, "recv", `"${m.slice(0, 20)}"`, ports);
-        chain = chain
-          .then(async () => {
-            busyWait(cpuMs);
-            const out = await handler(m);
-            if (typeof out !== "string") throw new TypeError(`The handler returned ${typeof out}, expected a string`);
-            reply(out, writeUTF(out));
-          })
-          .catch((e) => {
-            fail(conn, e);
-            socket.destroy();
-          });
+        if (queued === 0) {
+          try {
+            const out = work(m);
+            if (!isThenable(out)) {
+              answer(out);
+              continue;
+            }
+            queued++;
+            chain = Promise.resolve(out).then(answer).catch(broken).finally(() => void queued--);
+          } catch (e) {
+            broken(e);
+            return;
+          }
+        } else {
+          queued++;
+          chain = chain.then(() => work(m)).then(answer).catch(broken).finally(() => void queued--);
+        }
       }
     });
     socket.on("end", () => void chain.then(() => socket.end()));
@@ -216,6 +236,10 @@ export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServ
   };
   track(handle, { kind: "tcp-server", name: options.name, label: `tcp ${host}:${bound} (${mode})` });
   return handle;
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof (x as { then?: unknown } | null)?.then === "function";
 }
 
 function startWorker(cpuMs: number): Worker {

@@ -183,12 +183,18 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
       }, timeoutMs);
       return abortable(p.finally(() => clearTimeout(timer)), s, () => waiters.delete(w));
     },
-    async request(message, opts) {
-      const sent = conn.send(message); // validates and writes at once
-      const reply = conn.receive(opts);
-      reply.catch(() => {}); // if sending fails, that error is the one reported
-      await sent;
-      return reply;
+    request(message, opts) {
+      // Write without waiting for the write callback: a failed write ends the
+      // connection, and the receive below rejects with that error.
+      try {
+        const frame = writeUTF(message);
+        if (socket.destroyed || !socket.writable) return conn.send(message).then(() => conn.receive(opts));
+        trace?.record(life, "send", `"${message.slice(0, 20)}"`, ports);
+        socket.write(frame);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return conn.receive(opts);
     },
     close: once(async () => {
       untrack(conn);

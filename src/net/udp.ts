@@ -15,6 +15,7 @@
  */
 import dgram from "node:dgram";
 import dns from "node:dns";
+import net from "node:net";
 import { abortable, throwIfAborted } from "../abort";
 import { CdlabError, invalidArg, systemError, validatePort } from "../errors";
 import { asyncDispose, once, type Handle } from "../handle";
@@ -112,20 +113,26 @@ export async function udpServer(options: UdpServerOptions = {}): Promise<UdpServ
     received++;
     const request = toDatagram(msg, rinfo, bufferSize);
     trace?.record(life, "recv", describe(request), { local: bound, peer: rinfo.port });
-    Promise.resolve()
-      .then(() => handler(request))
-      .then((reply) => {
-        if (reply === undefined || closed) return;
-        const bytes = typeof reply === "string" ? Buffer.from(reply, "utf8") : Buffer.from(reply);
-        if (bytes.length > MAX_DATAGRAM) throw tooBig(bytes.length);
-        trace?.record(life, "send", preview(bytes), { local: bound, peer: rinfo.port });
-        socket.send(bytes, rinfo.port, rinfo.address, (e) => e && errors.push(e));
-      })
-      .catch((e: unknown) => {
-        const err = e instanceof Error ? e : new Error(String(e));
-        errors.push(err);
-        trace?.record(life, "error", err.message);
-      });
+    const record = (e: unknown) => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      errors.push(err);
+      trace?.record(life, "error", err.message);
+    };
+    const answer = (reply: UdpReply) => {
+      if (reply === undefined || closed) return;
+      const bytes = typeof reply === "string" ? Buffer.from(reply, "utf8") : Buffer.isBuffer(reply) ? reply : Buffer.from(reply);
+      if (bytes.length > MAX_DATAGRAM) throw tooBig(bytes.length);
+      trace?.record(life, "send", preview(bytes), { local: bound, peer: rinfo.port });
+      socket.send(bytes, rinfo.port, rinfo.address, (e) => e && errors.push(e));
+    };
+    try {
+      const out = handler(request);
+      if (typeof (out as { then?: unknown } | undefined)?.then === "function") {
+        Promise.resolve(out).then(answer).catch(record);
+      } else answer(out as UdpReply);
+    } catch (e) {
+      record(e);
+    }
   });
 
   const server: UdpServer = {
@@ -217,11 +224,12 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
   let closed = false;
   let interrupted = false;
   let port = 0;
-  socket.on("error", (e) => {
-    failure = systemError("UDP socket error", e);
-    for (const w of waiters) w.reject(failure);
+  const fail = (e: Error) => {
+    failure = e;
+    for (const w of waiters) w.reject(e);
     waiters.clear();
-  });
+  };
+  socket.on("error", (e) => fail(systemError("UDP socket error", e)));
   socket.on("message", (msg, rinfo) => {
     const d = toDatagram(msg, rinfo, bufferSize);
     trace?.record(life, "recv", describe(d), { local: port, peer: rinfo.port });
@@ -257,6 +265,13 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
       const bytes = toBytes(message);
       const dport = validatePort(to.port ?? 6789, "port");
       const dhost = checkHost(to.host ?? "127.0.0.1");
+      if (net.isIP(dhost) && port) {
+        // An address and a bound socket: nothing to wait for (UDP send does not
+        // block); a late error fails the socket's pending and next receives.
+        trace?.record(life, "send", preview(bytes), { local: port, peer: dport });
+        socket.send(bytes, dport, dhost, (e) => e && fail(systemError(`Cannot send datagram to ${dhost}:${dport}`, e)));
+        return;
+      }
       await new Promise<void>((resolve, reject) => {
         socket.send(bytes, dport, dhost, (e) => (e ? reject(e) : resolve()));
       }).catch((e) => {
