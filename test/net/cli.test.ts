@@ -24,12 +24,14 @@ function expectOneLineError(r: ReturnType<typeof cdlab>, pattern: RegExp) {
 describe("net CLI: udp-server, udp-client, tcp-server, tcp-client", function () {
   const children: ChildProcess[] = [];
   afterEach(async function () {
-    for (const c of children.splice(0)) {
+    const mine = children.splice(0);
+    for (const c of mine) {
       if (c.exitCode === null && c.signalCode === null) {
         c.kill("SIGKILL");
         await new Promise((r) => c.once("exit", r));
       }
     }
+    for (const c of mine) expect(isAlive(c.pid!), `cdlab process ${c.pid} left behind`).to.equal(false);
   });
 
   /** Start a server command, wait for its first line `listening host:port`. */

@@ -7,6 +7,7 @@ import { interruptCell, resources, setCurrentCell } from "../../src/registry";
 import { udpSocket } from "../../src/net/udp";
 import { CdlabError } from "../../src/errors";
 import { pollUntil } from "../support/poll";
+import { listeningPorts } from "../support/procs";
 
 async function failure(p: Promise<unknown>): Promise<CdlabError> {
   try {
@@ -21,10 +22,17 @@ const TEXTS = ["olá, mundo ☃ 𝄞", "\u0000", "", "x".repeat(65535)];
 
 describe("net/tcp", function () {
   const open: { close(): Promise<void> }[] = [];
-  const keep = <T extends { close(): Promise<void> }>(h: T) => (open.push(h), h);
+  const ports: number[] = [];
+  const keep = <T extends { close(): Promise<void> }>(h: T) => {
+    open.push(h);
+    if ("mode" in h) ports.push((h as unknown as TcpServer).port);
+    return h;
+  };
   afterEach(async function () {
     await Promise.all(open.splice(0).map((h) => h.close()));
     expect(resources().filter((r) => r.kind === "tcp-server" || r.kind === "tcp-socket")).to.deep.equal([]);
+    const mine = ports.splice(0);
+    expect(listeningPorts(process.pid).filter((p) => mine.includes(p)), "ports still listening").to.deep.equal([]);
   });
 
   for (const mode of ["event-loop", "thread"] as const) {
