@@ -28,6 +28,22 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+/** A hand-written 2-byte-length frame splitter: calls `onText` for each whole frame. */
+function frames(onText: (text: string) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let off = 0;
+    while (pending.length - off >= 2) {
+      const len = pending.readUInt16BE(off);
+      if (pending.length - off < 2 + len) break;
+      onText(pending.toString("utf8", off + 2, off + 2 + len));
+      off += 2 + len;
+    }
+    pending = pending.subarray(off);
+  };
+}
+
 /** A raw TCP echo server that frames like readUTF/writeUTF (ASCII payloads). */
 async function rawTcpServer(): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
@@ -35,23 +51,16 @@ async function rawTcpServer(): Promise<{ port: number; close(): Promise<void> }>
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
     s.on("error", () => {});
-    let pending = Buffer.alloc(0);
-    s.on("data", (chunk) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      let off = 0;
-      while (pending.length - off >= 2) {
-        const len = pending.readUInt16BE(off);
-        if (pending.length - off < 2 + len) break;
-        // the same work as the helper: bytes → string → bytes (plain UTF-8, by hand)
-        const text = pending.toString("utf8", off + 2, off + 2 + len);
+    // the same work as the helper: bytes → string → bytes (plain UTF-8, by hand)
+    s.on(
+      "data",
+      frames((text) => {
         const out = Buffer.allocUnsafe(2 + Buffer.byteLength(text));
         out.writeUInt16BE(out.length - 2, 0);
         out.write(text, 2, "utf8");
         s.write(out);
-        off += 2 + len;
-      }
-      pending = pending.subarray(off);
-    });
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   return {
@@ -69,24 +78,18 @@ async function rawTcpClient(port: number) {
   await new Promise((r) => s.once("connect", r));
   s.setNoDelay(true);
   let waiting: { frames: number; resolve: () => void } | undefined;
-  let pending = Buffer.alloc(0);
   let received: string[] = [];
-  s.on("data", (chunk) => {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    let off = 0;
-    while (pending.length - off >= 2) {
-      const len = pending.readUInt16BE(off);
-      if (pending.length - off < 2 + len) break;
-      received.push(pending.toString("utf8", off + 2, off + 2 + len));
-      off += 2 + len;
+  s.on(
+    "data",
+    frames((text) => {
+      received.push(text);
       if (waiting && --waiting.frames === 0) {
         const w = waiting;
         waiting = undefined;
         w.resolve();
       }
-    }
-    pending = pending.subarray(off);
-  });
+    }),
+  );
   return {
     exchange(frame: Buffer, count: number): Promise<void> {
       received = [];

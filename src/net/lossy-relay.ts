@@ -16,9 +16,10 @@
  * ```
  */
 import dgram from "node:dgram";
-import { invalidArg, systemError, validatePort } from "../errors";
+import { invalidArg, validatePort } from "../errors";
 import { asyncDispose, once, type Handle } from "../handle";
 import { replaceNamed, track, untrack } from "../registry";
+import { bindUdp } from "./udp";
 
 /** Options of {@link lossyRelay}. */
 export interface LossyRelayOptions {
@@ -129,17 +130,7 @@ export async function lossyRelay(options: LossyRelayOptions): Promise<LossyRelay
     release();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    front.once("error", reject);
-    front.bind(port, "127.0.0.1", () => {
-      front.off("error", reject);
-      resolve();
-    });
-  }).catch((e) => {
-    front.close();
-    throw systemError(`Cannot bind relay to 127.0.0.1:${port}`, e);
-  });
-  const bound = front.address().port;
+  const bound = await bindUdp(front, port, "127.0.0.1", "relay");
 
   const relay: LossyRelay = {
     port: bound,

@@ -96,17 +96,7 @@ export async function udpServer(options: UdpServerOptions = {}): Promise<UdpServ
   const errors: Error[] = [];
   let received = 0;
   let closed = false;
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(port, host, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  }).catch((e) => {
-    socket.close();
-    throw systemError(`Cannot bind UDP server to ${host}:${port}`, e);
-  });
-  const bound = socket.address().port;
+  const bound = await bindUdp(socket, port, host, "UDP server");
   trace?.record(life, "bind", `${host}:${bound}`);
   socket.on("error", (e) => errors.push(e));
   socket.on("message", (msg, rinfo) => {
@@ -240,17 +230,7 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
     } else queue.push(d);
   });
   if (options.port !== undefined || options.host !== undefined) {
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind(localPort, localHost, () => {
-        socket.off("error", reject);
-        resolve();
-      });
-    }).catch((e) => {
-      socket.close();
-      throw systemError(`Cannot bind UDP socket to ${localHost}:${localPort}`, e);
-    });
-    port = socket.address().port;
+    port = await bindUdp(socket, localPort, localHost, "UDP socket");
     trace?.record(life, "bind", `${localHost}:${port}`);
   }
 
@@ -389,6 +369,25 @@ export async function udpRequest(message: string | Uint8Array, options: UdpReque
   } finally {
     await s.close();
   }
+}
+
+/**
+ * Bind a UDP socket; on failure close it and throw a one-line error.
+ * @returns the bound port
+ * @internal
+ */
+export async function bindUdp(socket: dgram.Socket, port: number, host: string, what: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(port, host, () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  }).catch((e) => {
+    socket.close();
+    throw systemError(`Cannot bind ${what} to ${host}:${port}`, e);
+  });
+  return socket.address().port;
 }
 
 /** Resolve a host name like Java's `InetAddress.getByName` (gethostbyname). @internal */

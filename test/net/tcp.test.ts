@@ -5,18 +5,10 @@ import { writeUTF } from "../../src/net/java-utf";
 import { Trace } from "../../src/net/trace";
 import { interruptCell, resources, setCurrentCell } from "../../src/registry";
 import { udpSocket } from "../../src/net/udp";
-import { CdlabError } from "../../src/errors";
+import { failure } from "./helpers";
 import { pollUntil } from "../support/poll";
 import { listeningPorts } from "../support/procs";
 
-async function failure(p: Promise<unknown>): Promise<CdlabError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as CdlabError;
-  }
-  throw new Error("expected a rejection");
-}
 
 const TEXTS = ["olá, mundo ☃ 𝄞", "\u0000", "", "x".repeat(65535)];
 

@@ -5,16 +5,8 @@ import { lossyRelay, type LossyRelay } from "../../src/net/lossy-relay";
 import { Trace } from "../../src/net/trace";
 import { resources } from "../../src/registry";
 import { CdlabError } from "../../src/errors";
+import { failure } from "./helpers";
 
-/** Rejects with the error, or fails when it resolves. */
-async function failure(p: Promise<unknown>): Promise<CdlabError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as CdlabError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("net/udp", function () {
   const open: { close(): Promise<void> }[] = [];
