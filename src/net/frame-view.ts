@@ -26,6 +26,10 @@ function charLabel(unit: number): string {
  *
  * @param s the string to frame
  * @returns `{ html, text }`
+ * @example
+ * ```ts
+ * utfFrameHtml("a\u0000").text; // "writeUTF: 00 03 61 C0 80\nUTF-8:    61 00"
+ * ```
  */
 export function utfFrameHtml(s: string): { html: string; text: string } {
   const frame = writeUTF(s);

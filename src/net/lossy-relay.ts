@@ -19,7 +19,7 @@ import dgram from "node:dgram";
 import { invalidArg, validatePort } from "../errors";
 import { asyncDispose, once, type Handle } from "../handle";
 import { replaceNamed, track, untrack } from "../registry";
-import { bindUdp } from "./udp";
+import { bindUdp } from "./datagram";
 
 /** Options of {@link lossyRelay}. */
 export interface LossyRelayOptions {

@@ -18,7 +18,7 @@ import { asyncDispose, once, type Handle } from "../handle";
 import { replaceNamed, track, untrack } from "../registry";
 import { UtfFrameDecoder, writeUTF } from "./java-utf";
 import type { Trace } from "./trace";
-import { resolveHost } from "./udp";
+import { resolveHost } from "./datagram";
 
 export { tcpServer } from "./tcp-server";
 export type { TcpServer, TcpServerOptions } from "./tcp-server";
