@@ -54,7 +54,10 @@ export interface TcpConnection extends Handle {
   /** The server's address and port. */
   readonly remote: { address: string; port: number };
   /**
-   * Send one message, framed as `writeUTF` frames it.
+   * Send one message, framed as `writeUTF` frames it. Like Java's `write`, it
+   * resolves once the bytes are handed to the system (waiting only while the
+   * send buffer is full); a write that fails later ends the connection and the
+   * next `send`/`receive` rejects with that error.
    * @throws CdlabError `ERR_UTF_TOO_LONG` over 65535 encoded bytes, `EPIPE`/`ECONNRESET` when the peer is gone
    */
   send(message: string): Promise<void>;
@@ -100,6 +103,19 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
   let ended: Error | undefined;
   let interrupted = false;
   let localPort = 0;
+  let drained: Promise<void> | undefined;
+  /** One shared wait for "drain" (or "close"), however many sends are waiting. */
+  const drain = () =>
+    (drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        socket.off("drain", done);
+        socket.off("close", done);
+        drained = undefined;
+        resolve();
+      };
+      socket.on("drain", done);
+      socket.on("close", done);
+    }));
   const endAll = (e: Error) => {
     ended ??= e;
     for (const w of waiters) w.reject(ended);
@@ -159,9 +175,12 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
           : new CdlabError("EPIPE", `Cannot send to ${host}:${port}: the connection is closed`);
       }
       trace?.record(life, "send", `"${message.slice(0, 20)}"`, ports);
-      await new Promise<void>((resolve, reject) => socket.write(frame, (e) => (e ? reject(e) : resolve()))).catch((e) => {
-        throw systemError(`Cannot send to ${host}:${port}`, e);
-      });
+      // Like Java's write: done once the bytes are handed over; only a full
+      // buffer makes it wait (backpressure). A later write error ends the
+      // connection, and the next send or receive reports it.
+      if (socket.write(frame)) return;
+      await drain();
+      if (socket.destroyed) throw ended ?? new CdlabError("EPIPE", `Cannot send to ${host}:${port}: the connection is closed`);
     },
     receive(opts = {}) {
       const { timeoutMs, signal: s } = opts;
