@@ -20,6 +20,8 @@ export interface JupyterServer {
   process: ChildProcess;
   settings: ServerConnection.ISettings;
   kernels: KernelManager;
+  /** Everything the server printed so far (stdout and stderr). */
+  log(): string;
   /** Start a kernel (cdlab by default) and wait until it answers kernel_info. */
   startKernel(name?: string): Promise<Kernel.IKernelConnection>;
   stop(): Promise<void>;
@@ -40,10 +42,17 @@ export async function stopSharedServer(): Promise<void> {
   await s?.stop();
 }
 
-/** Start a new Jupyter server rooted at `root` (default: notebooks/). */
-export async function startServer(root = path.resolve(__dirname, "..", "..", "notebooks")): Promise<JupyterServer> {
-  const { cmd, args, token, env } = jupyterCommand({ app: "server", port: 0, root });
-  const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Start a new Jupyter server rooted at `root` (default: notebooks/); `app: "lab"`
+ * starts JupyterLab (the UI) instead of the API-only server; `env` adds variables
+ * (e.g. JUPYTERLAB_SETTINGS_DIR for a throwaway settings folder).
+ */
+export async function startServer(
+  root = path.resolve(__dirname, "..", "..", "notebooks"),
+  options: { app?: "lab" | "server"; env?: NodeJS.ProcessEnv } = {},
+): Promise<JupyterServer> {
+  const { cmd, args, token, env } = jupyterCommand({ app: options.app ?? "server", port: 0, root });
+  const child = spawn(cmd, args, { env: { ...env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`jupyter server did not start in 30 s:\n${log}`)), 30000);
@@ -74,6 +83,7 @@ export async function startServer(root = path.resolve(__dirname, "..", "..", "no
     process: child,
     settings,
     kernels,
+    log: () => log,
     async startKernel(name = "cdlab") {
       const k = await kernels.startNew({ name });
       await k.info;
