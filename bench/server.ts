@@ -78,9 +78,42 @@ export async function startBenchServer(noDelay: boolean, jupyterPath: string): P
   };
 }
 
-/** Run `code`; resolves when both the reply and the idle status arrived. */
-export async function runCell(kernel: Kernel.IKernelConnection, code: string): Promise<KernelMessage.IExecuteReplyMsg["content"]> {
+/** What {@link runCell} saw. */
+export interface CellRun {
+  status: string;
+  /** The reply came but the idle status did not within the grace period (plain tslab drops one now and then). */
+  lostIdle: boolean;
+}
+
+/**
+ * Run `code`; resolves when both the reply and the idle status arrived, or
+ * `graceMs` after the reply if the idle status never comes (then `lostIdle`).
+ */
+export function runCell(kernel: Kernel.IKernelConnection, code: string, graceMs = 2000): Promise<CellRun> {
   const future = kernel.requestExecute({ code, stop_on_error: false, allow_stdin: false });
-  const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
-  return reply.content;
+  return new Promise<CellRun>((resolve, reject) => {
+    let reply: KernelMessage.IExecuteReplyMsg["content"] | undefined;
+    let idle = false;
+    let grace: NodeJS.Timeout | undefined;
+    const finish = (lostIdle: boolean) => {
+      clearTimeout(grace);
+      resolve({ status: reply!.status, lostIdle });
+      if (lostIdle) future.dispose();
+    };
+    future.onIOPub = (msg) => {
+      if (msg.header.msg_type === "status" && (msg.content as { execution_state: string }).execution_state === "idle") {
+        idle = true;
+        if (reply) finish(false);
+      }
+    };
+    future.onReply = (msg) => {
+      reply = msg.content;
+      if (idle) finish(false);
+      else grace = setTimeout(() => finish(true), graceMs);
+    };
+    future.done.catch((e: unknown) => {
+      clearTimeout(grace);
+      if (!reply) reject(e);
+    });
+  });
 }
