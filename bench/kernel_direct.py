@@ -1,9 +1,10 @@
 """Drive a Jupyter kernel directly over ZMQ with jupyter_client (no server in
 between) and print one JSON object on stdout. Used by bench/kernel.ts.
 
-  python kernel_direct.py rtt KERNEL --runs N [--warmup W]
-      start → first result (ms), N trivial-cell round trips (ms), resident
-      memory after start (KiB, the kernel's process tree)
+  python kernel_direct.py rtt KERNEL... --runs N [--warmup W] [--starts S]
+      per kernel: start → first result (ms, median of S), N trivial-cell
+      round trips (ms, the kernels taking turns), resident memory after
+      start (KiB, the kernel's process tree)
   python kernel_direct.py notebooks KERNEL NB.ipynb...
       per notebook: wall time start → last cell (ms), cells, errors, resident
       memory after the last cell (KiB)
@@ -22,6 +23,7 @@ import time
 import zmq
 from jupyter_client.manager import KernelManager
 
+JSON_PREFIX = "CDLAB_BENCH_JSON "
 TIMEOUT_S = float(os.environ.get("CDLAB_BENCH_CELL_TIMEOUT", "120"))
 
 
@@ -98,7 +100,9 @@ def run_cell(kc, code: str, timeout_s: float = TIMEOUT_S) -> dict:
 
 def start(kernel: str, cwd: str | None = None):
     km = KernelManager(kernel_name=kernel)
-    km.start_kernel(cwd=cwd) if cwd else km.start_kernel()
+    # The kernel's own output must not mix with our JSON on stdout.
+    kwargs = {"stdout": sys.stderr.fileno(), "stderr": sys.stderr.fileno()}
+    km.start_kernel(cwd=cwd, **kwargs) if cwd else km.start_kernel(**kwargs)
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=TIMEOUT_S)
@@ -114,27 +118,43 @@ def kernel_pid(km) -> int:
     return km.provisioner.process.pid
 
 
-def cmd_rtt(kernel: str, runs: int, warmup: int) -> dict:
-    t0 = time.perf_counter()
-    km, kc = start(kernel)
-    first = run_cell(kc, "1 + 1")
-    start_ms = (time.perf_counter() - t0) * 1000
+def cmd_rtt(kernels: list[str], runs: int, warmup: int, starts: int) -> dict:
+    """Start each kernel `starts` times, in turns (start → first result; the
+    median is reported), keep the last instances, then time `runs` trivial
+    cells taking turns between the kernels, so that the machine's load at any
+    moment weighs on every kernel alike."""
+    out: dict[str, dict] = {k: {"kernel": k, "start_ms_all": [], "rtt_ms": [], "lost_idle": 0} for k in kernels}
+    live: dict[str, tuple] = {}
     try:
-        rss_start = tree_rss_kib(kernel_pid(km))
+        for rep in range(starts):
+            for k in kernels:
+                t0 = time.perf_counter()
+                km, kc = start(k)
+                first = run_cell(kc, "1 + 1")
+                out[k]["start_ms_all"].append((time.perf_counter() - t0) * 1000)
+                out[k]["first_status"] = first["status"]
+                if rep == starts - 1:
+                    live[k] = (km, kc)
+                else:
+                    stop(km, kc)
+        for k, (km, _) in live.items():
+            out[k]["rss_start_kib"] = tree_rss_kib(kernel_pid(km))
+            out[k]["start_ms"] = sorted(out[k]["start_ms_all"])[len(out[k]["start_ms_all"]) // 2]
         for _ in range(warmup):
-            run_cell(kc, "1")
-        rtt = []
-        lost_idle = 0
+            for k, (_, kc) in live.items():
+                run_cell(kc, "1")
         for _ in range(runs):
-            t = time.perf_counter()
-            r = run_cell(kc, "1")
-            if r["lost_idle"]:
-                lost_idle += 1  # not a round trip: its time is the grace period
-                continue
-            rtt.append((time.perf_counter() - t) * 1000)
-        return {"kernel": kernel, "start_ms": start_ms, "first_status": first["status"], "rtt_ms": rtt, "lost_idle": lost_idle, "rss_start_kib": rss_start}
+            for k, (_, kc) in live.items():
+                t = time.perf_counter()
+                r = run_cell(kc, "1")
+                if r["lost_idle"]:
+                    out[k]["lost_idle"] += 1  # not a round trip: its time is the grace period
+                else:
+                    out[k]["rtt_ms"].append((time.perf_counter() - t) * 1000)
+        return {"kernels": out}
     finally:
-        stop(km, kc)
+        for km, kc in live.values():
+            stop(km, kc)
 
 
 def code_cells(path: str) -> list[str]:
@@ -178,16 +198,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("rtt")
-    r.add_argument("kernel")
+    r.add_argument("kernels", nargs="+")
     r.add_argument("--runs", type=int, default=200)
     r.add_argument("--warmup", type=int, default=20)
+    r.add_argument("--starts", type=int, default=1)
     n = sub.add_parser("notebooks")
     n.add_argument("kernel")
     n.add_argument("paths", nargs="+")
     a = ap.parse_args()
-    out = cmd_rtt(a.kernel, a.runs, a.warmup) if a.cmd == "rtt" else cmd_notebooks(a.kernel, a.paths)
-    json.dump(out, sys.stdout)
-    sys.stdout.write("\n")
+    out = cmd_rtt(a.kernels, a.runs, a.warmup, a.starts) if a.cmd == "rtt" else cmd_notebooks(a.kernel, a.paths)
+    sys.stdout.write(JSON_PREFIX + json.dumps(out) + "\n")
 
 
 if __name__ == "__main__":

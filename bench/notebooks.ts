@@ -41,7 +41,7 @@ export async function runNotebookBench(options: { log?: (line: string) => void }
     log(`notebooks: executing ${files.length} notebooks in the cdlab kernel`);
     const cdlab = (await runDirect(["notebooks", "cdlab", ...files], specs.jupyterPath)) as { notebooks: NotebookResult[] };
     log("notebooks: plain tslab's memory after start");
-    const tslab = (await runDirect(["rtt", "tslab", "--runs", "1", "--warmup", "0"], specs.jupyterPath)) as { rss_start_kib: number };
+    const tslab = ((await runDirect(["rtt", "tslab", "--runs", "1", "--warmup", "0"], specs.jupyterPath)) as { kernels: { tslab: { rss_start_kib: number } } }).kernels.tslab;
     const rows: BenchRow[] = [];
     let total = 0;
     for (const r of cdlab.notebooks) {

@@ -43,7 +43,7 @@ function external(name: string, file: string, fn: string): Section | undefined {
 
 function sections(): { available: Section[]; missing: string[] } {
   const builtin: Section[] = [
-    { name: "kernel", run: (quick, log) => runKernelBench({ runs: quick ? 50 : 200, warmup: quick ? 5 : 20, log }) },
+    { name: "kernel", run: (quick, log) => runKernelBench({ runs: quick ? 50 : 200, warmup: quick ? 5 : 20, starts: quick ? 1 : 3, log }) },
   ];
   const ext: [string, string, string][] = [
     ["net", "net", "runNetBench"],

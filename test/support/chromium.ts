@@ -64,7 +64,7 @@ export function ensureChromium(log: (line: string) => void = console.log): Promi
     log(`      [browser] ${CHROMIUM} is missing: installing Debian's chromium with apt-get (a few minutes, once)…`);
     const update = await run("apt-get", ["update"], 300_000);
     if (update.code !== 0) return `apt-get update failed: ${update.output.trim().split("\n").pop()}`;
-    const install = await run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], 600_000);
+    const install = await run("apt-get", ["install", "-y", "chromium"], 600_000);
     if (install.code !== 0 || !fs.existsSync(CHROMIUM)) return `apt-get install chromium failed: ${install.output.trim().split("\n").pop()}`;
     log(`      [browser] chromium installed`);
     return undefined;
