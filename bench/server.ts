@@ -4,10 +4,10 @@
  * extension, and a @jupyterlab/services client — the way JupyterLab talks to
  * a kernel (websocket through the server).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import os from "node:os";
 import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
-import { jupyterCommand } from "../src/cli/jupyter";
+import { spawnJupyter } from "../src/cli/jupyter";
 
 // ws ships no types here (no @types/ws); the services only need the constructor.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,31 +26,13 @@ export interface BenchServer {
  * @param jupyterPath JUPYTER_PATH with the benchmark's kernelspecs
  */
 export async function startBenchServer(noDelay: boolean, jupyterPath: string): Promise<BenchServer> {
-  const { cmd, args, token, env } = jupyterCommand({ app: "server", port: 0, root: os.tmpdir(), noDelay });
-  env.JUPYTER_PATH = jupyterPath;
-  const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`jupyter server did not start in 60 s:\n${log}`)), 60000);
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`jupyter server exited with ${code}:\n${log}`));
-    });
-  });
-  if (noDelay && !/cdlab_jupyter: TCP_NODELAY/.test(log)) {
-    // The log line comes right after startup; give it a moment, then insist.
-    await new Promise((r) => setTimeout(r, 500));
-    if (!/cdlab_jupyter: TCP_NODELAY/.test(log)) throw new Error(`cdlab_jupyter was not loaded:\n${log}`);
+  const jupyter = await spawnJupyter({ app: "server", port: 0, root: os.tmpdir(), noDelay, env: { JUPYTER_PATH: jupyterPath } });
+  const { url, token } = jupyter;
+  const log = () => jupyter.log();
+  // The extension logs while loading, before the server prints its URL.
+  if (noDelay && !/cdlab_jupyter: TCP_NODELAY/.test(log())) {
+    await jupyter.stop();
+    throw new Error(`cdlab_jupyter was not loaded:\n${log()}`);
   }
   const serverSettings = ServerConnection.makeSettings({
     baseUrl: url,
@@ -63,17 +45,11 @@ export async function startBenchServer(noDelay: boolean, jupyterPath: string): P
   await kernels.ready;
   return {
     kernels,
-    process: child,
+    process: jupyter.process,
     async stop() {
       await kernels.shutdownAll().catch(() => undefined);
       kernels.dispose();
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        const t = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(t);
-      }
+      await jupyter.stop();
     },
   };
 }

@@ -2,10 +2,11 @@
  * How cdlab starts a Jupyter server or JupyterLab: one place for the flags, used
  * by `cdlab lab`, the test harness and the benchmarks.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { CdlabError } from "../errors";
+import { CdlabError, systemError } from "../errors";
 import { ROOT } from "./kernelspec";
 
 /** Options for {@link jupyterCommand}. */
@@ -69,4 +70,81 @@ export function jupyterCommand(options: JupyterOptions = {}) {
   };
   if (noDelay) env.PYTHONPATH = [path.join(ROOT, "kernel", "python"), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
   return { cmd: jupyterBin(), args, token, env };
+}
+
+/** A Jupyter process started by {@link spawnJupyter}. */
+export interface RunningJupyter {
+  process: ChildProcess;
+  /** Base URL, e.g. `http://127.0.0.1:8888/`. */
+  url: string;
+  token: string;
+  /** Everything the server printed so far (stdout and stderr). */
+  log(): string;
+  /** SIGTERM, then SIGKILL after `killAfterMs` (default 5000); resolves once it exited. */
+  stop(killAfterMs?: number): Promise<void>;
+}
+
+/**
+ * Start Jupyter with {@link jupyterCommand} and wait until it prints its URL.
+ *
+ * @param options as for {@link jupyterCommand}, plus `env` (added variables)
+ *   and `startTimeoutMs` (@default 60000)
+ * @returns the running server
+ * @example
+ * const jupyter = await spawnJupyter({ app: "server", port: 0 });
+ * console.log(jupyter.url);
+ * await jupyter.stop();
+ */
+export async function spawnJupyter(options: JupyterOptions & { env?: NodeJS.ProcessEnv; startTimeoutMs?: number } = {}): Promise<RunningJupyter> {
+  const { env: extraEnv, startTimeoutMs = 60_000, ...jupyterOptions } = options;
+  const { cmd, args, token, env } = jupyterCommand(jupyterOptions);
+  const child = spawn(cmd, args, { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const onData = (d: Buffer) => void (log += d.toString());
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const stop = async (killAfterMs = 5000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    await exited;
+    clearTimeout(t);
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      done();
+      reject(new CdlabError("ETIMEDOUT", `Jupyter did not start in ${startTimeoutMs / 1000} s:\n${log}`));
+    }, startTimeoutMs);
+    const check = () => {
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(log);
+      if (m) {
+        done();
+        resolve(m[1]);
+      }
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new CdlabError("ERR_JUPYTER_EXITED", `Jupyter exited with ${code} before it started:\n${log}`));
+    };
+    const onError = (e: Error) => {
+      done();
+      reject(systemError(`Cannot start ${cmd}`, e));
+    };
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout!.off("data", check);
+      child.stderr!.off("data", check);
+      child.off("exit", onExit);
+      child.off("error", onError);
+    };
+    child.stdout!.on("data", check);
+    child.stderr!.on("data", check);
+    child.once("exit", onExit);
+    child.once("error", onError);
+  }).catch(async (e: unknown) => {
+    await stop();
+    throw e;
+  });
+  return { process: child, url, token, log: () => log, stop };
 }

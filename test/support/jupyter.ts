@@ -8,11 +8,11 @@
  * const kernel = await server.startKernel();
  * const { reply, outputs } = await execute(kernel, "1 + 1");
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
 import WebSocket from "ws";
-import { jupyterCommand } from "../../src/cli/jupyter";
+import { spawnJupyter } from "../../src/cli/jupyter";
 
 export interface JupyterServer {
   url: string;
@@ -51,23 +51,8 @@ export async function startServer(
   root = path.resolve(__dirname, "..", "..", "notebooks"),
   options: { app?: "lab" | "server"; env?: NodeJS.ProcessEnv } = {},
 ): Promise<JupyterServer> {
-  const { cmd, args, token, env } = jupyterCommand({ app: options.app ?? "server", port: 0, root });
-  const child = spawn(cmd, args, { env: { ...env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
-  let log = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`jupyter server did not start in 30 s:\n${log}`)), 30000);
-    const onData = (d: Buffer) => {
-      log += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stderr!.on("data", onData);
-    child.stdout!.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`jupyter server exited with ${code}:\n${log}`)));
-  });
+  const jupyter = await spawnJupyter({ app: options.app ?? "server", port: 0, root, env: options.env, startTimeoutMs: 30000 });
+  const { url, token, process: child } = jupyter;
   const settings = ServerConnection.makeSettings({
     baseUrl: url,
     wsUrl: url.replace(/^http/, "ws"),
@@ -83,7 +68,7 @@ export async function startServer(
     process: child,
     settings,
     kernels,
-    log: () => log,
+    log: jupyter.log,
     async startKernel(name = "cdlab") {
       const k = await kernels.startNew({ name });
       await k.info;
