@@ -60,6 +60,20 @@ function copyStripped(dir: string): void {
   }
 }
 
+/** PIDs of processes whose command line names `profile` (our Chromium's). */
+function browserProcesses(profile: string): number[] {
+  const pids: number[] = [];
+  for (const e of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${e}/cmdline`, "utf8").includes(profile)) pids.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
+
 /** A scratch notebook on the cdlab kernel. */
 function writeScratch(file: string, sources: string[]): void {
   const cells = sources.map((source) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source }));
@@ -129,6 +143,7 @@ describe("JupyterLab in Chromium", function () {
   let browser: TestBrowser | undefined;
   let page: Page;
   let serverTree: number[] = [];
+  let profile = "";
 
   before(async function () {
     this.timeout(20 * 60_000); // installing chromium with apt-get can take minutes, once
@@ -153,6 +168,7 @@ describe("JupyterLab in Chromium", function () {
       },
     });
     browser = await launchChromium();
+    profile = browser.profile;
     page = await browser.context.newPage();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   });
@@ -236,7 +252,8 @@ describe("JupyterLab in Chromium", function () {
     await waitForKernel(page, "idle", 10_000);
   });
 
-  after("leaves no process of the lab server behind (kernels included)", async function () {
+  after("leaves no process behind: lab server, kernels, browser", async function () {
     for (const pid of serverTree) await pollUntil(() => !isAlive(pid), { what: `process ${pid} of the lab server to exit`, timeoutMs: 10_000 });
+    if (profile) await pollUntil(() => browserProcesses(profile).length === 0, { what: "the browser's processes to exit", timeoutMs: 10_000 });
   });
 });

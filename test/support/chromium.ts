@@ -74,6 +74,8 @@ export function ensureChromium(log: (line: string) => void = console.log): Promi
 /** A running headless Chromium with a fresh, empty profile. */
 export interface TestBrowser {
   context: BrowserContext;
+  /** The fresh profile folder (--user-data-dir), deleted by close(). */
+  profile: string;
   /** Close the browser and delete its profile. */
   close(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export async function launchChromium(): Promise<TestBrowser> {
   });
   return {
     context,
+    profile,
     async close() {
       await context.close().catch(() => undefined);
       fs.rmSync(profile, { recursive: true, force: true });
