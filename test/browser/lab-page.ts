@@ -5,6 +5,18 @@
  */
 import type { Locator, Page } from "playwright-core";
 
+/**
+ * The few DOM calls the functions passed to `page.waitForFunction` make: they
+ * run in the browser, and the tests compile without the DOM lib.
+ */
+interface PageElement {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement>;
+}
+declare const document: { querySelector(selector: string): PageElement | null };
+
 /** The kernel's display name, shown in the notebook toolbar. */
 export const KERNEL_DISPLAY_NAME = "Computação Distribuída (TypeScript)";
 

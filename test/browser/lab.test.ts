@@ -130,7 +130,7 @@ const LECTURES: { file: string; timeoutMs: number; check(page: Page, sources: st
       // means the browser parsed the SVG.
       const plots = codeCells(page).locator('.jp-OutputArea-output[data-mime-type="image/svg+xml"] img');
       expect(await plots.count(), "SVG plots shown").to.be.greaterThan(0);
-      const widths = await plots.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+      const widths = await plots.evaluateAll((imgs) => imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth));
       expect(widths.every((w) => w > 50), `every plot decoded (natural widths ${widths})`).to.equal(true);
     },
   },
