@@ -29,9 +29,19 @@ export const command: Command = {
         process.stdout.write(`\nJupyterLab: ${m[1]}?token=${token}\n\n`);
       }
     });
-    const stop = () => child.kill("SIGINT");
+    // Ctrl-C or SIGTERM: ask Jupyter to shut down (SIGTERM stops it without its
+    // interactive "Shutdown this Jupyter server?" prompt), SIGKILL if it hangs.
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+    };
     process.on("SIGINT", stop);
-    process.on("SIGTERM", () => child.kill("SIGTERM"));
-    return new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
+    process.on("SIGTERM", stop);
+    return new Promise<number>((resolve) =>
+      child.on("exit", (code, signal) => resolve(stopping ? 0 : code ?? (signal ? 1 : 0))),
+    );
   },
 };
