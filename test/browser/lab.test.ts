@@ -5,8 +5,8 @@
  *
  * - the lab opens a lecture notebook with the cdlab kernel selected
  * - Run → Run All Cells runs every cell, the expected outputs appear, no cell errs
- * - the stop button interrupts a busy cell and the kernel comes back idle,
- *   keeping its state
+ * - the stop button interrupts a busy cell (a hung await; `while (true) {}` once the
+ *   kernel can stop running JavaScript) and the kernel comes back idle, keeping its state
  * - Kernel → Restart Kernel… gives a fresh kernel
  *
  * Screenshots go to test-artifacts/browser/. Skipped, with a message, only
@@ -170,6 +170,7 @@ describe("JupyterLab in Chromium", function () {
     browser = await launchChromium();
     profile = browser.profile;
     page = await browser.context.newPage();
+    fs.rmSync(ARTIFACTS, { recursive: true, force: true }); // only this run's screenshots
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   });
 
@@ -217,39 +218,53 @@ describe("JupyterLab in Chromium", function () {
     });
   }
 
-  // Pending until the kernel's interrupt lands (kernel/ is being rewritten): with the
-  // current kernel the loop never stops. Turn `it.skip` back into `it` then.
-  it.skip("the stop button interrupts a busy cell; the kernel comes back idle with its state", async function () {
-    writeScratch(path.join(tmp, "notebooks", "interrupt.ipynb"), ["const before = 41;", "while (true) {}", "before + 1"]);
-    await openNotebook(page, server!.url, server!.token, "interrupt.ipynb");
+  /** Run `busy` between a variable and its use, press stop, and see the kernel come back with its state. */
+  async function interruptWithStopButton(file: string, busy: string): Promise<void> {
+    writeScratch(path.join(tmp, "notebooks", file), ["const before = 41;", busy, "before + 1"]);
+    await openNotebook(page, server!.url, server!.token, file);
     await selectCell(page, 0);
     await page.keyboard.press("Shift+Enter"); // runs cell 1, selects cell 2
-    await page.keyboard.press("Shift+Enter"); // runs the endless loop, selects cell 3
+    await page.keyboard.press("Shift+Enter"); // runs the busy cell, selects cell 3
     await waitForKernel(page, "busy", 15_000);
-    await pollUntil(async () => (await prompts(page))[1] === "[*]:", { what: "the loop cell running", timeoutMs: 10_000 });
+    await pollUntil(async () => (await prompts(page))[1] === "[*]:", { what: "the busy cell running", timeoutMs: 10_000 });
 
     await toolbarButton(page, "notebook:interrupt-kernel");
     await waitForKernel(page, "idle", 20_000);
     expect((await prompts(page))[1]).to.match(/\[\d+\]/);
+    expect(await outputText(page, 1), "the interrupted cell says so").to.match(/interrupt/i);
 
     await page.keyboard.press("Shift+Enter"); // cell 3: the state from before the interrupt survived
     await pollUntil(async () => (await outputText(page, 2)).includes("42"), { what: "cell 3's output 42", timeoutMs: 15_000 });
+  }
+
+  it("the stop button interrupts a cell stuck in an await; the kernel comes back idle with its state", async function () {
+    await interruptWithStopButton("interrupt-await.ipynb", "await new Promise(() => {});");
+  });
+
+  // Pending until the kernel's interrupt of running JavaScript lands (kernel/ is being
+  // rewritten): with the current kernel the loop never stops. Turn `it.skip` into `it` then.
+  it.skip("the stop button interrupts `while (true) {}`; the kernel comes back idle with its state", async function () {
+    await interruptWithStopButton("interrupt-loop.ipynb", "while (true) {}");
   });
 
   it("Kernel → Restart Kernel… gives a fresh kernel that runs cells", async function () {
-    // Continues on interrupt.ipynb, opened by the previous test (or opens it now).
-    if (!(await page.locator(".lm-TabBar-tab.jp-mod-current", { hasText: "interrupt.ipynb" }).count())) {
-      writeScratch(path.join(tmp, "notebooks", "interrupt.ipynb"), ["const before = 41;", "while (true) {}", "before + 1"]);
-      await openNotebook(page, server!.url, server!.token, "interrupt.ipynb");
-    }
+    writeScratch(path.join(tmp, "notebooks", "restart.ipynb"), ["const fresh = 1;", "fresh + 1"]);
+    await openNotebook(page, server!.url, server!.token, "restart.ipynb");
+    await selectCell(page, 0);
+    await page.keyboard.press("Shift+Enter");
+    await pollUntil(async () => (await prompts(page))[0] === "[1]:", { what: 'cell 1 showing "[1]:"', timeoutMs: 20_000 });
+    await page.keyboard.press("Shift+Enter");
+    await pollUntil(async () => (await prompts(page))[1] === "[2]:", { what: 'cell 2 showing "[2]:"', timeoutMs: 20_000 });
+
     await menu(page, "Kernel", /^Restart Kernel…$/);
     await page.locator(".jp-Dialog .jp-mod-accept").click();
     await waitForKernel(page, "idle", 30_000);
+    // A fresh kernel counts executions from 1 again, and `const fresh` can be declared again.
     await selectCell(page, 0);
     await page.keyboard.press("Shift+Enter");
-    // A fresh kernel counts executions from 1 again.
     await pollUntil(async () => (await prompts(page))[0] === "[1]:", { what: 'cell 1 showing "[1]:" after the restart', timeoutMs: 20_000 });
     await waitForKernel(page, "idle", 10_000);
+    expect(await outputText(page, 0), "no redeclaration error: the old kernel's variables are gone").not.to.match(/error|erro/i);
   });
 
   after("leaves no process behind: lab server, kernels, browser", async function () {
