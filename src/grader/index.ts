@@ -1,2 +1,3 @@
-// Public face of src/grader: re-export the area's modules here.
-export {};
+// Public face of src/grader: the assertion API test cells use.
+export { assert, AssertionError } from "./assert";
+export type { Assert, ErrorMatcher } from "./assert";

@@ -1,0 +1,351 @@
+/**
+ * The assertion API for test cells, with pt-BR failure messages.
+ *
+ * A failure throws {@link AssertionError}: in Jupyter its `ename` is
+ * `FalhaDeTeste` and its `evalue` says what was expected and what came, e.g.
+ * `soma(2, 3): esperava 5, obteve 4`.
+ *
+ * Hardening (the grader runs hidden tests after student code): every intrinsic
+ * used here is captured when this module loads, which in a graded kernel is
+ * before any student cell runs; `assert` is frozen, and loops use indexes, not
+ * iterators a student could patch.
+ */
+import { inspect as nodeInspect } from "node:util";
+import { CdlabError } from "../errors";
+
+const is = Object.is;
+const keysOf = Object.keys;
+const protoOf = Object.getPrototypeOf;
+const isArray = Array.isArray;
+const isView = ArrayBuffer.isView;
+const freeze = Object.freeze;
+const apply = Reflect.apply;
+const hasOwn = Object.prototype.hasOwnProperty;
+const dateTime = Date.prototype.getTime;
+const mapForEach = Map.prototype.forEach;
+const mapHas = Map.prototype.has;
+const mapGet = Map.prototype.get;
+const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size")!.get!;
+const setForEach = Set.prototype.forEach;
+const setHas = Set.prototype.has;
+const setSize = Object.getOwnPropertyDescriptor(Set.prototype, "size")!.get!;
+const regexpSource = Object.getOwnPropertyDescriptor(RegExp.prototype, "source")!.get!;
+const regexpFlags = Object.getOwnPropertyDescriptor(RegExp.prototype, "flags")!.get!;
+const regexpTest = RegExp.prototype.test;
+const strIncludes = String.prototype.includes;
+const mathAbs = Math.abs;
+const isFiniteNumber = Number.isFinite;
+const ObjectProto = Object.prototype;
+const MapCtor = Map;
+const SetCtor = Set;
+const DateCtor = Date;
+const RegExpCtor = RegExp;
+const ErrorCtor = Error;
+const PromiseCtor = Promise;
+const promiseThen = Promise.prototype.then;
+const inspect = nodeInspect;
+
+/** A failed check in a test cell. `name` is `FalhaDeTeste`, `code` is `ERR_ASSERTION`. */
+export class AssertionError extends CdlabError {
+  /** The value the test obtained. */
+  readonly actual: unknown;
+  /** The value the test expected. */
+  readonly expected: unknown;
+
+  /**
+   * @param message pt-BR message, e.g. `esperava 5, obteve 4`
+   * @param actual the value obtained
+   * @param expected the value expected
+   */
+  constructor(message: string, actual?: unknown, expected?: unknown) {
+    super("ERR_ASSERTION", message);
+    this.name = "FalhaDeTeste";
+    this.actual = actual;
+    this.expected = expected;
+  }
+}
+
+/** Short, one-line rendering of a value for messages. */
+export function show(value: unknown): string {
+  try {
+    return inspect(value, { depth: 3, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
+  } catch {
+    return "<valor que não pode ser mostrado>";
+  }
+}
+
+function fail(message: string | undefined, detail: string, actual?: unknown, expected?: unknown): never {
+  throw new AssertionError(message ? `${message}: ${detail}` : detail, actual, expected);
+}
+
+/** Structural equality: primitives by Object.is, arrays, plain objects, Date, RegExp, Map, Set, typed arrays. */
+export function deepEquals(a: unknown, b: unknown, seen: unknown[] = []): boolean {
+  if (is(a, b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  for (let i = 0; i < seen.length; i += 2) if (seen[i] === a && seen[i + 1] === b) return true;
+  seen[seen.length] = a;
+  seen[seen.length] = b;
+  if (protoOf(a) !== protoOf(b)) return false;
+  if (a instanceof DateCtor) return is(apply(dateTime, a, []), apply(dateTime, b, []));
+  if (a instanceof RegExpCtor) {
+    return apply(regexpSource, a, []) === apply(regexpSource, b, []) && apply(regexpFlags, a, []) === apply(regexpFlags, b, []);
+  }
+  if (isView(a)) {
+    const x = a as unknown as ArrayLike<unknown>;
+    const y = b as unknown as ArrayLike<unknown>;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!is(x[i], y[i])) return false;
+    return true;
+  }
+  if (a instanceof MapCtor) {
+    if (apply(mapSize, a, []) !== apply(mapSize, b, [])) return false;
+    let ok = true;
+    apply(mapForEach, a, [
+      (v: unknown, k: unknown) => {
+        if (ok && (!apply(mapHas, b, [k]) || !deepEquals(v, apply(mapGet, b, [k]), seen))) ok = false;
+      },
+    ]);
+    return ok;
+  }
+  if (a instanceof SetCtor) {
+    if (apply(setSize, a, []) !== apply(setSize, b, [])) return false;
+    let ok = true;
+    apply(setForEach, a, [
+      (v: unknown) => {
+        if (ok && !apply(setHas, b, [v])) ok = false;
+      },
+    ]);
+    return ok;
+  }
+  if (isArray(a) !== isArray(b)) return false;
+  const ka = keysOf(a as object);
+  const kb = keysOf(b as object);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i];
+    if (!apply(hasOwn, b, [k])) return false;
+    if (!deepEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], seen)) return false;
+  }
+  return true;
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (protoOf(v) === ObjectProto || protoOf(v) === null);
+}
+
+/**
+ * Check that `actual === expected` (by `Object.is`, so `NaN` equals `NaN`).
+ *
+ * @param actual the value the code produced
+ * @param expected the value it should be
+ * @param message what is being checked, shown before the detail, e.g. `"soma(2, 3)"`
+ * @returns nothing; throws {@link AssertionError} on failure
+ * @example
+ * ```ts
+ * assert.equal(soma(2, 3), 5, "soma(2, 3)");
+ * ```
+ */
+function equal(actual: unknown, expected: unknown, message?: string): void {
+  if (is(actual, expected)) return;
+  let detail = `esperava ${show(expected)}, obteve ${show(actual)}`;
+  if (typeof actual !== typeof expected) detail += ` (tipos diferentes: ${typeof expected} e ${typeof actual})`;
+  else if (typeof actual === "object" && deepEquals(actual, expected)) detail += " (mesmo conteúdo, objetos diferentes: use assert.deepEqual)";
+  fail(message, detail, actual, expected);
+}
+
+/**
+ * Check that `actual` and `expected` are different (by `Object.is`).
+ *
+ * @param actual the value the code produced
+ * @param unexpected the value it must not be
+ * @param message what is being checked
+ * @returns nothing; throws {@link AssertionError} on failure
+ * @example
+ * ```ts
+ * assert.notEqual(pid, process.pid, "o filho tem outro PID");
+ * ```
+ */
+function notEqual(actual: unknown, unexpected: unknown, message?: string): void {
+  if (!is(actual, unexpected)) return;
+  fail(message, `esperava um valor diferente de ${show(unexpected)}`, actual, unexpected);
+}
+
+/**
+ * Check that two values have the same structure and contents (arrays, objects,
+ * Map, Set, Date, Buffer…), comparing leaves with `Object.is`.
+ *
+ * @param actual the value the code produced
+ * @param expected the value it should be equal to
+ * @param message what is being checked
+ * @returns nothing; throws {@link AssertionError} on failure
+ * @example
+ * ```ts
+ * assert.deepEqual(ordena([3, 1, 2]), [1, 2, 3], "ordena([3, 1, 2])");
+ * ```
+ */
+function deepEqual(actual: unknown, expected: unknown, message?: string): void {
+  if (deepEquals(actual, expected)) return;
+  let detail = `esperava ${show(expected)}, obteve ${show(actual)}`;
+  if (isPlainObject(expected) && !isPlainObject(actual) && typeof actual === "object" && actual !== null) {
+    detail += " (protótipos diferentes)";
+  }
+  fail(message, detail, actual, expected);
+}
+
+/**
+ * Check that a value is truthy.
+ *
+ * @param value the value to check
+ * @param message what is being checked (shown when it fails)
+ * @returns nothing; throws {@link AssertionError} on failure
+ * @example
+ * ```ts
+ * assert.ok(resposta.includes("olá"), "a resposta contém olá");
+ * ```
+ */
+function ok(value: unknown, message?: string): void {
+  if (value) return;
+  fail(message, `esperava um valor verdadeiro, obteve ${show(value)}`, value, true);
+}
+
+/**
+ * Check that two numbers differ by at most `tolerance`.
+ *
+ * @param actual the number the code produced
+ * @param expected the number it should be close to
+ * @param tolerance the largest accepted difference
+ * @default tolerance 1e-9
+ * @param message what is being checked
+ * @returns nothing; throws {@link AssertionError} on failure
+ * @example
+ * ```ts
+ * assert.closeTo(speedup(4), 3.2, 0.01, "speedup com 4 processadores");
+ * ```
+ */
+function closeTo(actual: unknown, expected: number, tolerance = 1e-9, message?: string): void {
+  if (typeof actual !== "number" || !isFiniteNumber(actual)) {
+    fail(message, `esperava um número próximo de ${show(expected)}, obteve ${show(actual)}`, actual, expected);
+  }
+  if (mathAbs((actual as number) - expected) <= tolerance) return;
+  fail(message, `esperava ${show(expected)} ± ${show(tolerance)}, obteve ${show(actual)}`, actual, expected);
+}
+
+/** What a thrown error must look like: its class, a regular expression or text its message must contain. */
+export type ErrorMatcher = RegExp | string | (new (...args: never[]) => unknown);
+
+function matches(err: unknown, want: ErrorMatcher | undefined): string | undefined {
+  if (want === undefined) return undefined;
+  const text = err instanceof ErrorCtor ? err.message : String(err);
+  if (typeof want === "string") {
+    return apply(strIncludes, text, [want]) ? undefined : `a mensagem do erro deveria conter ${show(want)}, mas era ${show(text)}`;
+  }
+  if (want instanceof RegExpCtor) {
+    return apply(regexpTest, want, [text]) ? undefined : `a mensagem do erro deveria casar com ${show(want)}, mas era ${show(text)}`;
+  }
+  return err instanceof want ? undefined : `esperava um erro do tipo ${want.name}, obteve ${show(err)}`;
+}
+
+/**
+ * Check that calling `fn` throws (optionally an error matching `expected`).
+ *
+ * @param fn the code that must throw
+ * @param expected class, RegExp or text the error message must contain
+ * @param message what is being checked
+ * @returns the error thrown; throws {@link AssertionError} when nothing or the wrong error was thrown
+ * @example
+ * ```ts
+ * assert.throws(() => fatia([], 0), /vazia/, "fatia de lista vazia");
+ * ```
+ */
+function throws(fn: () => unknown, expected?: ErrorMatcher, message?: string): unknown {
+  let thrown: unknown;
+  let didThrow = false;
+  try {
+    fn();
+  } catch (e) {
+    didThrow = true;
+    thrown = e;
+  }
+  if (!didThrow) fail(message, "esperava que lançasse um erro, mas não lançou");
+  const why = matches(thrown, expected);
+  if (why) fail(message, why, thrown, expected);
+  return thrown;
+}
+
+/**
+ * Check that a promise (or an async function) rejects, optionally with an
+ * error matching `expected`.
+ *
+ * @param promise the promise, or a function returning it
+ * @param expected class, RegExp or text the error message must contain
+ * @param message what is being checked
+ * @returns the rejection reason; rejects with {@link AssertionError} when it resolved or rejected with the wrong error
+ * @example
+ * ```ts
+ * await assert.rejects(conecta(1), "ECONNREFUSED", "porta sem servidor");
+ * ```
+ */
+async function rejects(promise: Promise<unknown> | (() => Promise<unknown>), expected?: ErrorMatcher, message?: string): Promise<unknown> {
+  let thrown: unknown;
+  let didThrow = false;
+  try {
+    const p = typeof promise === "function" ? promise() : promise;
+    await new PromiseCtor((resolve, reject) => apply(promiseThen, p, [resolve, reject]));
+  } catch (e) {
+    didThrow = true;
+    thrown = e;
+  }
+  if (!didThrow) fail(message, "esperava que a promessa fosse rejeitada, mas ela foi resolvida");
+  const why = matches(thrown, expected);
+  if (why) fail(message, why, thrown, expected);
+  return thrown;
+}
+
+/**
+ * Fail unconditionally.
+ *
+ * @param message why
+ * @returns never; throws {@link AssertionError}
+ * @example
+ * ```ts
+ * if (!recebido) assert.fail("nenhuma mensagem chegou");
+ * ```
+ */
+function failNow(message = "falhou"): never {
+  throw new AssertionError(message);
+}
+
+/** The assertions test cells use; frozen, so student code cannot replace its functions. */
+export interface Assert {
+  equal: typeof equal;
+  notEqual: typeof notEqual;
+  deepEqual: typeof deepEqual;
+  ok: typeof ok;
+  closeTo: typeof closeTo;
+  throws: typeof throws;
+  rejects: typeof rejects;
+  fail: typeof failNow;
+}
+
+/**
+ * Assertions for test cells, with pt-BR failure messages. A failure throws
+ * {@link AssertionError} (`FalhaDeTeste`).
+ *
+ * @example
+ * ```ts
+ * import { assert } from "cdlab";
+ * assert.equal(soma(2, 3), 5, "soma(2, 3)");
+ * assert.deepEqual(pares([1, 2, 3, 4]), [2, 4]);
+ * ```
+ */
+export const assert: Readonly<Assert> = freeze({
+  equal,
+  notEqual,
+  deepEqual,
+  ok,
+  closeTo,
+  throws,
+  rejects,
+  fail: failNow,
+});
+
