@@ -320,7 +320,7 @@ export class KernelClient {
         }
         await this.wait(p, finished, graceMs);
       }
-      recovered = !!p.reply && !this.exited;
+      recovered = !!p.reply && !this.exited && (await this.responsive(graceMs));
     }
     this.pending.delete(id);
     const result = this.collect(p);
@@ -367,6 +367,15 @@ export class KernelClient {
       }
     }
     return r;
+  }
+
+  /** Does the kernel answer kernel_info within `ms`? (A kernel can reply to an interrupt while a synchronous loop still runs.) */
+  private async responsive(ms: number): Promise<boolean> {
+    const id = await this.send(this.shell, "kernel_info_request", {});
+    const p = this.pending.get(id)!;
+    await this.wait(p, () => !!p.reply || this.exited, ms);
+    this.pending.delete(id);
+    return !!p.reply && !this.exited;
   }
 
   /** Send interrupt_request on the control channel (does not wait for the reply). */

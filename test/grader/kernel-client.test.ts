@@ -42,7 +42,7 @@ describe("grader/kernel-client", function () {
       const again = await k.execute("1 + 1");
       expect(again.status).to.equal("ok");
     }
-    if (!k.alive) {
+    if (!k.alive || !r.recovered) {
       await k.close();
       k = await KernelClient.start();
     }
