@@ -1,34 +1,144 @@
 /**
- * The cdlab kernel process: `node dist/kernel/main.js --connection-file FILE`.
- * (Minimal launcher: tslab's server and handler, with cdlab's module resolution.)
+ * The cdlab kernel process:
+ * `node --no-force-async-hooks-checks dist/kernel/main.js --connection-file FILE`.
+ *
+ * Glue: the transport (ZMQ + signing, in a worker thread: transport.ts), the
+ * protocol logic (handler.ts), tslab's executor behind engine.ts, stdout/stderr
+ * and display routed to the running cell, interrupt, and shutdown cleanup.
+ *
+ * `--no-force-async-hooks-checks`: terminating JavaScript inside a timer
+ * callback (interrupting `setTimeout(() => { while (true) {} })`) would
+ * otherwise abort Node with "async hook stack has become corrupted".
+ *
+ * Interrupt decision: the processes and resources the interrupted cell opened
+ * get their `interrupt` (child processes: SIGINT, like Ctrl-C in a terminal);
+ * servers and processes started by earlier cells keep running.
  */
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { setDisplaySink, type MimeBundle } from "../src/display";
+import { closeAll, interruptCell, setCurrentCell } from "../src/registry";
+import { killDescendants, killDescendantsSync, trackChildProcesses } from "./cleanup";
+import { createEngine, typescriptVersion } from "./engine";
+import { KernelHandler } from "./handler";
 import { installResolution } from "./resolve";
+import { describeUncaught } from "./traceback";
+import type { FromTransport, ToTransport, TransportData } from "./transport";
 
+/** Start the kernel for the connection file Jupyter gave us. */
 export function startKernel(connectionFile: string): void {
-  const ts = require("@tslab/typescript-for-tslab");
-  installResolution(ts, process.cwd());
-  const { createConverter } = require("tslab/dist/converter");
-  const { createExecutor } = require("tslab/dist/executor");
-  const { ZmqServer, JupyterHandlerImpl } = require("tslab/dist/jupyter");
-  let node: unknown;
-  const convs = {
-    get node() {
-      return (node ??= createConverter({ isJS: false, isBrowser: false }));
+  const session = randomUUID();
+  const flag = new SharedArrayBuffer(4);
+  const data: TransportData = { connectionFile: path.resolve(connectionFile), flag, session, tsVersion: typescriptVersion() };
+  const worker = new Worker(path.join(__dirname, "transport.js"), { workerData: data, stdout: false, stderr: false });
+  const toWorker = (m: ToTransport) => worker.postMessage(m);
+
+  const cwd = process.cwd();
+  const engine = createEngine(cwd, (ts) => installResolution(ts as Parameters<typeof installResolution>[0], cwd));
+  const handler = new KernelHandler({
+    engine: {
+      get languageVersion() {
+        return engine.languageVersion;
+      },
+      execute(code, n) {
+        setCurrentCell(n);
+        return engine.execute(code, n);
+      },
+      complete: (code, pos) => engine.complete(code, pos),
+      inspect: (code, pos) => engine.inspect(code, pos),
+      isComplete: (code) => engine.isComplete(code),
     },
-    get browser() {
-      return this.node;
-    },
-    close() {},
+    outbox: { send: (channel, ids, msg) => toWorker({ t: "send", channel, env: { ids, msg } }) },
+    session,
+    requestFlush: () => toWorker({ t: "flush" }),
+    onShutdown: () => void shutdown(),
+  });
+
+  routeOutput(handler);
+  setDisplaySink((bundle, options) => handler.display(bundle, options));
+  trackChildProcesses();
+
+  let shuttingDown = false;
+  async function shutdown(): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    try {
+      await Promise.race([closeAll({ timeoutMs: 500 }), new Promise((r) => setTimeout(r, 1000))]);
+    } catch {
+      /* best effort */
+    }
+    await killDescendants(300);
+    handler.flushStreams();
+    toWorker({ t: "close" });
+    setTimeout(() => process.exit(0), 1000).unref();
+  }
+
+  worker.on("message", (m: FromTransport) => {
+    switch (m.t) {
+      case "msg":
+        handler.receive(m.channel, m.env);
+        break;
+      case "flushed":
+        handler.flushed();
+        break;
+      case "interrupt":
+        Atomics.store(new Int32Array(flag), 0, 0);
+        engine.interrupt();
+        if (handler.runningCell !== undefined) interruptCell(handler.runningCell);
+        break;
+      case "shutdown":
+        void shutdown();
+        break;
+    }
+  });
+  worker.on("error", (e) => fs.writeSync(2, `cdlab kernel: transport error: ${e.stack ?? e}\n`));
+  worker.on("exit", () => process.exit(shuttingDown ? 0 : 1));
+
+  process.on("SIGINT", () => toWorker({ t: "interrupt" }));
+  process.on("SIGTERM", () => void shutdown());
+  process.on("exit", () => killDescendantsSync(100));
+  const report = (kind: string) => (err: unknown) => {
+    try {
+      handler.stream("stderr", describeUncaught(kind, err, engine.cells));
+    } catch {
+      /* never die here */
+    }
   };
-  convs.node;
-  const executor = createExecutor(process.cwd(), convs, { log: console.log, error: console.error });
-  const server = new ZmqServer(new JupyterHandlerImpl(executor, false), path.resolve(connectionFile));
-  process.on("SIGINT", () => executor.interrupt());
-  server.init();
+  process.on("uncaughtException", report("Exceção não tratada num callback (uncaught exception)"));
+  process.on("unhandledRejection", report("Promise rejeitada sem tratamento (unhandled rejection)"));
+
+  // Load TypeScript once the transport is on its way; requests wait for it.
+  setImmediate(() => {
+    engine.warm();
+    // tslab's own `display` (import { display } from "tslab") reads this export.
+    const tslabJupyter = require("tslab/dist/jupyter");
+    tslabJupyter.lastWriteDisplayData = (d: { data: MimeBundle; transient?: { display_id?: string } }, update?: boolean) =>
+      handler.display(d.data, { id: d.transient?.display_id, update });
+  });
+}
+
+/** Send process.stdout / process.stderr writes (console.log too) to the running cell. */
+function routeOutput(handler: KernelHandler): void {
+  for (const name of ["stdout", "stderr"] as const) {
+    const decoder = new TextDecoder();
+    const stream = process[name] as NodeJS.WriteStream & { write: (...a: unknown[]) => boolean };
+    stream.write = (chunk: unknown, enc?: unknown, cb?: unknown) => {
+      const text = typeof chunk === "string" ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+      handler.stream(name, text);
+      const done = typeof enc === "function" ? enc : cb;
+      if (typeof done === "function") process.nextTick(done as () => void);
+      return true;
+    };
+  }
 }
 
 if (require.main === module) {
   const i = process.argv.indexOf("--connection-file");
+  if (i < 0 || !process.argv[i + 1]) {
+    fs.writeSync(2, "Usage: node main.js --connection-file FILE\n");
+    process.exit(2);
+  }
   startKernel(process.argv[i + 1]);
 }

@@ -21,7 +21,9 @@ export type InstallTarget = { user: true } | { sysPrefix: true } | { prefix: str
 /** The kernel.json cdlab installs: the template in kernel/ with absolute paths. */
 export function kernelJson(): Record<string, unknown> {
   const spec = JSON.parse(fs.readFileSync(path.join(ROOT, "kernel", "kernel.json"), "utf8"));
-  spec.argv = [process.execPath, path.join(ROOT, "dist", "kernel", "main.js"), "--connection-file", "{connection_file}"];
+  // The template's argv is [node, ...node flags, main.js, ...args]: keep the flags.
+  const flags = (spec.argv as string[]).slice(1).filter((a) => a.startsWith("--") && a !== "--connection-file");
+  spec.argv = [process.execPath, ...flags, path.join(ROOT, "dist", "kernel", "main.js"), "--connection-file", "{connection_file}"];
   return spec;
 }
 

@@ -1,0 +1,231 @@
+/**
+ * The cdlab kernel through a real Jupyter server, the way JupyterLab talks to
+ * it: results, errors, interrupt, completion, inspection, shutdown cleanup.
+ */
+import { expect } from "chai";
+import net from "node:net";
+import type { Kernel, KernelMessage } from "@jupyterlab/services";
+import { execute, sharedServer, type ExecuteResult } from "../support/jupyter";
+import { pollUntil } from "../support/poll";
+import { descendantsOf, isAlive, listeningPorts } from "../support/procs";
+
+type ErrorContent = { ename: string; evalue: string; traceback: string[] };
+
+function errorOf(r: ExecuteResult): ErrorContent {
+  const e = r.outputs.find((m) => m.header.msg_type === "error");
+  expect(e, `an error message on iopub; got ${JSON.stringify(r.outputs.map((m) => m.header.msg_type))}`).to.exist;
+  return e!.content as ErrorContent;
+}
+
+function resultOf(r: ExecuteResult): Record<string, unknown> {
+  const m = r.outputs.find((o) => o.header.msg_type === "execute_result");
+  expect(m, "an execute_result").to.exist;
+  return (m!.content as { data: Record<string, unknown> }).data;
+}
+
+async function pidOf(kernel: Kernel.IKernelConnection): Promise<number> {
+  const r = await execute(kernel, "process.pid");
+  return Number(resultOf(r)["text/plain"]);
+}
+
+/** Start `code`, interrupt once it runs, and return its reply and how long the interrupt took. */
+async function interruptAfterStart(kernel: Kernel.IKernelConnection, code: string) {
+  const running = execute(kernel, code);
+  await new Promise((r) => setTimeout(r, 400));
+  const t0 = Date.now();
+  await kernel.interrupt();
+  const r = await running;
+  return { r, ms: Date.now() - t0 };
+}
+
+describe("cdlab kernel protocol", function () {
+  this.timeout(60000);
+  let kernel: Kernel.IKernelConnection;
+
+  before(async function () {
+    kernel = await (await sharedServer()).startKernel();
+  });
+  after(async function () {
+    await kernel?.shutdown().catch(() => {});
+  });
+
+  it("kernel_info says typescript, cdlab, status ok", async function () {
+    const info = (await kernel.requestKernelInfo())!.content as KernelMessage.IInfoReply & { status: string };
+    expect(info.status).to.equal("ok");
+    expect(info.language_info.name).to.equal("typescript");
+    expect(info.language_info.file_extension).to.equal(".ts");
+    expect(info.implementation).to.equal("cdlab");
+  });
+
+  it("a cell streams stdout, shows a display and ends with an execute_result", async function () {
+    const r = await execute(kernel, 'import { display } from "cdlab";\nconsole.log("olá");\ndisplay.html("<b>oi</b>");\n6 * 7');
+    expect(r.reply.status).to.equal("ok");
+    expect(r.stdout).to.equal("olá\n");
+    const shown = r.outputs.find((m) => m.header.msg_type === "display_data")!.content as { data: Record<string, string> };
+    expect(shown.data["text/html"]).to.equal("<b>oi</b>");
+    expect(resultOf(r)["text/plain"]).to.equal("42");
+  });
+
+  it("a type error is an error reply with TypeScript's message and the cell line, not a tslab stack", async function () {
+    const r = await execute(kernel, 'const ok = 1;\nconst n: number = "texto";');
+    expect(r.reply.status).to.equal("error");
+    const e = errorOf(r);
+    expect(e.evalue).to.include("Type 'string' is not assignable to type 'number'");
+    const tb = e.traceback.join("\n");
+    expect(tb).to.match(/2/);
+    expect(tb).not.to.match(/tslab|node_modules|converter\.js/);
+  });
+
+  it("a syntax error is an error reply", async function () {
+    const r = await execute(kernel, "const x = ;");
+    expect(r.reply.status).to.equal("error");
+    expect(errorOf(r).evalue).to.match(/Expression expected/);
+  });
+
+  it("a runtime throw is an error reply pointing at the student's line; the next cell runs", async function () {
+    await execute(kernel, "let antes = 41;");
+    const r = await execute(kernel, 'const y = 1;\nfunction f() {\n  throw new RangeError("fora do intervalo");\n}\nf();');
+    expect(r.reply.status).to.equal("error");
+    const e = errorOf(r);
+    expect(e.ename).to.equal("RangeError");
+    expect(e.evalue).to.equal("fora do intervalo");
+    const tb = e.traceback.join("\n");
+    expect(tb).to.match(/3/);
+    expect(tb).not.to.match(/tslab|node_modules|node:internal/);
+    const next = await execute(kernel, "antes + 1");
+    expect(next.reply.status).to.equal("ok");
+    expect(resultOf(next)["text/plain"]).to.equal("42");
+  });
+
+  it("stop_on_error does not swallow the next cell's request", async function () {
+    const failing = execute(kernel, "throw new Error('x')");
+    const after = execute(kernel, "1 + 1");
+    expect((await failing).reply.status).to.equal("error");
+    const r = await after;
+    expect(["ok", "aborted"]).to.include(r.reply.status);
+    const again = await execute(kernel, "2 + 2");
+    expect(again.reply.status).to.equal("ok");
+  });
+
+  it("an unhandled rejection inside a server callback does not kill the kernel", async function () {
+    const code = [
+      'import * as net from "node:net";',
+      "const srv = net.createServer(async (s) => { s.end(); throw new Error('falha no handler'); });",
+      "await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));",
+      "const c = net.connect((srv.address() as net.AddressInfo).port, '127.0.0.1');",
+      "await new Promise((r) => c.on('close', r));",
+      "await new Promise((r) => setTimeout(r, 100));",
+      "srv.close();",
+      "'vivo'",
+    ].join("\n");
+    const r = await execute(kernel, code);
+    expect(r.reply.status).to.equal("ok");
+    expect(r.stderr).to.include("falha no handler");
+    const next = await execute(kernel, "1 + 1");
+    expect(resultOf(next)["text/plain"]).to.equal("2");
+  });
+
+  for (const [what, code] of [
+    ["a busy loop", "while (true) {}"],
+    ["a busy loop after an await", "await null;\nwhile (true) {}"],
+    ["a hung await", "await new Promise(() => {});"],
+    ["a busy loop inside a timer callback", "await new Promise<void>(() => setTimeout(() => { while (true) {} }, 10));"],
+  ]) {
+    it(`interrupt stops ${what} within 2 s and keeps the kernel's state`, async function () {
+      await execute(kernel, "let guardado = 'ainda aqui';");
+      const { r, ms } = await interruptAfterStart(kernel, code);
+      expect(r.reply.status).to.equal("error");
+      expect(errorOf(r).ename).to.match(/interrupt/i);
+      expect(ms).to.be.below(2000);
+      const next = await execute(kernel, "guardado");
+      expect(next.reply.status).to.equal("ok");
+      expect(resultOf(next)["text/plain"]).to.equal("'ainda aqui'");
+    });
+  }
+
+  it("completion and inspection answer", async function () {
+    await execute(kernel, "const mensagem = 'oi';");
+    const code = "mensagem.toUpp";
+    const c = (await kernel.requestComplete({ code, cursor_pos: code.length })).content as KernelMessage.ICompleteReply;
+    expect(c.status).to.equal("ok");
+    expect(c.matches).to.include("toUpperCase");
+    expect(code.slice(c.cursor_start, c.cursor_end)).to.equal("toUpp");
+    const i = (await kernel.requestInspect({ code: "mensagem", cursor_pos: 3, detail_level: 0 })).content as KernelMessage.IInspectReply;
+    expect(i.status).to.equal("ok");
+    expect(i.found).to.equal(true);
+    expect(String(i.data["text/plain"])).to.include("const mensagem");
+  });
+
+  it("is_complete says complete, incomplete and invalid", async function () {
+    const ask = async (code: string) => ((await kernel.requestIsComplete({ code })).content as { status: string }).status;
+    expect(await ask("let a = 1;")).to.equal("complete");
+    expect(await ask("function f() {")).to.equal("incomplete");
+    expect(await ask("let = = ;")).to.equal("invalid");
+  });
+
+  it("re-running a named-server cell 10 times never fails with EADDRINUSE", async function () {
+    const free = net.createServer();
+    await new Promise<void>((r) => free.listen(0, "127.0.0.1", () => r()));
+    const port = (free.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const cell = `import { tcpServer, resources } from "cdlab";\nconst eco = await tcpServer({ port: ${port}, name: "eco" });\nresources().filter((r) => r.name === "eco").length`;
+    for (let i = 0; i < 10; i++) {
+      const r = await execute(kernel, cell);
+      expect(r.reply.status, r.outputs.map((m) => JSON.stringify(m.content)).join("\n")).to.equal("ok");
+      expect(resultOf(r)["text/plain"]).to.equal("1");
+    }
+  });
+});
+
+describe("cdlab kernel shutdown and restart", function () {
+  this.timeout(60000);
+
+  const spawnChildren = [
+    'import { spawn } from "node:child_process";',
+    'import * as pty from "node-pty";',
+    'import * as net from "node:net";',
+    'const a = spawn("sleep", ["300"]);',
+    'const b = spawn("sleep", ["300"], { detached: true, stdio: "ignore" });',
+    "b.unref();",
+    'const t = pty.spawn("sleep", ["300"], {});',
+    "const srv = net.createServer();",
+    "await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));",
+    "(globalThis as any).marcador = 'antes do restart';",
+    "[a.pid, b.pid, t.pid]",
+  ].join("\n");
+
+  async function startWithChildren(kernel: Kernel.IKernelConnection) {
+    const pid = await pidOf(kernel);
+    const r = await execute(kernel, spawnChildren);
+    expect(r.reply.status, JSON.stringify(r.outputs.map((m) => m.content))).to.equal("ok");
+    const children = JSON.parse(String(resultOf(r)["text/plain"]).replace(/'/g, '"')) as number[];
+    expect(children).to.have.length(3);
+    for (const c of children) expect(isAlive(c), `child ${c} alive`).to.equal(true);
+    expect(listeningPorts(pid).length).to.be.greaterThan(0);
+    return { pid, children };
+  }
+
+  it("shutdown leaves no child process (plain, detached, node-pty) and no listening port", async function () {
+    const kernel = await (await sharedServer()).startKernel();
+    const { pid, children } = await startWithChildren(kernel);
+    await kernel.shutdown();
+    await pollUntil(() => !isAlive(pid), { timeoutMs: 5000, what: "the kernel process to exit" });
+    await pollUntil(() => children.every((c) => !isAlive(c)), { timeoutMs: 5000, what: "every child to die" });
+    expect(listeningPorts(pid)).to.deep.equal([]);
+  });
+
+  it("restart leaves no child process of the old kernel and the new kernel runs", async function () {
+    const kernel = await (await sharedServer()).startKernel();
+    try {
+      const { pid, children } = await startWithChildren(kernel);
+      await kernel.restart();
+      await pollUntil(() => !isAlive(pid), { timeoutMs: 5000, what: "the old kernel process to exit" });
+      await pollUntil(() => children.every((c) => !isAlive(c)), { timeoutMs: 5000, what: "every child to die" });
+      expect(descendantsOf(pid)).to.deep.equal([]);
+      const r = await execute(kernel, "(globalThis as any).marcador === undefined");
+      expect(resultOf(r)["text/plain"]).to.equal("true");
+    } finally {
+      await kernel.shutdown().catch(() => {});
+    }
+  });
+});
