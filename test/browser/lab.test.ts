@@ -241,9 +241,7 @@ describe("JupyterLab in Chromium", function () {
     await interruptWithStopButton("interrupt-await.ipynb", "await new Promise(() => {});");
   });
 
-  // Pending until the kernel's interrupt of running JavaScript lands (kernel/ is being
-  // rewritten): with the current kernel the loop never stops. Turn `it.skip` into `it` then.
-  it.skip("the stop button interrupts `while (true) {}`; the kernel comes back idle with its state", async function () {
+  it("the stop button interrupts `while (true) {}`; the kernel comes back idle with its state", async function () {
     await interruptWithStopButton("interrupt-loop.ipynb", "while (true) {}");
   });
 
