@@ -98,6 +98,7 @@ export function startKernel(connectionFile: string): void {
 
   process.on("SIGINT", () => toWorker({ t: "interrupt" }));
   process.on("SIGTERM", () => void shutdown());
+  watchParent(() => void shutdown());
   process.on("exit", () => killDescendantsSync(100));
   const report = (kind: string) => (err: unknown) => {
     try {
@@ -117,6 +118,23 @@ export function startKernel(connectionFile: string): void {
     tslabJupyter.lastWriteDisplayData = (d: { data: MimeBundle; transient?: { display_id?: string } }, update?: boolean) =>
       handler.display(d.data, { id: d.transient?.display_id, update });
   });
+}
+
+/**
+ * Jupyter clients tell their kernels who they are in JPY_PARENT_PID (as
+ * ipykernel's parent poller expects): when that process dies (a crashed
+ * server, a killed nbclient), shut down instead of living on as an orphan.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = Number(process.env.JPY_PARENT_PID);
+  if (!Number.isInteger(parent) || parent <= 1 || process.ppid !== parent) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1000);
+  timer.unref();
 }
 
 /** Send process.stdout / process.stderr writes (console.log too) to the running cell. */

@@ -229,3 +229,32 @@ describe("cdlab kernel shutdown and restart", function () {
     }
   });
 });
+
+describe("cdlab kernel without its client", function () {
+  this.timeout(60000);
+
+  it("shuts down (and takes its children along) when the client that started it dies", async function () {
+    const { spawn } = await import("node:child_process");
+    const path = await import("node:path");
+    const root = path.resolve(__dirname, "..", "..");
+    const script = [
+      "import sys, jupyter_client",
+      "km, kc = jupyter_client.manager.start_new_kernel(kernel_name='cdlab')",
+      "kc.execute_interactive('import { spawn } from \"node:child_process\"; const c = spawn(\"sleep\", [\"300\"]); console.log(process.pid, c.pid)', output_hook=lambda m: print(m['content'].get('text', ''), end='', flush=True))",
+      "sys.stdin.read()",
+    ].join("\n");
+    const client = spawn(path.join(root, ".venv", "bin", "python"), ["-c", script], {
+      env: { ...process.env, JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter") },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    let out = "";
+    client.stdout!.on("data", (d) => (out += d));
+    const [kernelPid, childPid] = (await pollUntil(() => /^(\d+) (\d+)\n/.exec(out), { timeoutMs: 30000, what: "the kernel to print its PID" }))
+      .slice(1)
+      .map(Number);
+    expect(isAlive(kernelPid)).to.equal(true);
+    client.kill("SIGKILL");
+    await pollUntil(() => !isAlive(kernelPid), { timeoutMs: 10000, what: "the orphaned kernel to exit" });
+    await pollUntil(() => !isAlive(childPid), { timeoutMs: 5000, what: "the kernel's child to die" });
+  });
+});
