@@ -7,44 +7,15 @@
  */
 import { ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import { descendants, isAlive, procStat } from "../src/proc/tree";
 import { track, untrack } from "../src/registry";
 
-function stat(pid: number): { ppid: number; pgid: number } | undefined {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
-    if (f[0] === "Z") return undefined;
-    return { ppid: Number(f[1]), pgid: Number(f[2]) };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Every live descendant of `pid`, parents before children. */
-export function descendants(pid: number): number[] {
-  const byParent = new Map<number, number[]>();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    const s = stat(Number(d));
-    if (!s) continue;
-    const list = byParent.get(s.ppid) ?? [];
-    list.push(Number(d));
-    byParent.set(s.ppid, list);
-  }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length) {
-    for (const c of byParent.get(queue.shift()!) ?? []) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
-}
+export { descendants };
 
 function signal(pids: number[], sig: NodeJS.Signals): void {
   for (const p of pids) {
-    const s = stat(p);
+    const s = procStat(p);
     try {
       // A group leader (detached child, pty shell): signal its whole group, so
       // members already re-parented elsewhere go too.
@@ -70,8 +41,8 @@ export async function killDescendants(graceMs = 300): Promise<number> {
   if (!pids.length) return 0;
   signal(pids, "SIGTERM");
   const until = Date.now() + graceMs;
-  while (Date.now() < until && pids.some((p) => stat(p))) await new Promise((r) => setTimeout(r, 20));
-  signal([...pids, ...descendants(process.pid)].filter((p) => stat(p)), "SIGKILL");
+  while (Date.now() < until && pids.some((p) => isAlive(p))) await new Promise((r) => setTimeout(r, 20));
+  signal([...pids, ...descendants(process.pid)].filter((p) => isAlive(p)), "SIGKILL");
   return pids.length;
 }
 
@@ -82,8 +53,8 @@ export function killDescendantsSync(graceMs = 100, root = process.pid): void {
   signal(pids, "SIGTERM");
   const until = Date.now() + graceMs;
   const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (Date.now() < until && pids.some((p) => stat(p))) Atomics.wait(nap, 0, 0, 10);
-  signal(pids.filter((p) => stat(p)), "SIGKILL");
+  while (Date.now() < until && pids.some((p) => isAlive(p))) Atomics.wait(nap, 0, 0, 10);
+  signal(pids.filter((p) => isAlive(p)), "SIGKILL");
 }
 
 /**

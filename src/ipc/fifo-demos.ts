@@ -17,6 +17,7 @@
 import fs from "node:fs";
 import { startNode, run } from "../proc/child";
 import { sleepState } from "../proc/attributes";
+import { isAlive } from "../proc/tree";
 import { track, untrack } from "../registry";
 import { CdlabError, invalidArg } from "../errors";
 import { makeFifo } from "./fifo";
@@ -51,15 +52,6 @@ const LAUNCHER = `const { spawn } = require("child_process");
 const c = spawn(process.execPath, ["-e", process.argv[1], ...process.argv.slice(2), String(process.pid)], { detached: true, stdio: "ignore" });
 process.stdout.write(String(c.pid)); c.unref();`;
 
-function alive(pid: number): boolean {
-  try {
-    const st = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return st.slice(st.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Run the demonstration: create a FIFO, start the reader (it blocks in
  * `open`), then the unrelated writer; return who is who and what went through.
@@ -80,7 +72,7 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
   const orphan = {
     close: async () => {
       // Not our child: we cannot wait() for it, so watch /proc until it is gone.
-      for (let i = 0; writerPid && alive(writerPid) && i < 200; i++) {
+      for (let i = 0; writerPid && isAlive(writerPid) && i < 200; i++) {
         if (i === 50) process.kill(writerPid, "SIGKILL"); // still there after 0.5 s
         await new Promise((r) => setTimeout(r, 10));
       }

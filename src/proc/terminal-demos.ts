@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import { openTerminal } from "./terminal";
 import { startChild } from "./child";
+import { descendants, procStat } from "./tree";
 import { CdlabError } from "../errors";
 import { runPipeline } from "../ipc/pipeline";
 
@@ -135,16 +136,10 @@ export async function ctrlCDemo() {
 async function foregroundChild(shellPid: number, comm: string, timeoutMs = 5000): Promise<{ pid: number; foregroundGroup: number }> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    for (const d of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
-      try {
-        const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        // f[1] PPID, f[2] process group, f[5] the terminal's foreground group (tpgid)
-        if (name === comm && Number(f[1]) === shellPid && f[2] === f[5]) return { pid: Number(d), foregroundGroup: Number(f[5]) };
-      } catch {
-        /* gone */
-      }
+    for (const pid of descendants(shellPid)) {
+      const s = procStat(pid);
+      // the child of the shell whose process group is the terminal's foreground group
+      if (s && s.comm === comm && s.ppid === shellPid && s.pgid === s.tpgid) return { pid, foregroundGroup: s.tpgid };
     }
     if (Date.now() > end) throw new CdlabError("ETIMEDOUT", `No "${comm}" in the foreground of the terminal of PID ${shellPid} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));

@@ -2,45 +2,17 @@
  * Leak checks read /proc: child processes of a PID, listening TCP ports of a PID.
  */
 import fs from "node:fs";
+import { descendants, isAlive, procStat } from "../../src/proc/tree";
 
 /** PIDs whose parent is `pid`. */
 export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
+  return descendants(pid).filter((c) => procStat(c)?.ppid === pid);
 }
 
 /** Every descendant of `pid` (children, grandchildren…). */
-export function descendantsOf(pid: number): number[] {
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length) {
-    for (const c of childrenOf(queue.shift()!)) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
-}
+export const descendantsOf = descendants;
 
-/** Is a process with this PID alive (and not a zombie)? */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { isAlive };
 
 /** TCP ports in LISTEN state owned by sockets of process `pid`. */
 export function listeningPorts(pid: number): number[] {
