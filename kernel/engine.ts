@@ -59,8 +59,13 @@ export interface TslabEngine extends Engine {
   close(): void;
 }
 
-/** Create the engine for notebooks in `cwd`. */
-export function createEngine(cwd: string, onTypescript: (ts: unknown) => void): TslabEngine {
+/**
+ * Create the engine for notebooks in `cwd`.
+ *
+ * @param onTypescript called once with the TypeScript module when it loads
+ * @param protect runs loading TypeScript and compiling a cell where an interrupt must not terminate JavaScript
+ */
+export function createEngine(cwd: string, onTypescript: (ts: unknown) => void, protect: <T>(fn: () => T) => T = (fn) => fn()): TslabEngine {
   const cells = new Map<number, CellSource>();
   let current: { n: number; ts: string; cap: Capture } | undefined;
   let conv: unknown;
@@ -68,14 +73,17 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void): 
   let interruptCell: (() => void) | undefined;
 
   function load() {
-    if (executor) return executor;
+    return executor ?? protect(create);
+  }
+
+  function create() {
     const ts = require("@tslab/typescript-for-tslab");
     onTypescript(ts);
     const { createConverter } = require("tslab/dist/converter");
     const { createExecutor } = require("tslab/dist/executor");
     const convs = {
       get node() {
-        return (conv ??= createConverter({ isJS: false, isBrowser: false }));
+        return (conv ??= guarded(createConverter({ isJS: false, isBrowser: false })));
       },
       get browser() {
         return this.node;
@@ -101,6 +109,15 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void): 
     convs.node;
     patchRunInThisContext();
     return executor;
+  }
+
+  // Compiling, completing and inspecting run in the compiler: never terminated by an interrupt.
+  function guarded<C extends object>(c: C): C {
+    for (const name of ["convert", "complete", "inspect"] as const) {
+      const f = (c as Record<string, unknown>)[name];
+      if (typeof f === "function") (c as Record<string, unknown>)[name] = (...args: unknown[]) => protect(() => f.apply(c, args));
+    }
+    return c;
   }
 
   // tslab runs each cell with vm.runInThisContext(wrapped, { breakOnSigint }).
@@ -147,7 +164,11 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void): 
         // Start the cell from its own macrotask: a busy loop that the interrupt
         // terminates (Runtime.terminateExecution) then unwinds only that task,
         // while this function is already waiting on the race and sees `stop`.
-        const run = new Promise<boolean>((resolve, reject) => setImmediate(() => ex.execute(code).then(resolve, reject)));
+        // An interrupt that arrives before that task (the kernel was still
+        // loading TypeScript) ends the cell without running it.
+        const run = new Promise<boolean>((resolve, reject) =>
+          setImmediate(() => (interrupted ? resolve(false) : ex.execute(code).then(resolve, reject))),
+        );
         ok = await Promise.race([run, stop]);
       } catch (e) {
         ok = false;

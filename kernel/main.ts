@@ -23,6 +23,7 @@ import { closeAll, interruptCell, setCurrentCell } from "../src/registry";
 import { killDescendants, killDescendantsSync, trackChildProcesses } from "./cleanup";
 import { createEngine, typescriptVersion } from "./engine";
 import { KernelHandler } from "./handler";
+import { InterruptFlag } from "./interrupt-flag";
 import { installResolution } from "./resolve";
 import { describeUncaught } from "./traceback";
 import type { FromTransport, ToTransport, TransportData } from "./transport";
@@ -30,13 +31,13 @@ import type { FromTransport, ToTransport, TransportData } from "./transport";
 /** Start the kernel for the connection file Jupyter gave us. */
 export function startKernel(connectionFile: string): void {
   const session = randomUUID();
-  const flag = new SharedArrayBuffer(4);
-  const data: TransportData = { connectionFile: path.resolve(connectionFile), flag, session, tsVersion: typescriptVersion() };
+  const flag = new InterruptFlag();
+  const data: TransportData = { connectionFile: path.resolve(connectionFile), flag: flag.buffer, session, tsVersion: typescriptVersion() };
   const worker = new Worker(path.join(__dirname, "transport.js"), { workerData: data, stdout: false, stderr: false });
   const toWorker = (m: ToTransport) => worker.postMessage(m);
 
   const cwd = process.cwd();
-  const engine = createEngine(cwd, (ts) => installResolution(ts as Parameters<typeof installResolution>[0], cwd));
+  const engine = createEngine(cwd, (ts) => installResolution(ts as Parameters<typeof installResolution>[0], cwd), (fn) => flag.protect(fn));
   const handler = new KernelHandler({
     engine: {
       get languageVersion() {
@@ -84,7 +85,7 @@ export function startKernel(connectionFile: string): void {
         handler.flushed();
         break;
       case "interrupt":
-        Atomics.store(new Int32Array(flag), 0, 0);
+        flag.acknowledge();
         engine.interrupt();
         if (handler.runningCell !== undefined) interruptCell(handler.runningCell);
         break;

@@ -15,20 +15,22 @@
  * hung await: the main side rejects the cell). No acknowledgement within
  * 150 ms means the main thread is busy running JavaScript: the worker stops it
  * with the inspector's `Runtime.terminateExecution` (the main thread then
- * handles the queued `interrupt`). Repeated until the interrupted cell has
- * replied.
+ * handles the queued `interrupt`), unless the main thread is loading
+ * TypeScript or compiling a cell: then it waits for that to end. Repeated
+ * until the interrupted cell has replied.
  */
 import fs from "node:fs";
 import inspector from "node:inspector";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { killDescendantsSync } from "./cleanup";
 import { kernelInfo } from "./handler";
+import { InterruptFlag } from "./interrupt-flag";
 import { decode, encode, makeMessage, type Envelope, type Message } from "./wire";
 
 /** What the main thread gives the worker. */
 export interface TransportData {
   connectionFile: string;
-  /** Int32Array[1]: 0 idle, 1 interrupt posted, 2 main was terminated. */
+  /** The buffer of the main thread's {@link InterruptFlag}. */
   flag: SharedArrayBuffer;
   session: string;
   tsVersion: string;
@@ -76,7 +78,7 @@ function sender(sock: { send(frames: Buffer[]): Promise<void> }) {
 async function run(data: TransportData): Promise<void> {
   const port = parentPort!;
   const post = (m: FromTransport) => port.postMessage(m);
-  const flag = new Int32Array(data.flag);
+  const flag = new InterruptFlag(data.flag);
   const info = JSON.parse(fs.readFileSync(data.connectionFile, "utf8")) as ConnectionInfo;
   const zmq = await import("zeromq");
   const iopub = new zmq.Publisher();
@@ -119,15 +121,17 @@ async function run(data: TransportData): Promise<void> {
     if (interrupting) return;
     interrupting = true;
     const target = unanswered[0];
+    const finished = () => flag.acknowledged && (target === undefined || !unanswered.includes(target));
     try {
       for (let round = 0; round < 8; round++) {
-        Atomics.store(flag, 0, 1);
+        flag.posted();
         post({ t: "interrupt" });
         await sleep(150);
-        if (Atomics.compareExchange(flag, 0, 1, 2) === 1) terminateMain();
+        // Loading TypeScript or compiling a cell: wait for it to end (bounded), never terminate it.
+        for (let waited = 0; flag.protectedNow && !finished() && waited < 60_000; waited += 50) await sleep(50);
+        if (flag.claimTermination()) terminateMain();
         for (let i = 0; i < 10; i++) {
-          const done = Atomics.load(flag, 0) === 0 && (target === undefined || !unanswered.includes(target));
-          if (done) return;
+          if (finished()) return;
           await sleep(30);
         }
       }

@@ -214,6 +214,23 @@ describe("cdlab kernel shutdown and restart", function () {
     expect(listeningPorts(pid)).to.deep.equal([]);
   });
 
+  it("an interrupt while the new kernel still loads TypeScript ends that cell unrun, and the next cell runs", async function () {
+    const kernel = await (await sharedServer()).startKernel();
+    try {
+      const running = execute(kernel, "while (true) {}");
+      await kernel.interrupt();
+      expect(errorOf(await running).ename).to.match(/interrupt/i);
+      // Before the fix the busy loop started after its cell had replied, and this never answered.
+      const next = await Promise.race([
+        execute(kernel, "1 + 1"),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the next cell did not run within 10 s")), 10_000)),
+      ]);
+      expect(resultOf(next)["text/plain"]).to.equal("2");
+    } finally {
+      await kernel.shutdown().catch(() => {});
+    }
+  });
+
   it("restart leaves no child process of the old kernel and the new kernel runs", async function () {
     const kernel = await (await sharedServer()).startKernel();
     try {
