@@ -45,6 +45,22 @@ describe("ipc/fifo", () => {
     await fifo.close(); // idempotent
   });
 
+  it("readAll sees EOF even when the writer wrote and closed before the reader's open returned", async function () {
+    this.timeout(20000);
+    const { spawn } = await import("node:child_process");
+    for (let i = 0; i < 5; i++) {
+      const fifo = await makeFifo();
+      paths.push(fifo.path);
+      const reading = fifo.openRead();
+      const writer = spawn("sh", ["-c", 'printf "rápido %s" "$1" > "$2"', "sh", String(i), fifo.path], { stdio: "ignore" });
+      await new Promise((r) => writer.once("exit", r));
+      const r = await reading;
+      // Linux tells a reader about hang-up only for writers that opened after it: a reopen after the writer left waits forever.
+      expect((await r.readAll({ signal: AbortSignal.timeout(3000) })).toString()).to.equal(`rápido ${i}`);
+      await fifo.close();
+    }
+  });
+
   it("an open still waiting is released by abort, by interrupting the cell and by close()", async () => {
     const fifo = await makeFifo();
     paths.push(fifo.path);
