@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { CdlabError, systemError } from "../errors";
 import { ROOT } from "./kernelspec";
@@ -142,9 +143,45 @@ export async function spawnJupyter(options: JupyterOptions & { env?: NodeJS.Proc
     child.stderr!.on("data", check);
     child.once("exit", onExit);
     child.once("error", onError);
-  }).catch(async (e: unknown) => {
-    await stop();
-    throw e;
-  });
+  })
+    .then(async (u) => {
+      await waitUntilListening(u, { timeoutMs: startTimeoutMs, alive: () => child.exitCode === null && child.signalCode === null });
+      return u;
+    })
+    .catch(async (e: unknown) => {
+      await stop();
+      throw e;
+    });
   return { process: child, url, token, log: () => log, stop };
+}
+
+/**
+ * Wait until `url`'s host and port accept TCP connections. Jupyter prints its
+ * URL before it binds its HTTP server (the bind runs in a later turn of its
+ * event loop), so a client that connects at once can be refused.
+ *
+ * @param url e.g. `http://127.0.0.1:8888/lab`
+ * @param options.timeoutMs give up after this long @default 30000
+ * @param options.alive stop waiting (ERR_JUPYTER_EXITED) once this returns false
+ * @throws CdlabError `ETIMEDOUT`, `ERR_JUPYTER_EXITED`
+ * @example
+ * ```ts
+ * await waitUntilListening("http://127.0.0.1:8888/");
+ * ```
+ */
+export async function waitUntilListening(url: string, options: { timeoutMs?: number; alive?: () => boolean } = {}): Promise<void> {
+  const { timeoutMs = 30_000, alive = () => true } = options;
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: hostname, port: Number(port) });
+      s.once("connect", () => (s.destroy(), resolve(true)));
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (!alive()) throw new CdlabError("ERR_JUPYTER_EXITED", `Jupyter exited before it listened on ${hostname}:${port}`);
+    if (Date.now() > deadline) throw new CdlabError("ETIMEDOUT", `Jupyter printed ${url} but did not listen there within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

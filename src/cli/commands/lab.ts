@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { validatePort } from "../../errors";
 import { parse, type Command } from "../command";
-import { jupyterCommand } from "../jupyter";
+import { jupyterCommand, waitUntilListening } from "../jupyter";
 
 const usage = `Usage: cdlab lab [--port N] [--browser]
 
@@ -26,7 +26,11 @@ export const command: Command = {
       const m = /(http:\/\/127\.0\.0\.1:\d+\/lab)/.exec(d.toString());
       if (m && !shown) {
         shown = true;
-        process.stdout.write(`\nJupyterLab: ${m[1]}?token=${token}\n\n`);
+        // Print the URL once it answers: Jupyter logs it before it binds the port.
+        waitUntilListening(m[1], { alive: () => child.exitCode === null }).then(
+          () => process.stdout.write(`\nJupyterLab: ${m[1]}?token=${token}\n\n`),
+          () => undefined, // Jupyter exited or never listened: its own log says why
+        );
       }
     });
     // Ctrl-C or SIGTERM: ask Jupyter to shut down (SIGTERM stops it without its
