@@ -12,13 +12,52 @@ import fs from "node:fs";
 import { startNode, collectStdout, type ChildHandle } from "../proc/child";
 import { sleepState } from "../proc/attributes";
 import { CdlabError, invalidArg } from "../errors";
-import { pipe } from "./pipe";
+import { pipe, type Pipe } from "./pipe";
 
 /** Child: ONE read(0) — like the lecture's `read(d[0], line, MAX_LINE)` — then report it as JSON. */
 export const READ_ONCE = `const fs = require("fs");
 const buf = Buffer.alloc(4096);
 const n = fs.readSync(0, buf, 0, buf.length, null); // blocks until data (or EOF: 0)
 fs.writeSync(1, JSON.stringify({ pid: process.pid, ppid: process.ppid, fd0: fs.readlinkSync("/proc/self/fd/0"), bytes: n, text: buf.toString("utf8", 0, n) }));`;
+
+/** What a {@link READ_ONCE} child reports about its one read. */
+export interface ReadOnceReport {
+  pid: number;
+  ppid: number;
+  /** What the child's fd 0 points to, e.g. "pipe:[123]". */
+  fd0: string;
+  bytes: number;
+  text: string;
+}
+
+/**
+ * The lecture's parent→child pipe: start a {@link READ_ONCE} child on the read
+ * end of a new pipe, close the parent's copy of the read end, let `parent`
+ * write (and observe), and return what the child's one read got. The pipe and
+ * the child are released in every case.
+ *
+ * @param parent what the parent does once the child runs: its writes
+ * @param before writes made before the child exists (they wait in the pipe)
+ * @returns the child's report, the parent's result and the pipe's id
+ */
+export async function withReadOnceChild<T>(
+  parent: (p: Pipe, child: ChildHandle) => Promise<T>,
+  before?: (p: Pipe) => Promise<void>,
+): Promise<{ report: ReadOnceReport; value: T; pipe: string; child: number }> {
+  const p = await pipe();
+  let child: ChildHandle | undefined;
+  try {
+    await before?.(p);
+    child = await startNode(READ_ONCE, { stdio: [p.readFd!, "pipe", "inherit"] });
+    const out = collectStdout(child);
+    p.closeRead(); // close(d[0]) in the parent
+    const value = await parent(p, child);
+    return { report: JSON.parse(await out) as ReadOnceReport, value, pipe: p.id, child: child.pid };
+  } finally {
+    await closeChildren([child]);
+    await p.close();
+  }
+}
 
 /** Child: read(0) until EOF, then report how many reads and bytes. */
 export const READ_TO_EOF = `const fs = require("fs");
@@ -91,20 +130,11 @@ export async function closeChildren(children: (ChildHandle | undefined)[]): Prom
  */
 export async function pipeToChild(message = "hello world\n") {
   checkText("message", message);
-  const p = await pipe();
-  let child: ChildHandle | undefined;
-  try {
-    child = await startNode(READ_ONCE, { stdio: [p.readFd!, "pipe", "inherit"] });
-    const out = collectStdout(child);
-    p.closeRead(); // close(d[0]) in the parent
+  const { report: r, pipe: id } = await withReadOnceChild(async (p) => {
     await p.write(message); // write(d[1], "hello world\n")
     p.closeWrite();
-    const r = JSON.parse(await out);
-    return { parentPid: process.pid, childPid: r.pid as number, childPpid: r.ppid as number, pipe: p.id, childStdin: r.fd0 as string, bytes: r.bytes as number, received: r.text as string };
-  } finally {
-    await closeChildren([child]);
-    await p.close();
-  }
+  });
+  return { parentPid: process.pid, childPid: r.pid, childPpid: r.ppid, pipe: id, childStdin: r.fd0, bytes: r.bytes, received: r.text };
 }
 
 /**

@@ -12,7 +12,7 @@
 import { startChild, startNode, collectStdout, type ChildHandle } from "../proc/child";
 import { CdlabError, invalidArg } from "../errors";
 import { pipe } from "./pipe";
-import { READ_ONCE, READ_TO_EOF, WRITE_BYTES, waitUntilSleeping, closeChildren, checkText } from "./pipe-demos";
+import { READ_TO_EOF, WRITE_BYTES, waitUntilSleeping, closeChildren, checkText, withReadOnceChild } from "./pipe-demos";
 
 /**
  * Show that `read` blocks until data arrives: the child reads an empty pipe and
@@ -27,20 +27,12 @@ import { READ_ONCE, READ_TO_EOF, WRITE_BYTES, waitUntilSleeping, closeChildren, 
  */
 export async function demoReadBlocks(message = "chegou!\n") {
   checkText("message", message);
-  const p = await pipe();
-  let child: ChildHandle | undefined;
-  try {
-    child = await startNode(READ_ONCE, { stdio: [p.readFd!, "pipe", "inherit"] });
-    const out = collectStdout(child);
-    p.closeRead();
-    const whileWaiting = await waitUntilSleeping(child.pid, "pipe_read");
+  const { report, value: whileWaiting, child } = await withReadOnceChild(async (p, c) => {
+    const state = await waitUntilSleeping(c.pid, "pipe_read");
     await p.write(message);
-    const r = JSON.parse(await out);
-    return { childPid: child.pid, whileWaiting, received: r.text as string };
-  } finally {
-    await closeChildren([child]);
-    await p.close();
-  }
+    return state;
+  });
+  return { childPid: child, whileWaiting, received: report.text };
 }
 
 /**
@@ -153,17 +145,11 @@ export async function demoByteStream(writes: string[] = ["abc", "def"]) {
   if (!Array.isArray(writes) || writes.length === 0) invalidArg("writes", writes, "must be a non-empty array of strings");
   writes.forEach((w, i) => checkText(`writes[${i}]`, w));
   checkText("writes", writes.join(""));
-  const p = await pipe();
-  let child: ChildHandle | undefined;
-  try {
-    for (const w of writes) await p.write(w);
-    child = await startNode(READ_ONCE, { stdio: [p.readFd!, "pipe", "inherit"] });
-    const out = collectStdout(child);
-    p.closeRead();
-    const r = JSON.parse(await out);
-    return { writes, oneRead: r.text as string, bytes: r.bytes as number };
-  } finally {
-    await closeChildren([child]);
-    await p.close();
-  }
+  const { report } = await withReadOnceChild(
+    async () => undefined,
+    async (p) => {
+      for (const w of writes) await p.write(w);
+    },
+  );
+  return { writes, oneRead: report.text, bytes: report.bytes };
 }
