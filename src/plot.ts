@@ -258,21 +258,18 @@ export function barChart(bars: readonly Bar[], options: ChartOptions = {}): stri
 
 /**
  * Show a line/scatter chart in the notebook (see {@link lineChart}); same
- * parameters. As the last line of a cell, write `display.svg(lineChart(…))`
- * instead if the returned text should not be echoed as the cell's value.
+ * parameters. Returns nothing, so the last line of a cell shows the chart
+ * once; {@link lineChart} gives the SVG text to save or embed.
  *
  * @param series one or more {@link Series}
  * @param options title, axis labels, scales and size
- * @returns the SVG string (also shown)
  * @example
  * ```ts
  * plot([{ name: "t", x: [1, 2, 4], y: [8, 4.2, 2.3], mode: "both" }], { xLabel: "workers", yLabel: "s" });
  * ```
  */
-export function plot(series: readonly Series[], options: ChartOptions = {}): string {
-  const svg = lineChart(series, options);
-  display.svg(svg);
-  return svg;
+export function plot(series: readonly Series[], options: ChartOptions = {}): void {
+  display.svg(lineChart(series, options));
 }
 
 /**
@@ -280,16 +277,13 @@ export function plot(series: readonly Series[], options: ChartOptions = {}): str
  *
  * @param data label and value of each bar, in order
  * @param options title, y label, y scale and size
- * @returns the SVG string (also shown)
  * @example
  * ```ts
  * bars([{ label: "threads", value: 0.4 }, { label: "processos", value: 0.9 }], { yLabel: "s" });
  * ```
  */
-export function bars(data: readonly Bar[], options: ChartOptions = {}): string {
-  const svg = barChart(data, options);
-  display.svg(svg);
-  return svg;
+export function bars(data: readonly Bar[], options: ChartOptions = {}): void {
+  display.svg(barChart(data, options));
 }
 
 // ---------------------------------------------------------------- internals

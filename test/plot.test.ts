@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { barChart, lineChart, linearFit, ticks } from "../src/plot";
+import { barChart, bars, lineChart, linearFit, plot, ticks } from "../src/plot";
+import { setDisplaySink } from "../src/display";
 import { CdlabError } from "../src/errors";
 
 /** Well-formedness: every tag closes in order, attributes quoted, one root <svg>. */
@@ -98,5 +99,19 @@ describe("plot", function () {
     expect(err(() => barChart([])).message).to.equal("Cannot plot: no bar has a finite value");
     expect(err(() => lineChart([{ x: [1, 2], y: [1] }])).message).to.match(/^Invalid option "series\[0\]\.y"/);
     expect(err(() => lineChart([{ x: [1], y: [1] }], { xScale: "ln" as "log" })).code).to.equal("ERR_INVALID_ARG");
+  });
+
+  it("plot and bars show the chart once, as a display, and return nothing to echo", function () {
+    const shown: Record<string, unknown>[] = [];
+    setDisplaySink((bundle) => void shown.push(bundle));
+    try {
+      expect(plot([{ x: [1, 2], y: [3, 4] }], { title: "t" })).to.equal(undefined);
+      expect(bars([{ label: "a", value: 1 }])).to.equal(undefined);
+    } finally {
+      setDisplaySink(undefined);
+    }
+    expect(shown.map((b) => b["text/plain"])).to.deep.equal(["[SVG image]", "[SVG image]"]);
+    assertWellFormedSvg(String(shown[0]["image/svg+xml"]));
+    expect(String(shown[1]["image/svg+xml"])).to.equal(barChart([{ label: "a", value: 1 }]));
   });
 });
