@@ -113,10 +113,13 @@ export function releaseCell(cell: Cell, where = "cell"): Cell {
   }
   const m = nbMeta(out);
   if (m && (isGrade(out) || isSolution(out) || isLocked(out))) {
-    if (isLocked(out)) {
+    // nbgrader's LockCells defaults: solution cells cannot be deleted; test
+    // and read-only cells can be neither deleted nor edited.
+    if (isSolution(out)) out.metadata.deletable = false;
+    else {
       out.metadata.editable = false;
       out.metadata.deletable = false;
-    } else if (isGrade(out)) out.metadata.deletable = false;
+    }
     m.checksum = computeChecksum(out);
     m.cell_type = out.cell_type;
   }
