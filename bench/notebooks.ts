@@ -30,6 +30,12 @@ export function lectureNotebooks(dir = path.join(ROOT, "notebooks")): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** Every notebook: the lectures, then the exercises (instructor versions) in exercicios/. */
+export function allNotebooks(dir = path.join(ROOT, "notebooks")): string[] {
+  const exercises = path.join(dir, "exercicios");
+  return [...lectureNotebooks(dir), ...(fs.existsSync(exercises) ? lectureNotebooks(exercises) : [])];
+}
+
 /** The notebook section. */
 export async function runNotebookBench(options: { log?: (line: string) => void } = {}): Promise<{ rows: BenchRow[]; raw: unknown }> {
   const log = options.log ?? (() => undefined);
@@ -37,7 +43,7 @@ export async function runNotebookBench(options: { log?: (line: string) => void }
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-bench-nb-"));
   try {
     fs.cpSync(path.join(ROOT, "notebooks"), copy, { recursive: true });
-    const files = lectureNotebooks(copy);
+    const files = allNotebooks(copy);
     log(`notebooks: executing ${files.length} notebooks in the cdlab kernel`);
     const cdlab = (await runDirect(["notebooks", "cdlab", ...files], specs.jupyterPath)) as { notebooks: NotebookResult[] };
     log("notebooks: plain tslab's memory after start");
@@ -47,10 +53,10 @@ export async function runNotebookBench(options: { log?: (line: string) => void }
     for (const r of cdlab.notebooks) {
       total += r.total_ms ?? 0;
       const errs = r.errors.length ? `${r.errors.length} failed cell(s): ${r.errors.map((e) => `${e.cell}:${e.ename}`).join(", ")}` : "";
-      rows.push({ section: "notebooks", name: `execute ${path.basename(r.notebook)}`, value: r.total_ms, unit: "ms", note: [`${r.cells} cells`, errs].filter(Boolean).join("; ") });
+      rows.push({ section: "notebooks", name: `execute ${path.relative(copy, r.notebook)}`, value: r.total_ms, unit: "ms", note: [`${r.cells} cells`, errs].filter(Boolean).join("; ") });
     }
     rows.push({ section: "notebooks", name: "execute all notebooks", value: total, unit: "ms", note: `${cdlab.notebooks.length} notebooks, one kernel each` });
-    const nb04 = cdlab.notebooks.find((r) => path.basename(r.notebook).startsWith("04-"));
+    const nb04 = cdlab.notebooks.find((r) => path.relative(copy, r.notebook).startsWith("04-"));
     rows.push({
       section: "memory", name: "cdlab RSS after notebook 04", unit: "MiB",
       value: nb04?.rss_end_kib != null ? nb04.rss_end_kib / 1024 : null,

@@ -93,16 +93,12 @@ async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | 
     }
   };
   signal?.addEventListener("abort", onAbort, { once: true });
-  // A reader's non-blocking fd must exist before the writer opens: Linux reports
-  // hang-up (EOF) to a reader only for writers that opened after it, so a reopen
-  // after a fast writer has written and gone would wait for EOF forever.
-  let early: number | undefined;
-  let blocking: fs.promises.FileHandle;
+  let fd: number;
   try {
-    if (mode === "r") early = fs.openSync(fifoPath, O_RDONLY | O_NONBLOCK);
-    blocking = await fs.promises.open(fifoPath, mode === "r" ? O_RDONLY : O_WRONLY);
+    fd = await new Promise<number>((resolve, reject) =>
+      fs.open(fifoPath, mode === "r" ? O_RDONLY : O_WRONLY, (e, d) => (e ? reject(e) : resolve(d))),
+    );
   } catch (e) {
-    if (early !== undefined) fs.closeSync(early);
     // Released by an abort: say why, even when the open(2) lost the race with close() removing the file (ENOENT).
     if (signal?.aborted) throw signal.reason;
     throw systemError(`Cannot open FIFO "${fifoPath}"`, e);
@@ -111,13 +107,12 @@ async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | 
     if (release !== undefined) fs.closeSync(release);
   }
   if (signal?.aborted) {
-    if (early !== undefined) fs.closeSync(early);
-    await blocking.close();
+    fs.closeSync(fd);
     throw signal.reason;
   }
-  // Now both sides are there: use a non-blocking fd in the event loop.
-  const fd = early ?? fs.openSync(`/proc/self/fd/${blocking.fd}`, O_WRONLY | O_NONBLOCK);
-  await blocking.close();
+  // Both sides are there. Keep this very fd (the socket below makes it non-blocking):
+  // Linux reports hang-up (EOF) to a reader only for writers it has seen, so a
+  // non-blocking reopen made after a fast writer had already gone would wait for EOF forever.
   let current: number | null = fd;
   const label = `FIFO "${fifoPath}"`;
   const reader = mode === "r" ? fdReader(fd, () => (current = null)) : undefined;

@@ -45,14 +45,17 @@ describe("ipc/fifo", () => {
     await fifo.close(); // idempotent
   });
 
-  it("readAll sees EOF even when the writer wrote and closed before the reader's open returned", async function () {
+  it("readAll sees EOF even when the writer wrote and closed before the reader's open returned, whoever opens first", async function () {
     this.timeout(20000);
     const { spawn } = await import("node:child_process");
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       const fifo = await makeFifo();
       paths.push(fifo.path);
+      // Even rounds: our open waits first; odd rounds: the writer is already waiting in its open.
+      const startWriter = () => spawn("sh", ["-c", 'printf "rápido %s" "$1" > "$2"', "sh", String(i), fifo.path], { stdio: "ignore" });
+      const early = i % 2 ? startWriter() : undefined;
       const reading = fifo.openRead();
-      const writer = spawn("sh", ["-c", 'printf "rápido %s" "$1" > "$2"', "sh", String(i), fifo.path], { stdio: "ignore" });
+      const writer = early ?? startWriter();
       await new Promise((r) => writer.once("exit", r));
       const r = await reading;
       // Linux tells a reader about hang-up only for writers that opened after it: a reopen after the writer left waits forever.
