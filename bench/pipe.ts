@@ -23,11 +23,14 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
-/** Best of `n` runs (MiB/s): the machine is shared, the best run is the least disturbed. */
-async function best(n: number, bytes: number, fn: () => Promise<unknown>): Promise<number> {
-  let s = Infinity;
-  for (let i = 0; i < n; i++) s = Math.min(s, await timed(fn));
-  return bytes / MiB / s;
+/**
+ * Best of `n` runs of each path (MiB/s), the paths taking turns so that the
+ * machine's load weighs on all alike; the best run is the least disturbed.
+ */
+async function bestInTurns(n: number, bytes: number, paths: (() => Promise<unknown>)[]): Promise<number[]> {
+  const s = paths.map(() => Infinity);
+  for (let i = 0; i < n; i++) for (const [k, fn] of paths.entries()) s[k] = Math.min(s[k], await timed(fn));
+  return s.map((x) => bytes / MiB / x);
 }
 
 /**
@@ -35,7 +38,7 @@ async function best(n: number, bytes: number, fn: () => Promise<unknown>): Promi
  *
  * @param options.blocks 64 KiB blocks per transfer @default 8192 (512 MiB: fixed costs such as creating the pipe stay small)
  * @param options.runs repetitions, best kept @default 5
- * @returns one row per path, each with the shell's `dd | dd` as reference
+ * @returns one row per path, each with the shell's `dd | dd` as reference (all paths take turns)
  */
 export async function runPipeBench(options: { blocks?: number; runs?: number } = {}): Promise<BenchRow[]> {
   const { blocks = 8192, runs = 5 } = options;
@@ -43,28 +46,30 @@ export async function runPipeBench(options: { blocks?: number; runs?: number } =
   const ddIn = ["dd", "if=/dev/zero", `bs=${BLOCK}`, `count=${blocks}`, "status=none"];
   const ddOut = ["dd", "of=/dev/null", `bs=${BLOCK}`, "status=none"];
 
-  const shell = await best(runs, bytes, () => run("sh", ["-c", `${ddIn.join(" ")} | ${ddOut.join(" ")}`], { timeout: 120000 }));
-  const childToChild = await best(runs, bytes, () => runPipeline([ddIn, ddOut], { timeout: 120000 }));
-  const childToKernel = await best(runs, bytes, async () => {
-    const p = await pipe();
-    const dd = await startChild(ddIn[0], { args: ddIn.slice(1), stdio: ["ignore", p.writeFd!, "inherit"], timeout: 120000 });
-    p.closeWrite();
-    let n = 0;
-    for (let b; (b = await p.read()) !== null; ) n += b.length;
-    await dd.result;
-    await p.close();
-    if (n !== bytes) throw new Error(`read ${n} bytes, expected ${bytes}`);
-  });
   const chunk = Buffer.alloc(BLOCK);
-  const kernelToChild = await best(runs, bytes, async () => {
-    const p = await pipe();
-    const dd = await startChild(ddOut[0], { args: ddOut.slice(1), stdio: [p.readFd!, "ignore", "inherit"], timeout: 120000 });
-    p.closeRead();
-    for (let i = 0; i < blocks; i++) await p.write(chunk);
-    p.closeWrite();
-    await dd.result;
-    await p.close();
-  });
+  const [shell, childToChild, childToKernel, kernelToChild] = await bestInTurns(runs, bytes, [
+    () => run("sh", ["-c", `${ddIn.join(" ")} | ${ddOut.join(" ")}`], { timeout: 120000 }),
+    () => runPipeline([ddIn, ddOut], { timeout: 120000 }),
+    async () => {
+      const p = await pipe();
+      const dd = await startChild(ddIn[0], { args: ddIn.slice(1), stdio: ["ignore", p.writeFd!, "inherit"], timeout: 120000 });
+      p.closeWrite();
+      let n = 0;
+      for (let b; (b = await p.read()) !== null; ) n += b.length;
+      await dd.result;
+      await p.close();
+      if (n !== bytes) throw new Error(`read ${n} bytes, expected ${bytes}`);
+    },
+    async () => {
+      const p = await pipe();
+      const dd = await startChild(ddOut[0], { args: ddOut.slice(1), stdio: [p.readFd!, "ignore", "inherit"], timeout: 120000 });
+      p.closeRead();
+      for (let i = 0; i < blocks; i++) await p.write(chunk);
+      p.closeWrite();
+      await dd.result;
+      await p.close();
+    },
+  ]);
 
   let setupMs = Infinity;
   for (let i = 0; i < runs; i++) setupMs = Math.min(setupMs, 1000 * (await timed(async () => (await pipe()).close())));
