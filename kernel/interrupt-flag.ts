@@ -7,6 +7,10 @@
  * was free); the worker sets TERMINATING when it gives up waiting and stops
  * the running JavaScript with the inspector.
  *
+ * Words 2 and 3 count the execute requests the main thread has received and
+ * answered, so the worker knows which cell an interrupt is for and when it
+ * has replied.
+ *
  * Word 1 counts the main thread's protected sections: loading TypeScript and
  * compiling a cell. `Runtime.terminateExecution` must never land there: it
  * unwinds through `finally` blocks without running them and would leave the
@@ -23,7 +27,7 @@ export class InterruptFlag {
   private readonly words: Int32Array;
 
   /** @param buffer the shared buffer; a new one when omitted (main thread) */
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(8)) {
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(16)) {
     this.words = new Int32Array(buffer);
   }
 
@@ -40,6 +44,30 @@ export class InterruptFlag {
     } finally {
       Atomics.sub(this.words, 1, 1);
     }
+  }
+
+  /** Main thread: an execute_request arrived. */
+  executeReceived(): void {
+    Atomics.add(this.words, 2, 1);
+  }
+
+  /** Main thread: an execute_reply went out. */
+  executeReplied(): void {
+    Atomics.add(this.words, 3, 1);
+  }
+
+  /**
+   * Worker: the number of the oldest execute request not answered yet
+   * (1-based, in arrival order), or undefined when every one has been.
+   */
+  oldestUnanswered(): number | undefined {
+    const replied = Atomics.load(this.words, 3);
+    return Atomics.load(this.words, 2) > replied ? replied + 1 : undefined;
+  }
+
+  /** Worker: has execute request number `n` (see {@link oldestUnanswered}) been answered? */
+  answered(n: number): boolean {
+    return Atomics.load(this.words, 3) >= n;
   }
 
   /** Worker: an `interrupt` message is on its way to the main thread. */

@@ -2,9 +2,11 @@
  * The cdlab kernel process:
  * `node --no-force-async-hooks-checks dist/kernel/main.js --connection-file FILE`.
  *
- * Glue: the transport (ZMQ + signing, in a worker thread: transport.ts), the
- * protocol logic (handler.ts), tslab's executor behind engine.ts, stdout/stderr
- * and display routed to the running cell, interrupt, and shutdown cleanup.
+ * Glue: shell, iopub and stdin on this thread (channels.ts), control and
+ * heartbeat in a worker thread that never runs student code (transport.ts),
+ * the protocol logic (handler.ts), tslab's executor behind engine.ts,
+ * stdout/stderr and display routed to the running cell, interrupt, and
+ * shutdown cleanup.
  *
  * `--no-force-async-hooks-checks`: terminating JavaScript inside a timer
  * callback (interrupting `setTimeout(() => { while (true) {} })`) would
@@ -27,14 +29,20 @@ import { InterruptFlag } from "./interrupt-flag";
 import { installResolution } from "./resolve";
 import { describeUncaught } from "./traceback";
 import type { FromTransport, ToTransport, TransportData } from "./transport";
+import { openMainChannels, readConnection, type MainChannels } from "./channels";
+import type { Envelope } from "./wire";
 
 /** Start the kernel for the connection file Jupyter gave us. */
 export function startKernel(connectionFile: string): void {
   const session = randomUUID();
   const flag = new InterruptFlag();
-  const data: TransportData = { connectionFile: path.resolve(connectionFile), flag: flag.buffer, session, tsVersion: typescriptVersion() };
+  const file = path.resolve(connectionFile);
+  const data: TransportData = { connectionFile: file, flag: flag.buffer, session, tsVersion: typescriptVersion() };
   const worker = new Worker(path.join(__dirname, "transport.js"), { workerData: data, stdout: false, stderr: false });
   const toWorker = (m: ToTransport) => worker.postMessage(m);
+  let channels: MainChannels | undefined;
+  const early: ["shell" | "iopub", Envelope][] = []; // sent before the sockets were bound
+  const send = (channel: "shell" | "iopub", env: Envelope) => (channels ? channels.send(channel, env) : void early.push([channel, env]));
 
   const cwd = process.cwd();
   const engine = createEngine(cwd, (ts) => installResolution(ts as Parameters<typeof installResolution>[0], cwd), (fn) => flag.protect(fn));
@@ -51,9 +59,15 @@ export function startKernel(connectionFile: string): void {
       inspect: (code, pos) => engine.inspect(code, pos),
       isComplete: (code) => engine.isComplete(code),
     },
-    outbox: { send: (channel, ids, msg) => toWorker({ t: "send", channel, env: { ids, msg } }) },
+    outbox: {
+      send: (channel, ids, msg) => {
+        if (msg.header.msg_type === "execute_reply") flag.executeReplied();
+        if (channel === "control") toWorker({ t: "send", env: { ids, msg } });
+        else send(channel, { ids, msg });
+      },
+    },
     session,
-    requestFlush: () => toWorker({ t: "flush" }),
+    requestFlush: () => void (channels?.drained() ?? Promise.resolve()).then(() => handler.flushed()),
     onShutdown: () => void shutdown(),
   });
 
@@ -72,6 +86,7 @@ export function startKernel(connectionFile: string): void {
     }
     await killDescendants(300);
     handler.flushStreams();
+    await channels?.close();
     toWorker({ t: "close" });
     setTimeout(() => process.exit(0), 1000).unref();
   }
@@ -79,10 +94,10 @@ export function startKernel(connectionFile: string): void {
   worker.on("message", (m: FromTransport) => {
     switch (m.t) {
       case "msg":
-        handler.receive(m.channel, m.env);
+        handler.receive("control", m.env);
         break;
-      case "flushed":
-        handler.flushed();
+      case "iopub":
+        send("iopub", m.env);
         break;
       case "interrupt":
         flag.acknowledge();
@@ -111,14 +126,29 @@ export function startKernel(connectionFile: string): void {
   process.on("uncaughtException", report("Exceção não tratada num callback (uncaught exception)"));
   process.on("unhandledRejection", report("Promise rejeitada sem tratamento (unhandled rejection)"));
 
-  // Load TypeScript once the transport is on its way; requests wait for it.
-  setImmediate(() => {
+  const onShell = (env: Envelope) => {
+    if (env.msg.header.msg_type === "execute_request") flag.executeReceived();
+    handler.receive("shell", env);
+  };
+  openMainChannels(readConnection(file), onShell).then(
+    (c) => {
+      channels = c;
+      for (const [channel, env] of early.splice(0)) c.send(channel, env);
+      // Load TypeScript once the sockets are bound (ZMQ queues requests meanwhile); requests wait for it.
+      setImmediate(warm);
+    },
+    (e: Error) => {
+      fs.writeSync(2, `cdlab kernel: cannot open the shell and iopub sockets: ${e.message}\n`);
+      process.exit(1);
+    },
+  );
+  function warm() {
     engine.warm();
     // tslab's own `display` (import { display } from "tslab") reads this export.
     const tslabJupyter = require("tslab/dist/jupyter");
     tslabJupyter.lastWriteDisplayData = (d: { data: MimeBundle; transient?: { display_id?: string } }, update?: boolean) =>
       handler.display(d.data, { id: d.transient?.display_id, update });
-  });
+  }
 }
 
 /**

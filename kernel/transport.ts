@@ -1,14 +1,16 @@
 /**
- * The transport: a worker thread that owns the ZMQ sockets (shell, control,
- * iopub, stdin, heartbeat) and the HMAC signing, and never runs student code.
- * So heartbeat, interrupt and shutdown are answered even while the main thread
- * is stuck in `while (true) {}`.
+ * The transport worker: a thread that owns the kernel's control and
+ * heartbeat sockets and never runs student code, so heartbeat, interrupt and
+ * shutdown are answered even while the main thread is stuck in
+ * `while (true) {}`. Shell, iopub and stdin live on the main thread
+ * (channels.ts): a cell's request and outputs cross no thread.
  *
- * Worker → main: `{ t: "msg", channel, env }`, `{ t: "flushed" }`,
- * `{ t: "interrupt" }`, `{ t: "shutdown", restart }`.
- * Main → worker: `{ t: "send", channel, env }`, `{ t: "flush" }`,
- * `{ t: "interrupt" }` (from SIGINT), `{ t: "close" }` (close the sockets and
- * end the worker: the process exits after that).
+ * Worker → main: `{ t: "msg", env }` (a control request the main thread
+ * answers), `{ t: "iopub", env }` (a status to publish), `{ t: "interrupt" }`,
+ * `{ t: "shutdown", restart }`.
+ * Main → worker: `{ t: "send", env }` (a control reply), `{ t: "interrupt" }`
+ * (from SIGINT), `{ t: "close" }` (close the sockets and end the worker: the
+ * process exits after that).
  *
  * Interrupt: the worker posts `interrupt` to the main thread, which
  * acknowledges at once through a shared flag when its event loop is free (a
@@ -25,7 +27,8 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { killDescendantsSync } from "./cleanup";
 import { kernelInfo } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
-import { decode, encode, makeMessage, type Envelope, type Message } from "./wire";
+import { endpoint, readConnection, sender, sleep } from "./channels";
+import { decode, encode, makeMessage, type Envelope } from "./wire";
 
 /** What the main thread gives the worker. */
 export interface TransportData {
@@ -37,74 +40,34 @@ export interface TransportData {
 }
 
 /** Messages from the main thread to the transport. */
-export type ToTransport =
-  | { t: "send"; channel: "shell" | "control" | "iopub"; env: Envelope }
-  | { t: "flush" }
-  | { t: "interrupt" }
-  | { t: "close" };
+export type ToTransport = { t: "send"; env: Envelope } | { t: "interrupt" } | { t: "close" };
 
 /** Messages from the transport to the main thread. */
 export type FromTransport =
-  | { t: "msg"; channel: "shell" | "control"; env: Envelope }
-  | { t: "flushed" }
+  | { t: "msg"; env: Envelope }
+  | { t: "iopub"; env: Envelope }
   | { t: "interrupt" }
   | { t: "shutdown"; restart: boolean };
-
-interface ConnectionInfo {
-  transport: string;
-  ip: string;
-  key: string;
-  shell_port: number;
-  control_port: number;
-  iopub_port: number;
-  stdin_port: number;
-  hb_port: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A socket's sends, one at a time (zeromq.js allows one pending send). */
-function sender(sock: { send(frames: Buffer[]): Promise<void> }) {
-  let chain = Promise.resolve();
-  const send = (frames: Buffer[]) => {
-    chain = chain.then(() => sock.send(frames)).catch(() => undefined);
-    return chain;
-  };
-  /** Resolves when every send so far went out. */
-  send.drained = () => chain;
-  return send;
-}
 
 async function run(data: TransportData): Promise<void> {
   const port = parentPort!;
   const post = (m: FromTransport) => port.postMessage(m);
   const flag = new InterruptFlag(data.flag);
-  const info = JSON.parse(fs.readFileSync(data.connectionFile, "utf8")) as ConnectionInfo;
+  const info = readConnection(data.connectionFile);
   const zmq = await import("zeromq");
-  const iopub = new zmq.Publisher();
-  const shell = new zmq.Router();
   const control = new zmq.Router();
-  const stdin = new zmq.Router();
   const hb = new zmq.Reply();
-  const addr = (p: number) => `${info.transport}://${info.ip}:${p}`;
-  await Promise.all([
-    iopub.bind(addr(info.iopub_port)),
-    shell.bind(addr(info.shell_port)),
-    control.bind(addr(info.control_port)),
-    stdin.bind(addr(info.stdin_port)),
-    hb.bind(addr(info.hb_port)),
-  ]);
-  const send = { shell: sender(shell), control: sender(control), iopub: sender(iopub) };
-  const out = (channel: keyof typeof send, env: Envelope) => send[channel](encode(env, info.key));
+  await Promise.all([control.bind(endpoint(info, info.control_port)), hb.bind(endpoint(info, info.hb_port))]);
+  const toControl = sender(control);
+  const reply = (env: Envelope) => toControl(encode(env, info.key));
+  const status = (state: "busy" | "idle", parent: Envelope["msg"]["header"]) =>
+    post({ t: "iopub", env: { ids: [], msg: makeMessage("status", { execution_state: state }, parent, data.session) } });
 
-  /** execute_request ids forwarded to the main thread and not yet answered, oldest first. */
-  const unanswered: string[] = [];
-
-  const answer = async (channel: "shell" | "control", env: Envelope, type: string, content: Record<string, unknown>) => {
+  const answer = async (env: Envelope, type: string, content: Record<string, unknown>) => {
     const parent = env.msg.header;
-    await out("iopub", { ids: [], msg: makeMessage("status", { execution_state: "busy" }, parent, data.session) });
-    await out(channel, { ids: env.ids, msg: makeMessage(type, content, parent, data.session) });
-    await out("iopub", { ids: [], msg: makeMessage("status", { execution_state: "idle" }, parent, data.session) });
+    status("busy", parent);
+    await reply({ ids: env.ids, msg: makeMessage(type, content, parent, data.session) });
+    status("idle", parent);
   };
 
   let session: inspector.Session | undefined;
@@ -120,8 +83,8 @@ async function run(data: TransportData): Promise<void> {
   const interrupt = async () => {
     if (interrupting) return;
     interrupting = true;
-    const target = unanswered[0];
-    const finished = () => flag.acknowledged && (target === undefined || !unanswered.includes(target));
+    const target = flag.oldestUnanswered();
+    const finished = () => flag.acknowledged && (target === undefined || flag.answered(target));
     try {
       for (let round = 0; round < 8; round++) {
         flag.posted();
@@ -141,9 +104,9 @@ async function run(data: TransportData): Promise<void> {
   };
 
   let shuttingDown = false;
-  const shutdown = async (channel: "shell" | "control", env: Envelope) => {
+  const shutdown = async (env: Envelope) => {
     const restart = Boolean((env.msg.content as { restart?: unknown }).restart);
-    await answer(channel, env, "shutdown_reply", { status: "ok", restart });
+    await answer(env, "shutdown_reply", { status: "ok", restart });
     if (shuttingDown) return;
     shuttingDown = true;
     post({ t: "shutdown", restart });
@@ -155,55 +118,40 @@ async function run(data: TransportData): Promise<void> {
     }, 3000).unref();
   };
 
-  const receive = async (channel: "shell" | "control", sock: AsyncIterable<Buffer[]>) => {
-    for await (const frames of sock) {
+  void (async () => {
+    for await (const frames of control) {
       let env: Envelope;
       try {
         env = decode(frames, info.key);
       } catch (e) {
-        fs.writeSync(2, `cdlab kernel: dropped a message on ${channel}: ${(e as Error).message}\n`);
+        fs.writeSync(2, `cdlab kernel: dropped a message on control: ${(e as Error).message}\n`);
         continue;
       }
       const type = env.msg.header.msg_type;
       if (type === "interrupt_request") {
-        void answer(channel, env, "interrupt_reply", { status: "ok" });
+        void answer(env, "interrupt_reply", { status: "ok" });
         void interrupt();
-      } else if (type === "shutdown_request") {
-        void shutdown(channel, env);
-      } else if (type === "kernel_info_request") {
-        // Static: answered here, even while TypeScript is still loading.
-        void answer(channel, env, "kernel_info_reply", kernelInfo(data.tsVersion));
-      } else {
-        if (type === "execute_request") unanswered.push(env.msg.header.msg_id);
-        post({ t: "msg", channel, env });
-      }
+      } else if (type === "shutdown_request") void shutdown(env);
+      else if (type === "kernel_info_request") void answer(env, "kernel_info_reply", kernelInfo(data.tsVersion));
+      else post({ t: "msg", env });
     }
-  };
+  })();
 
   port.on("message", (m: ToTransport) => {
-    if (m.t === "send") {
-      const msg = m.env.msg as Message;
-      if (msg.header.msg_type === "execute_reply") {
-        const i = unanswered.indexOf(String(msg.parent_header.msg_id));
-        if (i >= 0) unanswered.splice(i, 1);
-      }
-      void out(m.channel, m.env);
-    } else if (m.t === "flush") post({ t: "flushed" });
+    if (m.t === "send") void reply(m.env);
     else if (m.t === "interrupt") void interrupt();
     else if (m.t === "close") {
-      // Let queued sends go out (bounded), then close: exiting with open
+      // Let queued replies go out (bounded), then close: exiting with open
       // zeromq sockets in a worker aborts the process.
       const t = setTimeout(() => undefined, 10_000);
-      void Promise.race([Promise.all(Object.values(send).map((s) => s.drained())), sleep(300)]).then(() => {
-        for (const s of [iopub, shell, control, stdin, hb]) s.close();
+      void Promise.race([toControl.drained(), sleep(300)]).then(() => {
+        for (const s of [control, hb]) s.close();
         clearTimeout(t);
         port.close();
       });
     }
   });
 
-  void receive("shell", shell);
-  void receive("control", control);
   void (async () => {
     for await (const frames of hb) await hb.send(frames);
   })();

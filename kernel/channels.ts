@@ -1,0 +1,109 @@
+/**
+ * ZMQ plumbing shared by both threads of the kernel, and the main thread's
+ * own sockets: shell (requests, run in order), iopub (outputs and statuses)
+ * and stdin. Those live on the main thread, as in plain tslab, so a cell's
+ * request and its outputs cross no thread. Control and heartbeat live in the
+ * transport worker (transport.ts): they must answer while a cell spins.
+ */
+import fs from "node:fs";
+import { decode, encode, type Envelope } from "./wire";
+
+/** The connection file Jupyter writes for a kernel. */
+export interface ConnectionInfo {
+  transport: string;
+  ip: string;
+  key: string;
+  shell_port: number;
+  control_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  hb_port: number;
+}
+
+/** Read and parse a connection file. */
+export function readConnection(file: string): ConnectionInfo {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as ConnectionInfo;
+}
+
+/** The endpoint of one of the kernel's ports, e.g. `tcp://127.0.0.1:5555`. */
+export function endpoint(info: ConnectionInfo, port: number): string {
+  return `${info.transport}://${info.ip}:${port}`;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A socket's sends, one at a time (zeromq.js allows one pending send). */
+export function sender(sock: { send(frames: Buffer[]): Promise<void> }) {
+  let chain = Promise.resolve();
+  const send = (frames: Buffer[]) => {
+    chain = chain.then(() => sock.send(frames)).catch(() => undefined);
+    return chain;
+  };
+  /** Resolves when every send so far went out. */
+  send.drained = () => chain;
+  return send;
+}
+
+/** The main thread's sockets. */
+export interface MainChannels {
+  /** Sign and send a message on shell or iopub. */
+  send(channel: "shell" | "iopub", env: Envelope): void;
+  /** Resolves once every shell message ZMQ has received so far has been handed to `onShell`. */
+  drained(): Promise<void>;
+  /** Let queued sends go out (bounded), then close the sockets. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Bind shell, iopub and stdin, and hand every shell request to `onShell`, in order.
+ *
+ * @param info the connection file's content
+ * @param onShell called with each decoded shell request
+ */
+export async function openMainChannels(info: ConnectionInfo, onShell: (env: Envelope) => void): Promise<MainChannels> {
+  const zmq = await import("zeromq");
+  const shell = new zmq.Router();
+  const iopub = new zmq.Publisher();
+  const stdin = new zmq.Router();
+  await Promise.all([
+    shell.bind(endpoint(info, info.shell_port)),
+    iopub.bind(endpoint(info, info.iopub_port)),
+    stdin.bind(endpoint(info, info.stdin_port)),
+  ]);
+  const send = { shell: sender(shell), iopub: sender(iopub) };
+  let waiting = false;
+  void (async () => {
+    for (;;) {
+      let frames: Buffer[];
+      waiting = true;
+      try {
+        frames = await shell.receive();
+      } catch {
+        return; // closed
+      }
+      waiting = false;
+      let env: Envelope;
+      try {
+        env = decode(frames, info.key);
+      } catch (e) {
+        fs.writeSync(2, `cdlab kernel: dropped a message on shell: ${(e as Error).message}\n`);
+        continue;
+      }
+      onShell(env);
+    }
+  })();
+  let closing: Promise<void> | undefined;
+  return {
+    send: (channel, env) => void send[channel](encode(env, info.key)),
+    async drained() {
+      while (!(waiting && !shell.readable) && !shell.closed) await new Promise((r) => setImmediate(r));
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.race([Promise.all([send.shell.drained(), send.iopub.drained()]), sleep(300)]);
+        for (const s of [shell, iopub, stdin]) s.close();
+      })();
+      return closing;
+    },
+  };
+}
