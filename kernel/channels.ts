@@ -32,9 +32,16 @@ export function endpoint(info: ConnectionInfo, port: number): string {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A socket's sends, one at a time (zeromq.js allows one pending send). */
-export function sender(sock: { send(frames: Buffer[]): Promise<void> }) {
-  let chain = Promise.resolve();
+/**
+ * A socket's sends, one at a time (zeromq.js allows one pending send).
+ *
+ * @param after sends wait for this first (e.g. the socket's bind)
+ */
+export function sender(sock: { send(frames: Buffer[]): Promise<void> }, after: Promise<unknown> = Promise.resolve()) {
+  let chain: Promise<void> = after.then(
+    () => undefined,
+    () => undefined,
+  );
   const send = (frames: Buffer[]) => {
     chain = chain.then(() => sock.send(frames)).catch(() => undefined);
     return chain;
@@ -46,7 +53,9 @@ export function sender(sock: { send(frames: Buffer[]): Promise<void> }) {
 
 /** The main thread's sockets. */
 export interface MainChannels {
-  /** Sign and send a message on shell or iopub. */
+  /** Resolves once the sockets are bound (rejects when they cannot be). */
+  readonly ready: Promise<void>;
+  /** Sign and send a message on shell or iopub (queued until bound). */
   send(channel: "shell" | "iopub", env: Envelope): void;
   /** Resolves once every shell message ZMQ has received so far has been handed to `onShell`. */
   drained(): Promise<void>;
@@ -55,45 +64,53 @@ export interface MainChannels {
 }
 
 /**
- * Bind shell, iopub and stdin, and hand every shell request to `onShell`, in order.
+ * Bind shell, iopub and stdin, and hand every shell request to `onShell`, in
+ * order. The binds are issued before this returns, so the thread can go on
+ * with synchronous work (loading TypeScript) while ZMQ accepts connections
+ * and queues requests.
  *
  * @param info the connection file's content
  * @param onShell called with each decoded shell request
  */
-export async function openMainChannels(info: ConnectionInfo, onShell: (env: Envelope) => void): Promise<MainChannels> {
-  const zmq = await import("zeromq");
+export function openMainChannels(info: ConnectionInfo, onShell: (env: Envelope) => void): MainChannels {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const zmq = require("zeromq") as typeof import("zeromq");
   const shell = new zmq.Router();
   const iopub = new zmq.Publisher();
   const stdin = new zmq.Router();
-  await Promise.all([
+  const ready = Promise.all([
     shell.bind(endpoint(info, info.shell_port)),
     iopub.bind(endpoint(info, info.iopub_port)),
     stdin.bind(endpoint(info, info.stdin_port)),
-  ]);
-  const send = { shell: sender(shell), iopub: sender(iopub) };
+  ]).then(() => undefined);
+  const send = { shell: sender(shell, ready), iopub: sender(iopub, ready) };
   let waiting = false;
-  void (async () => {
-    for (;;) {
-      let frames: Buffer[];
-      waiting = true;
-      try {
-        frames = await shell.receive();
-      } catch {
-        return; // closed
+  void ready.then(
+    async () => {
+      for (;;) {
+        let frames: Buffer[];
+        waiting = true;
+        try {
+          frames = await shell.receive();
+        } catch {
+          return; // closed
+        }
+        waiting = false;
+        let env: Envelope;
+        try {
+          env = decode(frames, info.key);
+        } catch (e) {
+          fs.writeSync(2, `cdlab kernel: dropped a message on shell: ${(e as Error).message}\n`);
+          continue;
+        }
+        onShell(env);
       }
-      waiting = false;
-      let env: Envelope;
-      try {
-        env = decode(frames, info.key);
-      } catch (e) {
-        fs.writeSync(2, `cdlab kernel: dropped a message on shell: ${(e as Error).message}\n`);
-        continue;
-      }
-      onShell(env);
-    }
-  })();
+    },
+    () => undefined, // reported through `ready`
+  );
   let closing: Promise<void> | undefined;
   return {
+    ready,
     send: (channel, env) => void send[channel](encode(env, info.key)),
     async drained() {
       while (!(waiting && !shell.readable) && !shell.closed) await new Promise((r) => setImmediate(r));

@@ -40,9 +40,8 @@ export function startKernel(connectionFile: string): void {
   const data: TransportData = { connectionFile: file, flag: flag.buffer, session, tsVersion: typescriptVersion() };
   const worker = new Worker(path.join(__dirname, "transport.js"), { workerData: data, stdout: false, stderr: false });
   const toWorker = (m: ToTransport) => worker.postMessage(m);
-  let channels: MainChannels | undefined;
-  const early: ["shell" | "iopub", Envelope][] = []; // sent before the sockets were bound
-  const send = (channel: "shell" | "iopub", env: Envelope) => (channels ? channels.send(channel, env) : void early.push([channel, env]));
+  let channels: MainChannels | undefined; // opened below, once the handler exists
+  const send = (channel: "shell" | "iopub", env: Envelope) => channels?.send(channel, env);
 
   const cwd = process.cwd();
   const engine = createEngine(cwd, (ts) => installResolution(ts as Parameters<typeof installResolution>[0], cwd), (fn) => flag.protect(fn));
@@ -130,18 +129,14 @@ export function startKernel(connectionFile: string): void {
     if (env.msg.header.msg_type === "execute_request") flag.executeReceived();
     handler.receive("shell", env);
   };
-  openMainChannels(readConnection(file), onShell).then(
-    (c) => {
-      channels = c;
-      for (const [channel, env] of early.splice(0)) c.send(channel, env);
-      // Load TypeScript once the sockets are bound (ZMQ queues requests meanwhile); requests wait for it.
-      setImmediate(warm);
-    },
-    (e: Error) => {
-      fs.writeSync(2, `cdlab kernel: cannot open the shell and iopub sockets: ${e.message}\n`);
-      process.exit(1);
-    },
-  );
+  channels = openMainChannels(readConnection(file), onShell);
+  channels.ready.catch((e: Error) => {
+    fs.writeSync(2, `cdlab kernel: cannot open the shell and iopub sockets: ${e.message}\n`);
+    process.exit(1);
+  });
+  // Load TypeScript now: ZMQ accepts connections and queues requests meanwhile
+  // (about a second); requests wait for it.
+  setImmediate(warm);
   function warm() {
     engine.warm();
     // tslab's own `display` (import { display } from "tslab") reads this export.
