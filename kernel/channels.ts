@@ -51,6 +51,16 @@ export function sender(sock: { send(frames: Buffer[]): Promise<void> }, after: P
   return send;
 }
 
+/** Decode a received message; a bad one (wrong signature, not JSON) is reported on stderr and dropped. */
+export function decodeOrDrop(frames: Buffer[], key: string, channel: string): Envelope | undefined {
+  try {
+    return decode(frames, key);
+  } catch (e) {
+    fs.writeSync(2, `cdlab kernel: dropped a message on ${channel}: ${(e as Error).message}\n`);
+    return undefined;
+  }
+}
+
 /** The main thread's sockets. */
 export interface MainChannels {
   /** Resolves once the sockets are bound (rejects when they cannot be). */
@@ -96,14 +106,8 @@ export function openMainChannels(info: ConnectionInfo, onShell: (env: Envelope) 
           return; // closed
         }
         waiting = false;
-        let env: Envelope;
-        try {
-          env = decode(frames, info.key);
-        } catch (e) {
-          fs.writeSync(2, `cdlab kernel: dropped a message on shell: ${(e as Error).message}\n`);
-          continue;
-        }
-        onShell(env);
+        const env = decodeOrDrop(frames, info.key, "shell");
+        if (env) onShell(env);
       }
     },
     () => undefined, // reported through `ready`

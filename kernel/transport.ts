@@ -27,8 +27,8 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { killDescendantsSync } from "./cleanup";
 import { kernelInfo } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
-import { endpoint, readConnection, sender, sleep } from "./channels";
-import { decode, encode, makeMessage, type Envelope } from "./wire";
+import { decodeOrDrop, endpoint, readConnection, sender, sleep } from "./channels";
+import { encode, makeMessage, type Envelope } from "./wire";
 
 /** What the main thread gives the worker. */
 export interface TransportData {
@@ -120,13 +120,8 @@ async function run(data: TransportData): Promise<void> {
 
   void (async () => {
     for await (const frames of control) {
-      let env: Envelope;
-      try {
-        env = decode(frames, info.key);
-      } catch (e) {
-        fs.writeSync(2, `cdlab kernel: dropped a message on control: ${(e as Error).message}\n`);
-        continue;
-      }
+      const env = decodeOrDrop(frames, info.key, "control");
+      if (!env) continue;
       const type = env.msg.header.msg_type;
       if (type === "interrupt_request") {
         void answer(env, "interrupt_reply", { status: "ok" });
