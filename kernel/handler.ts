@@ -1,6 +1,6 @@
 /**
  * The kernel's protocol logic: what to answer to each Jupyter request, with
- * no sockets. The transport hands it received messages; it answers through an
+ * no sockets. The sockets (channels.ts, transport.ts) hand it received messages; it answers through an
  * {@link Outbox} and runs code through an {@link Engine}. Unit-tested with stubs.
  *
  * - Shell requests run one at a time, in order; every request is wrapped in
@@ -18,7 +18,7 @@ import { makeMessage, type Envelope, type Header, type Message } from "./wire";
 /** The channels a kernel sends on. */
 export type Channel = "shell" | "control" | "iopub";
 
-/** Where the handler sends messages (the transport). */
+/** Where the handler sends messages (the sockets). */
 export interface Outbox {
   send(channel: Channel, ids: Uint8Array[], msg: Message): void;
 }
@@ -88,7 +88,7 @@ export interface HandlerOptions {
   /** The kernel's session id (header.session of what it sends). */
   session: string;
   /**
-   * Ask the transport to report once every message it already received has
+   * Ask the sockets to report once every message they already received has
    * been handed over ({@link KernelHandler.flushed} is then called). Used to
    * know which requests were queued before an error.
    */
@@ -130,7 +130,7 @@ export class KernelHandler {
     void this.pump();
   }
 
-  /** The transport has handed over everything received before the flush request. */
+  /** The sockets have handed over everything received before the flush request. */
   flushed(): void {
     this.queue.push("flushed");
     void this.pump();
