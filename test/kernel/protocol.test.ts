@@ -247,6 +247,41 @@ describe("cdlab kernel shutdown and restart", function () {
   });
 });
 
+describe("cdlab kernel over ZMQ directly (jupyter_client)", function () {
+  this.timeout(60000);
+
+  it("stop_on_error aborts the request queued behind an error, and the next one runs", async function () {
+    const { spawnSync } = await import("node:child_process");
+    const path = await import("node:path");
+    const root = path.resolve(__dirname, "..", "..");
+    // Both requests are on the kernel's shell socket before the first one fails.
+    const script = [
+      "import jupyter_client",
+      "km, kc = jupyter_client.manager.start_new_kernel(kernel_name='cdlab')",
+      "try:",
+      "    ids = [kc.execute('throw new Error(\"x\")'), kc.execute('1 + 1')]",
+      "    got = {}",
+      "    while len(got) < 2:",
+      "        m = kc.get_shell_msg(timeout=30)",
+      "        if m['msg_type'] == 'execute_reply': got[m['parent_header']['msg_id']] = m['content']['status']",
+      "    later = kc.execute('2 + 2')",
+      "    while True:",
+      "        m = kc.get_shell_msg(timeout=30)",
+      "        if m['msg_type'] == 'execute_reply' and m['parent_header']['msg_id'] == later: break",
+      "    print(got[ids[0]], got[ids[1]], m['content']['status'])",
+      "finally:",
+      "    kc.stop_channels(); km.shutdown_kernel(now=True)",
+    ].join("\n");
+    const r = spawnSync(path.join(root, ".venv", "bin", "python"), ["-c", script], {
+      env: { ...process.env, JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter") },
+      encoding: "utf8",
+      timeout: 50000,
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal("error aborted ok");
+  });
+});
+
 describe("cdlab kernel without its client", function () {
   this.timeout(60000);
 
