@@ -52,6 +52,8 @@ interface Capture {
 export interface TslabEngine extends Engine {
   /** Stop the running cell (its pending await rejects with KeyboardInterrupt). */
   interrupt(): void;
+  /** Load the TypeScript module alone (the first, shorter part of {@link warm}). */
+  loadTypescript(): void;
   /** Load TypeScript and create the converter now (otherwise on first use). */
   warm(): void;
   /** The cells run so far (for tracebacks of errors thrown later in callbacks). */
@@ -144,6 +146,9 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void, p
     cells,
     get languageVersion() {
       return typescriptVersion();
+    },
+    loadTypescript() {
+      protect(() => require("@tslab/typescript-for-tslab"));
     },
     warm() {
       load();

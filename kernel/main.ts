@@ -134,9 +134,15 @@ export function startKernel(connectionFile: string): void {
     fs.writeSync(2, `cdlab kernel: cannot open the shell and iopub sockets: ${e.message}\n`);
     process.exit(1);
   });
-  // Load TypeScript now: ZMQ accepts connections and queues requests meanwhile
-  // (about a second); requests wait for it.
-  setImmediate(warm);
+  // Load TypeScript now, in two synchronous parts (about 0.15 s, then about
+  // 0.9 s to build the compiler's program); ZMQ accepts connections and queues
+  // requests meanwhile, and requests wait for it. The pause between the parts
+  // lets the client's first kernel_info — usually there by then — be answered,
+  // so the client goes on while the compiler is built.
+  setImmediate(() => {
+    engine.loadTypescript();
+    setTimeout(warm, 20);
+  });
   function warm() {
     engine.warm();
     // tslab's own `display` (import { display } from "tslab") reads this export.
