@@ -3,7 +3,9 @@
  * it: results, errors, interrupt, completion, inspection, shutdown cleanup.
  */
 import { expect } from "chai";
+import { spawn, spawnSync } from "node:child_process";
 import net from "node:net";
+import path from "node:path";
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { execute, sharedServer, type ExecuteResult } from "../support/jupyter";
 import { pollUntil } from "../support/poll";
@@ -247,13 +249,16 @@ describe("cdlab kernel shutdown and restart", function () {
   });
 });
 
+/** The venv's Python, and an environment in which jupyter_client finds the cdlab kernelspec. */
+function jupyterClientPython(): { python: string; env: NodeJS.ProcessEnv } {
+  const root = path.resolve(__dirname, "..", "..");
+  return { python: path.join(root, ".venv", "bin", "python"), env: { ...process.env, JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter") } };
+}
+
 describe("cdlab kernel over ZMQ directly (jupyter_client)", function () {
   this.timeout(60000);
 
   it("stop_on_error aborts the request queued behind an error, and the next one runs", async function () {
-    const { spawnSync } = await import("node:child_process");
-    const path = await import("node:path");
-    const root = path.resolve(__dirname, "..", "..");
     // Both requests are on the kernel's shell socket before the first one fails.
     const script = [
       "import jupyter_client",
@@ -272,11 +277,8 @@ describe("cdlab kernel over ZMQ directly (jupyter_client)", function () {
       "finally:",
       "    kc.stop_channels(); km.shutdown_kernel(now=True)",
     ].join("\n");
-    const r = spawnSync(path.join(root, ".venv", "bin", "python"), ["-c", script], {
-      env: { ...process.env, JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter") },
-      encoding: "utf8",
-      timeout: 50000,
-    });
+    const { python, env } = jupyterClientPython();
+    const r = spawnSync(python, ["-c", script], { env, encoding: "utf8", timeout: 50000 });
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout.trim()).to.equal("error aborted ok");
   });
@@ -286,17 +288,15 @@ describe("cdlab kernel without its client", function () {
   this.timeout(60000);
 
   it("shuts down (and takes its children along) when the client that started it dies", async function () {
-    const { spawn } = await import("node:child_process");
-    const path = await import("node:path");
-    const root = path.resolve(__dirname, "..", "..");
     const script = [
       "import sys, jupyter_client",
       "km, kc = jupyter_client.manager.start_new_kernel(kernel_name='cdlab')",
       "kc.execute_interactive('import { spawn } from \"node:child_process\"; const c = spawn(\"sleep\", [\"300\"]); console.log(process.pid, c.pid)', output_hook=lambda m: print(m['content'].get('text', ''), end='', flush=True))",
       "sys.stdin.read()",
     ].join("\n");
-    const client = spawn(path.join(root, ".venv", "bin", "python"), ["-c", script], {
-      env: { ...process.env, JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter") },
+    const { python, env } = jupyterClientPython();
+    const client = spawn(python, ["-c", script], {
+      env,
       stdio: ["pipe", "pipe", "inherit"],
     });
     let out = "";
