@@ -21,6 +21,7 @@ import { CdlabError, invalidArg, systemError } from "../errors";
 import { asyncDispose, Handle, once } from "../handle";
 import { track, untrack } from "../registry";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs, QueueLimits, QueueStat } from "./native";
+import { Removal } from "./removal";
 
 /** A received message: the lecture's `struct { long mtype; char text[512]; }`. */
 export interface Message {
@@ -92,7 +93,7 @@ export class MessageQueue implements Handle {
   private readonly b: IpcBackend;
   private readonly pending = new PendingJobs("message-queue");
   private closed = false;
-  private removed = false;
+  private readonly removal: Removal;
 
   /** @internal use {@link openMessageQueue} */
   constructor(b: IpcBackend, id: number, key: number | undefined, owner: boolean) {
@@ -101,6 +102,7 @@ export class MessageQueue implements Handle {
     this.key = key;
     this.owner = owner;
     this.backend = b.name;
+    this.removal = new Removal(() => b.msgRmid(id));
   }
 
   private what(action: string): string {
@@ -109,7 +111,7 @@ export class MessageQueue implements Handle {
 
   private fail(action: string, err: unknown): CdlabError {
     const code = (err as { code?: string }).code;
-    if (code === "EIDRM" || (code === "EINVAL" && this.removed))
+    if (code === "EIDRM" || (code === "EINVAL" && this.removal.removed))
       return new CdlabError("EIDRM", `${this.what(action)}: the queue was removed`, { cause: err });
     if (code === "EINVAL")
       return new CdlabError("EIDRM", `${this.what(action)}: the queue does not exist (removed?)`, { cause: err });
@@ -227,10 +229,8 @@ export class MessageQueue implements Handle {
    */
   async remove(): Promise<void> {
     this.checkOpen("remove");
-    if (this.removed) return;
     try {
-      this.b.msgRmid(this.id);
-      this.removed = true;
+      this.removal.now();
     } catch (err) {
       throw this.fail("remove", err);
     }
@@ -241,14 +241,7 @@ export class MessageQueue implements Handle {
     this.closed = true;
     untrack(this);
     await this.pending.cancelAll();
-    if (this.owner && !this.removed) {
-      this.removed = true;
-      try {
-        this.b.msgRmid(this.id);
-      } catch {
-        /* already removed by someone else */
-      }
-    }
+    if (this.owner) this.removal.quietly();
   });
 
   /** Same as {@link MessageQueue.close}. */

@@ -23,6 +23,7 @@ import { CdlabError, invalidArg, systemError } from "../errors";
 import { asyncDispose, Handle, once } from "../handle";
 import { track, untrack } from "../registry";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs } from "./native";
+import { Removal } from "./removal";
 import { validateIpcName } from "./shm";
 
 /** Options of {@link openSemaphore}. */
@@ -59,7 +60,7 @@ export class NamedSemaphore implements Handle {
   private readonly h: number;
   private readonly pending = new PendingJobs("semaphore");
   private closed = false;
-  private unlinked = false;
+  private readonly removal: Removal;
 
   /** @internal use {@link openSemaphore} */
   constructor(b: IpcBackend, name: string, h: number, owner: boolean) {
@@ -68,6 +69,7 @@ export class NamedSemaphore implements Handle {
     this.h = h;
     this.owner = owner;
     this.backend = b.name;
+    this.removal = new Removal(() => b.semUnlink(name));
   }
 
   private checkOpen(action: string): void {
@@ -163,10 +165,8 @@ export class NamedSemaphore implements Handle {
    * @returns when unlinked
    */
   async unlink(): Promise<void> {
-    if (this.unlinked) return;
     try {
-      this.b.semUnlink(this.name);
-      this.unlinked = true;
+      this.removal.now();
     } catch (err) {
       throw systemError(`Cannot unlink semaphore "${this.name}"`, err);
     }
@@ -178,14 +178,7 @@ export class NamedSemaphore implements Handle {
     untrack(this);
     await this.pending.cancelAll();
     this.b.semClose(this.h);
-    if (this.owner && !this.unlinked) {
-      this.unlinked = true;
-      try {
-        this.b.semUnlink(this.name);
-      } catch {
-        /* already unlinked */
-      }
-    }
+    if (this.owner) this.removal.quietly();
   });
 
   /** Same as {@link NamedSemaphore.close}. */

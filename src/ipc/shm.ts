@@ -22,6 +22,7 @@ import { CdlabError, invalidArg, systemError } from "../errors";
 import { asyncDispose, Handle, once } from "../handle";
 import { track, untrack } from "../registry";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption } from "./native";
+import { Removal } from "./removal";
 
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
@@ -84,7 +85,7 @@ export class SharedMemory implements Handle {
   private readonly memory: ArrayBuffer | SharedArrayBuffer;
   private readonly view: Buffer;
   private closed = false;
-  private unlinked = false;
+  private readonly removal: Removal;
 
   /** @internal use {@link openSharedMemory} */
   constructor(b: IpcBackend, name: string, memory: ArrayBuffer | SharedArrayBuffer, owner: boolean) {
@@ -95,6 +96,7 @@ export class SharedMemory implements Handle {
     this.owner = owner;
     this.backend = b.name;
     this.view = Buffer.from(memory, 0, this.size);
+    this.removal = new Removal(() => b.shmUnlink(name));
   }
 
   /**
@@ -116,10 +118,8 @@ export class SharedMemory implements Handle {
    * @returns when unlinked
    */
   async unlink(): Promise<void> {
-    if (this.unlinked) return;
     try {
-      this.b.shmUnlink(this.name);
-      this.unlinked = true;
+      this.removal.now();
     } catch (err) {
       throw systemError(`Cannot unlink shared memory "${this.name}"`, err);
     }
@@ -130,14 +130,7 @@ export class SharedMemory implements Handle {
     this.closed = true;
     untrack(this);
     this.b.shmUnmap(this.memory);
-    if (this.owner && !this.unlinked) {
-      this.unlinked = true;
-      try {
-        this.b.shmUnlink(this.name);
-      } catch {
-        /* already unlinked by someone else */
-      }
-    }
+    if (this.owner) this.removal.quietly();
   });
 
   /** Same as {@link SharedMemory.close}. */
