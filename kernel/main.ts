@@ -36,8 +36,8 @@ import type { Envelope } from "./wire";
 export function startKernel(connectionFile: string): void {
   const session = randomUUID();
   const flag = new InterruptFlag();
-  const file = path.resolve(connectionFile);
-  const data: TransportData = { connectionFile: file, flag: flag.buffer, session, tsVersion: typescriptVersion() };
+  const info = readConnection(path.resolve(connectionFile));
+  const data: TransportData = { info, flag: flag.buffer, session, tsVersion: typescriptVersion() };
   const worker = new Worker(path.join(__dirname, "transport.js"), { workerData: data, stdout: false, stderr: false });
   const toWorker = (m: ToTransport) => worker.postMessage(m);
   let channels: MainChannels | undefined; // opened below, once the handler exists
@@ -129,7 +129,7 @@ export function startKernel(connectionFile: string): void {
     if (env.msg.header.msg_type === "execute_request") flag.executeReceived();
     handler.receive("shell", env);
   };
-  channels = openMainChannels(readConnection(file), onShell);
+  channels = openMainChannels(info, onShell);
   channels.ready.catch((e: Error) => {
     fs.writeSync(2, `cdlab kernel: cannot open the shell and iopub sockets: ${e.message}\n`);
     process.exit(1);

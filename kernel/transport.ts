@@ -27,12 +27,13 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { killDescendantsSync } from "./cleanup";
 import { kernelInfo } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
-import { decodeOrDrop, endpoint, readConnection, sender, sleep } from "./channels";
+import { decodeOrDrop, endpoint, sender, sleep, type ConnectionInfo } from "./channels";
 import { encode, makeMessage, type Envelope } from "./wire";
 
 /** What the main thread gives the worker. */
 export interface TransportData {
-  connectionFile: string;
+  /** The connection file's content (read once, by the main thread). */
+  info: ConnectionInfo;
   /** The buffer of the main thread's {@link InterruptFlag}. */
   flag: SharedArrayBuffer;
   session: string;
@@ -53,7 +54,7 @@ async function run(data: TransportData): Promise<void> {
   const port = parentPort!;
   const post = (m: FromTransport) => port.postMessage(m);
   const flag = new InterruptFlag(data.flag);
-  const info = readConnection(data.connectionFile);
+  const { info } = data;
   const zmq = await import("zeromq");
   const control = new zmq.Router();
   const hb = new zmq.Reply();
@@ -152,7 +153,7 @@ async function run(data: TransportData): Promise<void> {
   })();
 }
 
-if (!isMainThread && parentPort && (workerData as { connectionFile?: string })?.connectionFile) {
+if (!isMainThread && parentPort && (workerData as Partial<TransportData>)?.info) {
   run(workerData as TransportData).catch((e) => {
     fs.writeSync(2, `cdlab kernel: transport failed: ${(e as Error).stack ?? e}\n`);
     process.exit(1);
