@@ -6,7 +6,7 @@
  * back) and kills the kernel's whole process tree at the end.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -15,6 +15,7 @@ import * as zmq from "zeromq";
 import { CdlabError } from "../errors";
 import { PACKAGE_ROOT } from "../root";
 import type { Output } from "./notebook";
+import { decode, encode, PROTOCOL_VERSION } from "../../kernel/wire";
 import { killTree } from "./process-tree";
 
 /** A Jupyter message. */
@@ -95,8 +96,6 @@ async function freePorts(n: number): Promise<number[]> {
   }
 }
 
-const DELIM = Buffer.from("<IDS|MSG>");
-
 interface Pending {
   reply?: Message;
   idle: boolean;
@@ -125,7 +124,7 @@ export class KernelClient {
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly key: Buffer,
+    private readonly key: string,
     private readonly shell: zmq.Dealer,
     private readonly control: zmq.Dealer,
     private readonly iopub: zmq.Subscriber,
@@ -189,7 +188,7 @@ export class KernelClient {
     control.connect(`tcp://127.0.0.1:${controlPort}`);
     iopub.connect(`tcp://127.0.0.1:${iopubPort}`);
     iopub.subscribe();
-    const client = new KernelClient(child, Buffer.from(key), shell, control, iopub, tmp, ownCwd);
+    const client = new KernelClient(child, key, shell, control, iopub, tmp, ownCwd);
     try {
       await client.waitReady(startTimeoutMs, signal);
     } catch (e) {
@@ -215,18 +214,11 @@ export class KernelClient {
     throw new CdlabError("ERR_KERNEL_START", `The kernel did not start${this.exited ? " (it exited)" : ` within ${timeoutMs} ms`}${tail ? `: ${tail}` : ""}`);
   }
 
-  private sign(parts: Buffer[]): string {
-    const h = createHmac("sha256", this.key);
-    for (const p of parts) h.update(p);
-    return h.digest("hex");
-  }
-
   private async send(sock: zmq.Dealer, msgType: string, content: Record<string, unknown>): Promise<string> {
     const msgId = randomUUID();
     this.pending.set(msgId, { idle: false, iopub: [], wake: () => {} });
-    const header = { msg_id: msgId, msg_type: msgType, session: this.session, username: "cdlab-grader", date: new Date().toISOString(), version: "5.3" };
-    const parts = [header, {}, {}, content].map((o) => Buffer.from(JSON.stringify(o)));
-    await sock.send([DELIM, Buffer.from(this.sign(parts)), ...parts]);
+    const header = { msg_id: msgId, msg_type: msgType, session: this.session, username: "cdlab-grader", date: new Date().toISOString(), version: PROTOCOL_VERSION };
+    await sock.send(encode({ ids: [], msg: { header, parent_header: {}, metadata: {}, content } }, this.key));
     return msgId;
   }
 
@@ -239,15 +231,9 @@ export class KernelClient {
   }
 
   private dispatch(sock: unknown, frames: Buffer[]): void {
-    const i = frames.findIndex((f) => f.equals(DELIM));
-    if (i < 0 || frames.length < i + 6) return;
-    const [sig, ...parts] = frames.slice(i + 1, i + 6);
-    const expected = Buffer.from(this.sign(parts));
-    if (sig.length !== expected.length || !timingSafeEqual(sig, expected)) return;
     let msg: Message;
     try {
-      const [header, parent_header, metadata, content] = parts.map((p) => JSON.parse(p.toString("utf8")));
-      msg = { header, parent_header, metadata, content };
+      msg = decode(frames, this.key).msg as unknown as Message; // a bad signature or malformed message is dropped
     } catch {
       return;
     }
