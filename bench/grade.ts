@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { gradeSubmission, readSource } from "../src/grader/autograde";
-import { PACKAGE_ROOT } from "../src/root";
+import { PACKAGE_ROOT } from "../src/runtime/root";
 import type { BenchRow } from "./report";
 
 /**

@@ -6,10 +6,10 @@
  *
  * Run alone: `node dist/bench/ipc.js` (prints the rows as JSON).
  */
-import { copyExperiment, MiB } from "../src/ipc/copy-experiment";
+import { copyExperiment, MiB } from "../src/lectures/08-memoria-compartilhada/copy-experiment";
 import { openMessageQueue } from "../src/ipc/mqueue";
 import { ipcBackend } from "../src/ipc/native";
-import { raceProcesses, raceThreads } from "../src/ipc/race";
+import { raceProcesses, raceThreads } from "../src/lectures/08-memoria-compartilhada/race";
 import { openSemaphore } from "../src/ipc/semaphore";
 import type { BenchRow } from "./report";
 

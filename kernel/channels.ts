@@ -6,7 +6,7 @@
  * transport worker (transport.ts): they must answer while a cell spins.
  */
 import fs from "node:fs";
-import { decode, encode, type Envelope } from "./wire";
+import { decode, encode, type Envelope } from "../src/jupyter/wire";
 
 /** The connection file Jupyter writes for a kernel. */
 export interface ConnectionInfo {

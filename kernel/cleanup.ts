@@ -8,7 +8,7 @@
 import { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import { descendants, isAlive, procStat } from "../src/proc/tree";
-import { track, untrack } from "../src/registry";
+import { track, untrack } from "../src/runtime/registry";
 
 /** Every live descendant of `pid`, parents before children. */
 export { descendants };

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import util from "node:util";
 import vm from "node:vm";
-import type { MimeBundle } from "../src/display";
+import type { MimeBundle } from "../src/runtime/display";
 import type { Engine, Outcome } from "./handler";
 import { cellFileName, compileError, INTERRUPTED, runtimeError, type CellSource, type Diag } from "./traceback";
 

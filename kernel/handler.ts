@@ -12,8 +12,8 @@
  * - Output written while no cell runs (a timer, a server callback) goes to the
  *   last cell that ran.
  */
-import type { MimeBundle } from "../src/display";
-import { makeMessage, type Envelope, type Header, type Message } from "./wire";
+import type { MimeBundle } from "../src/runtime/display";
+import { makeMessage, type Envelope, type Header, type Message } from "../src/jupyter/wire";
 
 /** The channels a kernel sends on. */
 export type Channel = "shell" | "control" | "iopub";

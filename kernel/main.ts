@@ -20,8 +20,8 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { setDisplaySink, type MimeBundle } from "../src/display";
-import { closeAll, interruptCell, setCurrentCell } from "../src/registry";
+import { setDisplaySink, type MimeBundle } from "../src/runtime/display";
+import { closeAll, interruptCell, setCurrentCell } from "../src/runtime/registry";
 import { killDescendants, killDescendantsSync, trackChildProcesses } from "./cleanup";
 import { createEngine, typescriptVersion } from "./engine";
 import { KernelHandler } from "./handler";
@@ -30,7 +30,7 @@ import { installResolution } from "./resolve";
 import { describeUncaught } from "./traceback";
 import type { FromTransport, ToTransport, TransportData } from "./transport";
 import { openMainChannels, readConnection, type MainChannels } from "./channels";
-import type { Envelope } from "./wire";
+import type { Envelope } from "../src/jupyter/wire";
 
 /** Start the kernel for the connection file Jupyter gave us. */
 export function startKernel(connectionFile: string): void {

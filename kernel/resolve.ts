@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import Module from "node:module";
 import path from "node:path";
-import { PACKAGE_ROOT } from "../src/root";
+import { PACKAGE_ROOT } from "../src/runtime/root";
 
 export { PACKAGE_ROOT };
 
@@ -103,7 +103,20 @@ export function installRuntimeResolution(): void {
   M.__cdlabPatched = true;
   const orig = M._resolveFilename;
   M._resolveFilename = function (request: string, ...rest: unknown[]) {
-    if (request === "cdlab") return require.resolve(PACKAGE_ROOT);
-    return orig.call(this, request, ...rest);
+    const target = request === "cdlab" || request.startsWith("cdlab/") ? exportTarget(request.slice("cdlab".length)) : undefined;
+    return orig.call(this, target ?? request, ...rest);
   };
+}
+
+/**
+ * The file an import of `cdlab` or `cdlab/<subpath>` loads, from the package's own `exports` map (so the
+ * kernel and Node agree on the entry points); undefined for a subpath the package does not export.
+ *
+ * @param subpath `""` for the root, `"/net"`, `"/lectures/02-redes"`…
+ */
+export function exportTarget(subpath: string): string | undefined {
+  const exportsMap = (require(path.join(PACKAGE_ROOT, "package.json")) as { exports: Record<string, unknown> }).exports;
+  const entry = exportsMap["." + subpath];
+  const file = typeof entry === "string" ? entry : (entry as { default?: string } | undefined)?.default;
+  return file === undefined ? undefined : path.join(PACKAGE_ROOT, file);
 }

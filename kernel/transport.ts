@@ -28,7 +28,7 @@ import { killDescendantsSync } from "./cleanup";
 import { kernelInfo } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
 import { decodeOrDrop, endpoint, sender, sleep, type ConnectionInfo } from "./channels";
-import { encode, makeMessage, type Envelope } from "./wire";
+import { encode, makeMessage, type Envelope } from "../src/jupyter/wire";
 
 /** What the main thread gives the worker. */
 export interface TransportData {

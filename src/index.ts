@@ -1,18 +1,23 @@
 /**
- * cdlab: helpers for the course Computação Distribuída.
+ * cdlab: helpers for the course Computação Distribuída — the small root every notebook uses.
  *
- * Notebooks import from here: `import { udpEchoServer } from "cdlab"`.
- * Each area re-exports its own public face; everything else is internal.
+ * Mechanisms and lectures have their own entry points, so a notebook imports what its lecture needs:
+ * `cdlab/net` (sockets), `cdlab/proc` (processes), `cdlab/ipc` (pipes, FIFOs, queues, shared memory),
+ * `cdlab/grader` (the assertions of test cells) and `cdlab/lectures/<NN-topic>` (each notebook's demos).
+ *
+ * @example
+ * ```ts
+ * import { table, resources } from "cdlab";
+ * table([{ recurso: "exemplo", aberto: "sim" }]);
+ * resources(); // what this kernel still has open
+ * ```
  */
-export { CdlabError, validatePort } from "./errors";
-export type { Handle } from "./handle";
-export { resources } from "./registry";
-export type { ResourceInfo, ResourceKind } from "./registry";
-export * from "./display";
-export * from "./plot";
-export * from "./net/index";
-export * from "./proc/index";
-export * from "./ipc/index";
-export * from "./grader/index";
-export * from "./distributed/index";
-export * from "./network/index";
+export { CdlabError, validatePort } from "./runtime/errors";
+export type { Handle } from "./runtime/handle";
+export { resources } from "./runtime/registry";
+export type { ResourceInfo, ResourceKind } from "./runtime/registry";
+export * from "./runtime/display";
+export * from "./runtime/plot";
+// Every exercise's test cells use the assertions; they stay in the root so released notebooks keep their imports.
+export { assert, AssertionError } from "./grader/assert";
+export type { Assert, ErrorMatcher } from "./grader/assert";

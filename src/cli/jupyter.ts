@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { CdlabError, systemError } from "../errors";
+import { CdlabError, systemError } from "../runtime/errors";
 import { ROOT } from "./kernelspec";
 
 /** Options for {@link jupyterCommand}. */

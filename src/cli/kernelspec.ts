@@ -6,9 +6,9 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CdlabError } from "../errors";
+import { CdlabError } from "../runtime/errors";
 
-import { PACKAGE_ROOT } from "../root";
+import { PACKAGE_ROOT } from "../runtime/root";
 
 /** Root of the package. */
 export const ROOT = PACKAGE_ROOT;

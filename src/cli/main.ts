@@ -4,7 +4,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { CdlabError } from "../errors";
+import { CdlabError } from "../runtime/errors";
+import { PACKAGE_ROOT } from "../runtime/root";
 import { UsageError, type Command } from "./command";
 
 function loadCommands(): Map<string, Command> {
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
-    process.stdout.write(require("../../../package.json").version + "\n");
+    process.stdout.write(require(path.join(PACKAGE_ROOT, "package.json")).version + "\n");
     return 0;
   }
   const cmd = commands.get(name);

@@ -11,7 +11,7 @@
  * iterators a student could patch.
  */
 import { inspect as nodeInspect } from "node:util";
-import { CdlabError } from "../errors";
+import { CdlabError } from "../runtime/errors";
 
 const is = Object.is;
 const keysOf = Object.keys;

@@ -5,7 +5,7 @@
  * deterministic.
  */
 import fs from "node:fs";
-import { CdlabError } from "../errors";
+import { CdlabError } from "../runtime/errors";
 
 /** `metadata.nbgrader` of a cell (nbgrader schema v3). */
 export interface NbgraderMeta {
@@ -21,18 +21,9 @@ export interface NbgraderMeta {
   [k: string]: unknown;
 }
 
-/** One output of a code cell (stream, error, execute_result, display_data). */
-export interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-  data?: Record<string, unknown>;
-  metadata?: Record<string, unknown>;
-  execution_count?: number | null;
-}
+import type { Output } from "../jupyter/kernel-client";
+
+export type { Output };
 
 /** A notebook cell. */
 export interface Cell {

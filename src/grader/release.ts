@@ -4,7 +4,7 @@
  * test regions are removed, outputs are cleared, locked cells are marked
  * read-only, and checksums are recorded. Deterministic: same source, same bytes.
  */
-import { CdlabError } from "../errors";
+import { CdlabError } from "../runtime/errors";
 import { computeChecksum, isGrade, isLocked, isSolution } from "./checksum";
 import { cellSource, gradeId, nbMeta, type Cell, type Notebook } from "./notebook";
 

@@ -14,8 +14,8 @@
  * // in the worker: const m = new AtomicsSemaphore(workerData.mutex); m.wait(); …; m.post();
  * ```
  */
-import { abortable, throwIfAborted } from "../abort";
-import { invalidArg } from "../errors";
+import { abortable, throwIfAborted } from "../runtime/abort";
+import { invalidArg } from "../runtime/errors";
 
 /** `Atomics.waitAsync` (Node ≥ 16; typed in lib ES2024, newer than this project's ES2022). */
 export const waitAsync = (

@@ -3,8 +3,8 @@
  * blocking the kernel. Used by pipe.ts and fifo.ts.
  */
 import net from "node:net";
-import { CdlabError, systemError } from "../errors";
-import { abortable, throwIfAborted } from "../abort";
+import { CdlabError, systemError } from "../runtime/errors";
+import { abortable, throwIfAborted } from "../runtime/abort";
 
 /** Reading side: `read()` returns what is there (waiting for some), null at EOF. */
 export interface FdReader {

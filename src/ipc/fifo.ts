@@ -16,10 +16,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CdlabError, invalidArg, systemError } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { track, untrack } from "../registry";
-import { throwIfAborted } from "../abort";
+import { CdlabError, invalidArg, systemError } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { track, untrack } from "../runtime/registry";
+import { throwIfAborted } from "../runtime/abort";
 import { run } from "../proc/child";
 import { fdReader, fdWriter, interrupted } from "./fd-stream";
 

@@ -1,13 +1,13 @@
-// Public face of src/ipc: re-export the area's modules here.
+/**
+ * Public face of src/ipc: pipes, FIFOs, System V message queues, POSIX shared memory and named semaphores,
+ * and an Atomics semaphore for worker threads.
+ */
 export { pipe, pipeCapacity } from "./pipe";
 export type { Pipe } from "./pipe";
-export { pipeToChild, twoWayPipes, openEnds } from "./pipe-demos";
-export { demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "./pipe-semantics";
 export { runPipeline, whoSortLpr, WHO_LINES } from "./pipeline";
 export type { StageResult, PipelineOptions } from "./pipeline";
 export { makeFifo, openFifo } from "./fifo";
 export type { Fifo, FifoEnd } from "./fifo";
-export { fifoBetweenUnrelated } from "./fifo-demos";
 export { ipcBackend } from "./native";
 export type { BackendName, QueueLimits, QueueStat } from "./native";
 export { MessageQueue, openMessageQueue, messageQueueLimits } from "./mqueue";
@@ -17,7 +17,3 @@ export type { SharedMemoryOptions } from "./shm";
 export { NamedSemaphore, openSemaphore } from "./semaphore";
 export type { SemaphoreOptions, WaitOptions } from "./semaphore";
 export { AtomicsSemaphore } from "./atomics-semaphore";
-export { raceThreads, raceProcesses } from "./race";
-export type { RaceOptions, RaceResult } from "./race";
-export { copyExperiment, copyExperimentChart, straceAvailable, MiB } from "./copy-experiment";
-export type { CopyExperimentOptions, CopyExperimentResult, CopyRow, CopySyscalls, SideSyscalls } from "./copy-experiment";

@@ -6,7 +6,7 @@
  * built; it cannot connect two processes. Errors carry the errno name the
  * kernel would give in `code`.
  */
-import type { IpcBackend, Job, QueueLimits, RawMessage } from "./native";
+import type { IpcBackend, Job, QueueLimits, RawMessage } from "./backend";
 
 function errno(code: string, syscall: string): Error {
   return Object.assign(new Error(`${syscall}: ${code}`), { code, syscall });

@@ -20,10 +20,10 @@
  */
 import fs from "node:fs";
 import { spawn } from "node:child_process";
-import { CdlabError, systemError } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { track, untrack } from "../registry";
-import { abortable, throwIfAborted } from "../abort";
+import { CdlabError, systemError } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { track, untrack } from "../runtime/registry";
+import { abortable, throwIfAborted } from "../runtime/abort";
 import { fdReader, fdWriter, interrupted, type FdReader, type FdWriter } from "./fd-stream";
 
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;

@@ -9,7 +9,7 @@
  * ```
  */
 import { startChild, run, type ChildHandle, type ChildResult } from "../proc/child";
-import { invalidArg } from "../errors";
+import { invalidArg } from "../runtime/errors";
 import { pipe, type Pipe } from "./pipe";
 
 /** One stage of a finished pipeline. */

@@ -18,10 +18,10 @@
  * await mutex.close();
  * ```
  */
-import { throwIfAborted } from "../abort";
-import { CdlabError, invalidArg, systemError } from "../errors";
-import { asyncDispose, Handle, once } from "../handle";
-import { track, untrack } from "../registry";
+import { throwIfAborted } from "../runtime/abort";
+import { CdlabError, invalidArg, systemError } from "../runtime/errors";
+import { asyncDispose, Handle, once } from "../runtime/handle";
+import { track, untrack } from "../runtime/registry";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs } from "./native";
 import { Removal } from "./removal";
 import { validateIpcName } from "./shm";

@@ -18,9 +18,9 @@
  */
 import fs from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
-import { CdlabError, invalidArg, systemError } from "../errors";
-import { asyncDispose, Handle, once } from "../handle";
-import { track, untrack } from "../registry";
+import { CdlabError, invalidArg, systemError } from "../runtime/errors";
+import { asyncDispose, Handle, once } from "../runtime/handle";
+import { track, untrack } from "../runtime/registry";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption } from "./native";
 import { Removal } from "./removal";
 

@@ -5,8 +5,8 @@
  */
 import dgram from "node:dgram";
 import dns from "node:dns";
-import { abortable } from "../abort";
-import { CdlabError, invalidArg, systemError } from "../errors";
+import { abortable } from "../runtime/abort";
+import { CdlabError, invalidArg, systemError } from "../runtime/errors";
 
 /** Java's receive buffer in the lecture's programs. */
 export const JAVA_BUFFER_SIZE = 1000;

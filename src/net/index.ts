@@ -19,6 +19,3 @@ export { Trace } from "./trace";
 export type { TraceEvent, TraceOp } from "./trace";
 export { lossyRelay } from "./lossy-relay";
 export type { LossyRelay, LossyRelayOptions, RelayLogEntry } from "./lossy-relay";
-export { measureConcurrency } from "./concurrency";
-export type { ConcurrencyRow, ConcurrencyOptions } from "./concurrency";
-export { showUTF, utfFrameHtml } from "./frame-view";

@@ -20,7 +20,7 @@
  * ```
  */
 import { isAscii, isUtf8 } from "node:buffer";
-import { CdlabError } from "../errors";
+import { CdlabError } from "../runtime/errors";
 
 const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]); // U+FFFD, what UTF-8 makes of a lone surrogate
 const FOUR_BYTE_LEADS = [0xf0, 0xf1, 0xf2, 0xf3, 0xf4];

@@ -16,9 +16,9 @@
  * ```
  */
 import dgram from "node:dgram";
-import { invalidArg, validatePort } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { replaceNamed, track, untrack } from "../registry";
+import { invalidArg, validatePort } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { replaceNamed, track, untrack } from "../runtime/registry";
 import { bindUdp } from "./datagram";
 
 /** Options of {@link lossyRelay}. */

@@ -23,9 +23,9 @@
 import net from "node:net";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { invalidArg, systemError, validatePort } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { replaceNamed, track, untrack } from "../registry";
+import { invalidArg, systemError, validatePort } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { replaceNamed, track, untrack } from "../runtime/registry";
 import { UtfFrameDecoder, writeUTF } from "./java-utf";
 import type { Trace } from "./trace";
 import { busyWait, calibrate } from "./work";

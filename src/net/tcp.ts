@@ -12,10 +12,10 @@
  * ```
  */
 import net from "node:net";
-import { abortable, throwIfAborted } from "../abort";
-import { CdlabError, invalidArg, systemError, validatePort } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { replaceNamed, track, untrack } from "../registry";
+import { abortable, throwIfAborted } from "../runtime/abort";
+import { CdlabError, invalidArg, systemError, validatePort } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { replaceNamed, track, untrack } from "../runtime/registry";
 import { UtfFrameDecoder, writeUTF } from "./java-utf";
 import type { Trace } from "./trace";
 import { resolveHost } from "./datagram";

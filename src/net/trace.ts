@@ -17,7 +17,7 @@
  * trace.show(); // draws the sequence diagram
  * ```
  */
-import { display, escapeHtml } from "../display";
+import { display, escapeHtml } from "../runtime/display";
 
 /** The socket calls a trace records (plus `error`). */
 export type TraceOp =

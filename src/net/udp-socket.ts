@@ -13,10 +13,10 @@
  */
 import dgram from "node:dgram";
 import net from "node:net";
-import { abortable, throwIfAborted } from "../abort";
-import { CdlabError, invalidArg, systemError, validatePort } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { relabel, replaceNamed, track, untrack } from "../registry";
+import { abortable, throwIfAborted } from "../runtime/abort";
+import { CdlabError, invalidArg, systemError, validatePort } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { relabel, replaceNamed, track, untrack } from "../runtime/registry";
 import { bindUdp, checkBufferSize, checkHost, describe, preview, toBytes, toDatagram, type Datagram } from "./datagram";
 import type { Trace } from "./trace";
 

@@ -14,10 +14,10 @@
  * ```
  */
 import dgram from "node:dgram";
-import { throwIfAborted } from "../abort";
-import { CdlabError, invalidArg, validatePort } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { replaceNamed, track, untrack } from "../registry";
+import { throwIfAborted } from "../runtime/abort";
+import { CdlabError, invalidArg, validatePort } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { replaceNamed, track, untrack } from "../runtime/registry";
 import {
   bindUdp,
   checkBufferSize,

@@ -10,8 +10,8 @@
  * ```
  */
 import fs from "node:fs";
-import { CdlabError, invalidArg, systemError } from "../errors";
-import { escapeHtml, display } from "../display";
+import { CdlabError, invalidArg, systemError } from "../runtime/errors";
+import { escapeHtml, display } from "../runtime/display";
 import { describeFds, type FdInfo } from "./fds";
 import { decodeSignalMask } from "./signals";
 

@@ -12,10 +12,10 @@
  * ```
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { CdlabError, invalidArg, systemError } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { track, untrack } from "../registry";
-import { throwIfAborted } from "../abort";
+import { CdlabError, invalidArg, systemError } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { track, untrack } from "../runtime/registry";
+import { throwIfAborted } from "../runtime/abort";
 
 /** Options of {@link startChild} and {@link run}. */
 export interface ChildOptions {

@@ -8,7 +8,7 @@
  * ```
  */
 import fs from "node:fs";
-import { CdlabError, systemError } from "../errors";
+import { CdlabError, systemError } from "../runtime/errors";
 
 /** What an fd points to. */
 export type FdKind = "file" | "directory" | "pipe" | "fifo" | "socket" | "tty" | "device" | "anon" | "other";

@@ -13,11 +13,11 @@
  * ```
  */
 import * as pty from "node-pty";
-import { CdlabError, invalidArg } from "../errors";
-import { asyncDispose, once, type Handle } from "../handle";
-import { track, untrack } from "../registry";
-import { abortable, throwIfAborted } from "../abort";
-import { display, escapeHtml, inKernel } from "../display";
+import { CdlabError, invalidArg } from "../runtime/errors";
+import { asyncDispose, once, type Handle } from "../runtime/handle";
+import { track, untrack } from "../runtime/registry";
+import { abortable, throwIfAborted } from "../runtime/abort";
+import { display, escapeHtml, inKernel } from "../runtime/display";
 
 /** Options of {@link openTerminal}. */
 export interface TerminalOptions {

@@ -74,3 +74,20 @@ export function descendants(pid: number): number[] {
   }
   return out;
 }
+
+/**
+ * SIGKILL a process, its process group (when it leads one) and all its descendants. The tree is read
+ * before killing: a child that left the group with setsid is still a descendant until its parent dies.
+ *
+ * @param pid the root process (spawned with `detached: true`, so it leads a group)
+ */
+export function killTree(pid: number): void {
+  const all = [pid, ...descendants(pid)];
+  for (const target of [-pid, ...all]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
 import { gradeSubmission, readSource, type SubmissionGrade } from "../../src/grader/autograde";
-import { CdlabError } from "../../src/errors";
+import { CdlabError } from "../../src/runtime/errors";
 import { descendantsOf } from "../support/procs";
 
 const FIX = path.join(__dirname, "..", "fixtures", "grader");

@@ -3,9 +3,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { makeFifo, openFifo } from "../../src/ipc/fifo";
-import { fifoBetweenUnrelated } from "../../src/ipc/fifo-demos";
-import { CdlabError } from "../../src/errors";
-import { interruptCell } from "../../src/registry";
+import { fifoBetweenUnrelated } from "../../src/lectures/06-pipes-e-fifos/fifo-demos";
+import { CdlabError } from "../../src/runtime/errors";
+import { interruptCell } from "../../src/runtime/registry";
 import { isAlive } from "../support/procs";
 import { descendantWatch, fdsPointingTo, registryWatch } from "../proc/leaks";
 

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { BackendName, CdlabError, ipcBackend, MessageQueue, messageQueueLimits, openMessageQueue, openSemaphore } from "../../src/index";
+import { CdlabError } from "../../src/index";
+import { BackendName, ipcBackend, MessageQueue, messageQueueLimits, openMessageQueue, openSemaphore } from "../../src/ipc/index";
 import { addonCandidates, nativeUnavailableReason } from "../../src/ipc/native";
-import { interruptCell, resources, setCurrentCell } from "../../src/registry";
+import { interruptCell, resources, setCurrentCell } from "../../src/runtime/registry";
 import { liveQueueIds, ownShmFiles, uniqueKey, uniqueName } from "../fixtures/ipc/leaks";
 
 import { BACKENDS, rejection } from "../fixtures/ipc/backends";

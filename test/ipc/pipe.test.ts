@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import { pipe, pipeCapacity } from "../../src/ipc/pipe";
-import { pipeToChild, twoWayPipes } from "../../src/ipc/pipe-demos";
-import { demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "../../src/ipc/pipe-semantics";
+import { pipeToChild, twoWayPipes } from "../../src/lectures/06-pipes-e-fifos/pipe-demos";
+import { demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "../../src/lectures/06-pipes-e-fifos/pipe-semantics";
 import { runPipeline, whoSortLpr, WHO_LINES } from "../../src/ipc/pipeline";
-import { CdlabError } from "../../src/errors";
-import { interruptCell } from "../../src/registry";
+import { CdlabError } from "../../src/runtime/errors";
+import { interruptCell } from "../../src/runtime/registry";
 import { descendantWatch, fdsPointingTo, registryWatch } from "../proc/leaks";
 
 describe("ipc/pipe", () => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { CdlabError, NamedSemaphore, openSemaphore } from "../../src/index";
+import { CdlabError } from "../../src/index";
+import { NamedSemaphore, openSemaphore } from "../../src/ipc/index";
 import { ownShmFiles, uniqueName } from "../fixtures/ipc/leaks";
 import { pollUntil } from "../support/poll";
 import { BACKENDS, rejection } from "../fixtures/ipc/backends";

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import { CdlabError, openSharedMemory, SharedMemory } from "../../src/index";
+import { CdlabError } from "../../src/index";
+import { openSharedMemory, SharedMemory } from "../../src/ipc/index";
 import { ownShmFiles, uniqueName } from "../fixtures/ipc/leaks";
 import { BACKENDS, rejection } from "../fixtures/ipc/backends";
 
@@ -96,7 +97,7 @@ describe("ipc/copy-experiment", function () {
   });
 
   it("sends a file through a pipe and through shared memory intact; strace counts 4 and 2 copies", async () => {
-    const { copyExperiment, copyExperimentChart, straceAvailable, MiB } = require("../../src/ipc/copy-experiment") as typeof import("../../src/ipc/copy-experiment");
+    const { copyExperiment, copyExperimentChart, straceAvailable, MiB } = require("../../src/lectures/08-memoria-compartilhada/copy-experiment") as typeof import("../../src/lectures/08-memoria-compartilhada/copy-experiment");
     const trace = straceAvailable();
     const r = await copyExperiment({ sizes: [MiB / 2], chunkSize: 64 * 1024, repeats: 1, strace: trace });
     expect(r.rows.map((x) => [x.method, x.copies])).to.deep.equal([["pipe", 4], ["shared memory", 2], ["memcpy", 1]]);
@@ -115,7 +116,7 @@ describe("ipc/copy-experiment", function () {
   });
 
   it("rejects bad sizes naming the option", async () => {
-    const { copyExperiment } = require("../../src/ipc/copy-experiment") as typeof import("../../src/ipc/copy-experiment");
+    const { copyExperiment } = require("../../src/lectures/08-memoria-compartilhada/copy-experiment") as typeof import("../../src/lectures/08-memoria-compartilhada/copy-experiment");
     let err: Error | undefined;
     await copyExperiment({ sizes: [0] }).catch((e) => (err = e));
     expect(err?.message).to.match(/"sizes"/);

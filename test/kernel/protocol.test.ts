@@ -170,7 +170,7 @@ describe("cdlab kernel protocol", function () {
     await new Promise<void>((r) => free.listen(0, "127.0.0.1", () => r()));
     const port = (free.address() as net.AddressInfo).port;
     await new Promise<void>((r) => free.close(() => r()));
-    const cell = `import { tcpServer, resources } from "cdlab";\nconst eco = await tcpServer({ port: ${port}, name: "eco" });\nresources().filter((r) => r.name === "eco").length`;
+    const cell = `import { resources } from "cdlab";\nimport { tcpServer } from "cdlab/net";\nconst eco = await tcpServer({ port: ${port}, name: "eco" });\nresources().filter((r) => r.name === "eco").length`;
     for (let i = 0; i < 10; i++) {
       const r = await execute(kernel, cell);
       expect(r.reply.status, r.outputs.map((m) => JSON.stringify(m.content)).join("\n")).to.equal("ok");

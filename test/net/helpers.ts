@@ -1,4 +1,4 @@
-import type { CdlabError } from "../../src/errors";
+import type { CdlabError } from "../../src/runtime/errors";
 
 /** The error `p` rejects with; fails the test when it resolves. */
 export async function failure(p: Promise<unknown>): Promise<CdlabError> {

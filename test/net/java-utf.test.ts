@@ -8,7 +8,7 @@ import {
   UtfFrameDecoder,
   writeUTF,
 } from "../../src/net/java-utf";
-import { CdlabError } from "../../src/errors";
+import { CdlabError } from "../../src/runtime/errors";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 

@@ -3,7 +3,7 @@ import net from "node:net";
 import { tcpConnect, tcpRequest, tcpServer, type TcpConnection, type TcpServer } from "../../src/net/tcp";
 import { writeUTF } from "../../src/net/java-utf";
 import { Trace } from "../../src/net/trace";
-import { interruptCell, resources, setCurrentCell } from "../../src/registry";
+import { interruptCell, resources, setCurrentCell } from "../../src/runtime/registry";
 import { udpSocket } from "../../src/net/udp";
 import { failure } from "./helpers";
 import { pollUntil } from "../support/poll";

@@ -3,8 +3,8 @@ import dgram from "node:dgram";
 import { udpRequest, udpServer, udpSocket, type UdpServer, type UdpSocket } from "../../src/net/udp";
 import { lossyRelay, type LossyRelay } from "../../src/net/lossy-relay";
 import { Trace } from "../../src/net/trace";
-import { resources } from "../../src/registry";
-import { CdlabError } from "../../src/errors";
+import { resources } from "../../src/runtime/registry";
+import { CdlabError } from "../../src/runtime/errors";
 import { failure } from "./helpers";
 
 

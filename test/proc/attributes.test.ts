@@ -7,7 +7,7 @@ import { decodeSignalMask } from "../../src/proc/signals";
 import { startChild } from "../../src/proc/child";
 import { pipe } from "../../src/ipc/pipe";
 import { makeFifo } from "../../src/ipc/fifo";
-import { CdlabError } from "../../src/errors";
+import { CdlabError } from "../../src/runtime/errors";
 import { descendantWatch } from "./leaks";
 
 describe("proc/attributes", () => {

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import path from "node:path";
 import { startChild, run } from "../../src/proc/child";
-import { CdlabError } from "../../src/errors";
-import { resources, interruptCell } from "../../src/registry";
+import { CdlabError } from "../../src/runtime/errors";
+import { resources, interruptCell } from "../../src/runtime/registry";
 import { isAlive } from "../support/procs";
 import { pollUntil } from "../support/poll";
 import { descendantWatch, registryWatch } from "./leaks";

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { descendantsOf } from "../support/procs";
 import { pollUntil } from "../support/poll";
-import { resources, type ResourceInfo, type ResourceKind } from "../../src/registry";
+import { resources, type ResourceInfo, type ResourceKind } from "../../src/runtime/registry";
 
 /** Snapshot the current descendants; `check()` waits until every new one has gone. */
 export function descendantWatch(): { check(): Promise<void> } {

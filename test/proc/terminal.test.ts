@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { openTerminal, renderScreen } from "../../src/proc/terminal";
-import { ttyVersusPipe, isattyDemo, bufferingDemo, ctrlCDemo, shellPipeline } from "../../src/proc/terminal-demos";
-import { CdlabError } from "../../src/errors";
+import { ttyVersusPipe, isattyDemo, bufferingDemo, ctrlCDemo, shellPipeline } from "../../src/lectures/05-processos/terminal-demos";
+import { CdlabError } from "../../src/runtime/errors";
 import { descendantWatch, registryWatch } from "./leaks";
 
 describe("proc/terminal", () => {

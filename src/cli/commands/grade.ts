@@ -1,6 +1,6 @@
 import path from "node:path";
 import { parse, UsageError, type Command } from "../command";
-import { CdlabError } from "../../errors";
+import { CdlabError } from "../../runtime/errors";
 import { gradeSubmission, readSource, type SubmissionGrade } from "../../grader/autograde";
 import { gradeId, nbMeta } from "../../grader/notebook";
 import { appendCsv, jsonReport, textReport } from "../../grader/report";

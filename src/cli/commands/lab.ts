@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { validatePort } from "../../errors";
+import { validatePort } from "../../runtime/errors";
 import { parse, type Command } from "../command";
 import { jupyterCommand, waitUntilListening } from "../jupyter";
 

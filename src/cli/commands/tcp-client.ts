@@ -1,5 +1,5 @@
-import { validatePort } from "../../errors";
-import { negativesAsPositionals, parseTimeout } from "../../net/cli";
+import { validatePort } from "../../runtime/errors";
+import { negativesAsPositionals, parseTimeout } from "../sockets";
 import { tcpRequest } from "../../net/tcp";
 import { parse, type Command } from "../command";
 

@@ -1,5 +1,5 @@
-import { invalidArg, validatePort } from "../../errors";
-import { negativesAsPositionals, untilSignal } from "../../net/cli";
+import { invalidArg, validatePort } from "../../runtime/errors";
+import { negativesAsPositionals, untilSignal } from "../sockets";
 import { tcpServer } from "../../net/tcp";
 import { parse, type Command } from "../command";
 

@@ -1,5 +1,5 @@
-import { validatePort } from "../../errors";
-import { negativesAsPositionals, untilSignal } from "../../net/cli";
+import { validatePort } from "../../runtime/errors";
+import { negativesAsPositionals, untilSignal } from "../sockets";
 import { udpServer } from "../../net/udp";
 import { parse, type Command } from "../command";
 

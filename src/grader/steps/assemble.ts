@@ -9,7 +9,7 @@
  * - A test cell whose submitted copy was edited or deleted is `tampered`
  *   (checksum of the submitted cell ≠ checksum of the released cell).
  */
-import { CdlabError } from "../../errors";
+import { CdlabError } from "../../runtime/errors";
 import { computeChecksum, isGrade, isLocked, isSolution } from "../checksum";
 import { suspicious } from "../harden";
 import { cellSource, gradeId, type Cell, type Notebook } from "../notebook";

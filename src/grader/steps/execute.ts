@@ -5,7 +5,7 @@
  * prelude and the student/locked steps that already ran are replayed (except
  * the one that broke it), so one hostile cell costs only what it breaks.
  */
-import { KernelClient, type ExecuteResult, type KernelOptions } from "../kernel-client";
+import { KernelClient, type ExecuteResult, type KernelOptions } from "../../jupyter/kernel-client";
 import { hardening } from "../harden";
 import type { Step } from "./assemble";
 

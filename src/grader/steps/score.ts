@@ -4,7 +4,7 @@
  * failure; a numeric execute_result is partial credit; otherwise full points.
  * A time-out, a dead kernel and a tampered cell score 0.
  */
-import type { ExecuteResult } from "../kernel-client";
+import type { ExecuteResult } from "../../jupyter/kernel-client";
 import type { GradeCell } from "./assemble";
 import type { StepResult } from "./execute";
 

@@ -1,0 +1,419 @@
+/**
+ * A small Jupyter client over ZeroMQ: it launches a kernel process with a
+ * connection file, signs messages with HMAC-SHA256, executes code, collects
+ * outputs and errors, enforces a per-call timeout (interrupt_request on the
+ * control channel, then SIGINT; the caller restarts a kernel that does not come
+ * back) and kills the kernel's whole process tree at the end.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import * as zmq from "zeromq";
+import { CdlabError } from "../runtime/errors";
+import { PACKAGE_ROOT } from "../runtime/root";
+import { decode, encode, PROTOCOL_VERSION } from "./wire";
+import { killTree } from "../proc/tree";
+
+/** A Jupyter message. */
+/** One output of a code cell (stream, error, execute_result, display_data). */
+export interface Output {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+  data?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  execution_count?: number | null;
+}
+
+export interface Message {
+  header: { msg_id: string; msg_type: string; session: string; [k: string]: unknown };
+  parent_header: { msg_id?: string; [k: string]: unknown };
+  metadata: Record<string, unknown>;
+  content: Record<string, unknown>;
+}
+
+/** How one `execute` ended. */
+export interface ExecuteResult {
+  /** `ok`/`error`/`abort` as the kernel replied; `timeout` when the time ran out; `died` when the kernel process ended. */
+  status: "ok" | "error" | "abort" | "timeout" | "died";
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+  /** Everything written to stdout / stderr streams. */
+  stdout: string;
+  stderr: string;
+  /** Outputs in nbformat shape, in order. */
+  outputs: Output[];
+  /** After a timeout: did the kernel answer the interrupt (true) or must it be restarted (false)? */
+  recovered?: boolean;
+}
+
+/** Options of {@link KernelClient.start}. */
+export interface KernelOptions {
+  /** Kernel command line with `{connection_file}`. @default the cdlab kernelspec's argv */
+  argv?: string[];
+  /** Working directory of the kernel. @default a new empty temporary directory */
+  cwd?: string;
+  /** Environment of the kernel. @default a minimal one (PATH, HOME, LANG, TZ) */
+  env?: NodeJS.ProcessEnv;
+  /** How long the kernel may take to answer kernel_info. @default 30000 */
+  startTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link KernelClient.execute}. */
+export interface ExecuteOptions {
+  /** Time limit for the code. @default 30000 */
+  timeoutMs?: number;
+  /** After interrupting, how long to wait for the kernel to come back. @default 1000 */
+  graceMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The cdlab kernel's command line, as `src/cli/kernelspec.ts` writes it. */
+export function cdlabKernelArgv(): string[] {
+  const spec = path.join(PACKAGE_ROOT, ".venv", "share", "jupyter", "kernels", "cdlab", "kernel.json");
+  try {
+    const argv = JSON.parse(fs.readFileSync(spec, "utf8")).argv as string[];
+    if (Array.isArray(argv) && argv.length > 1) return argv;
+  } catch {
+    /* fall through */
+  }
+  return [process.execPath, path.join(PACKAGE_ROOT, "dist", "kernel", "main.js"), "--connection-file", "{connection_file}"];
+}
+
+function minimalEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ["PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT"]) if (process.env[k] !== undefined) env[k] = process.env[k];
+  return env;
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise<void>((res, rej) => s.once("error", rej).listen(0, "127.0.0.1", () => res()));
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
+interface Pending {
+  reply?: Message;
+  idle: boolean;
+  iopub: Message[];
+  wake: () => void;
+}
+
+/**
+ * One kernel process and a client connected to it.
+ *
+ * @example
+ * ```ts
+ * const k = await KernelClient.start();
+ * const r = await k.execute("1 + 1", { timeoutMs: 5000 });
+ * await k.close();
+ * ```
+ */
+export class KernelClient {
+  private readonly pending = new Map<string, Pending>();
+  private readonly session = randomUUID();
+  private exitWaiters: (() => void)[] = [];
+  private exited = false;
+  private closed = false;
+  /** The last 8 KB the kernel process wrote to its own stderr (not to cells). */
+  processStderr = "";
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly key: string,
+    private readonly shell: zmq.Dealer,
+    private readonly control: zmq.Dealer,
+    private readonly iopub: zmq.Subscriber,
+    private readonly tmp: string,
+    private readonly ownCwd: string | undefined,
+  ) {
+    child.once("exit", () => {
+      this.exited = true;
+      for (const w of this.exitWaiters.splice(0)) w();
+      for (const p of this.pending.values()) p.wake();
+    });
+    child.stderr?.on("data", (d: Buffer) => (this.processStderr = (this.processStderr + d.toString()).slice(-8192)));
+    child.stdout?.resume();
+    for (const sock of [shell, control, iopub]) void this.readLoop(sock);
+  }
+
+  /** The kernel's PID. */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Is the kernel process still running? */
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  /**
+   * Launch a kernel and wait until it answers on shell and iopub.
+   *
+   * @param options see {@link KernelOptions}
+   * @returns a connected client
+   * @throws CdlabError `ERR_KERNEL_START` when the kernel exits or does not answer in time
+   */
+  static async start(options: KernelOptions = {}): Promise<KernelClient> {
+    const { startTimeoutMs = 30_000, signal } = options;
+    signal?.throwIfAborted();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-kernel-"));
+    const ownCwd = options.cwd ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-run-"));
+    const cwd = options.cwd ?? ownCwd!;
+    const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = await freePorts(5);
+    const key = randomBytes(32).toString("hex");
+    const conn = {
+      shell_port: shellPort, iopub_port: iopubPort, stdin_port: stdinPort, control_port: controlPort, hb_port: hbPort,
+      ip: "127.0.0.1", key, transport: "tcp", signature_scheme: "hmac-sha256", kernel_name: "cdlab",
+    };
+    const connFile = path.join(tmp, "connection.json");
+    fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
+    const argv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd, env: options.env ?? minimalEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"],
+    });
+    await new Promise<void>((res, rej) => child.once("spawn", res).once("error", rej)).catch((e) => {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      if (ownCwd) fs.rmSync(ownCwd, { recursive: true, force: true });
+      throw new CdlabError("ERR_KERNEL_START", `Cannot start the kernel "${argv[0]}": ${(e as Error).message}`);
+    });
+    const shell = new zmq.Dealer({ linger: 0 });
+    const control = new zmq.Dealer({ linger: 0 });
+    const iopub = new zmq.Subscriber({ linger: 0 });
+    shell.connect(`tcp://127.0.0.1:${shellPort}`);
+    control.connect(`tcp://127.0.0.1:${controlPort}`);
+    iopub.connect(`tcp://127.0.0.1:${iopubPort}`);
+    iopub.subscribe();
+    const client = new KernelClient(child, key, shell, control, iopub, tmp, ownCwd);
+    try {
+      await client.waitReady(startTimeoutMs, signal);
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
+    return client;
+  }
+
+  private async waitReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    // Resend kernel_info until iopub delivers its status: then shell and iopub are both connected.
+    while (Date.now() < deadline) {
+      signal?.throwIfAborted();
+      if (this.exited) break;
+      const id = await this.send(this.shell, "kernel_info_request", {});
+      const p = this.pending.get(id)!;
+      await this.wait(p, () => p.iopub.length > 0 || this.exited, 250);
+      this.pending.delete(id);
+      if (p.iopub.length > 0 || (p.reply && p.idle)) return;
+    }
+    const tail = this.processStderr.trim().split("\n").slice(-3).join(" | ");
+    throw new CdlabError("ERR_KERNEL_START", `The kernel did not start${this.exited ? " (it exited)" : ` within ${timeoutMs} ms`}${tail ? `: ${tail}` : ""}`);
+  }
+
+  private async send(sock: zmq.Dealer, msgType: string, content: Record<string, unknown>): Promise<string> {
+    const msgId = randomUUID();
+    this.pending.set(msgId, { idle: false, iopub: [], wake: () => {} });
+    const header = { msg_id: msgId, msg_type: msgType, session: this.session, username: "cdlab-grader", date: new Date().toISOString(), version: PROTOCOL_VERSION };
+    await sock.send(encode({ ids: [], msg: { header, parent_header: {}, metadata: {}, content } }, this.key));
+    return msgId;
+  }
+
+  private async readLoop(sock: zmq.Dealer | zmq.Subscriber): Promise<void> {
+    try {
+      for await (const frames of sock) this.dispatch(sock, frames);
+    } catch {
+      /* socket closed */
+    }
+  }
+
+  private dispatch(sock: unknown, frames: Buffer[]): void {
+    let msg: Message;
+    try {
+      msg = decode(frames, this.key).msg as unknown as Message; // a bad signature or malformed message is dropped
+    } catch {
+      return;
+    }
+    const p = this.pending.get(String(msg.parent_header?.msg_id));
+    if (!p) return;
+    if (sock === this.iopub) {
+      if (msg.header.msg_type === "status" && msg.content.execution_state === "idle") p.idle = true;
+      p.iopub.push(msg);
+    } else p.reply = msg;
+    p.wake();
+  }
+
+  /** Wait until `done()` or `ms` elapse. */
+  private wait(p: Pending, done: () => boolean, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (done() || signal?.aborted) return resolve();
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", finish);
+        p.wake = () => {};
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      signal?.addEventListener("abort", finish, { once: true });
+      p.wake = () => {
+        if (done()) finish();
+      };
+    });
+  }
+
+  /**
+   * Execute code and collect what it printed, displayed and raised.
+   *
+   * @param code the cell's source
+   * @param options see {@link ExecuteOptions}
+   * @returns the outcome; never rejects because of the code itself
+   */
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    // tslab aborts requests that arrive within 200 ms of an error: the code did not run, so send it again.
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.executeOnce(code, options);
+      if (r.status !== "abort" || attempt === 4) return r;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+
+  private async executeOnce(code: string, options: ExecuteOptions): Promise<ExecuteResult> {
+    const { timeoutMs = 30_000, graceMs = 1000, signal } = options;
+    signal?.throwIfAborted();
+    if (this.exited) return { status: "died", stdout: "", stderr: "", outputs: [] };
+    const id = await this.send(this.shell, "execute_request", {
+      code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false,
+    });
+    const p = this.pending.get(id)!;
+    const finished = () => (!!p.reply && p.idle) || this.exited;
+    await this.wait(p, finished, timeoutMs, signal);
+    if (p.reply && !p.idle && !this.exited) await this.wait(p, () => p.idle || this.exited, 500);
+    signal?.throwIfAborted();
+    let timedOut = false;
+    let recovered: boolean | undefined;
+    if (!p.reply && !this.exited) {
+      timedOut = true;
+      await this.interrupt();
+      await this.wait(p, finished, graceMs);
+      if (!p.reply && !this.exited) {
+        try {
+          process.kill(this.pid, "SIGINT");
+        } catch {
+          /* gone */
+        }
+        await this.wait(p, finished, graceMs);
+      }
+      recovered = !!p.reply && !this.exited && (await this.responsive(graceMs));
+    }
+    this.pending.delete(id);
+    const result = this.collect(p);
+    if (timedOut) return { ...result, status: "timeout", recovered };
+    if (!p.reply) return { ...result, status: "died" };
+    return result;
+  }
+
+  private collect(p: Pending): ExecuteResult {
+    const r: ExecuteResult = { status: "ok", stdout: "", stderr: "", outputs: [] };
+    for (const m of p.iopub) {
+      const c = m.content;
+      switch (m.header.msg_type) {
+        case "stream": {
+          const text = String(c.text ?? "");
+          if (c.name === "stderr") r.stderr += text;
+          else r.stdout += text;
+          const last = r.outputs[r.outputs.length - 1];
+          if (last?.output_type === "stream" && last.name === c.name) last.text += text;
+          else r.outputs.push({ output_type: "stream", name: String(c.name), text });
+          break;
+        }
+        case "error":
+          r.ename = String(c.ename ?? "");
+          r.evalue = String(c.evalue ?? "");
+          r.traceback = (c.traceback as string[]) ?? [];
+          r.outputs.push({ output_type: "error", ename: r.ename, evalue: r.evalue, traceback: r.traceback });
+          break;
+        case "execute_result":
+          r.outputs.push({ output_type: "execute_result", data: c.data as Record<string, unknown>, metadata: (c.metadata as Record<string, unknown>) ?? {}, execution_count: c.execution_count as number });
+          break;
+        case "display_data":
+          r.outputs.push({ output_type: "display_data", data: c.data as Record<string, unknown>, metadata: (c.metadata as Record<string, unknown>) ?? {} });
+          break;
+      }
+    }
+    const reply = p.reply?.content;
+    if (reply) {
+      r.status = (reply.status as ExecuteResult["status"]) ?? "error";
+      if (r.status === "error") {
+        r.ename ??= reply.ename as string | undefined;
+        r.evalue ??= reply.evalue as string | undefined;
+        r.traceback ??= reply.traceback as string[] | undefined;
+      }
+    }
+    return r;
+  }
+
+  /** Does the kernel answer kernel_info within `ms`? (A kernel can reply to an interrupt while a synchronous loop still runs.) */
+  private async responsive(ms: number): Promise<boolean> {
+    const id = await this.send(this.shell, "kernel_info_request", {});
+    const p = this.pending.get(id)!;
+    await this.wait(p, () => !!p.reply || this.exited, ms);
+    this.pending.delete(id);
+    return !!p.reply && !this.exited;
+  }
+
+  /** Send interrupt_request on the control channel (does not wait for the reply). */
+  async interrupt(): Promise<void> {
+    if (this.exited || this.closed) return;
+    const id = await this.send(this.control, "interrupt_request", {});
+    setTimeout(() => this.pending.delete(id), 5000).unref();
+  }
+
+  /**
+   * Stop the kernel: shutdown_request (so it can release what it opened), then
+   * SIGKILL its whole process tree, close the sockets and remove its files.
+   * Idempotent.
+   *
+   * @param graceMs how long to wait for a clean exit after shutdown_request
+   * @default graceMs 1000
+   */
+  async close(graceMs = 1000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.exited) {
+      await this.send(this.control, "shutdown_request", { restart: false }).catch(() => {});
+      await new Promise<void>((resolve) => {
+        if (this.exited) return resolve();
+        const t = setTimeout(resolve, graceMs);
+        this.exitWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    killTree(this.pid);
+    if (!this.exited) await new Promise<void>((r) => this.exitWaiters.push(r));
+    for (const s of [this.shell, this.control, this.iopub]) s.close();
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+    if (this.ownCwd) fs.rmSync(this.ownCwd, { recursive: true, force: true });
+  }
+
+  /** Same as {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * A BOINC-like volunteer-computing coordinator. It listens on TCP
+ * (127.0.0.1 only), starts N worker processes (`worker-main`), hands each idle
+ * worker a work unit with a deadline (lease), and collects the results. Like
+ * BOINC's server it never learns that a volunteer died: a unit whose deadline
+ * passes is simply issued again to someone else. Every result is checked with
+ * a different algorithm (a sieve) before it is accepted.
+ *
+ * @example
+ * ```ts
+ * import { startCoordinator, primeUnits } from "cdlab";
+ * const coord = await startCoordinator({ leaseMs: 1000 });
+ * await coord.spawnWorkers(3);
+ * const report = await coord.run(primeUnits({ upTo: 3_000_000, units: 12 }), { killWorker: { index: 0, afterUnits: 1 } });
+ * report.reissued; // [ids of the units the killed worker never returned]
+ * await coord.close();
+ * ```
+ */
+import net from "node:net";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { CdlabError, invalidArg, systemError } from "../../runtime/errors";
+import { asyncDispose, once, type Handle } from "../../runtime/handle";
+import { abortable, throwIfAborted } from "../../runtime/abort";
+import { relabel, replaceNamed, track, untrack } from "../../runtime/registry";
+import { sieveCount, type WorkUnit } from "./tasks";
+
+/** Options of {@link startCoordinator}. */
+export interface CoordinatorOptions {
+  /** How long a worker may hold a unit before it is issued again, in ms. @default 2000 */
+  leaseMs?: number;
+  /** Registry name: a new coordinator with the same name closes the old one. */
+  name?: string;
+}
+
+/** One worker process. */
+export interface VolunteerWorker {
+  pid: number;
+  /** Kill it (as if the volunteer switched off their computer). @default "SIGKILL" */
+  kill(signal?: NodeJS.Signals): void;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Something that happened during {@link Coordinator.run}. */
+export interface CoordinatorEvent {
+  /** ms since the run started. */
+  t: number;
+  type: "assigned" | "result" | "timeout" | "duplicate" | "invalid" | "killed" | "disconnected";
+  unit?: number;
+  worker?: number;
+  /** A short explanation for the notebook (pt-BR). */
+  detail?: string;
+}
+
+/** One accepted result. */
+export interface UnitResult extends WorkUnit {
+  count: number;
+  /** PID of the worker that computed it. */
+  worker: number;
+  /** Computing time reported by the worker. */
+  ms: number;
+}
+
+/** What {@link Coordinator.run} returns. */
+export interface RunReport {
+  results: UnitResult[];
+  /** Sum of all counts. */
+  total: number;
+  /** Ids of units issued more than once (after a timeout or an invalid result). */
+  reissued: number[];
+  /** True when every result matched the sieve. */
+  checked: boolean;
+  /** Wall time of the run. */
+  elapsedMs: number;
+  /** Units computed per worker PID. */
+  perWorker: Record<number, number>;
+  events: CoordinatorEvent[];
+}
+
+/** Options of {@link Coordinator.run}. */
+export interface RunOptions {
+  signal?: AbortSignal;
+  /**
+   * Kill worker `index` (SIGKILL) as it is sent its unit number `afterUnits + 1`
+   * (that unit is lost with it). With `afterUnits: 0` the kill always happens
+   * (every worker gets a unit in the first round when there are enough units);
+   * a worker that never gets that many units is not killed — the `"killed"`
+   * event tells.
+   */
+  killWorker?: { index: number; afterUnits: number };
+  /** Called for every event as it happens. */
+  onEvent?: (e: CoordinatorEvent) => void;
+}
+
+/** A running coordinator (see {@link startCoordinator}). */
+export interface Coordinator extends Handle {
+  port: number;
+  /** Workers started by {@link Coordinator.spawnWorkers}, in order. */
+  workers: VolunteerWorker[];
+  /**
+   * Start `n` worker processes and wait until each has connected.
+   * @param options.signal abort the wait
+   * @param options.timeoutMs give up after this long @default 10000
+   */
+  spawnWorkers(n: number, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<VolunteerWorker[]>;
+  /** Hand out `units` and wait until every one has a checked result. */
+  run(units: readonly WorkUnit[], options?: RunOptions): Promise<RunReport>;
+}
+
+interface Conn {
+  pid: number;
+  socket: net.Socket;
+  busy?: number;
+  assigned: number;
+  gone?: boolean;
+  /** The "disconnected" event was emitted. */
+  reported?: boolean;
+}
+
+function workerScript(): { args: string[] } {
+  if (__filename.endsWith(".ts")) return { args: ["--require", require.resolve("tsx/cjs"), path.join(__dirname, "worker-main.ts")] };
+  return { args: [path.join(__dirname, "worker-main.js")] };
+}
+
+/**
+ * Start a coordinator listening on 127.0.0.1 (a free port).
+ *
+ * @param options lease time and registry name
+ * @returns the coordinator handle; `close()` kills its workers
+ * @example
+ * ```ts
+ * const coord = await startCoordinator({ leaseMs: 1000 });
+ * ```
+ */
+export async function startCoordinator(options: CoordinatorOptions = {}): Promise<Coordinator> {
+  const { leaseMs = 2000, name } = options;
+  if (!Number.isFinite(leaseMs) || leaseMs < 10) invalidArg("leaseMs", leaseMs, "expected a number of milliseconds >= 10");
+  await replaceNamed(name);
+  const conns = new Map<number, Conn>();
+  const workers: VolunteerWorker[] = [];
+  const changeListeners = new Set<() => void>();
+  const changed = () => changeListeners.forEach((fn) => fn());
+  let running = false;
+  let onLine: (c: Conn, msg: { type: string; run: number; id: number; count: number; ms: number }) => void = () => {};
+  let runNumber = 0;
+
+  const server = net.createServer((socket) => {
+    socket.setEncoding("utf8");
+    let buf = "";
+    let conn: Conn | undefined;
+    socket.on("data", (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        let msg: { type: string; pid: number; run: number; id: number; count: number; ms: number };
+        try {
+          msg = JSON.parse(buf.slice(0, nl));
+        } catch {
+          socket.destroy();
+          return;
+        }
+        buf = buf.slice(nl + 1);
+        if (msg.type === "hello" && !conn) {
+          conn = { pid: msg.pid, socket, assigned: 0 };
+          conns.set(msg.pid, conn);
+          changed();
+        } else if (conn) onLine(conn, msg);
+      }
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      if (conn) conn.gone = true;
+      changed();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e) => reject(systemError("Cannot start coordinator on 127.0.0.1", e)));
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+
+  const close = once(async () => {
+    untrack(coord);
+    for (const c of conns.values()) c.socket.destroy();
+    await Promise.all(workers.map(async (w) => {
+      w.kill("SIGTERM");
+      const t = setTimeout(() => w.kill("SIGKILL"), 1000);
+      await w.exited;
+      clearTimeout(t);
+    }));
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  const coord: Coordinator = {
+    port,
+    workers,
+    close,
+    [asyncDispose]: close,
+
+    async spawnWorkers(n, opts = {}) {
+      const { signal, timeoutMs = 10000 } = opts;
+      if (!Number.isInteger(n) || n < 1 || n > 64) invalidArg("n", n, "expected an integer from 1 to 64");
+      throwIfAborted(signal);
+      const started: VolunteerWorker[] = [];
+      for (let i = 0; i < n; i++) {
+        const child = spawn(process.execPath, [...workerScript().args, String(port)], { stdio: ["ignore", "ignore", "inherit"] });
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+          else child.once("exit", (code, sig) => resolve({ code, signal: sig }));
+          child.once("error", () => resolve({ code: null, signal: null })); // could not start: no "exit" will come
+        });
+        const w: VolunteerWorker = {
+          pid: child.pid as number,
+          kill: (sig = "SIGKILL") => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+          },
+          exited,
+        };
+        const handle = { close: async () => { w.kill("SIGKILL"); await exited; } };
+        track(handle, { kind: "child-process", label: `volunteer pid ${w.pid}`, interrupt: () => w.kill("SIGINT") });
+        exited.then(() => untrack(handle));
+        workers.push(w);
+        started.push(w);
+      }
+      let stop = () => {};
+      const all = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new CdlabError("ETIMEDOUT", `Cannot start workers: ${n} did not connect within ${timeoutMs} ms`)), timeoutMs);
+        const check = () => {
+          if (started.every((w) => conns.has(w.pid))) {
+            clearTimeout(timer);
+            changeListeners.delete(check);
+            resolve();
+          }
+        };
+        stop = () => {
+          clearTimeout(timer);
+          changeListeners.delete(check);
+        };
+        changeListeners.add(check);
+        for (const w of started) {
+          void w.exited.then(({ code, signal: sig }) => {
+            if (conns.has(w.pid)) return;
+            stop();
+            reject(new CdlabError("ERR_WORKER_EXITED", `Cannot start workers: pid ${w.pid} exited (${sig ?? `code ${code}`}) before connecting`));
+          });
+        }
+        check();
+      });
+      await abortable(all, signal, () => stop());
+      return started;
+    },
+
+    async run(units, opts = {}) {
+      const { signal, killWorker, onEvent } = opts;
+      if (!Array.isArray(units) || units.length === 0) invalidArg("units", units, "expected a non-empty array of work units");
+      if (killWorker && !workers[killWorker.index]) invalidArg("killWorker.index", killWorker.index, `expected 0 to ${workers.length - 1}`);
+      if (running) throw new CdlabError("ERR_BUSY", "Cannot start a run: this coordinator is already running one (await it first)");
+      throwIfAborted(signal);
+      running = true;
+      const thisRun = ++runNumber; // results of an earlier (interrupted) run are ignored
+      const t0 = performance.now();
+      const events: CoordinatorEvent[] = [];
+      const emit = (e: Omit<CoordinatorEvent, "t">) => {
+        const ev = { t: Math.round(performance.now() - t0), ...e };
+        events.push(ev);
+        onEvent?.(ev);
+      };
+      const byId = new Map(units.map((u) => [u.id, u]));
+      const pending = [...units];
+      const done = new Map<number, UnitResult>();
+      const issued = new Map<number, number>();
+      const leases = new Map<number, NodeJS.Timeout>();
+      for (const c of conns.values()) {
+        c.busy = undefined;
+        c.assigned = 0;
+      }
+      let finish!: (err?: Error) => void;
+      const finished = new Promise<void>((resolve, reject) => (finish = (err) => (err ? reject(err) : resolve())));
+
+      const dispatch = () => {
+        if (done.size === units.length) return finish();
+        for (const c of conns.values()) {
+          if (c.gone || c.busy !== undefined) continue;
+          const u = pending.shift();
+          if (!u) break;
+          c.busy = u.id;
+          c.assigned++;
+          issued.set(u.id, (issued.get(u.id) ?? 0) + 1);
+          // The chaos option kills the worker as its unit is sent (SIGKILL first, so a fast worker cannot
+          // answer in between): the unit is lost with the worker, as with a volunteer switched off mid-run.
+          const k = killWorker && workers[killWorker.index];
+          const kill = k && k.pid === c.pid && c.assigned === killWorker.afterUnits + 1;
+          if (kill) k.kill("SIGKILL");
+          c.socket.write(JSON.stringify({ type: "unit", run: thisRun, ...u }) + "\n");
+          emit({ type: "assigned", unit: u.id, worker: c.pid });
+          if (kill) emit({ type: "killed", unit: u.id, worker: c.pid, detail: "SIGKILL com a unidade em mãos" });
+          leases.set(u.id, setTimeout(() => {
+            leases.delete(u.id);
+            if (done.has(u.id)) return;
+            emit({ type: "timeout", unit: u.id, worker: c.pid, detail: `sem resultado após ${leaseMs} ms` });
+            pending.unshift(u);
+            dispatch();
+          }, leaseMs));
+        }
+        const alive = [...conns.values()].filter((c) => !c.gone);
+        if (alive.length === 0 && done.size < units.length) {
+          finish(new CdlabError("ERR_NO_WORKERS", `Cannot finish the run: no worker left and ${units.length - done.size} unit(s) without a result`));
+        }
+      };
+      onLine = (c, msg) => {
+        if (msg.type !== "result" || msg.run !== thisRun) return;
+        if (c.busy === msg.id) c.busy = undefined;
+        const u = byId.get(msg.id);
+        if (!u) return;
+        if (done.has(u.id)) emit({ type: "duplicate", unit: u.id, worker: c.pid });
+        else if (msg.count !== sieveCount(u.from, u.to)) {
+          emit({ type: "invalid", unit: u.id, worker: c.pid, detail: `contagem ${msg.count} não confere com o crivo` });
+          pending.push(u);
+        } else {
+          done.set(u.id, { ...u, count: msg.count, worker: c.pid, ms: msg.ms });
+          clearTimeout(leases.get(u.id));
+          leases.delete(u.id);
+          emit({ type: "result", unit: u.id, worker: c.pid });
+        }
+        dispatch();
+      };
+      const onChange = () => {
+        for (const c of conns.values()) {
+          if (c.gone && !c.reported) {
+            c.reported = true;
+            emit({ type: "disconnected", worker: c.pid, unit: c.busy });
+          }
+        }
+        dispatch();
+      };
+      changeListeners.add(onChange);
+      // Interrupting the cell that awaits this run ends the run (the workers keep running for the next one).
+      const interruptible = { close: () => finish(new CdlabError("EINTR", "Work-unit run: interrupted")) };
+      track(interruptible, { kind: "other", label: `work-unit run on 127.0.0.1:${port}`, interrupt: interruptible.close });
+      dispatch();
+      try {
+        await abortable(finished, signal);
+      } finally {
+        untrack(interruptible);
+        running = false;
+        for (const t of leases.values()) clearTimeout(t);
+        onLine = () => {};
+        changeListeners.delete(onChange);
+        for (const [pid, c] of conns) if (c.gone) conns.delete(pid);
+      }
+      const results = [...done.values()].sort((a, b) => a.id - b.id);
+      const perWorker: Record<number, number> = {};
+      for (const r of results) perWorker[r.worker] = (perWorker[r.worker] ?? 0) + 1;
+      return {
+        results,
+        total: results.reduce((s, r) => s + r.count, 0),
+        reissued: [...issued].filter(([, n]) => n > 1).map(([id]) => id),
+        checked: results.length === units.length,
+        elapsedMs: performance.now() - t0,
+        perWorker,
+        events,
+      };
+    },
+  };
+  track(coord, { kind: "tcp-server", name, label: `coordinator 127.0.0.1:${port}` });
+  relabel(coord, `coordinator 127.0.0.1:${port}`);
+  return coord;
+}

@@ -1,0 +1,19 @@
+/**
+ * Lecture 02 (redes): addressing, a UDP packet layer by layer, switching, ports, NAT, firewall and the
+ * characteristics of inter-process communication — the demos of notebooks/02-redes.ipynb.
+ */
+export { parseIPv4, formatIPv4, parseCidr, addressScope, cidrContains } from "./cidr";
+export type { CidrInfo, Scope } from "./cidr";
+export { buildUdpPacket, parseUdpPacket, internetChecksum, packetFields, packetHexTable, packetSvg, showPacket } from "./packet";
+export type { UdpPacketOptions, ParsedUdpPacket, PacketField } from "./packet";
+export { simulateSwitching } from "./switching";
+export type { SwitchingResult } from "./switching";
+export { WELL_KNOWN_PORTS, listeningPorts, decodeProcAddress } from "./ports";
+export type { WellKnownPort, ListeningPort } from "./ports";
+export { startNat } from "./nat";
+export type { Nat, NatEntry, NatOptions } from "./nat";
+export { startFirewall, evaluateRules } from "./firewall";
+export type { Firewall, FirewallOptions, FirewallRule, DropRecord } from "./firewall";
+export type { RelayTarget } from "../../net/udp-relay";
+export { syncVsAsync, messageDestinations, reliabilityExperiment, orderingExperiment } from "./ipc-traits";
+export type { SyncAsyncResult, DestinationObservation, ReliabilityResult, OrderingResult } from "./ipc-traits";

@@ -1,0 +1,347 @@
+/**
+ * The lecture's characteristics of inter-process communication, each as a
+ * small live experiment on loopback (every socket is opened and closed inside
+ * the call):
+ *
+ * - {@link syncVsAsync}: a synchronous sender waits for each reply, an
+ *   asynchronous one sends everything and goes on;
+ * - {@link messageDestinations}: a message goes to an (IP, port); one socket
+ *   per port; nobody at a port → refused;
+ * - {@link reliabilityExperiment}: UDP through a lossy link loses messages;
+ *   acknowledgements and retransmission deliver them all;
+ * - {@link orderingExperiment}: datagrams delayed by different amounts arrive
+ *   out of order; sequence numbers and a buffer restore the order.
+ *
+ * @example
+ * ```ts
+ * import { syncVsAsync } from "cdlab";
+ * table(await syncVsAsync({ messages: 10, serverDelayMs: 10 }));
+ * ```
+ */
+import dgram from "node:dgram";
+import net from "node:net";
+import { CdlabError, invalidArg } from "../../runtime/errors";
+import { abortable, throwIfAborted } from "../../runtime/abort";
+import { track, untrack } from "../../runtime/registry";
+import { mulberry32 as rng } from "../../net/lossy-relay";
+import { openUdpRelay, type RelayCore } from "../../net/udp-relay";
+
+type Opt = { signal?: AbortSignal };
+
+function int(name: string, v: number, lo: number, hi: number): number {
+  if (!Number.isInteger(v) || v < lo || v > hi) invalidArg(name, v, `expected an integer from ${lo} to ${hi}`);
+  return v;
+}
+
+type Keep = <C extends { close(): unknown }>(c: C) => C;
+
+/**
+ * Open things and make sure they are closed (and tracked meanwhile). The body
+ * gets a signal that aborts on the caller's signal or when the kernel
+ * interrupts the cell (then the experiment rejects with `EINTR`).
+ */
+async function scoped<T>(label: string, signal: AbortSignal | undefined, body: (keep: Keep, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const held: { close(): unknown }[] = [];
+  const interrupt = new AbortController();
+  const handle = { close: async () => { for (const c of held.splice(0).reverse()) await Promise.resolve(c.close()).catch(() => {}); } };
+  track(handle, { kind: "other", label, interrupt: () => interrupt.abort(new CdlabError("EINTR", `${label}: interrupted`)) });
+  try {
+    return await body((c) => (held.push(c), c), signal ? AbortSignal.any([signal, interrupt.signal]) : interrupt.signal);
+  } finally {
+    untrack(handle);
+    await handle.close();
+  }
+}
+
+const closeUdp = (s: dgram.Socket) => ({ close: () => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } }) });
+const bindUdp = (s: dgram.Socket, port = 0) =>
+  new Promise<number>((resolve, reject) => {
+    s.once("error", reject);
+    s.bind(port, "127.0.0.1", () => {
+      s.off("error", reject);
+      resolve(s.address().port);
+    });
+  });
+
+/** One line of {@link syncVsAsync}. */
+export interface SyncAsyncResult {
+  mode: "síncrono" | "assíncrono";
+  messages: number;
+  /** Time the sender was held in its send loop, ms. */
+  senderBlockedMs: number;
+  /** Time until every reply had arrived, ms. */
+  allRepliesMs: number;
+  /** Replies the sender had received when its send loop ended. */
+  repliesWhenLoopEnded: number;
+}
+
+/**
+ * Send `messages` requests over TCP to a server that takes `serverDelayMs` to
+ * answer each: synchronously (send, wait for the reply, send the next) and
+ * asynchronously (send all, collect the replies as they come).
+ *
+ * @param options.messages requests @default 10
+ * @param options.serverDelayMs server's time per request @default 10
+ * @param options.signal abort
+ * @returns one line per mode
+ * @example
+ * ```ts
+ * table(await syncVsAsync());
+ * ```
+ */
+export async function syncVsAsync(options: { messages?: number; serverDelayMs?: number } & Opt = {}): Promise<SyncAsyncResult[]> {
+  const messages = int("messages", options.messages ?? 10, 1, 1000);
+  const delay = int("serverDelayMs", options.serverDelayMs ?? 10, 0, 1000);
+  throwIfAborted(options.signal);
+  return scoped("syncVsAsync", options.signal, async (keep, signal) => {
+    const server = net.createServer((s) => {
+      let buf = "";
+      s.on("data", (d) => {
+        buf += d;
+        for (let nl; (nl = buf.indexOf("\n")) >= 0; buf = buf.slice(nl + 1)) {
+          const line = buf.slice(0, nl);
+          setTimeout(() => s.writable && s.write(`ok ${line}\n`), delay);
+        }
+      });
+      s.on("error", () => {});
+    });
+    const sockets: net.Socket[] = [];
+    keep({ close: () => { sockets.forEach((s) => s.destroy()); return new Promise<void>((r) => server.close(() => r())); } });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    const connect = async () => {
+      const s = net.connect({ host: "127.0.0.1", port });
+      sockets.push(s);
+      s.setNoDelay(true);
+      await new Promise((r) => s.once("connect", r));
+      let buf = "";
+      const replies: ((l: string) => void)[] = [];
+      s.on("data", (d) => {
+        buf += d;
+        for (let nl; (nl = buf.indexOf("\n")) >= 0; buf = buf.slice(nl + 1)) replies.shift()?.(buf.slice(0, nl));
+      });
+      return { s, next: () => new Promise<string>((r) => replies.push(r)) };
+    };
+    const out: SyncAsyncResult[] = [];
+    const a = await connect();
+    let t0 = performance.now();
+    for (let i = 0; i < messages; i++) {
+      const reply = a.next();
+      a.s.write(`${i}\n`);
+      await abortable(reply, signal);
+    }
+    const syncMs = performance.now() - t0;
+    out.push({ mode: "síncrono", messages, senderBlockedMs: syncMs, allRepliesMs: syncMs, repliesWhenLoopEnded: messages });
+    const b = await connect();
+    t0 = performance.now();
+    const all: Promise<string>[] = [];
+    for (let i = 0; i < messages; i++) {
+      all.push(b.next());
+      b.s.write(`${i}\n`);
+    }
+    const blocked = performance.now() - t0;
+    let answered = 0;
+    all.forEach((p) => p.then(() => answered++));
+    const answeredAtLoopEnd = answered;
+    await abortable(Promise.all(all), signal);
+    out.push({ mode: "assíncrono", messages, senderBlockedMs: blocked, allRepliesMs: performance.now() - t0, repliesWhenLoopEnded: answeredAtLoopEnd });
+    return out;
+  });
+}
+
+/** One observation of {@link messageDestinations}. */
+export interface DestinationObservation {
+  experiment: string;
+  result: string;
+}
+
+/**
+ * Message destinations: two UDP sockets on two ports each receive only what
+ * is sent to their port; a second bind to a taken port fails; a datagram to a
+ * port nobody listens on is refused (ICMP "port unreachable").
+ *
+ * @param options.signal abort
+ * @returns one observation per experiment
+ * @example
+ * ```ts
+ * table(await messageDestinations());
+ * ```
+ */
+export async function messageDestinations(options: Opt = {}): Promise<DestinationObservation[]> {
+  throwIfAborted(options.signal);
+  return scoped("messageDestinations", options.signal, async (keep, signal) => {
+    const out: DestinationObservation[] = [];
+    const mk = () => { const s = dgram.createSocket("udp4"); keep(closeUdp(s)); s.on("error", () => {}); return s; };
+    const [p, q, sender] = [mk(), mk(), mk()];
+    const [pp, qp] = [await bindUdp(p), await bindUdp(q)];
+    const got = (s: dgram.Socket) => new Promise<string>((r) => s.once("message", (m) => r(m.toString())));
+    const gp = got(p), gq = got(q);
+    sender.send("para P", pp, "127.0.0.1");
+    sender.send("para Q", qp, "127.0.0.1");
+    const [mp, mq] = await abortable(Promise.all([gp, gq]), signal);
+    out.push({ experiment: `enviar "para P" a 127.0.0.1:${pp} e "para Q" a 127.0.0.1:${qp}`, result: `P recebeu "${mp}", Q recebeu "${mq}"` });
+    const dup = mk();
+    const bindErr = await bindUdp(dup, pp).then(() => "aceito (inesperado)", (e: NodeJS.ErrnoException) => e.code ?? String(e));
+    out.push({ experiment: `outro socket faz bind em 127.0.0.1:${pp} (já em uso)`, result: `recusado: ${bindErr}` });
+    const nobody = mk();
+    const freePort = await bindUdp(nobody);
+    await new Promise<void>((r) => nobody.close(() => r()));
+    const c = mk();
+    await new Promise<void>((r) => c.connect(freePort, "127.0.0.1", () => r()));
+    const refused = new Promise<string>((done) => {
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+      const resolve = (v: string) => {
+        if (settled) return;
+        settled = true;
+        timers.forEach(clearTimeout);
+        done(v);
+      };
+      c.removeAllListeners("error");
+      c.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? String(e)));
+      const fail = (e: NodeJS.ErrnoException | null) => e && resolve(e.code ?? String(e));
+      // Linux reports the ICMP "port unreachable" of one datagram on the next call of the socket
+      c.send("alguém aí?", (e) => (e ? fail(e) : timers.push(setTimeout(() => !settled && c.send("alguém aí?", fail), 20))));
+      timers.push(setTimeout(() => resolve("nenhum erro (o datagrama se perdeu em silêncio)"), 500));
+    });
+    out.push({ experiment: `enviar a 127.0.0.1:${freePort}, onde ninguém escuta`, result: await abortable(refused, signal) });
+    return out;
+  });
+}
+
+/** One line of {@link reliabilityExperiment}. */
+export interface ReliabilityResult {
+  protocol: string;
+  sent: number;
+  delivered: number;
+  /** Datagrams the lossy link threw away. */
+  lostOnLink: number;
+  retransmissions: number;
+}
+
+async function lossyPair(keep: Keep, inspect: (data: Buffer, dir: "out" | "in") => { drop?: string; delayMs?: number } | void) {
+  const receiver = dgram.createSocket("udp4");
+  keep(closeUdp(receiver));
+  const rport = await bindUdp(receiver);
+  const relay: RelayCore = keep(await openUdpRelay({ target: rport, inspect: (d, _f, dir) => inspect(d, dir) }));
+  const sender = dgram.createSocket("udp4");
+  keep(closeUdp(sender));
+  await bindUdp(sender);
+  return { receiver, relay, sender };
+}
+
+/**
+ * Reliability: send numbered datagrams through a link that drops a fraction
+ * of them (seeded), first as plain UDP, then with stop-and-wait (each message
+ * is repeated until its acknowledgement comes back; acks can be lost too).
+ *
+ * @param options.messages datagrams @default 40
+ * @param options.dropRate fraction the link drops, 0 to 0.9 @default 0.2
+ * @param options.seed random seed @default 7
+ * @param options.signal abort
+ * @returns one line per protocol
+ * @example
+ * ```ts
+ * table(await reliabilityExperiment({ dropRate: 0.3 }));
+ * ```
+ */
+export async function reliabilityExperiment(options: { messages?: number; dropRate?: number; seed?: number } & Opt = {}): Promise<ReliabilityResult[]> {
+  const messages = int("messages", options.messages ?? 40, 1, 1000);
+  const dropRate = options.dropRate ?? 0.2;
+  if (typeof dropRate !== "number" || !(dropRate >= 0 && dropRate <= 0.9)) invalidArg("dropRate", dropRate, "expected a number from 0 to 0.9");
+  const seed = int("seed", options.seed ?? 7, 0, 2 ** 31);
+  throwIfAborted(options.signal);
+  const run = (withAcks: boolean) => scoped("reliabilityExperiment", options.signal, async (keep, signal) => {
+    const random = rng(seed);
+    let lost = 0;
+    const { receiver, relay, sender } = await lossyPair(keep, () => (random() < dropRate ? (lost++, { drop: "lost" }) : undefined));
+    const got = new Set<number>();
+    receiver.on("message", (m, r) => {
+      const n = Number(m.toString());
+      got.add(n);
+      if (withAcks) receiver.send(`ack ${n}`, r.port, r.address);
+    });
+    let retransmissions = 0;
+    for (let i = 0; i < messages; i++) {
+      throwIfAborted(signal);
+      if (!withAcks) {
+        sender.send(String(i), relay.port, "127.0.0.1");
+        continue;
+      }
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 50) throw new CdlabError("ETIMEDOUT", `Cannot deliver message ${i}: no acknowledgement after 50 retransmissions`);
+        if (attempt > 0) retransmissions++;
+        const acked = new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => { sender.off("message", on); resolve(false); }, 40);
+          const on = (m: Buffer) => { if (m.toString() === `ack ${i}`) { clearTimeout(t); sender.off("message", on); resolve(true); } };
+          sender.on("message", on);
+        });
+        sender.send(String(i), relay.port, "127.0.0.1");
+        if (await acked) break;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50)); // let the last datagrams land
+    return { protocol: withAcks ? "UDP + confirmação e retransmissão" : "UDP puro", sent: messages, delivered: got.size, lostOnLink: lost, retransmissions };
+  });
+  return [await run(false), await run(true)];
+}
+
+/** Result of {@link orderingExperiment}. */
+export interface OrderingResult {
+  /** Sequence numbers in the order they arrived. */
+  arrival: number[];
+  /** Pairs that arrived after a later number. */
+  outOfOrder: number;
+  /** What the application received after the reorder buffer. */
+  delivered: number[];
+  /** Most messages the buffer held at once, waiting for a gap to be filled. */
+  maxBuffered: number;
+}
+
+/**
+ * Ordering: numbered datagrams cross a link that delays each one by a random
+ * 0…`maxDelayMs` ms (seeded), so they arrive out of order; a receiver that
+ * buffers by sequence number delivers them in order.
+ *
+ * @param options.messages datagrams @default 15
+ * @param options.maxDelayMs largest extra delay @default 30
+ * @param options.seed random seed @default 3
+ * @param options.signal abort
+ * @returns arrival order, delivered order, and how much was buffered
+ * @example
+ * ```ts
+ * const r = await orderingExperiment(); r.arrival; r.delivered;
+ * ```
+ */
+export async function orderingExperiment(options: { messages?: number; maxDelayMs?: number; seed?: number } & Opt = {}): Promise<OrderingResult> {
+  const messages = int("messages", options.messages ?? 15, 1, 1000);
+  const maxDelayMs = int("maxDelayMs", options.maxDelayMs ?? 30, 0, 1000);
+  const seed = int("seed", options.seed ?? 3, 0, 2 ** 31);
+  throwIfAborted(options.signal);
+  return scoped("orderingExperiment", options.signal, async (keep, signal) => {
+    const random = rng(seed);
+    const { receiver, relay, sender } = await lossyPair(keep, (_d, dir) => (dir === "out" ? { delayMs: Math.floor(random() * maxDelayMs) + 1 } : undefined));
+    const arrival: number[] = [], delivered: number[] = [];
+    const buffer = new Map<number, number>();
+    let next = 0, maxBuffered = 0;
+    const all = new Promise<void>((resolve) => {
+      receiver.on("message", (m) => {
+        const n = Number(m.toString());
+        arrival.push(n);
+        buffer.set(n, n);
+        while (buffer.has(next)) {
+          delivered.push(next);
+          buffer.delete(next++);
+        }
+        maxBuffered = Math.max(maxBuffered, buffer.size);
+        if (arrival.length === messages) resolve();
+      });
+    });
+    for (let i = 0; i < messages; i++) sender.send(String(i), relay.port, "127.0.0.1");
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((r) => (timer = setTimeout(r, maxDelayMs + 2000)));
+    await abortable(Promise.race([all, limit]), signal).finally(() => clearTimeout(timer));
+    const outOfOrder = arrival.filter((n, i) => arrival.slice(0, i).some((m) => m > n)).length;
+    return { arrival, outOfOrder, delivered, maxBuffered };
+  });
+}

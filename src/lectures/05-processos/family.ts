@@ -1,0 +1,98 @@
+/**
+ * Parent and child processes, with what Node has: there is no `fork()` in
+ * Node; `child_process.fork()` starts a NEW node program (spawn + an IPC
+ * channel). So the lecture's three lists are shown honestly:
+ *
+ * - inherited: PID → PPID, real/effective UID, environment variables;
+ * - copied: the child gets a copy of a value; changing it there leaves the
+ *   parent's unchanged (with C's fork the whole memory is copied — see
+ *   `runCExample("fork")`); file descriptors passed to the child;
+ * - shared: an open file passed to the child is the SAME open file, so both
+ *   move one offset.
+ *
+ * @example
+ * ```ts
+ * const f = await parentAndChild();
+ * table(f.rows);
+ * ```
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startNode, collectStdout, type ChildHandle } from "../../proc/child";
+import { describeFd } from "../../proc/fds";
+
+/** The child: report what it inherited, change its copy, write to the shared file (fd 3). */
+export const FAMILY_CHILD = `const fs = require("fs");
+const [copied] = process.argv.slice(1);
+const data = JSON.parse(copied);           // the copy the parent sent
+const before = data.counter;
+data.counter += 100;                       // changed here only
+const pos = () => Number(/^pos:\\s*(\\d+)/m.exec(fs.readFileSync("/proc/self/fdinfo/3", "utf8"))[1]);
+const posBefore = pos();
+fs.writeSync(3, "filho escreveu\\n");     // no position: at the shared offset
+process.send({ pid: process.pid, ppid: process.ppid, uid: process.getuid(), euid: process.geteuid(),
+  env: process.env.CDLAB_AULA, before, after: data.counter, fd3: fs.readlinkSync("/proc/self/fd/3"),
+  posBefore, posAfter: pos() }, () => process.disconnect());`;
+
+/** One row of the comparison. */
+export type FamilyRow = {
+  lista: "herdado" | "copiado" | "compartilhado";
+  atributo: string;
+  pai: string;
+  filho: string;
+};
+
+/**
+ * Start a child and compare its attributes with the parent's, row by row.
+ *
+ * @param options.env the environment variable the parent sets @default "processos"
+ * @returns `rows` (one per attribute, grouped like the lecture) and the shared file's final text
+ * @example
+ * ```ts
+ * const { rows, file } = await parentAndChild();
+ * ```
+ */
+export async function parentAndChild(options: { env?: string } = {}) {
+  const { env = "processos" } = options;
+  const data = { counter: 1 };
+  const file = path.join(os.tmpdir(), `cdlab-family-${process.pid}-${Date.now()}.txt`);
+  const fd = fs.openSync(file, "w+");
+  let child: ChildHandle | undefined;
+  try {
+    fs.writeSync(fd, "pai escreveu antes\n");
+    const posParentBefore = describeFd(process.pid, fd)!.pos!;
+    child = await startNode(FAMILY_CHILD, {
+      args: [JSON.stringify(data)],
+      env: { ...process.env, CDLAB_AULA: env },
+      stdio: ["ignore", "pipe", "inherit", fd, "ipc"],
+    });
+    const out = collectStdout(child);
+    const report = await new Promise<Record<string, any>>((resolve, reject) => {
+      child!.child.once("message", resolve);
+      child!.result.then(() => reject(new Error("The child exited without reporting")));
+    });
+    await out;
+    const posParentAfter = describeFd(process.pid, fd)!.pos!;
+    fs.writeSync(fd, "pai escreveu depois\n"); // at the offset the child moved
+    const text = fs.readFileSync(file, "utf8");
+    const rows: FamilyRow[] = [
+      { lista: "herdado", atributo: "PID → PPID", pai: `PID ${process.pid}`, filho: `PID ${report.pid}, PPID ${report.ppid}` },
+      { lista: "herdado", atributo: "Real UID / Effective UID", pai: `${process.getuid!()} / ${process.geteuid!()}`, filho: `${report.uid} / ${report.euid}` },
+      { lista: "herdado", atributo: "Variável de ambiente CDLAB_AULA", pai: env, filho: String(report.env) },
+      { lista: "copiado", atributo: "Dados (data.counter)", pai: `${data.counter} (inalterado)`, filho: `${report.before} → ${report.after}` },
+      { lista: "copiado", atributo: "File descriptor", pai: `fd ${fd} → ${path.basename(file)}`, filho: `fd 3 → ${path.basename(report.fd3)}` },
+      {
+        lista: "compartilhado",
+        atributo: "Ponteiro (offset) do arquivo",
+        pai: `${posParentBefore} antes → ${posParentAfter} depois do filho`,
+        filho: `${report.posBefore} → ${report.posAfter}`,
+      },
+    ];
+    return { rows, file: text, parentPid: process.pid, childPid: report.pid as number };
+  } finally {
+    await child?.close();
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+  }
+}

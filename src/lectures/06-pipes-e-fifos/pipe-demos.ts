@@ -1,0 +1,202 @@
+/**
+ * The lecture's pipe programs — parent → child, and two pipes both ways — each
+ * one call that runs real processes joined by real pipes and returns what
+ * happened; and the small child programs the demonstrations use.
+ *
+ * @example
+ * ```ts
+ * await pipeToChild("hello world\n"); // { childPid, received: "hello world\n", … }
+ * ```
+ */
+import fs from "node:fs";
+import { startNode, collectStdout, type ChildHandle } from "../../proc/child";
+import { sleepState } from "../../proc/attributes";
+import { CdlabError, invalidArg } from "../../runtime/errors";
+import { pipe, type Pipe } from "../../ipc/pipe";
+
+/** Child: ONE read(0) — like the lecture's `read(d[0], line, MAX_LINE)` — then report it as JSON. */
+export const READ_ONCE = `const fs = require("fs");
+const buf = Buffer.alloc(4096);
+const n = fs.readSync(0, buf, 0, buf.length, null); // blocks until data (or EOF: 0)
+fs.writeSync(1, JSON.stringify({ pid: process.pid, ppid: process.ppid, fd0: fs.readlinkSync("/proc/self/fd/0"), bytes: n, text: buf.toString("utf8", 0, n) }));`;
+
+/** What a {@link READ_ONCE} child reports about its one read. */
+export interface ReadOnceReport {
+  pid: number;
+  ppid: number;
+  /** What the child's fd 0 points to, e.g. "pipe:[123]". */
+  fd0: string;
+  bytes: number;
+  text: string;
+}
+
+/**
+ * The lecture's parent→child pipe: start a {@link READ_ONCE} child on the read
+ * end of a new pipe, close the parent's copy of the read end, let `parent`
+ * write (and observe), and return what the child's one read got. The pipe and
+ * the child are released in every case.
+ *
+ * @param parent what the parent does once the child runs: its writes
+ * @param before writes made before the child exists (they wait in the pipe)
+ * @returns the child's report, the parent's result and the pipe's id
+ */
+export async function withReadOnceChild<T>(
+  parent: (p: Pipe, child: ChildHandle) => Promise<T>,
+  before?: (p: Pipe) => Promise<void>,
+): Promise<{ report: ReadOnceReport; value: T; pipe: string; child: number }> {
+  const p = await pipe();
+  let child: ChildHandle | undefined;
+  try {
+    await before?.(p);
+    child = await startNode(READ_ONCE, { stdio: [p.readFd!, "pipe", "inherit"] });
+    const out = collectStdout(child);
+    p.closeRead(); // close(d[0]) in the parent
+    const value = await parent(p, child);
+    return { report: JSON.parse(await out) as ReadOnceReport, value, pipe: p.id, child: child.pid };
+  } finally {
+    await closeChildren([child]);
+    await p.close();
+  }
+}
+
+/** Child: read(0) until EOF, then report how many reads and bytes. */
+export const READ_TO_EOF = `const fs = require("fs");
+const buf = Buffer.alloc(65536); let reads = 0, bytes = 0, n;
+while ((n = fs.readSync(0, buf, 0, buf.length, null)) > 0) { reads++; bytes += n; }
+fs.writeSync(1, JSON.stringify({ pid: process.pid, reads, bytes, eof: true }));`;
+
+/** Child: answer each line read on fd 0 with its upper-case form on fd 1. */
+export const UPPER_SERVER = `const fs = require("fs");
+const buf = Buffer.alloc(4096); let rest = "", n;
+while ((n = fs.readSync(0, buf, 0, buf.length, null)) > 0) {
+  rest += buf.toString("utf8", 0, n);
+  let i;
+  while ((i = rest.indexOf("\\n")) >= 0) { fs.writeSync(1, process.pid + ": " + rest.slice(0, i).toUpperCase() + "\\n"); rest = rest.slice(i + 1); }
+}`;
+
+/** Child: one blocking write(1) of N zero bytes (argv[1]). */
+export const WRITE_BYTES = `require("fs").writeSync(1, Buffer.alloc(Number(process.argv[1])));`;
+
+/**
+ * Wait until `pid` sleeps in a kernel function ending in `wchan` ("pipe_read" matches "anon_pipe_read"); returns the state seen.
+ * @returns the state and wait channel seen
+ * @throws CdlabError `ETIMEDOUT` when it does not block in time
+ * @example
+ * ```ts
+ * await waitUntilSleeping(reader.pid, "pipe_read"); // { state: "S", wchan: "anon_pipe_read" }
+ * ```
+ */
+export async function waitUntilSleeping(pid: number, wchan: string, timeoutMs = 5000): Promise<{ state: string; wchan: string }> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = sleepState(pid);
+    if (s.wchan.endsWith(wchan) || (s.wchan === "?" && s.state === "S")) return s;
+    if (Date.now() > end) throw new CdlabError("ETIMEDOUT", `Process ${pid} did not block in ${wchan}: it is ${s.state} in ${s.wchan}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Validate a text a demonstration writes: a string of 1 to 4096 bytes (one read of the child gets it all).
+ *
+ * @param option the option's name, for the message
+ * @param text the value
+ * @returns nothing; throws `ERR_INVALID_ARG` naming the option
+ * @example
+ * ```ts
+ * checkText("message", "hello world\n");
+ * ```
+ */
+export function checkText(option: string, text: unknown): void {
+  if (typeof text !== "string" || text.length === 0 || Buffer.byteLength(text) > 4096) invalidArg(option, text, "must be a string of 1 to 4096 bytes");
+}
+
+/** Kill and reap every child (best effort), for finally blocks. */
+export async function closeChildren(children: (ChildHandle | undefined)[]): Promise<void> {
+  await Promise.all(children.map((c) => c?.close()));
+}
+
+/**
+ * The lecture's "Pai → Filho": the parent creates a pipe, starts a child with
+ * the read end as its stdin, closes its own read end, writes the message and
+ * closes the write end; the child does one `read` and reports it.
+ *
+ * @param message what the parent writes @default "hello world\n"
+ * @returns the PIDs, the pipe's id, and what the child read
+ * @example
+ * ```ts
+ * await pipeToChild(); // { parentPid, childPid, childPpid, pipe: "pipe:[…]", received: "hello world\n" }
+ * ```
+ */
+export async function pipeToChild(message = "hello world\n") {
+  checkText("message", message);
+  const { report: r, pipe: id } = await withReadOnceChild(async (p) => {
+    await p.write(message); // write(d[1], "hello world\n")
+    p.closeWrite();
+  });
+  return { parentPid: process.pid, childPid: r.pid, childPpid: r.ppid, pipe: id, childStdin: r.fd0, bytes: r.bytes, received: r.text };
+}
+
+/**
+ * Two-way conversation with a child through two pipes (one each way): the
+ * child answers each line in upper case.
+ *
+ * @param lines lines the parent sends @default ["ping","hello world"]
+ * @returns one row per exchange, plus both pipes' ids
+ * @example
+ * ```ts
+ * await twoWayPipes(["oi"]); // { exchanges: [{ sent: "oi", received: "4242: OI" }], … }
+ * ```
+ */
+export async function twoWayPipes(lines: string[] = ["ping", "hello world"]) {
+  if (!Array.isArray(lines) || lines.some((l) => typeof l !== "string" || l.includes("\n")))
+    invalidArg("lines", lines, "must be an array of strings without line breaks");
+  const toChild = await pipe();
+  const toParent = await pipe();
+  let child: ChildHandle | undefined;
+  try {
+    child = await startNode(UPPER_SERVER, { stdio: [toChild.readFd!, toParent.writeFd!, "inherit"] });
+    toChild.closeRead();
+    toParent.closeWrite();
+    const exchanges: { sent: string; received: string }[] = [];
+    let pending = "";
+    for (const line of lines) {
+      await toChild.write(line + "\n");
+      while (!pending.includes("\n")) {
+        const b = await toParent.read();
+        if (b === null) break;
+        pending += b;
+      }
+      const i = pending.indexOf("\n");
+      exchanges.push({ sent: line, received: pending.slice(0, i) });
+      pending = pending.slice(i + 1);
+    }
+    toChild.closeWrite(); // EOF: the child's loop ends
+    await child.result;
+    return { childPid: child.pid, parentToChild: toChild.id, childToParent: toParent.id, exchanges };
+  } finally {
+    await closeChildren([child]);
+    await toChild.close();
+    await toParent.close();
+  }
+}
+
+/**
+ * How many fds of this process point to `pipeId` (0 after cleanup).
+ * @param pipeId the pipe, as `pipe:[inode]`
+ * @param pid the process @default process.pid
+ * @returns how many of its fds point to that pipe
+ * @example
+ * ```ts
+ * openEnds(p.id); // 2 while both ends are open here
+ * ```
+ */
+export function openEnds(pipeId: string, pid: number = process.pid): number {
+  return fs.readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === pipeId;
+    } catch {
+      return false;
+    }
+  }).length;
+}

@@ -1,0 +1,294 @@
+/**
+ * The lecture's "4 copies vs 2 copies" experiment, measured. A server process
+ * sends a file to a client process, which writes it to another file:
+ *
+ * - through a pipe (`server | client`): read(file→server buffer), write(buffer→pipe),
+ *   read(pipe→client buffer), write(buffer→file): 4 copies;
+ * - through POSIX shared memory synchronised by two named semaphores (`empty`,
+ *   `full`, two slots): read(file→shared memory), write(shared memory→file): 2 copies;
+ * - next to `Buffer.copy` (memcpy) of the same size in one process: 1 copy.
+ *
+ * Both children wait at a start gate (a semaphore), so process start-up is not
+ * timed. With `strace` installed, one extra traced run per method counts each
+ * side's read/write system calls (`strace -f -y -e trace=read,write`) and the
+ * bytes they moved: bytes / size is the number of copies through the kernel
+ * interface, measured rather than taken from the slide.
+ *
+ * @example
+ * ```ts
+ * const rows = await copyExperiment({ sizes: [1, 16, 64].map((m) => m * MiB) });
+ * table(rows);
+ * ```
+ */
+import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { throwIfAborted } from "../../runtime/abort";
+import { display } from "../../runtime/display";
+import { lineChart, Series } from "../../runtime/plot";
+import { CdlabError, invalidArg } from "../../runtime/errors";
+import { execArgvFor, getBackend } from "../../ipc/native";
+import { openSemaphore } from "../../ipc/semaphore";
+import { openSharedMemory } from "../../ipc/shm";
+import { HEADER, parseStrace } from "./copy-child";
+import type { SyscallCount } from "./copy-child";
+
+/** 1 MiB in bytes. */
+export const MiB = 1 << 20;
+
+/** Options of {@link copyExperiment}. */
+export interface CopyExperimentOptions {
+  /** File sizes in bytes. @default 1, 4, 16, 64, 256 MiB */
+  sizes?: number[];
+  /** Timed runs per method and size; the median is reported (the machine may be busy). @default 3 */
+  repeats?: number;
+  /** Bytes per read/write call (and per shared memory slot). @default 1 MiB */
+  chunkSize?: number;
+  /** Also count system calls with strace (one traced run per method at `straceSize`). @default true when strace exists */
+  strace?: boolean;
+  /** Size of the traced run. @default 16 MiB (or the largest size, if smaller) */
+  straceSize?: number;
+  /** Stops the experiment. */
+  signal?: AbortSignal;
+}
+
+/** Read/write calls of one side (server or client), from strace. */
+export interface SideSyscalls {
+  /** read/write calls on the file or pipe carrying the data, and the bytes they moved. */
+  data: SyscallCount;
+  /** Every read/write call the process made (start-up included), like `strace -c`. */
+  total: { read: number; write: number };
+}
+
+/** One measured row. */
+export interface CopyRow {
+  method: "pipe" | "shared memory" | "memcpy";
+  sizeMiB: number;
+  ms: number;
+  /** MiB per second. */
+  mibPerS: number;
+  /** Copies of the data the path makes (lecture's model; measured by strace below). */
+  copies: number;
+}
+
+/** strace counts for one method at one size. */
+export interface CopySyscalls {
+  method: "pipe" | "shared memory";
+  sizeMiB: number;
+  server: SideSyscalls;
+  client: SideSyscalls;
+  /** Bytes moved by data read/write calls (both sides) ÷ size: copies through the kernel interface. */
+  copiesMeasured: number;
+}
+
+/** What {@link copyExperiment} returns. */
+export interface CopyExperimentResult {
+  rows: CopyRow[];
+  /** Empty when strace is not available or was turned off. */
+  syscalls: CopySyscalls[];
+  chunkSize: number;
+}
+
+/** Whether `strace` can trace a child here. */
+export function straceAvailable(): boolean {
+  const r = spawnSync("strace", ["-o", "/dev/null", "true"], { stdio: "ignore" });
+  return !r.error && r.status === 0;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+let runs = 0;
+
+function makeInput(file: string, size: number): void {
+  const block = crypto.randomBytes(Math.min(size, MiB));
+  const fd = fs.openSync(file, "w");
+  try {
+    for (let off = 0; off < size; off += block.length) fs.writeSync(fd, block, 0, Math.min(block.length, size - off));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function sameFile(a: string, b: string, size: number): boolean {
+  if (fs.statSync(b).size !== size) return false;
+  const ha = crypto.createHash("sha1").update(fs.readFileSync(a)).digest("hex");
+  return ha === crypto.createHash("sha1").update(fs.readFileSync(b)).digest("hex");
+}
+
+interface Transfer {
+  ms: number;
+  /** The data pipe's strace name, `pipe:[inode]`. */
+  pipe?: string;
+  traces?: [string, string];
+}
+
+async function transfer(method: "pipe" | "shm", input: string, output: string, size: number, chunk: number, trace: boolean, signal?: AbortSignal): Promise<Transfer> {
+  const prefix = `/cdlab-copy-${process.pid}-${++runs}`;
+  const node = [process.execPath, ...execArgvFor(__filename), childScript()];
+  const traceFiles = trace ? [`${output}.server.strace`, `${output}.client.strace`] : [];
+  const wrap = (i: number, args: string[]) => (trace ? ["strace", "-f", "-y", "-s", "0", "-e", "trace=read,write", "-o", traceFiles[i], ...args] : args);
+  const gate = await openSemaphore(`${prefix}-gate`, { exclusive: true, backend: "native" });
+  const ready = await openSemaphore(`${prefix}-ready`, { exclusive: true, backend: "native" });
+  const opened: { close(): Promise<void> }[] = [gate, ready];
+  let children: ReturnType<typeof spawn>[] = [];
+  try {
+    const common = [prefix, String(chunk)];
+    if (method === "pipe") {
+      const server = wrap(0, [...node, "pipe-server", input, ...common]).map(q).join(" ");
+      const client = wrap(1, [...node, "pipe-client", output, ...common]).map(q).join(" ");
+      children = [spawn("/bin/sh", ["-c", `${server} | ${client}`], { stdio: ["ignore", "ignore", "pipe"] })];
+    } else {
+      opened.push(await openSharedMemory(`${prefix}-shm`, { size: HEADER + 2 * chunk, exclusive: true, backend: "native" }));
+      opened.push(await openSemaphore(`${prefix}-empty`, { value: 2, exclusive: true, backend: "native" }));
+      opened.push(await openSemaphore(`${prefix}-full`, { value: 0, exclusive: true, backend: "native" }));
+      const [s, c] = [wrap(0, [...node, "shm-server", input, ...common]), wrap(1, [...node, "shm-client", output, ...common])];
+      children = [s, c].map((args) => spawn(args[0], args.slice(1), { stdio: ["ignore", "ignore", "pipe"] }));
+    }
+    let stderr = "";
+    const done = Promise.all(
+      children.map(
+        (ch) =>
+          new Promise<void>((resolve, reject) => {
+            ch.stderr!.on("data", (d) => (stderr += d));
+            ch.once("error", reject);
+            ch.once("close", (code) => (code === 0 ? resolve() : reject(new CdlabError("ERR_CHILD_FAILED", `Copy experiment child failed: ${stderr.trim().split("\n").pop() || `exit ${code}`}`))));
+          }),
+      ),
+    );
+    done.catch(() => {});
+    const failedEarly = done.then(() => {
+      throw new CdlabError("ERR_CHILD_FAILED", `Copy experiment children exited before the start: ${stderr.trim()}`);
+    });
+    failedEarly.catch(() => {});
+    for (let i = 0; i < 2; i++) await Promise.race([ready.wait({ signal }), failedEarly]);
+    const t0 = performance.timeOrigin + performance.now();
+    gate.post();
+    gate.post();
+    await done;
+    if (!stderr.includes('"served":true')) throw new CdlabError("ERR_CHILD_FAILED", `Copy experiment server failed: ${stderr.trim()}`);
+    const end = Number(/"end":([\d.]+)/.exec(stderr)?.[1]);
+    if (!Number.isFinite(end)) throw new CdlabError("ERR_CHILD_FAILED", `Copy experiment client reported no end time: ${stderr.trim()}`);
+    const ino = /"pipe":(\d+)/.exec(stderr)?.[1];
+    return { ms: end - t0, pipe: ino ? `pipe:[${ino}]` : undefined, traces: trace ? [fs.readFileSync(traceFiles[0], "utf8"), fs.readFileSync(traceFiles[1], "utf8")] : undefined };
+  } finally {
+    for (const ch of children) if (ch.exitCode === null) ch.kill("SIGKILL");
+    for (const f of traceFiles) fs.rmSync(f, { force: true });
+    await Promise.all(opened.map((o) => o.close()));
+  }
+}
+
+function childScript(): string {
+  return path.join(__dirname, `copy-child${path.extname(__filename)}`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function memcpyMs(size: number, repeats: number): number {
+  const a = Buffer.allocUnsafe(size).fill(7);
+  const b = Buffer.alloc(size); // zero-filled: its pages are mapped before timing
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    a.copy(b);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/**
+ * Run the experiment: for each size, the pipe path, the shared memory path and
+ * memcpy; then (strace available) one traced run per path.
+ *
+ * @param options sizes, repeats, chunkSize, strace, straceSize, signal
+ * @returns rows (time, throughput, copies) and syscall counts
+ * @throws CdlabError `ERR_IPC_NATIVE_UNAVAILABLE` without the native addon
+ * @example
+ * ```ts
+ * const { rows, syscalls } = await copyExperiment({ sizes: [4 * MiB, 32 * MiB] });
+ * ```
+ */
+export async function copyExperiment(options: CopyExperimentOptions = {}): Promise<CopyExperimentResult> {
+  const { sizes = [1, 4, 16, 64, 256].map((m) => m * MiB), chunkSize = MiB, repeats = 3, signal } = options;
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 50) invalidArg("repeats", repeats, "expected an integer from 1 to 50");
+  if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 4096 * MiB))
+    invalidArg("sizes", sizes, "expected a non-empty list of byte counts from 1 to 4 GiB");
+  if (!Number.isInteger(chunkSize) || chunkSize < 4096 || chunkSize > 64 * MiB)
+    invalidArg("chunkSize", chunkSize, "expected an integer from 4096 to 64 MiB");
+  const trace = options.strace ?? straceAvailable();
+  const straceSize = options.straceSize ?? Math.min(16 * MiB, Math.max(...sizes));
+  getBackend("native");
+  throwIfAborted(signal);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-copy-"));
+  const rows: CopyRow[] = [];
+  const syscalls: CopySyscalls[] = [];
+  const row = (method: CopyRow["method"], size: number, ms: number, copies: number): CopyRow => ({
+    method,
+    sizeMiB: round(size / MiB, 3),
+    ms: round(ms, 2),
+    mibPerS: round(size / MiB / (ms / 1000), 0),
+    copies,
+  });
+  try {
+    const input = path.join(dir, "input.bin");
+    const output = path.join(dir, "output.bin");
+    for (const size of [...sizes, ...(trace ? [straceSize] : [])].filter((s, i, all) => all.indexOf(s) === i)) {
+      makeInput(input, size);
+      for (const method of ["pipe", "shm"] as const) {
+        const label = method === "pipe" ? "pipe" : "shared memory";
+        if (sizes.includes(size)) {
+          const times: number[] = [];
+          for (let i = 0; i < repeats; i++) {
+            throwIfAborted(signal);
+            times.push((await transfer(method, input, output, size, chunkSize, false, signal)).ms);
+            if (i === 0 && !sameFile(input, output, size))
+              throw new CdlabError("ERR_COPY_MISMATCH", `The ${label} copy of ${size} bytes differs from the original`);
+          }
+          rows.push(row(label, size, median(times), method === "pipe" ? 4 : 2));
+        }
+        if (trace && size === straceSize) {
+          const t = await transfer(method, input, output, size, chunkSize, true, signal);
+          const [server, client] = t.traces!.map((s) => parseStrace(s, [input, output, ...(t.pipe ? [t.pipe] : [])]));
+          const bytes = server.data.readBytes + server.data.writeBytes + client.data.readBytes + client.data.writeBytes;
+          syscalls.push({ method: label, sizeMiB: round(size / MiB, 3), server, client, copiesMeasured: round(bytes / size, 2) });
+        }
+        fs.rmSync(output, { force: true });
+      }
+      if (sizes.includes(size)) rows.push(row("memcpy", size, memcpyMs(size, repeats), 1));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { rows, syscalls, chunkSize };
+}
+
+
+/**
+ * The experiment's throughput chart: MiB/s against file size (log axes), one
+ * line per method. Shown in the notebook when `show` is true.
+ *
+ * @param result what {@link copyExperiment} returned
+ * @param options.show display it (in a notebook) @default true
+ * @returns the SVG text
+ * @example
+ * ```ts
+ * copyExperimentChart(await copyExperiment({ sizes: [1 * MiB, 16 * MiB] }));
+ * ```
+ */
+export function copyExperimentChart(result: CopyExperimentResult, options: { show?: boolean } = {}): string {
+  const methods = ["memcpy", "shared memory", "pipe"] as const;
+  const names = { memcpy: "memcpy (Buffer.copy, 1 cópia)", "shared memory": "memória compartilhada (2 cópias)", pipe: "pipe (4 cópias)" };
+  const series: Series[] = methods.map((m) => {
+    const rows = result.rows.filter((r) => r.method === m);
+    return { name: names[m], x: rows.map((r) => r.sizeMiB), y: rows.map((r) => r.mibPerS), mode: "both" };
+  });
+  const chart = { title: "Servidor → cliente: vazão por tamanho de arquivo", xLabel: "tamanho do arquivo (MiB)", yLabel: "vazão (MiB/s)", xScale: "log", yScale: "log" } as const;
+  const svg = lineChart(series, chart);
+  if (options.show !== false) display.svg(svg);
+  return svg;
+}

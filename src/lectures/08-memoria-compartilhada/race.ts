@@ -1,0 +1,221 @@
+/**
+ * The race from the lecture's "sincronização a cargo do programador": N workers
+ * increment one shared counter `increments` times each, by reading it, adding
+ * one and writing it back. Without a semaphore two workers read the same value
+ * and one update is lost; with a semaphore around the three steps none is.
+ *
+ * - {@link raceThreads}: worker threads, a SharedArrayBuffer counter,
+ *   {@link AtomicsSemaphore} as the mutex;
+ * - {@link raceProcesses}: child processes, a POSIX shared memory counter, a
+ *   POSIX named semaphore as the mutex (native backend only).
+ *
+ * Every worker waits at a start gate so they really run at the same time.
+ *
+ * @example
+ * ```ts
+ * await raceThreads({ workers: 4, increments: 100_000 });                      // lost > 0 (usually)
+ * await raceThreads({ workers: 4, increments: 100_000, useSemaphore: true });  // lost === 0
+ * ```
+ */
+import { spawn } from "node:child_process";
+import { isMainThread, Worker, workerData } from "node:worker_threads";
+import { throwIfAborted } from "../../runtime/abort";
+import { CdlabError, invalidArg } from "../../runtime/errors";
+import { AtomicsSemaphore, waitAsync } from "../../ipc/atomics-semaphore";
+import { execArgvFor, getBackend } from "../../ipc/native";
+import { openSemaphore } from "../../ipc/semaphore";
+import { openSharedMemory } from "../../ipc/shm";
+
+/** Options of {@link raceThreads} and {@link raceProcesses}. */
+export interface RaceOptions {
+  /** How many threads or processes. @default 4 */
+  workers?: number;
+  /** Increments per worker. @default 100000 */
+  increments?: number;
+  /** Protect read-add-write with a semaphore. @default false */
+  useSemaphore?: boolean;
+  /** Stops the workers. */
+  signal?: AbortSignal;
+}
+
+/** What a race run measured. */
+export interface RaceResult {
+  mode: "threads" | "processes";
+  workers: number;
+  increments: number;
+  useSemaphore: boolean;
+  /** workers × increments */
+  expected: number;
+  /** The counter at the end. */
+  counter: number;
+  /** expected − counter: updates lost to the race. */
+  lost: number;
+  /** Wall time from the start gate to the last worker's end, ms. */
+  ms: number;
+}
+
+function options(o: RaceOptions): Required<Omit<RaceOptions, "signal">> {
+  const { workers = 4, increments = 1_000_000, useSemaphore = false } = o;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) invalidArg("workers", workers, "expected an integer from 1 to 64");
+  if (!Number.isInteger(increments) || increments < 1 || increments > 1e8)
+    invalidArg("increments", increments, "expected an integer from 1 to 100000000");
+  return { workers, increments, useSemaphore: !!useSemaphore };
+}
+
+// Counter layout in the SharedArrayBuffer: [counter, ready, gate, mutex]
+const COUNTER = 0;
+const READY = 1;
+const GATE = 2;
+
+function threadWorker(d: { cdlabRace: string; sab: SharedArrayBuffer; increments: number; useSemaphore: boolean }): void {
+  const cells = new Int32Array(d.sab);
+  const mutex = new AtomicsSemaphore(d.sab, 12);
+  Atomics.add(cells, READY, 1);
+  Atomics.notify(cells, READY);
+  Atomics.wait(cells, GATE, 0);
+  for (let i = 0; i < d.increments; i++) {
+    if (d.useSemaphore) mutex.wait();
+    const v = cells[COUNTER]; // read
+    cells[COUNTER] = v + 1; //   add and write back: another thread may have written in between
+    if (d.useSemaphore) mutex.post();
+  }
+}
+
+if (!isMainThread && workerData?.cdlabRace === "thread") threadWorker(workerData);
+
+/**
+ * Run the race with worker threads sharing a SharedArrayBuffer counter.
+ *
+ * @param opts workers, increments, useSemaphore, signal
+ * @returns expected, counter, lost and time
+ * @example
+ * ```ts
+ * const r = await raceThreads({ useSemaphore: true }); // r.lost === 0
+ * ```
+ */
+export async function raceThreads(opts: RaceOptions = {}): Promise<RaceResult> {
+  const { workers, increments, useSemaphore } = options(opts);
+  throwIfAborted(opts.signal);
+  const sab = new SharedArrayBuffer(16);
+  const cells = new Int32Array(sab);
+  Atomics.store(cells, 3, 1); // the mutex starts at 1
+  const threads = Array.from(
+    { length: workers },
+    () =>
+      new Worker(__filename, {
+        workerData: { cdlabRace: "thread", sab, increments, useSemaphore },
+        execArgv: execArgvFor(__filename),
+      }),
+  );
+  const stop = () => threads.forEach((t) => void t.terminate());
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    const exits = threads.map(
+      (t) =>
+        new Promise<void>((resolve, reject) => {
+          t.once("error", reject);
+          t.once("exit", (code) => (code === 0 ? resolve() : reject(opts.signal?.reason ?? new Error(`worker exited with ${code}`))));
+        }),
+    );
+    while (Atomics.load(cells, READY) < workers) {
+      const r = waitAsync(cells, READY, Atomics.load(cells, READY), 50);
+      if (r.async) await Promise.race([r.value, ...exits]);
+    }
+    const t0 = performance.now();
+    Atomics.store(cells, GATE, 1);
+    Atomics.notify(cells, GATE);
+    await Promise.all(exits);
+    return result("threads", workers, increments, useSemaphore, Atomics.load(cells, COUNTER), performance.now() - t0);
+  } finally {
+    opts.signal?.removeEventListener("abort", stop);
+    stop();
+  }
+}
+
+function result(mode: RaceResult["mode"], workers: number, increments: number, useSemaphore: boolean, counter: number, ms: number): RaceResult {
+  const expected = workers * increments;
+  return { mode, workers, increments, useSemaphore, expected, counter, lost: expected - counter, ms: Math.round(ms * 10) / 10 };
+}
+
+async function processWorker(argv: string[]): Promise<void> {
+  const [shmName, prefix, n, useSem] = argv;
+  const shm = await openSharedMemory(shmName, { create: false, backend: "native" });
+  const ready = await openSemaphore(`${prefix}-ready`, { create: false, backend: "native" });
+  const gate = await openSemaphore(`${prefix}-gate`, { create: false, backend: "native" });
+  const mutex = await openSemaphore(`${prefix}-mutex`, { create: false, backend: "native" });
+  const cells = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, 1);
+  ready.post();
+  gate.waitSync();
+  const protect = useSem === "1";
+  for (let i = 0, end = Number(n); i < end; i++) {
+    if (protect) mutex.waitSync();
+    const v = cells[0];
+    cells[0] = v + 1;
+    if (protect) mutex.post();
+  }
+  await Promise.all([shm.close(), ready.close(), gate.close(), mutex.close()]);
+}
+
+if (require.main === module && process.argv[2] === "--cdlab-race-child") {
+  processWorker(process.argv.slice(3)).catch((err) => {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}
+
+let runs = 0;
+
+/**
+ * Run the race with child processes sharing a POSIX shared memory counter
+ * (native backend only: processes cannot share in-process objects).
+ *
+ * @param opts workers, increments, useSemaphore, signal
+ * @returns expected, counter, lost and time
+ * @throws CdlabError `ERR_IPC_NATIVE_UNAVAILABLE` without the native addon
+ * @example
+ * ```ts
+ * await raceProcesses({ workers: 2, increments: 50_000 });
+ * ```
+ */
+export async function raceProcesses(opts: RaceOptions = {}): Promise<RaceResult> {
+  const { workers, increments, useSemaphore } = options(opts);
+  throwIfAborted(opts.signal);
+  getBackend("native");
+  const prefix = `/cdlab-race-${process.pid}-${++runs}`;
+  const shm = await openSharedMemory(`${prefix}-counter`, { size: 4096, exclusive: true, backend: "native" });
+  const sems = await Promise.all(
+    ["ready", "gate", "mutex"].map((s) => openSemaphore(`${prefix}-${s}`, { value: s === "mutex" ? 1 : 0, exclusive: true, backend: "native" })),
+  );
+  const [ready, gate] = sems;
+  const args = [...execArgvFor(__filename), __filename, "--cdlab-race-child", shm.name, prefix, String(increments), useSemaphore ? "1" : "0"];
+  const children = Array.from({ length: workers }, () => spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] }));
+  const stop = () => children.forEach((c) => c.exitCode === null && c.kill("SIGKILL"));
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    const exits = children.map(
+      (c) =>
+        new Promise<void>((resolve, reject) => {
+          let err = "";
+          c.stderr!.on("data", (d) => (err += d));
+          c.once("error", reject);
+          c.once("close", (code) =>
+            code === 0 ? resolve() : reject(opts.signal?.reason ?? new CdlabError("ERR_CHILD_FAILED", `Race worker failed: ${err.trim() || `exit ${code}`}`)),
+          );
+        }),
+    );
+    const failed = Promise.all(exits).then(() => {
+      throw new CdlabError("ERR_CHILD_FAILED", "Race workers exited before the start");
+    });
+    failed.catch(() => {});
+    for (let i = 0; i < workers; i++) await Promise.race([ready.wait({ signal: opts.signal }), failed]);
+    const t0 = performance.now();
+    for (let i = 0; i < workers; i++) gate.post();
+    await Promise.all(exits);
+    const counter = shm.buffer.readInt32LE(0);
+    return result("processes", workers, increments, useSemaphore, counter, performance.now() - t0);
+  } finally {
+    opts.signal?.removeEventListener("abort", stop);
+    stop();
+    await Promise.all([shm.close(), ...sems.map((s) => s.close())]);
+  }
+}

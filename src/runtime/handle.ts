@@ -1,0 +1,123 @@
+/**
+ * The one way cdlab builds handles: every resource a helper returns (a socket, a server, a child, a FIFO,
+ * an IPC object…) gets from here its once-only `close()`, its `Symbol.asyncDispose`, its entry in the
+ * resource registry (removed when it closes) and its interrupt hook. Object-literal handles use
+ * {@link makeHandle}; class handles extend {@link HandleBase}.
+ *
+ * @example
+ * ```ts
+ * import net from "node:net";
+ * import { makeHandle } from "../runtime/handle";
+ * const server = net.createServer();
+ * const handle = makeHandle({ port: 7896 }, {
+ *   kind: "tcp-server",
+ *   label: "127.0.0.1:7896",
+ *   release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+ * });
+ * await handle.close(); await handle.close(); // the second call returns the first call's promise
+ * ```
+ */
+import { track, untrack, type Closable, type ResourceKind } from "./registry";
+
+/** A resource a helper returns: close it (any number of times) when done. */
+export interface Handle {
+  /** Release the resource. Idempotent: later calls return the first call's promise. */
+  close(): Promise<void>;
+  /** Same as {@link Handle.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Polyfill-safe `Symbol.asyncDispose` (Node 20 defines it; older runtimes may not). */
+export const asyncDispose: typeof Symbol.asyncDispose =
+  (Symbol as { asyncDispose?: symbol }).asyncDispose !== undefined
+    ? Symbol.asyncDispose
+    : (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
+
+/** How a handle is registered, and how it is released. */
+export interface HandleOptions {
+  /** What it is, as {@link resources} lists it. */
+  kind: ResourceKind;
+  /** The name a later resource of the same name replaces (see `replaceNamed`). */
+  name?: string;
+  /** A short description: an address, a path, a PID. */
+  label?: string;
+  /** Called when the cell that opened it is interrupted (e.g. SIGINT to a child). */
+  interrupt?: () => void;
+  /** Keep it out of the registry (an internal resource owned by another handle). @default true */
+  track?: boolean;
+}
+
+/**
+ * Wrap `fn` so it runs at most once; every call returns the first call's promise.
+ *
+ * @param fn the real close
+ * @returns an idempotent close
+ */
+export function once(fn: () => Promise<void> | void): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= Promise.resolve().then(fn));
+}
+
+/** The shared life cycle: untrack first (a shutdown never closes it twice), then release, once. */
+function lifecycle(self: Closable, options: HandleOptions, release: () => Promise<void> | void): () => Promise<void> {
+  const close = once(async () => {
+    untrack(self);
+    await release();
+  });
+  if (options.track !== false)
+    track(self, { kind: options.kind, name: options.name, label: options.label, interrupt: options.interrupt });
+  return close;
+}
+
+/**
+ * Turn `target` into a registered handle: adds `close()` (untracks, then runs `release` once; every call
+ * returns the same promise) and `[Symbol.asyncDispose]`, and registers it.
+ *
+ * @param target the handle's own fields and methods
+ * @param options kind, name, label, interrupt hook, and `release`, the real close
+ * @returns `target`, now a {@link Handle}
+ */
+export function makeHandle<T extends object>(
+  target: T,
+  options: HandleOptions & { release: () => Promise<void> | void },
+): T & Handle {
+  const handle = target as T & Handle; // close() is defined below, before anyone can call it
+  const close = lifecycle(handle, options, options.release);
+  Object.defineProperty(handle, "close", { value: close, enumerable: true, configurable: true });
+  Object.defineProperty(handle, asyncDispose, { value: close, enumerable: false, configurable: true });
+  return handle;
+}
+
+/**
+ * Base class of class handles (message queues, shared memory, semaphores…): the subclass implements
+ * `release()`; `close()` and `[Symbol.asyncDispose]` come from here, and `closed` says whether `close()`
+ * was called.
+ */
+export abstract class HandleBase implements Handle {
+  readonly #close: () => Promise<void>;
+  #closed = false;
+
+  /** @param options how the handle is registered (the subclass's `release()` releases it) */
+  protected constructor(options: HandleOptions) {
+    this.#close = lifecycle(this, options, () => this.release());
+  }
+
+  /** Release what the handle holds. Runs at most once, from `close()`. */
+  protected abstract release(): Promise<void> | void;
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Release the resource. Idempotent: later calls return the first call's promise. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.#close();
+  }
+
+  /** Same as {@link HandleBase.close}. */
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,72 @@
+import { expect } from "chai";
+import { KernelClient } from "../../src/jupyter/kernel-client";
+import { errorOf } from "../../src/grader/steps/score";
+import { isAlive, descendantsOf } from "../support/procs";
+import { pollUntil } from "../support/poll";
+
+const text = (r: { outputs: { text?: string | string[]; data?: Record<string, unknown> }[] }) =>
+  r.outputs.map((o) => (o.text ?? o.data?.["text/plain"] ?? "") as string).join("");
+
+describe("grader/kernel-client", function () {
+  this.timeout(30_000);
+  let k: KernelClient | undefined;
+
+  afterEach(async function () {
+    await k?.close();
+    k = undefined;
+  });
+
+  it("runs code in a fresh kernel: outputs, errors, stderr, state across cells, cwd in an empty folder", async function () {
+    k = await KernelClient.start();
+    const r1 = await k.execute("const x: number = 20; x + 22");
+    expect(r1.status).to.equal("ok");
+    expect(text(r1)).to.include("42");
+    const r2 = await k.execute('console.log("oi"); console.error("aviso")');
+    expect(r2.stdout).to.equal("oi\n");
+    expect(r2.stderr).to.equal("aviso\n");
+    const r3 = await k.execute('throw new RangeError("fora do intervalo")');
+    expect(r3.status).to.equal("error");
+    expect(errorOf(r3)).to.deep.equal({ ename: "RangeError", evalue: "fora do intervalo" });
+    const r4 = await k.execute("x * 2"); // right after an error: must still run
+    expect(r4.status).to.equal("ok");
+    expect(text(r4)).to.include("40");
+    const r5 = await k.execute('import fs from "node:fs"; fs.readdirSync(process.cwd()).length');
+    expect(text(r5)).to.include("0");
+  });
+
+  it("a time-out interrupts the cell; close() kills the kernel and every process it started", async function () {
+    k = await KernelClient.start();
+    const r = await k.execute("while (true) {}", { timeoutMs: 500 });
+    expect(r.status).to.equal("timeout");
+    if (k.alive && r.recovered) {
+      const again = await k.execute("1 + 1");
+      expect(again.status).to.equal("ok");
+    }
+    if (!k.alive || !r.recovered) {
+      await k.close();
+      k = await KernelClient.start();
+    }
+    const spawned = await k.execute('import { spawn } from "node:child_process"; const child = spawn("sleep", ["60"], { detached: true }); child.pid');
+    const sleepPid = Number(/\d+/.exec(text(spawned))![0]);
+    expect(descendantsOf(k.pid)).to.include(sleepPid);
+    const pid = k.pid;
+    await k.close();
+    await k.close(); // idempotent
+    expect(isAlive(pid)).to.equal(false);
+    await pollUntil(() => !isAlive(sleepPid));
+    k = undefined;
+  });
+
+  it("a kernel that exits is reported as died, not as a hang", async function () {
+    k = await KernelClient.start();
+    const r = await k.execute("process.exit(7)", { timeoutMs: 10_000 });
+    expect(r.status).to.equal("died");
+    expect(k.alive).to.equal(false);
+    expect((await k.execute("1")).status).to.equal("died");
+  });
+
+  it("start fails with ERR_KERNEL_START when the kernel command exits", async function () {
+    const e = await KernelClient.start({ argv: [process.execPath, "-e", "process.exit(1)", "{connection_file}"], startTimeoutMs: 5000 }).catch((x) => x);
+    expect(e.code).to.equal("ERR_KERNEL_START");
+  });
+});

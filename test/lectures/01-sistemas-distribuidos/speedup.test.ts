@@ -1,0 +1,21 @@
+import { expect } from "chai";
+import { measureSpeedup } from "../../../src/lectures/01-sistemas-distribuidos/speedup";
+import { primeUnits } from "../../../src/lectures/01-sistemas-distribuidos/tasks";
+import { resources } from "../../../src/runtime/registry";
+
+describe("distributed/speedup", function () {
+  this.timeout(20000);
+  afterEach(function () {
+    expect(resources().filter((r) => /coordinator|volunteer/.test(r.label ?? ""))).to.deep.equal([]);
+  });
+
+  it("measures speed-up against one worker, closing every coordinator", async function () {
+    const rows = await measureSpeedup(primeUnits({ upTo: 50_000, units: 4 }), { workerCounts: [1, 2] });
+    expect(rows.map((r) => r.workers)).to.deep.equal([1, 2]);
+    expect(rows[0].speedup).to.equal(1);
+    expect(rows[1].efficiency).to.be.closeTo(rows[1].speedup / 2, 1e-12);
+    let err: Error | undefined;
+    await measureSpeedup(primeUnits({ upTo: 100, units: 1 }), { workerCounts: [2] }).catch((e) => (err = e));
+    expect(err?.message).to.equal('Invalid option "workerCounts" [2]: expected integers from 1 to 64, including 1');
+  });
+});

@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import { messageDestinations, orderingExperiment, reliabilityExperiment, syncVsAsync } from "../../../src/lectures/02-redes/ipc-traits";
+import { interruptCell, resources, setCurrentCell } from "../../../src/runtime/registry";
+
+describe("network/ipc-traits", function () {
+  this.timeout(15000);
+  afterEach(function () {
+    expect(resources().filter((r) => /syncVsAsync|messageDestinations|reliabilityExperiment|orderingExperiment/.test(r.label ?? ""))).to.deep.equal([]);
+  });
+
+  it("synchronous sender waits for every reply, asynchronous one does not", async function () {
+    const [sync, async_] = await syncVsAsync({ messages: 5, serverDelayMs: 20 });
+    expect(sync.senderBlockedMs).to.be.at.least(5 * 20 - 5); // lower bounds follow from the server's delays, not from speed
+    expect(async_.allRepliesMs).to.be.at.least(20 - 5);
+    expect([sync.repliesWhenLoopEnded, async_.repliesWhenLoopEnded]).to.deep.equal([5, 0]);
+  });
+
+  it("delivers to (address, port), refuses a taken port and an empty one", async function () {
+    const obs = await messageDestinations();
+    expect(obs.map((o) => o.result)).to.deep.equal(['P recebeu "para P", Q recebeu "para Q"', "recusado: EADDRINUSE", "ECONNREFUSED"]);
+  });
+
+  it("loses datagrams on a lossy link unless they are acknowledged and retransmitted", async function () {
+    const [raw, arq] = await reliabilityExperiment({ messages: 30, dropRate: 0.3, seed: 1 });
+    expect(raw.delivered).to.equal(raw.sent - raw.lostOnLink);
+    expect(raw.lostOnLink).to.be.greaterThan(0);
+    expect(arq.delivered).to.equal(30);
+    expect(arq.retransmissions).to.be.greaterThan(0);
+    let err: Error | undefined;
+    await reliabilityExperiment({ dropRate: 1 }).catch((e) => (err = e));
+    expect(err?.message).to.equal('Invalid option "dropRate" 1: expected a number from 0 to 0.9');
+  });
+
+  it("reorders with random delays and restores order with sequence numbers", async function () {
+    const r = await orderingExperiment({ messages: 12, maxDelayMs: 30, seed: 3 });
+    expect([...r.arrival].sort((a, b) => a - b)).to.deep.equal([...Array(12).keys()]);
+    expect(r.outOfOrder).to.be.greaterThan(0);
+    expect(r.delivered).to.deep.equal([...Array(12).keys()]);
+  });
+
+  it("ends an experiment when the kernel interrupts its cell, closing its sockets", async function () {
+    setCurrentCell(9101);
+    try {
+      const p = syncVsAsync({ messages: 100, serverDelayMs: 100 });
+      interruptCell(9101);
+      let err: (Error & { code?: string }) | undefined;
+      await p.catch((e) => (err = e));
+      expect([err?.code, err?.message]).to.deep.equal(["EINTR", "syncVsAsync: interrupted"]);
+    } finally {
+      setCurrentCell(undefined);
+    }
+  });
+});
