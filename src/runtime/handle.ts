@@ -17,7 +17,7 @@
  * await handle.close(); await handle.close(); // the second call returns the first call's promise
  * ```
  */
-import { track, untrack, type Closable, type ResourceKind } from "./registry";
+import { track, untrack, type Closable, type ResourceKind, type TrackOptions } from "./registry";
 
 /** A resource a helper returns: close it (any number of times) when done. */
 export interface Handle {
@@ -43,8 +43,18 @@ export interface HandleOptions {
   label?: string;
   /** Called when the cell that opened it is interrupted (e.g. SIGINT to a child). */
   interrupt?: () => void;
-  /** Keep it out of the registry (an internal resource owned by another handle). @default true */
-  track?: boolean;
+  /**
+   * Whether it is registered: `true` at once; `false` never (an internal resource owned by another
+   * handle); `"later"` when the helper calls {@link register} — after a check that can still fail once the
+   * object exists, so a handle that never reaches the caller is not left in the registry.
+   * @default true
+   */
+  track?: boolean | "later";
+  /**
+   * Settles when the resource ends by itself (a process that exits): the handle then leaves the registry
+   * (`close()` still runs `release` once, when called).
+   */
+  ended?: PromiseLike<unknown>;
 }
 
 /**
@@ -58,15 +68,46 @@ export function once(fn: () => Promise<void> | void): () => Promise<void> {
   return () => (p ??= Promise.resolve().then(fn));
 }
 
+/** Handles built with `track: "later"` and not registered yet, with how to register them. */
+const unregistered = new WeakMap<object, TrackOptions>();
+
 /** The shared life cycle: untrack first (a shutdown never closes it twice), then release, once. */
 function lifecycle(self: Closable, options: HandleOptions, release: () => Promise<void> | void): () => Promise<void> {
-  const close = once(async () => {
+  const leave = () => {
+    unregistered.delete(self);
     untrack(self);
+  };
+  const close = once(async () => {
+    leave();
     await release();
   });
-  if (options.track !== false)
-    track(self, { kind: options.kind, name: options.name, label: options.label, interrupt: options.interrupt });
+  const how: TrackOptions = { kind: options.kind, name: options.name, label: options.label, interrupt: options.interrupt };
+  if (options.track === "later") unregistered.set(self, how);
+  else if (options.track !== false) track(self, how);
+  options.ended?.then(leave, leave);
   return close;
+}
+
+/**
+ * Register a handle built with `track: "later"`, now that it is ready. Does nothing when it is already
+ * registered, closed or ended, or was built with another `track`.
+ *
+ * @param handle the handle from {@link makeHandle} or a {@link HandleBase} subclass
+ * @returns the same handle
+ * @example
+ * ```ts
+ * const q = new MessageQueue(b, id, undefined, false); // super({ …, track: "later" })
+ * q.stat(); // throws when the id does not exist: q was never registered
+ * return register(q);
+ * ```
+ */
+export function register<T extends Handle>(handle: T): T {
+  const how = unregistered.get(handle);
+  if (how) {
+    unregistered.delete(handle);
+    track(handle, how);
+  }
+  return handle;
 }
 
 /**
@@ -74,7 +115,7 @@ function lifecycle(self: Closable, options: HandleOptions, release: () => Promis
  * returns the same promise) and `[Symbol.asyncDispose]`, and registers it.
  *
  * @param target the handle's own fields and methods
- * @param options kind, name, label, interrupt hook, and `release`, the real close
+ * @param options kind, name, label, interrupt hook, `track`, `ended`, and `release`, the real close
  * @returns `target`, now a {@link Handle}
  */
 export function makeHandle<T extends object>(
