@@ -10,40 +10,85 @@
  * before any student cell runs; `assert` is frozen, and loops use indexes, not
  * iterators a student could patch.
  */
-import { inspect as nodeInspect } from "node:util";
+import { inspect as nodeInspect, isDeepStrictEqual } from "node:util";
 import { CdlabError } from "../runtime/errors";
 
 const is = Object.is;
-const keysOf = Object.keys;
 const protoOf = Object.getPrototypeOf;
-const isArray = Array.isArray;
-const isView = ArrayBuffer.isView;
 const freeze = Object.freeze;
 const apply = Reflect.apply;
-const hasOwn = Object.prototype.hasOwnProperty;
-const dateTime = Date.prototype.getTime;
-const mapForEach = Map.prototype.forEach;
-const mapHas = Map.prototype.has;
-const mapGet = Map.prototype.get;
-const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size")!.get!;
-const setForEach = Set.prototype.forEach;
-const setHas = Set.prototype.has;
-const setSize = Object.getOwnPropertyDescriptor(Set.prototype, "size")!.get!;
-const regexpSource = Object.getOwnPropertyDescriptor(RegExp.prototype, "source")!.get!;
-const regexpFlags = Object.getOwnPropertyDescriptor(RegExp.prototype, "flags")!.get!;
 const regexpTest = RegExp.prototype.test;
 const strIncludes = String.prototype.includes;
 const mathAbs = Math.abs;
 const isFiniteNumber = Number.isFinite;
 const ObjectProto = Object.prototype;
-const MapCtor = Map;
-const SetCtor = Set;
-const DateCtor = Date;
 const RegExpCtor = RegExp;
 const ErrorCtor = Error;
 const PromiseCtor = Promise;
 const promiseThen = Promise.prototype.then;
 const inspect = nodeInspect;
+const ownDescriptor = Object.getOwnPropertyDescriptor;
+const defineProperty = Object.defineProperty;
+const deepStrictEqual = isDeepStrictEqual;
+
+/**
+ * What Node 20's `isDeepStrictEqual` reaches through the prototypes rather than
+ * through its own captured intrinsics: `for…of` over arrays, Sets and Maps, and
+ * Set/Map `has`, `get`, `size`, `values`, `entries`. Captured here at load.
+ */
+const iterated: [object, PropertyKey][] = [
+  [Array.prototype, Symbol.iterator],
+  [protoOf([][Symbol.iterator]()), "next"],
+  [Set.prototype, Symbol.iterator],
+  [Set.prototype, "has"],
+  [Set.prototype, "values"],
+  [Set.prototype, "size"],
+  [protoOf(new Set()[Symbol.iterator]()), "next"],
+  [Map.prototype, Symbol.iterator],
+  [Map.prototype, "has"],
+  [Map.prototype, "get"],
+  [Map.prototype, "entries"],
+  [Map.prototype, "size"],
+  [protoOf(new Map()[Symbol.iterator]()), "next"],
+];
+const pristine: PropertyDescriptor[] = [];
+for (let i = 0; i < iterated.length; i++) pristine[i] = ownDescriptor(iterated[i][0], iterated[i][1])!;
+
+function sameDescriptor(a: PropertyDescriptor | undefined, b: PropertyDescriptor): boolean {
+  return a !== undefined && a.value === b.value && a.get === b.get && a.set === b.set;
+}
+
+/**
+ * Structural equality: Node's `util.isDeepStrictEqual` (same prototypes, leaves
+ * by `Object.is`, Set members and Map keys by content, cycles handled). If
+ * student code has replaced one of the {@link iterated} intrinsics, the
+ * originals are put back for the duration of this synchronous call and the
+ * student's versions restored afterwards; a replacement that cannot be undone
+ * (non-configurable) makes the check throw, so it fails rather than passes.
+ */
+function deepEquals(a: unknown, b: unknown): boolean {
+  const current: (PropertyDescriptor | undefined)[] = [];
+  let patched = false;
+  for (let i = 0; i < iterated.length; i++) {
+    current[i] = ownDescriptor(iterated[i][0], iterated[i][1]);
+    if (!sameDescriptor(current[i], pristine[i])) patched = true;
+  }
+  if (!patched) return deepStrictEqual(a, b);
+  let restored = 0;
+  try {
+    for (; restored < iterated.length; restored++) {
+      if (!sameDescriptor(current[restored], pristine[restored])) defineProperty(iterated[restored][0], iterated[restored][1], pristine[restored]);
+    }
+    return deepStrictEqual(a, b);
+  } finally {
+    for (let i = 0; i < restored; i++) {
+      const now = current[i];
+      if (sameDescriptor(now, pristine[i])) continue;
+      if (now === undefined) delete (iterated[i][0] as Record<PropertyKey, unknown>)[iterated[i][1]];
+      else defineProperty(iterated[i][0], iterated[i][1], now);
+    }
+  }
+}
 
 /** A failed check in a test cell. `name` is `FalhaDeTeste`, `code` is `ERR_ASSERTION`. */
 export class AssertionError extends CdlabError {
@@ -76,57 +121,6 @@ export function show(value: unknown): string {
 
 function fail(message: string | undefined, detail: string, actual?: unknown, expected?: unknown): never {
   throw new AssertionError(message ? `${message}: ${detail}` : detail, actual, expected);
-}
-
-/** Structural equality: primitives by Object.is, arrays, plain objects, Date, RegExp, Map, Set, typed arrays. */
-export function deepEquals(a: unknown, b: unknown, seen: unknown[] = []): boolean {
-  if (is(a, b)) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  for (let i = 0; i < seen.length; i += 2) if (seen[i] === a && seen[i + 1] === b) return true;
-  seen[seen.length] = a;
-  seen[seen.length] = b;
-  if (protoOf(a) !== protoOf(b)) return false;
-  if (a instanceof DateCtor) return is(apply(dateTime, a, []), apply(dateTime, b, []));
-  if (a instanceof RegExpCtor) {
-    return apply(regexpSource, a, []) === apply(regexpSource, b, []) && apply(regexpFlags, a, []) === apply(regexpFlags, b, []);
-  }
-  if (isView(a)) {
-    const x = a as unknown as ArrayLike<unknown>;
-    const y = b as unknown as ArrayLike<unknown>;
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (!is(x[i], y[i])) return false;
-    return true;
-  }
-  if (a instanceof MapCtor) {
-    if (apply(mapSize, a, []) !== apply(mapSize, b, [])) return false;
-    let ok = true;
-    apply(mapForEach, a, [
-      (v: unknown, k: unknown) => {
-        if (ok && (!apply(mapHas, b, [k]) || !deepEquals(v, apply(mapGet, b, [k]), seen))) ok = false;
-      },
-    ]);
-    return ok;
-  }
-  if (a instanceof SetCtor) {
-    if (apply(setSize, a, []) !== apply(setSize, b, [])) return false;
-    let ok = true;
-    apply(setForEach, a, [
-      (v: unknown) => {
-        if (ok && !apply(setHas, b, [v])) ok = false;
-      },
-    ]);
-    return ok;
-  }
-  if (isArray(a) !== isArray(b)) return false;
-  const ka = keysOf(a as object);
-  const kb = keysOf(b as object);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i];
-    if (!apply(hasOwn, b, [k])) return false;
-    if (!deepEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], seen)) return false;
-  }
-  return true;
 }
 
 function isPlainObject(v: unknown): boolean {

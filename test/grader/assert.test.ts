@@ -42,6 +42,26 @@ describe("grader/assert", function () {
     failure(() => assert.deepEqual([1], { 0: 1 }));
   });
 
+  it("deepEqual compares Set members and Map keys by content, not by identity", function () {
+    assert.deepEqual(new Set([{ a: 1 }, [2]]), new Set([[2], { a: 1 }]));
+    assert.deepEqual(new Map([[{ k: 1 }, "v"]]), new Map([[{ k: 1 }, "v"]]));
+    assert.deepEqual(new Map([[[1, 2], new Set([{ x: 1 }])]]), new Map([[[1, 2], new Set([{ x: 1 }])]]));
+    assert.deepEqual(new Set([NaN]), new Set([NaN]));
+    expect(failure(() => assert.deepEqual(new Set([{ a: 1 }]), new Set([{ a: 2 }]), "conjunto")).message).to.equal(
+      "conjunto: esperava Set(1) { { a: 2 } }, obteve Set(1) { { a: 1 } }",
+    );
+    expect(failure(() => assert.deepEqual(new Map([[{ k: 1 }, "v"]]), new Map([[{ k: 2 }, "v"]]))).message).to.equal(
+      "esperava Map(1) { { k: 2 } => 'v' }, obteve Map(1) { { k: 1 } => 'v' }",
+    );
+    failure(() => assert.deepEqual(new Map([[{ k: 1 }, "v"]]), new Map([[{ k: 1 }, "w"]])));
+    failure(() => assert.deepEqual(new Set([{ a: 1 }, { a: 1 }]), new Set([{ a: 1 }, { a: 2 }])));
+    expect(failure(() => assert.equal(new Set([{ a: 1 }]), new Set([{ a: 1 }]))).message).to.equal(
+      "esperava Set(1) { { a: 1 } }, obteve Set(1) { { a: 1 } } (mesmo conteúdo, objetos diferentes: use assert.deepEqual)",
+    );
+    expect(failure(() => assert.deepEqual(Object.create({}), {})).message).to.equal("esperava {}, obteve {} (protótipos diferentes)");
+    expect(failure(() => assert.deepEqual(new Map(), {})).message).to.equal("esperava {}, obteve Map(0) {} (protótipos diferentes)");
+  });
+
   it("ok, closeTo and fail", function () {
     assert.ok(1);
     expect(failure(() => assert.ok(0, "tem resposta")).message).to.equal("tem resposta: esperava um valor verdadeiro, obteve 0");
@@ -95,6 +115,22 @@ describe("grader/assert", function () {
       Object.is = saved.is;
       Object.keys = saved.keys;
       Array.prototype[Symbol.iterator] = saved.iter;
+    }
+    const proto = { mapHas: Map.prototype.has, setHas: Set.prototype.has, mapIter: Map.prototype[Symbol.iterator], setIter: Set.prototype[Symbol.iterator] };
+    try {
+      Map.prototype.has = () => true;
+      Set.prototype.has = () => true;
+      Map.prototype[Symbol.iterator] = function* () {} as never;
+      Set.prototype[Symbol.iterator] = function* () {} as never;
+      failure(() => assert.deepEqual(new Set([1]), new Set([2])));
+      failure(() => assert.deepEqual(new Map([[1, "a"]]), new Map([[2, "a"]])));
+      assert.deepEqual(new Set([{ a: 1 }]), new Set([{ a: 1 }]));
+      expect(new Set([1]).has(2), "the replacement is back after the check").to.equal(true);
+    } finally {
+      Map.prototype.has = proto.mapHas;
+      Set.prototype.has = proto.setHas;
+      Map.prototype[Symbol.iterator] = proto.mapIter;
+      Set.prototype[Symbol.iterator] = proto.setIter;
     }
   });
 });
