@@ -92,9 +92,11 @@ export interface RunningJupyter {
  *   and `startTimeoutMs` (@default 60000)
  * @returns the running server
  * @example
+ * ```ts
  * const jupyter = await spawnJupyter({ app: "server", port: 0 });
  * console.log(jupyter.url);
  * await jupyter.stop();
+ * ```
  */
 export async function spawnJupyter(options: JupyterOptions & { env?: NodeJS.ProcessEnv; startTimeoutMs?: number } = {}): Promise<RunningJupyter> {
   const { env: extraEnv, startTimeoutMs = 60_000, ...jupyterOptions } = options;

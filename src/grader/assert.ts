@@ -136,6 +136,7 @@ function isPlainObject(v: unknown): boolean {
  * @returns nothing; throws {@link AssertionError} on failure
  * @example
  * ```ts
+ * declare function soma(a: number, b: number): number; // the student's function
  * assert.equal(soma(2, 3), 5, "soma(2, 3)");
  * ```
  */
@@ -156,6 +157,7 @@ function equal(actual: unknown, expected: unknown, message?: string): void {
  * @returns nothing; throws {@link AssertionError} on failure
  * @example
  * ```ts
+ * declare const pid: number; // the child's PID
  * assert.notEqual(pid, process.pid, "o filho tem outro PID");
  * ```
  */
@@ -174,6 +176,7 @@ function notEqual(actual: unknown, unexpected: unknown, message?: string): void 
  * @returns nothing; throws {@link AssertionError} on failure
  * @example
  * ```ts
+ * declare function ordena(xs: number[]): number[];
  * assert.deepEqual(ordena([3, 1, 2]), [1, 2, 3], "ordena([3, 1, 2])");
  * ```
  */
@@ -194,6 +197,7 @@ function deepEqual(actual: unknown, expected: unknown, message?: string): void {
  * @returns nothing; throws {@link AssertionError} on failure
  * @example
  * ```ts
+ * declare const resposta: string;
  * assert.ok(resposta.includes("olá"), "a resposta contém olá");
  * ```
  */
@@ -213,6 +217,7 @@ function ok(value: unknown, message?: string): void {
  * @returns nothing; throws {@link AssertionError} on failure
  * @example
  * ```ts
+ * declare function speedup(processadores: number): number;
  * assert.closeTo(speedup(4), 3.2, 0.01, "speedup com 4 processadores");
  * ```
  */
@@ -248,6 +253,7 @@ function matches(err: unknown, want: ErrorMatcher | undefined): string | undefin
  * @returns the error thrown; throws {@link AssertionError} when nothing or the wrong error was thrown
  * @example
  * ```ts
+ * declare function fatia<T>(xs: T[], n: number): T[][];
  * assert.throws(() => fatia([], 0), /vazia/, "fatia de lista vazia");
  * ```
  */
@@ -276,6 +282,7 @@ function throws(fn: () => unknown, expected?: ErrorMatcher, message?: string): u
  * @returns the rejection reason; rejects with {@link AssertionError} when it resolved or rejected with the wrong error
  * @example
  * ```ts
+ * declare function conecta(porta: number): Promise<void>;
  * await assert.rejects(conecta(1), "ECONNREFUSED", "porta sem servidor");
  * ```
  */
@@ -302,6 +309,7 @@ async function rejects(promise: Promise<unknown> | (() => Promise<unknown>), exp
  * @returns never; throws {@link AssertionError}
  * @example
  * ```ts
+ * declare const recebido: string | undefined;
  * if (!recebido) assert.fail("nenhuma mensagem chegou");
  * ```
  */
@@ -328,7 +336,9 @@ export interface Assert {
  * @example
  * ```ts
  * import { assert } from "cdlab";
+ * declare function soma(a: number, b: number): number; // the student's functions
  * assert.equal(soma(2, 3), 5, "soma(2, 3)");
+ * declare function pares(xs: number[]): number[];
  * assert.deepEqual(pares([1, 2, 3, 4]), [2, 4]);
  * ```
  */

@@ -135,6 +135,8 @@ export function releaseCell(cell: Cell, where = "cell"): Cell {
  * @throws CdlabError `ERR_BAD_EXERCISE` when the metadata or markers are wrong
  * @example
  * ```ts
+ * import { readNotebook } from "./notebook";
+ * import { releaseNotebook } from "./release";
  * const student = releaseNotebook(readNotebook("01-grosch.ipynb"), "01-grosch.ipynb");
  * ```
  */

@@ -9,6 +9,9 @@
  *
  * @example
  * ```ts
+ * import { Worker } from "node:worker_threads";
+ * import { AtomicsSemaphore } from "cdlab/ipc";
+ * declare const file: string; // the worker's script
  * const mutex = AtomicsSemaphore.create(1);
  * new Worker(file, { workerData: { mutex: mutex.buffer } });
  * // in the worker: const m = new AtomicsSemaphore(workerData.mutex); m.wait(); …; m.post();

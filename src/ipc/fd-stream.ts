@@ -23,6 +23,7 @@ export interface FdReader {
  * @returns read(), readAll(), cancel() and destroy()
  * @example
  * ```ts
+ * declare const fd: number; // a non-blocking read end
  * const r = fdReader(fd, () => {}); await r.read();
  * ```
  */
@@ -65,6 +66,7 @@ export function fdReader(fd: number, onClose: () => void): FdReader {
  * @returns a CdlabError with code `EINTR`
  * @example
  * ```ts
+ * declare const reader: FdReader;
  * reader.cancel(interrupted("Read from pipe:[1]"));
  * ```
  */
@@ -88,6 +90,7 @@ export interface FdWriter {
  * @returns write() and destroy()
  * @example
  * ```ts
+ * declare const fd: number; // a non-blocking write end
  * await fdWriter(fd, "pipe:[1]", () => {}).write("oi");
  * ```
  */

@@ -137,6 +137,8 @@ export class MessageQueue implements Handle {
    * @throws CdlabError `EINVAL` (mtype ≤ 0), `EMSGSIZE` (over the limit), `EAGAIN` (full, nowait), `EIDRM`
    * @example
    * ```ts
+   * import { openMessageQueue } from "cdlab/ipc";
+   * const q = await openMessageQueue({ key: 1234 });
    * await q.send(1, "olá");
    * ```
    */
@@ -180,6 +182,7 @@ export class MessageQueue implements Handle {
    * @throws CdlabError `ENOMSG` (nowait, none), `EIDRM` (queue removed), `E2BIG`, `ERR_CLOSED`
    * @example
    * ```ts
+   * declare const q: MessageQueue;
    * const m = await q.receive({ type: 2 }); // the first message whose mtype is 2
    * ```
    */
@@ -209,6 +212,7 @@ export class MessageQueue implements Handle {
    * @returns `{ messages, bytes, maxBytes }`
    * @example
    * ```ts
+   * declare const q: MessageQueue;
    * q.stat(); // { messages: 3, bytes: 21, maxBytes: 16384 }
    * ```
    */

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { ipcBackend } from "cdlab";
+ * import { ipcBackend } from "cdlab/ipc";
  * ipcBackend(); // "native"
  * ```
  */

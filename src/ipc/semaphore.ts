@@ -13,8 +13,10 @@
  *
  * @example
  * ```ts
+ * import { openSemaphore } from "cdlab/ipc";
  * const mutex = await openSemaphore("/cdlab-mutex", { value: 1 });
- * await mutex.wait(); /* critical section *\/ mutex.post();
+ * await mutex.wait(); // the critical section runs here, then:
+ * mutex.post();
  * await mutex.close();
  * ```
  */
@@ -81,6 +83,7 @@ export class NamedSemaphore implements Handle {
    *
    * @example
    * ```ts
+   * declare const sem: NamedSemaphore;
    * sem.post();
    * ```
    */
@@ -112,6 +115,7 @@ export class NamedSemaphore implements Handle {
    * @throws the signal's reason when aborted; `ERR_CLOSED` when closed meanwhile
    * @example
    * ```ts
+   * declare const sem: NamedSemaphore;
    * await sem.wait({ timeoutMs: 1000 }); // false after 1 s without a post
    * ```
    */

@@ -104,6 +104,8 @@ export class SharedMemory implements Handle {
    *
    * @example
    * ```ts
+   * import { openSharedMemory } from "cdlab/ipc";
+   * const shm = await openSharedMemory("/cdlab-demo", { size: 4096 });
    * shm.buffer.writeInt32LE(42, 0);
    * ```
    */

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { writeUTF, readUTF } from "cdlab";
+ * import { writeUTF, readUTF } from "cdlab/net";
  * const frame = writeUTF("olá\u0000"); // <00 06 6f 6c c3 a1 c0 80>
  * readUTF(frame);                     // { value: "olá\u0000", bytes: 8 }
  * ```

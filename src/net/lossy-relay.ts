@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { udpServer, lossyRelay } from "cdlab";
+ * import { udpServer, lossyRelay } from "cdlab/net";
  * const server = await udpServer({ port: 0 });
  * const relay = await lossyRelay({ target: { port: server.port }, dropRate: 0.2, reorderRate: 0.2, seed: 42 });
  * // clients send to relay.port instead of server.port

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import { tcpServer, tcpRequest } from "cdlab";
+ * import { tcpServer, tcpRequest } from "cdlab/net";
  * const server = await tcpServer({ port: 0, name: "eco-tcp" });
  * await tcpRequest("olá", { port: server.port }); // "olá"
  * await server.close();

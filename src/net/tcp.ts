@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { tcpConnect, tcpRequest } from "cdlab";
+ * import { tcpConnect, tcpRequest } from "cdlab/net";
  * await tcpRequest("olá", { port: 7896 });          // Java's TCPClient in one call
  * const c = await tcpConnect({ port: 7896 });         // or step by step
  * await c.send("um"); await c.receive();              // "um"
@@ -78,6 +78,7 @@ export interface TcpConnection extends Handle {
  * @throws CdlabError `ECONNREFUSED`, `ENOTFOUND`, `ERR_INVALID_PORT`…
  * @example
  * ```ts
+ * declare const server: TcpServer; // from tcpServer()
  * const c = await tcpConnect({ port: server.port });
  * console.log(await c.request("oi"));
  * await c.close();

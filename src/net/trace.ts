@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { Trace, tcpServer, tcpRequest } from "cdlab";
+ * import { Trace, tcpServer, tcpRequest } from "cdlab/net";
  * const trace = new Trace();
  * const server = await tcpServer({ port: 0, trace });
  * await tcpRequest("oi", { port: server.port, trace });

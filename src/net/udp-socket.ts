@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { udpSocket } from "cdlab";
+ * import { udpSocket } from "cdlab/net";
  * const s = await udpSocket();
  * await s.send("oi", { port: 6789 });
  * (await s.receive({ timeoutMs: 1000 })).text;

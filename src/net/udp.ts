@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { udpServer, udpRequest } from "cdlab";
+ * import { udpServer, udpRequest } from "cdlab/net";
  * const server = await udpServer({ port: 0, name: "eco-udp" });
  * const reply = await udpRequest("olá", { port: server.port });
  * reply.text; // "olá"

@@ -179,6 +179,8 @@ const KIB = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` :
  * @returns rows `{ atributo, valor }`
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { attributeRows, processAttributes } from "cdlab/proc";
  * table(attributeRows(processAttributes()));
  * ```
  */
@@ -246,6 +248,7 @@ export function showAttributes(pid: number = process.pid, options: { envKeys?: s
  * @throws CdlabError `ESRCH` when no process has this PID
  * @example
  * ```ts
+ * declare const reader: { pid: number }; // a child blocked reading a pipe
  * sleepState(reader.pid); // { state: "S", wchan: "pipe_read" }
  * ```
  */

@@ -5,6 +5,9 @@
  *
  * @example
  * ```ts
+ * declare const socket: import("node:dgram").Socket;
+ * declare const socketReply: Promise<Buffer>; // resolves on the socket's next message
+ * declare const signal: AbortSignal;
  * const reply = await abortable(socketReply, signal, () => socket.close());
  * ```
  */

@@ -8,7 +8,8 @@
  * @example
  * ```ts
  * import { CdlabError } from "cdlab";
- * try { await udpEcho("oi", { port: 70000 }); }
+ * import { udpRequest } from "cdlab/net";
+ * try { await udpRequest("oi", { port: 70000 }); }
  * catch (e) { if (e instanceof CdlabError) console.log(e.code); } // ERR_INVALID_PORT
  * ```
  */
@@ -97,6 +98,7 @@ export function validatePort(value: unknown, option = "port"): number {
  *
  * @example
  * ```ts
+ * declare const size: number;
  * if (size <= 0) invalidArg("size", size, "must be a positive integer");
  * ```
  */

@@ -96,9 +96,9 @@ function lifecycle(self: Closable, options: HandleOptions, release: () => Promis
  * @returns the same handle
  * @example
  * ```ts
- * const q = new MessageQueue(b, id, undefined, false); // super({ …, track: "later" })
+ * declare const q: Handle & { stat(): unknown }; // built with makeHandle/HandleBase and track: "later"
  * q.stat(); // throws when the id does not exist: q was never registered
- * return register(q);
+ * register(q); // now resources() lists it
  * ```
  */
 export function register<T extends Handle>(handle: T): T {

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { parseCpuTable, LECTURE_CPU_TABLE, groschFit } from "cdlab";
+ * import { parseCpuTable, LECTURE_CPU_TABLE, groschFit } from "cdlab/lectures/01-sistemas-distribuidos";
  * const cpus = parseCpuTable(LECTURE_CPU_TABLE);
  * groschFit(cpus).exponent; // ≈ 0.23 — far below 2
  * ```

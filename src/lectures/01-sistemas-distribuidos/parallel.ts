@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { parallelVsDistributed } from "cdlab";
+ * import { parallelVsDistributed } from "cdlab/lectures/01-sistemas-distribuidos";
  * const r = await parallelVsDistributed({ upTo: 2_000_000, parts: 2 });
  * r.map((x) => [x.mode, x.computeMs]);
  * ```
@@ -130,6 +130,8 @@ export async function countPrimesWithProcesses(upTo: number, parts = 2, options:
  * @returns three {@link ParallelTiming} lines, sequential first
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { parallelVsDistributed } from "./parallel";
  * table(await parallelVsDistributed({ upTo: 2_000_000 }));
  * ```
  */

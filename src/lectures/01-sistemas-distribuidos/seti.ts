@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { setiNumbers } from "cdlab";
+ * import { setiNumbers } from "cdlab/lectures/01-sistemas-distribuidos";
  * setiNumbers().cpuHoursPerDay; // 4_200_000
  * ```
  */

@@ -4,7 +4,8 @@
  *
  * @example
  * ```ts
- * import { measureSpeedup, primeUnits } from "cdlab";
+ * import { table } from "cdlab";
+ * import { measureSpeedup, primeUnits } from "cdlab/lectures/01-sistemas-distribuidos";
  * table(await measureSpeedup(primeUnits({ upTo: 3_000_000, units: 12 }), { workerCounts: [1, 2, 3] }));
  * ```
  */
@@ -37,6 +38,9 @@ export interface SpeedupRow {
  * @returns one {@link SpeedupRow} per count, in the given order
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { primeUnits } from "./tasks";
+ * import { measureSpeedup } from "./speedup";
  * table(await measureSpeedup(primeUnits({ upTo: 3_000_000, units: 12 }), { workerCounts: [1, 2, 3] }));
  * ```
  */

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { primeUnits, countPrimes } from "cdlab";
+ * import { primeUnits, countPrimes } from "cdlab/lectures/01-sistemas-distribuidos";
  * primeUnits({ upTo: 1000, units: 4 }); // [{ id: 0, from: 0, to: 250 }, …]
  * countPrimes(0, 100); // 25
  * ```

@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { startCoordinator, primeUnits } from "cdlab";
+ * import { startCoordinator, primeUnits } from "cdlab/lectures/01-sistemas-distribuidos";
  * const coord = await startCoordinator({ leaseMs: 1000 });
  * await coord.spawnWorkers(3);
  * const report = await coord.run(primeUnits({ upTo: 3_000_000, units: 12 }), { killWorker: { index: 0, afterUnits: 1 } });

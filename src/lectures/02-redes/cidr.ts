@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { parseCidr } from "cdlab";
+ * import { parseCidr } from "cdlab/lectures/02-redes";
  * parseCidr("192.168.10.37/26");
  * // { network: "192.168.10.0", broadcast: "192.168.10.63", firstHost: "192.168.10.1", hosts: 62, scope: "private", … }
  * ```

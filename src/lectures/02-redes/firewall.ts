@@ -6,7 +6,9 @@
  *
  * @example
  * ```ts
- * import { startFirewall } from "cdlab";
+ * import { udpServer } from "cdlab/net";
+ * import { startFirewall } from "cdlab/lectures/02-redes";
+ * const server = await udpServer({ port: 0 });
  * const fw = await startFirewall({ target: server.port, rules: [
  *   { action: "deny", contains: "DROP TABLE" },
  *   { action: "allow", from: "127.0.0.0/8" },
@@ -78,6 +80,7 @@ export interface Firewall extends Handle {
  * @returns `{ action, rule }`, rule -1 when the default applied
  * @example
  * ```ts
+ * declare const rules: FirewallRule[];
  * evaluateRules(rules, { address: "127.0.0.1", port: 5000 }, Buffer.from("oi"));
  * ```
  */

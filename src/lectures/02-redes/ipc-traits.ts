@@ -14,7 +14,8 @@
  *
  * @example
  * ```ts
- * import { syncVsAsync } from "cdlab";
+ * import { table } from "cdlab";
+ * import { syncVsAsync } from "cdlab/lectures/02-redes";
  * table(await syncVsAsync({ messages: 10, serverDelayMs: 10 }));
  * ```
  */
@@ -86,6 +87,8 @@ export interface SyncAsyncResult {
  * @returns one line per mode
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { syncVsAsync } from "./ipc-traits";
  * table(await syncVsAsync());
  * ```
  */
@@ -164,6 +167,8 @@ export interface DestinationObservation {
  * @returns one observation per experiment
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { messageDestinations } from "./ipc-traits";
  * table(await messageDestinations());
  * ```
  */
@@ -242,6 +247,8 @@ async function lossyPair(keep: Keep, inspect: (data: Buffer, dir: "out" | "in") 
  * @returns one line per protocol
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { reliabilityExperiment } from "./ipc-traits";
  * table(await reliabilityExperiment({ dropRate: 0.3 }));
  * ```
  */

@@ -7,7 +7,10 @@
  *
  * @example
  * ```ts
- * import { startNat } from "cdlab";
+ * import { table } from "cdlab";
+ * import { udpServer } from "cdlab/net";
+ * import { startNat } from "cdlab/lectures/02-redes";
+ * const server = await udpServer({ port: 0 });
  * const nat = await startNat({ target: server.port });
  * // clients send to nat.port …
  * table(nat.table());

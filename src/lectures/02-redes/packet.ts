@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { buildUdpPacket, parseUdpPacket, showPacket } from "cdlab";
+ * import { buildUdpPacket, parseUdpPacket, showPacket } from "cdlab/lectures/02-redes";
  * const bytes = buildUdpPacket({ srcIp: "192.168.0.10", dstIp: "200.17.0.1", srcPort: 50000, dstPort: 53, payload: "oi" });
  * parseUdpPacket(bytes).udp.checksumOk; // true
  * showPacket(bytes);
@@ -133,6 +133,7 @@ export function buildUdpPacket(options: UdpPacketOptions): Uint8Array {
  * @throws CdlabError `ERR_BAD_PACKET` saying what does not fit (too short, not IPv4, not UDP, lengths)
  * @example
  * ```ts
+ * declare const bytes: Uint8Array; // from buildUdpPacket
  * const p = parseUdpPacket(bytes); p.ip.ttl; p.udp.dstPort; p.text;
  * ```
  */
@@ -188,6 +189,9 @@ export interface PacketField {
  * @returns one entry per header field, then the payload
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { buildUdpPacket, packetFields } from "./packet";
+ * const bytes = buildUdpPacket({ srcIp: "192.168.0.10", dstIp: "200.17.0.1", srcPort: 50000, dstPort: 53, payload: "oi" });
  * table(packetFields(bytes));
  * ```
  */
@@ -225,6 +229,9 @@ const COLORS = { IPv4: "#cfe2ff", UDP: "#ffe5b4", dados: "#d4edda" } as const;
  * @returns the HTML
  * @example
  * ```ts
+ * import { display } from "cdlab";
+ * import { buildUdpPacket, packetHexTable } from "./packet";
+ * const bytes = buildUdpPacket({ srcIp: "192.168.0.10", dstIp: "200.17.0.1", srcPort: 50000, dstPort: 53, payload: "oi" });
  * display.html(packetHexTable(bytes));
  * ```
  */
@@ -254,6 +261,9 @@ export function packetHexTable(bytes: Uint8Array): string {
  * @throws CdlabError `ERR_BAD_PACKET` when the bytes do not parse
  * @example
  * ```ts
+ * import { display } from "cdlab";
+ * import { buildUdpPacket, packetSvg } from "./packet";
+ * const bytes = buildUdpPacket({ srcIp: "192.168.0.10", dstIp: "200.17.0.1", srcPort: 50000, dstPort: 53, payload: "oi" });
  * display.svg(packetSvg(bytes));
  * ```
  */

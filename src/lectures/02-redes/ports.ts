@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * import { listeningPorts, WELL_KNOWN_PORTS } from "cdlab";
+ * import { table } from "cdlab";
+ * import { listeningPorts, WELL_KNOWN_PORTS } from "cdlab/lectures/02-redes";
  * table(await listeningPorts());
  * ```
  */

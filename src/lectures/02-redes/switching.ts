@@ -13,7 +13,8 @@
  *
  * @example
  * ```ts
- * import { simulateSwitching } from "cdlab";
+ * import { table } from "cdlab";
+ * import { simulateSwitching } from "cdlab/lectures/02-redes";
  * table(simulateSwitching({ packets: 4 }));
  * ```
  */

@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * import { measureConcurrency, table } from "cdlab";
+ * import { table } from "cdlab";
+ * import { measureConcurrency } from "cdlab/lectures/04-sockets-tcp";
  * table(await measureConcurrency({ clients: [1, 2, 4], cpuMs: 20 }));
  * ```
  */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { showUTF } from "cdlab";
+ * import { showUTF } from "cdlab/lectures/04-sockets-tcp";
  * showUTF("a\u0000𝄞"); // C0 80 for U+0000, 6 bytes for 𝄞
  * ```
  */

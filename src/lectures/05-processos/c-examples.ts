@@ -58,6 +58,8 @@ export function cCompiler(): string | undefined {
  * @returns the C source
  * @example
  * ```ts
+ * import { display } from "cdlab";
+ * import { cExampleSource } from "./c-examples";
  * display.markdown("```c\n" + cExampleSource("pipe") + "```");
  * ```
  */
@@ -75,6 +77,8 @@ export function cExampleSource(name: CExample): string {
  * @throws CdlabError `ENOENT` without a compiler, `ERR_COMPILE` with the compiler's first error
  * @example
  * ```ts
+ * import { run } from "cdlab/proc";
+ * import { compileC } from "./c-examples";
  * const exe = await compileC("/tmp/hello.c");
  * (await run(exe)).stdout;
  * ```

@@ -12,6 +12,8 @@
  *
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { parentAndChild } from "./family";
  * const f = await parentAndChild();
  * table(f.rows);
  * ```

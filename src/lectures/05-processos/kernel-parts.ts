@@ -4,6 +4,8 @@
  *
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { kernelParts } from "./kernel-parts";
  * table(kernelParts());
  * ```
  */
@@ -34,6 +36,8 @@ export type KernelPart = {
  * @returns one row per part, in the lecture's order
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { kernelParts } from "./kernel-parts";
  * table(kernelParts());
  * ```
  */

@@ -83,6 +83,7 @@ export const WRITE_BYTES = `require("fs").writeSync(1, Buffer.alloc(Number(proce
  * @throws CdlabError `ETIMEDOUT` when it does not block in time
  * @example
  * ```ts
+ * declare const reader: { pid: number }; // a child blocked reading a pipe
  * await waitUntilSleeping(reader.pid, "pipe_read"); // { state: "S", wchan: "anon_pipe_read" }
  * ```
  */
@@ -188,6 +189,9 @@ export async function twoWayPipes(lines: string[] = ["ping", "hello world"]) {
  * @returns how many of its fds point to that pipe
  * @example
  * ```ts
+ * import { pipe } from "cdlab/ipc";
+ * import { openEnds } from "./pipe-demos";
+ * const p = await pipe();
  * openEnds(p.id); // 2 while both ends are open here
  * ```
  */

@@ -43,6 +43,8 @@ export async function demoReadBlocks(message = "chegou!\n") {
  * @returns the steps with the reader's state at each
  * @example
  * ```ts
+ * import { table } from "cdlab";
+ * import { demoEof } from "./pipe-semantics";
  * table((await demoEof()).steps);
  * ```
  */

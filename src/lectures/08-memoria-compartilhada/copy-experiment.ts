@@ -16,8 +16,10 @@
  *
  * @example
  * ```ts
- * const rows = await copyExperiment({ sizes: [1, 16, 64].map((m) => m * MiB) });
- * table(rows);
+ * import { table } from "cdlab";
+ * import { copyExperiment, MiB } from "cdlab/lectures/08-memoria-compartilhada";
+ * const result = await copyExperiment({ sizes: [1, 16, 64].map((m) => m * MiB) });
+ * table(result.rows);
  * ```
  */
 import { spawn, spawnSync } from "node:child_process";
