@@ -4,10 +4,12 @@
 //   POSIX shared memory      shm_open / ftruncate / fstat / mmap / munmap / shm_unlink
 //   POSIX named semaphores   sem_open / sem_wait / sem_trywait / sem_timedwait /
 //                            sem_post / sem_getvalue / sem_close / sem_unlink
+//   pipes                    pipe2
 //
 // Nothing else lives here: validation, error messages, ownership and docs are in
-// src/ipc/*.ts. Errors are thrown (or rejected) as Error objects whose `code` is
-// the errno name ("EINVAL", "EIDRM"...) and whose `errno` is the number.
+// src/ipc/*.ts. Errors are thrown (or rejected) as Error objects with the number
+// in `errno` and the call in `syscall`; src/ipc/native.ts names the number
+// (`code`: "EINVAL", "EIDRM"...) with util.getSystemErrorName.
 //
 // Blocking calls (msgrcv, msgsnd on a full queue, sem_wait, sem_timedwait) run on
 // a dedicated thread each (not libuv's 4-thread pool, which blocked waits would
@@ -43,38 +45,9 @@
 
 namespace {
 
-const char* ErrnoName(int e) {
-  switch (e) {
-    case EINVAL: return "EINVAL";
-    case EIDRM: return "EIDRM";
-    case ENOMSG: return "ENOMSG";
-    case EAGAIN: return "EAGAIN";
-    case E2BIG: return "E2BIG";
-    case EACCES: return "EACCES";
-    case EEXIST: return "EEXIST";
-    case ENOENT: return "ENOENT";
-    case EINTR: return "EINTR";
-    case ECANCELED: return "ECANCELED";
-    case ENOSPC: return "ENOSPC";
-    case EFAULT: return "EFAULT";
-    case EPERM: return "EPERM";
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOMEM: return "ENOMEM";
-    case EOVERFLOW: return "EOVERFLOW";
-    case EBADF: return "EBADF";
-    case EFBIG: return "EFBIG";
-    case ENOSYS: return "ENOSYS";
-    default: return "EUNKNOWN";
-  }
-}
-
 Napi::Error ErrnoError(Napi::Env env, const char* syscall, int e) {
   std::string msg = std::string(syscall) + ": " + strerror(e);
   Napi::Error err = Napi::Error::New(env, msg);
-  err.Set("code", Napi::String::New(env, ErrnoName(e)));
   err.Set("errno", Napi::Number::New(env, e));
   err.Set("syscall", Napi::String::New(env, syscall));
   return err;
@@ -484,6 +457,17 @@ Napi::Value SemWaitAsync(const Napi::CallbackInfo& info) {
   return StartJob(info.Env(), job);
 }
 
+// ---------------------------------------------------------------- pipes
+// pipe2(flags) -> [readFd, writeFd]
+Napi::Value Pipe2(const Napi::CallbackInfo& info) {
+  int fds[2];
+  if (pipe2(fds, ArgInt(info, 0)) < 0) ThrowErrno(info.Env(), "pipe2", errno);
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), fds[0]));
+  out.Set(1u, Napi::Number::New(info.Env(), fds[1]));
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("msgget", Napi::Function::New(env, MsgGet));
   exports.Set("msgsnd", Napi::Function::New(env, MsgSnd));
@@ -506,6 +490,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("semWaitSync", Napi::Function::New(env, SemWaitSync));
   exports.Set("semGetValue", Napi::Function::New(env, SemGetValue));
   exports.Set("semWaitAsync", Napi::Function::New(env, SemWaitAsync));
+  exports.Set("pipe2", Napi::Function::New(env, Pipe2));
   Napi::Object c = Napi::Object::New(env);
   c.Set("IPC_CREAT", Napi::Number::New(env, IPC_CREAT));
   c.Set("IPC_EXCL", Napi::Number::New(env, IPC_EXCL));
@@ -515,6 +500,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   c.Set("O_CREAT", Napi::Number::New(env, O_CREAT));
   c.Set("O_EXCL", Napi::Number::New(env, O_EXCL));
   c.Set("O_RDWR", Napi::Number::New(env, O_RDWR));
+  c.Set("O_CLOEXEC", Napi::Number::New(env, O_CLOEXEC));
+  c.Set("O_NONBLOCK", Napi::Number::New(env, O_NONBLOCK));
   exports.Set("constants", c);
   return exports;
 }

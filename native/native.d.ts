@@ -1,7 +1,8 @@
 // Exactly what build/Release/cdlab_ipc.node exposes (native/ipc.cc). Errors are
-// Error objects with `code` (errno name, e.g. "EIDRM"), `errno` and `syscall`.
+// Error objects with `errno` (the number, e.g. 43) and `syscall`; src/ipc/native.ts
+// adds `code` (its name, e.g. "EIDRM") with util.getSystemErrorName.
 
-/** A blocking call running on its own thread; cancel() makes it reject with code "ECANCELED". */
+/** A blocking call running on its own thread; cancel() makes it reject with errno ECANCELED. */
 export interface NativeJob<T> {
   promise: Promise<T>;
   cancel(): void;
@@ -47,6 +48,9 @@ export interface NativeIpc {
   /** timeoutMs < 0: sem_wait; otherwise sem_timedwait, resolving false on timeout. */
   semWaitAsync(handle: number, timeoutMs: number): NativeJob<boolean>;
 
+  /** pipe2(2) with `flags` (O_CLOEXEC, O_NONBLOCK): [read end, write end]. */
+  pipe2(flags: number): [number, number];
+
   constants: {
     IPC_CREAT: number;
     IPC_EXCL: number;
@@ -56,5 +60,7 @@ export interface NativeIpc {
     O_CREAT: number;
     O_EXCL: number;
     O_RDWR: number;
+    O_CLOEXEC: number;
+    O_NONBLOCK: number;
   };
 }

@@ -19,8 +19,10 @@
  * ```
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import type { NativeIpc } from "../../native/native";
+import { getSystemErrorName } from "node:util";
+import type { NativeIpc, NativeJob } from "../../native/native";
 import { CdlabError } from "../runtime/errors";
 import { track, untrack } from "../runtime/registry";
 import { PACKAGE_ROOT } from "../runtime/root";
@@ -61,7 +63,7 @@ function loadAddon(): NativeIpc {
       continue;
     }
     try {
-      return require(file) as NativeIpc;
+      return withErrnoNames(require(file) as NativeIpc);
     } catch (err) {
       tried.push(`${file} (${(err as Error).message.split("\n")[0]})`);
     }
@@ -70,6 +72,44 @@ function loadAddon(): NativeIpc {
     "ERR_IPC_NATIVE_UNAVAILABLE",
     `Cannot load the native IPC addon (run "npm run setup" to build it): tried ${tried.join("; ")}`,
   );
+}
+
+/**
+ * The name of errno `n`: `util.getSystemErrorName`, or, for the numbers libuv
+ * does not name (among them System V's `EIDRM` and `ENOMSG`), the OS's own
+ * table `os.constants.errno`.
+ */
+function errnoName(n: number): string {
+  const name = getSystemErrorName(-n);
+  if (!name.startsWith("Unknown")) return name;
+  return Object.entries(os.constants.errno).find(([, v]) => v === n)?.[0] ?? name;
+}
+
+/** Name the addon's numeric errno the way Node names its own (`code`: "EIDRM", "ENOMSG"…). */
+function named(err: unknown): unknown {
+  const e = err as { errno?: unknown; code?: unknown } | null;
+  if (typeof e?.errno === "number" && e.code === undefined) e.code = errnoName(e.errno);
+  return err;
+}
+
+/** The addon with every function's errors (thrown, or rejected by a job's promise) named by {@link named}. */
+function withErrnoNames(raw: NativeIpc): NativeIpc {
+  const out: Record<string, unknown> = { ...raw };
+  for (const [key, fn] of Object.entries(raw)) {
+    if (typeof fn !== "function") continue;
+    out[key] = (...args: unknown[]) => {
+      let result: unknown;
+      try {
+        result = fn(...args);
+      } catch (err) {
+        throw named(err);
+      }
+      const job = result as NativeJob<unknown> | null;
+      if (typeof job?.cancel !== "function" || !(job.promise instanceof Promise)) return result;
+      return { promise: job.promise.catch((err) => Promise.reject(named(err))), cancel: () => job.cancel() };
+    };
+  }
+  return out as unknown as NativeIpc;
 }
 
 function readLimit(file: string, fallback: number): number {
