@@ -114,20 +114,27 @@ export function register<T extends Handle>(handle: T): T {
  * Turn `target` into a registered handle: adds `close()` (untracks, then runs `release` once; every call
  * returns the same promise) and `[Symbol.asyncDispose]`, and registers it.
  *
+ * Where the result is typed as a handle interface (`const conn: TcpConnection = makeHandle({…}, …)`, or
+ * returned from a function declared to return one), `target` is checked against that interface without
+ * `close`/`asyncDispose`, and its methods take their parameter types from it; elsewhere the handle's type
+ * is `target`'s type plus {@link Handle}.
+ *
  * @param target the handle's own fields and methods
  * @param options kind, name, label, interrupt hook, `track`, `ended`, and `release`, the real close
  * @returns `target`, now a {@link Handle}
  */
-export function makeHandle<T extends object>(
-  target: T,
-  options: HandleOptions & { release: () => Promise<void> | void },
-): T & Handle {
-  const handle = target as T & Handle; // close() is defined below, before anyone can call it
+export function makeHandle<H extends Handle>(target: Omit<H, keyof Handle>, options: MakeHandleOptions): H;
+export function makeHandle<T extends object>(target: T, options: MakeHandleOptions): T & Handle;
+export function makeHandle(target: object, options: MakeHandleOptions): Handle {
+  const handle = target as Handle; // close() is defined below, before anyone can call it
   const close = lifecycle(handle, options, options.release);
   Object.defineProperty(handle, "close", { value: close, enumerable: true, configurable: true });
   Object.defineProperty(handle, asyncDispose, { value: close, enumerable: false, configurable: true });
   return handle;
 }
+
+/** Options of {@link makeHandle}: how it is registered, and `release`, the real close (run at most once). */
+export type MakeHandleOptions = HandleOptions & { release: () => Promise<void> | void };
 
 /**
  * Base class of class handles (message queues, shared memory, semaphores…): the subclass implements
