@@ -24,8 +24,8 @@ import net from "node:net";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { invalidArg, systemError, validatePort } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { replaceNamed, track, untrack } from "../runtime/registry";
+import { makeHandle, type Handle } from "../runtime/handle";
+import { replaceNamed } from "../runtime/registry";
 import { UtfFrameDecoder, writeUTF } from "./java-utf";
 import type { Trace } from "./trace";
 import { busyWait, calibrate } from "./work";
@@ -211,31 +211,32 @@ export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServ
     socket.on("end", () => void chain.then(() => socket.end()));
   });
 
-  const handle: TcpServer = {
-    host,
-    port: bound,
-    mode,
-    get connections() {
-      return sockets.size;
+  return makeHandle(
+    {
+      host,
+      port: bound,
+      mode,
+      get connections() {
+        return sockets.size;
+      },
+      get served() {
+        return served;
+      },
+      errors,
     },
-    get served() {
-      return served;
+    {
+      kind: "tcp-server",
+      name: options.name,
+      label: `tcp ${host}:${bound} (${mode})`,
+      release: async () => {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        for (const s of sockets) s.destroy();
+        await Promise.all([...workers].map((w) => w.terminate()));
+        await closed;
+        trace?.record(life, "close");
+      },
     },
-    errors,
-    close: once(async () => {
-      untrack(handle);
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      for (const s of sockets) s.destroy();
-      await Promise.all([...workers].map((w) => w.terminate()));
-      await closed;
-      trace?.record(life, "close");
-    }),
-    [asyncDispose]() {
-      return this.close();
-    },
-  };
-  track(handle, { kind: "tcp-server", name: options.name, label: `tcp ${host}:${bound} (${mode})` });
-  return handle;
+  );
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

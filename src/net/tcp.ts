@@ -14,8 +14,8 @@
 import net from "node:net";
 import { abortable, throwIfAborted } from "../runtime/abort";
 import { CdlabError, invalidArg, systemError, validatePort } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { replaceNamed, track, untrack } from "../runtime/registry";
+import { makeHandle, type Handle } from "../runtime/handle";
+import { replaceNamed } from "../runtime/registry";
 import { UtfFrameDecoder, writeUTF } from "./java-utf";
 import type { Trace } from "./trace";
 import { resolveHost } from "./datagram";
@@ -164,7 +164,26 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
   socket.on("end", () => endAll(new CdlabError("ERR_EOF", `Connection closed by ${host}:${port} before a complete message arrived`)));
   socket.on("close", () => endAll(new CdlabError("ERR_EOF", `Connection to ${host}:${port} is closed`)));
 
-  const conn: TcpConnection = {
+  // Interrupting the cell that opened this connection closes it: a pending receive rejects with EINTR.
+  const interrupt = () => {
+    interrupted = true;
+    void conn.close();
+  };
+  const release = async () => {
+    endAll(
+      interrupted
+        ? new CdlabError("EINTR", "Interrupted while waiting for a message")
+        : new CdlabError("ERR_SOCKET_CLOSED", "The connection was closed while waiting for a message"),
+    );
+    if (!socket.destroyed) trace?.record(life, "close");
+    await new Promise<void>((r) => {
+      if (socket.destroyed) return r();
+      socket.once("close", () => r());
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
+  };
+  const conn: TcpConnection = makeHandle({
     lifeline: life,
     localPort,
     remote: { address: addr.address, port },
@@ -216,31 +235,7 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
       }
       return conn.receive(opts);
     },
-    close: once(async () => {
-      untrack(conn);
-      endAll(
-        interrupted
-          ? new CdlabError("EINTR", "Interrupted while waiting for a message")
-          : new CdlabError("ERR_SOCKET_CLOSED", "The connection was closed while waiting for a message"),
-      );
-      if (!socket.destroyed) trace?.record(life, "close");
-      await new Promise<void>((r) => {
-        if (socket.destroyed) return r();
-        socket.once("close", () => r());
-        socket.end();
-        setTimeout(() => socket.destroy(), 1000).unref();
-      });
-    }),
-    [asyncDispose]() {
-      return this.close();
-    },
-  };
-  // Interrupting the cell that opened this connection closes it: a pending receive rejects with EINTR.
-  const interrupt = () => {
-    interrupted = true;
-    void conn.close();
-  };
-  track(conn, { kind: "tcp-socket", name: options.name, label: `tcp → ${addr.address}:${port}`, interrupt });
+  }, { kind: "tcp-socket", name: options.name, label: `tcp → ${addr.address}:${port}`, interrupt, release });
   return conn;
 }
 

@@ -15,8 +15,8 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { abortable, throwIfAborted } from "../runtime/abort";
 import { CdlabError, invalidArg, systemError, validatePort } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { relabel, replaceNamed, track, untrack } from "../runtime/registry";
+import { makeHandle, type Handle } from "../runtime/handle";
+import { replaceNamed } from "../runtime/registry";
 import { bindUdp, checkBufferSize, checkHost, describe, preview, toBytes, toDatagram, type Datagram } from "./datagram";
 import type { Trace } from "./trace";
 
@@ -108,7 +108,23 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
     trace?.record(life, "bind", `${localHost}:${port}`);
   }
 
-  const handle: UdpSocket = {
+  // Interrupting the cell that opened this socket closes it: a pending receive rejects with EINTR.
+  const interrupt = () => {
+    interrupted = true;
+    void handle.close();
+  };
+  const release = async () => {
+    closed = true;
+    const err = interrupted
+      ? new CdlabError("EINTR", "Interrupted while waiting for a datagram")
+      : new CdlabError("ERR_SOCKET_CLOSED", "The UDP socket was closed while waiting for a datagram");
+    for (const w of waiters) w.reject(err);
+    waiters.clear();
+    trace?.record(life, "close");
+    await new Promise<void>((r) => socket.close(() => r()));
+  };
+  const label = port ? `udp ${localHost}:${port}` : "udp client";
+  const handle: UdpSocket = makeHandle({
     lifeline: life,
     type,
     get port() {
@@ -164,27 +180,6 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
         clearTimeout(timer);
       });
     },
-    close: once(async () => {
-      closed = true;
-      untrack(handle);
-      const err = interrupted
-        ? new CdlabError("EINTR", "Interrupted while waiting for a datagram")
-        : new CdlabError("ERR_SOCKET_CLOSED", "The UDP socket was closed while waiting for a datagram");
-      for (const w of waiters) w.reject(err);
-      waiters.clear();
-      trace?.record(life, "close");
-      await new Promise<void>((r) => socket.close(() => r()));
-    }),
-    [asyncDispose]() {
-      return this.close();
-    },
-  };
-  // Interrupting the cell that opened this socket closes it: a pending receive rejects with EINTR.
-  const interrupt = () => {
-    interrupted = true;
-    void handle.close();
-  };
-  track(handle, { kind: "udp-socket", name: options.name, label: "udp client", interrupt });
-  if (port) relabel(handle, `udp ${localHost}:${port}`);
+  }, { kind: "udp-socket", name: options.name, label, interrupt, release });
   return handle;
 }

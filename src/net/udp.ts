@@ -16,8 +16,8 @@
 import dgram from "node:dgram";
 import { throwIfAborted } from "../runtime/abort";
 import { CdlabError, invalidArg, validatePort } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { replaceNamed, track, untrack } from "../runtime/registry";
+import { makeHandle, type Handle } from "../runtime/handle";
+import { replaceNamed } from "../runtime/registry";
 import {
   bindUdp,
   checkBufferSize,
@@ -121,25 +121,26 @@ export async function udpServer(options: UdpServerOptions = {}): Promise<UdpServ
     }
   });
 
-  const server: UdpServer = {
-    host,
-    port: bound,
-    get received() {
-      return received;
+  return makeHandle(
+    {
+      host,
+      port: bound,
+      get received() {
+        return received;
+      },
+      errors,
     },
-    errors,
-    close: once(async () => {
-      closed = true;
-      untrack(server);
-      trace?.record(life, "close");
-      await new Promise<void>((r) => socket.close(() => r()));
-    }),
-    [asyncDispose]() {
-      return this.close();
+    {
+      kind: "udp-socket",
+      name: options.name,
+      label: `udp ${host}:${bound}`,
+      release: async () => {
+        closed = true;
+        trace?.record(life, "close");
+        await new Promise<void>((r) => socket.close(() => r()));
+      },
     },
-  };
-  track(server, { kind: "udp-socket", name: options.name, label: `udp ${host}:${bound}` });
-  return server;
+  );
 }
 
 /** Options of {@link udpRequest}. */
