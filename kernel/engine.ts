@@ -1,29 +1,16 @@
 /**
- * The engine: tslab's executor and converter (used as a library), with what
- * the Jupyter protocol needs around them — compile and runtime errors as
- * Jupyter errors, the last expression as a MIME bundle, interrupt.
- *
- * tslab's executor reports through the console object it is given: diagnostics
- * as `error("%s%d:%d - %s", file, line, col, message)`, a thrown value as
- * `error(value)` and the cell's last value as `log(value)`. We pass our own
- * console and turn these into structured results.
+ * The engine: tslab's executor and converter (used as a library, through
+ * tslab.ts), with what the Jupyter protocol needs around them — compile and
+ * runtime errors as Jupyter errors, the last expression as a MIME bundle,
+ * interrupt.
  */
-import fs from "node:fs";
-import path from "node:path";
 import util from "node:util";
-import vm from "node:vm";
 import type { MimeBundle } from "../src/runtime/display";
 import type { Engine, Outcome } from "./handler";
 import { cellFileName, compileError, INTERRUPTED, runtimeError, type CellSource, type Diag } from "./traceback";
+import * as tslab from "./tslab";
 
-const DIAG_FORMAT = "%s%d:%d - %s";
-const WRAPPER = /^\(\s*(async\s+)?function\s*\(exports, require\) \{ /;
-
-/** The TypeScript version tslab compiles with, read without loading TypeScript. */
-export function typescriptVersion(): string {
-  const main = require.resolve("@tslab/typescript-for-tslab");
-  return JSON.parse(fs.readFileSync(path.join(path.dirname(main), "..", "package.json"), "utf8")).version;
-}
+export { typescriptVersion } from "./tslab";
 
 /** Rich representations of a value: util.inspect text, plus its own MIME data if it has some. */
 export function mimeBundle(value: unknown): MimeBundle {
@@ -67,11 +54,10 @@ export interface TslabEngine extends Engine {
  * @param onTypescript called once with the TypeScript module when it loads
  * @param protect runs loading TypeScript and compiling a cell where an interrupt must not terminate JavaScript
  */
-export function createEngine(cwd: string, onTypescript: (ts: unknown) => void, protect: <T>(fn: () => T) => T = (fn) => fn()): TslabEngine {
+export function createEngine(cwd: string, onTypescript: (ts: tslab.TypeScript) => void, protect: <T>(fn: () => T) => T = (fn) => fn()): TslabEngine {
   const cells = new Map<number, CellSource>();
   let current: { n: number; ts: string; cap: Capture } | undefined;
-  let conv: unknown;
-  let executor: import("tslab/dist/executor").Executor | undefined;
+  let executor: tslab.Executor | undefined;
   let interruptCell: (() => void) | undefined;
 
   function load() {
@@ -79,37 +65,27 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void, p
   }
 
   function create() {
-    const ts = require("@tslab/typescript-for-tslab");
-    onTypescript(ts);
-    const { createConverter } = require("tslab/dist/converter");
-    const { createExecutor } = require("tslab/dist/executor");
-    const convs = {
-      get node() {
-        return (conv ??= guarded(createConverter({ isJS: false, isBrowser: false })));
+    onTypescript(tslab.loadTypescript());
+    executor = tslab.createExecutor(
+      cwd,
+      {
+        diag: (d) => current?.cap.diags.push(d),
+        error: (value) => current?.cap.errors.push(value),
+        result: (value) => {
+          if (!current) return;
+          current.cap.hasResult = true;
+          current.cap.result = value;
+        },
       },
-      get browser() {
-        return this.node;
-      },
-      close() {
-        (conv as { close?: () => void } | undefined)?.close?.();
-      },
-    };
-    executor = createExecutor(cwd, convs, {
-      log: (value: unknown) => {
-        if (!current) return;
-        current.cap.hasResult = true;
-        current.cap.result = value;
-      },
-      error: (first: unknown, ...rest: unknown[]) => {
-        if (!current) return;
-        if (first === DIAG_FORMAT) {
-          const [file, line, col, message] = rest as [string, number, number, string];
-          current.cap.diags.push({ file: file ? file.trim() : undefined, line: line - 1, column: col - 1, message });
-        } else current.cap.errors.push(first);
-      },
-    }) as import("tslab/dist/executor").Executor;
-    convs.node;
-    patchRunInThisContext();
+      guarded,
+    );
+    // Give the cell's code a file name (cdlab-cell-N.js) so stack frames say
+    // which cell they are in, and remember the JavaScript to map lines back.
+    tslab.nameCellScripts((js) => {
+      if (!current) return undefined;
+      cells.set(current.n, { ts: current.ts, js });
+      return cellFileName(current.n);
+    });
     return executor;
   }
 
@@ -122,33 +98,13 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void, p
     return c;
   }
 
-  // tslab runs each cell with vm.runInThisContext(wrapped, { breakOnSigint }).
-  // Give the cell's code a file name (cdlab-cell-N.js) so stack frames say
-  // which cell they are in, and remember the JavaScript to map lines back.
-  function patchRunInThisContext() {
-    const orig = vm.runInThisContext;
-    (vm as { runInThisContext: typeof orig }).runInThisContext = function (code: string, options?: vm.RunningScriptOptions | string) {
-      if (current && typeof code === "string" && WRAPPER.test(code) && typeof options === "object") {
-        cells.set(current.n, { ts: current.ts, js: code });
-        return orig.call(vm, code, { ...options, filename: cellFileName(current.n) });
-      }
-      return orig.call(vm, code, options as vm.RunningScriptOptions);
-    };
-  }
-
-  function parseErrors(code: string): number {
-    const ts = require("@tslab/typescript-for-tslab");
-    const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-    return sf.parseDiagnostics?.length ?? 0;
-  }
-
   return {
     cells,
     get languageVersion() {
-      return typescriptVersion();
+      return tslab.typescriptVersion();
     },
     loadTypescript() {
-      protect(() => require("@tslab/typescript-for-tslab"));
+      protect(() => tslab.loadTypescript());
     },
     warm() {
       load();
@@ -182,9 +138,9 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void, p
         interruptCell = undefined;
       }
       if (current?.cap === cap) current = undefined;
-      if (interrupted || cap.errors.some(isInterrupt)) return { status: "error", ...INTERRUPTED };
+      if (interrupted || cap.errors.some(tslab.isInterrupt)) return { status: "error", ...INTERRUPTED };
       if (cap.diags.length) {
-        return { status: "error", ...compileError(cap.diags, code, n, parseErrors(code) > 0) };
+        return { status: "error", ...compileError(cap.diags, code, n, tslab.parseErrorCount(code) > 0) };
       }
       if (cap.errors.length) return { status: "error", ...runtimeError(cap.errors[0], cells) };
       if (!ok) return { status: "error", ename: "Error", evalue: "execution failed", traceback: ["Error: execution failed"] };
@@ -202,18 +158,16 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void, p
       try {
         const info = load().inspect(code, pos);
         if (!info) return undefined;
-        const { printQuickInfo } = require("tslab/dist/inspect");
-        return printQuickInfo(info) as string;
+        return tslab.printQuickInfo(info);
       } catch {
         return undefined;
       }
     },
     isComplete(code) {
       load();
-      const { isCompleteCode } = require("tslab/dist/converter");
-      const r = isCompleteCode(code) as { completed: boolean; indent?: string };
+      const r = tslab.isCompleteCode(code);
       if (!r.completed) return { status: "incomplete", indent: r.indent ?? "" };
-      return parseErrors(code) > 0 ? { status: "invalid" } : { status: "complete" };
+      return tslab.parseErrorCount(code) > 0 ? { status: "invalid" } : { status: "complete" };
     },
     interrupt() {
       executor?.interrupt();
@@ -225,7 +179,3 @@ export function createEngine(cwd: string, onTypescript: (ts: unknown) => void, p
   };
 }
 
-function isInterrupt(e: unknown): boolean {
-  const m = e instanceof Error ? e.message : "";
-  return m === "Interrupted asynchronously" || /Script execution (was )?interrupted/.test(m);
-}

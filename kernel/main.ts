@@ -28,6 +28,7 @@ import { KernelHandler } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
 import { installResolution } from "./resolve";
 import { describeUncaught } from "./traceback";
+import { routeTslabDisplay } from "./tslab";
 import type { FromTransport, ToTransport, TransportData } from "./transport";
 import { openMainChannels, readConnection, type MainChannels } from "./channels";
 import type { Envelope } from "../src/jupyter/wire";
@@ -44,7 +45,7 @@ export function startKernel(connectionFile: string): void {
   const send = (channel: "shell" | "iopub", env: Envelope) => channels?.send(channel, env);
 
   const cwd = process.cwd();
-  const engine = createEngine(cwd, (ts) => installResolution(ts as Parameters<typeof installResolution>[0], cwd), (fn) => flag.protect(fn));
+  const engine = createEngine(cwd, (ts) => installResolution(ts, cwd), (fn) => flag.protect(fn));
   const handler = new KernelHandler({
     engine: {
       get languageVersion() {
@@ -145,10 +146,8 @@ export function startKernel(connectionFile: string): void {
   });
   function warm() {
     engine.warm();
-    // tslab's own `display` (import { display } from "tslab") reads this export.
-    const tslabJupyter = require("tslab/dist/jupyter");
-    tslabJupyter.lastWriteDisplayData = (d: { data: MimeBundle; transient?: { display_id?: string } }, update?: boolean) =>
-      handler.display(d.data, { id: d.transient?.display_id, update });
+    // tslab's own `display` (import { display } from "tslab").
+    routeTslabDisplay((d, update) => handler.display(d.data as MimeBundle, { id: d.transient?.display_id, update }));
   }
 }
 

@@ -4,6 +4,7 @@
  * or Node's internals. Pure functions, tested alone.
  */
 import util from "node:util";
+import { EXPORTED_VALUE } from "./tslab";
 
 /** A Jupyter error: `ename`, `evalue`, `traceback` lines. */
 export interface JupyterError {
@@ -87,7 +88,7 @@ export function mapLine(cell: CellSource, jsLine: number, jsColumn: number): num
   const js = cell.js.split("\n")[jsLine - 1];
   if (js === undefined) return undefined;
   const tsLines = cell.ts.split("\n").map(norm);
-  const whole = norm(js.replace(/^\s*exports\.\w+\s*=\s*/, ""));
+  const whole = norm(js.replace(EXPORTED_VALUE, ""));
   const tries = [whole, norm(js.slice(Math.max(0, jsColumn - 1))).slice(0, 16), norm(js.slice(Math.max(0, jsColumn - 1))).slice(0, 6)];
   for (const t of tries) {
     if (t.length < 2) continue;

@@ -1,0 +1,196 @@
+/**
+ * The contract between cdlab's kernel and tslab's internals: one test per
+ * private module path, format string, regex and error text that kernel/tslab.ts
+ * (the only file allowed to rely on them) uses. A tslab, TypeScript or Node
+ * upgrade that changes one fails here, by name, instead of in a notebook.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import vm from "node:vm";
+import * as tslab from "../../kernel/tslab";
+import type { Diag } from "../../kernel/traceback";
+
+const upgrade = (what: string) => `tslab contract broken (${what}): kernel/tslab.ts must be adapted to the installed version`;
+
+describe("kernel/tslab.ts: tslab's internals cdlab relies on", function () {
+  this.timeout(30000);
+  let dir: string;
+  let executor: tslab.Executor;
+  let converter: import("tslab/dist/converter").Converter;
+  const seen = { diags: [] as Diag[], errors: [] as unknown[], results: [] as unknown[] };
+  const clear = () => {
+    seen.diags = [];
+    seen.errors = [];
+    seen.results = [];
+  };
+
+  before(function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-contract-"));
+    executor = tslab.createExecutor(dir, {
+      diag: (d) => seen.diags.push(d),
+      error: (e) => seen.errors.push(e),
+      result: (v) => seen.results.push(v),
+    }, (c) => (converter = c));
+  });
+  after(function () {
+    executor?.close();
+    delete (globalThis as { __tslab__?: unknown }).__tslab__;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(clear);
+
+  describe("module paths", function () {
+    it(`"${tslab.TYPESCRIPT}" loads, and its version is in the package.json one folder above its main file`, function () {
+      const ts = tslab.loadTypescript();
+      expect(ts.createSourceFile, upgrade(`${tslab.TYPESCRIPT} is TypeScript`)).to.be.a("function");
+      expect(tslab.typescriptVersion(), upgrade(`version from ${tslab.TYPESCRIPT}/package.json`)).to.equal(ts.version);
+    });
+
+    it(`"${tslab.MODULES.executor}" exports createExecutor`, function () {
+      expect(require(tslab.MODULES.executor).createExecutor, upgrade(`${tslab.MODULES.executor}.createExecutor`)).to.be.a("function");
+    });
+
+    it(`"${tslab.MODULES.converter}" exports createConverter and isCompleteCode ({ completed, indent })`, function () {
+      const m = require(tslab.MODULES.converter);
+      expect(m.createConverter, upgrade(`${tslab.MODULES.converter}.createConverter`)).to.be.a("function");
+      expect(tslab.isCompleteCode("if (x) {"), upgrade(`${tslab.MODULES.converter}.isCompleteCode`)).to.deep.equal({ completed: false, indent: "  " });
+      expect(tslab.isCompleteCode("let a = 1").completed, upgrade(`${tslab.MODULES.converter}.isCompleteCode`)).to.equal(true);
+    });
+
+    it(`"${tslab.MODULES.inspect}" exports printQuickInfo, which prints what executor.inspect returns`, function () {
+      expect(require(tslab.MODULES.inspect).printQuickInfo, upgrade(`${tslab.MODULES.inspect}.printQuickInfo`)).to.be.a("function");
+      const code = "const answer = 42;\nanswer";
+      const info = executor.inspect(code, code.length - 2);
+      expect(tslab.printQuickInfo(info), upgrade("executor.inspect + printQuickInfo")).to.equal("const answer: 42");
+    });
+
+    it(`"${tslab.MODULES.jupyter}".lastWriteDisplayData is what tslab's public display calls`, function () {
+      const jupyter = require(tslab.MODULES.jupyter) as { lastWriteDisplayData: unknown };
+      expect(jupyter, upgrade(`${tslab.MODULES.jupyter}.lastWriteDisplayData`)).to.have.property("lastWriteDisplayData");
+      const before = jupyter.lastWriteDisplayData;
+      const shown: { d: tslab.TslabDisplay; update?: boolean }[] = [];
+      try {
+        tslab.routeTslabDisplay((d, update) => shown.push({ d, update }));
+        const pub = require("tslab") as typeof import("tslab");
+        pub.display.html("<b>oi</b>");
+        pub.newDisplay().text("t");
+      } finally {
+        jupyter.lastWriteDisplayData = before;
+      }
+      expect(shown, upgrade("display → lastWriteDisplayData")).to.have.length(2);
+      expect(shown[0].d.data).to.deep.equal({ "text/html": "<b>oi</b>" });
+      expect(shown[1].d.data).to.deep.equal({ "text/plain": "t" });
+      expect(shown[1].d.transient?.display_id, upgrade("display id in transient.display_id")).to.be.a("string");
+    });
+  });
+
+  describe("TypeScript internals", function () {
+    it("SourceFile.parseDiagnostics (internal) lists syntax errors", function () {
+      const ts = tslab.loadTypescript();
+      const sf = ts.createSourceFile("cell.ts", "let = ;", ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+      expect(sf, upgrade("SourceFile.parseDiagnostics")).to.have.property("parseDiagnostics");
+      expect(tslab.parseErrorCount("let = ;")).to.be.greaterThan(0);
+      expect(tslab.parseErrorCount("let a = 1")).to.equal(0);
+    });
+
+    it("tslab's converter reads files through ts.sys at call time (resolve.ts patches its methods)", function () {
+      const ts = tslab.loadTypescript();
+      const orig = ts.sys.fileExists;
+      const asked: string[] = [];
+      ts.sys.fileExists = (p: string) => {
+        asked.push(p);
+        return orig.call(ts.sys, p);
+      };
+      try {
+        executor.complete('import { z } from "cdlab-contract-virtual";\nz', 10);
+      } finally {
+        ts.sys.fileExists = orig;
+      }
+      expect(asked.some((p) => p.includes("cdlab-contract-virtual")), upgrade("converter module resolution through ts.sys.fileExists")).to.equal(true);
+    });
+  });
+
+  describe("formats", function () {
+    it(`DIAG_FORMAT ${JSON.stringify(tslab.DIAG_FORMAT)}: a compile diagnostic is console.error(DIAG_FORMAT, file, line, column, message)`, async function () {
+      expect(await executor.execute("let a = 1;\nconst y: string = 3")).to.equal(false);
+      expect(seen.errors, upgrade("diagnostics reported with DIAG_FORMAT")).to.deep.equal([]);
+      expect(seen.diags).to.deep.equal([{ file: undefined, line: 1, column: 6, message: "Type 'number' is not assignable to type 'string'." }]);
+    });
+
+    it("a thrown value is console.error(value) and the last expression console.log(value)", async function () {
+      expect(await executor.execute('throw new RangeError("boom")')).to.equal(false);
+      expect(seen.errors, upgrade("console.error(thrown value)")).to.have.length(1);
+      expect((seen.errors[0] as Error).message).to.equal("boom");
+      clear();
+      expect(await executor.execute("const six = 2 * 3;\nsix + 1")).to.equal(true);
+      expect(seen.results, upgrade("console.log(last expression)")).to.deep.equal([7]);
+    });
+
+    it(`CELL_WRAPPER ${tslab.CELL_WRAPPER}: tslab runs a cell's JavaScript, sync or async, through vm.runInThisContext with that wrapper`, async function () {
+      const codes: string[] = [];
+      const orig = vm.runInThisContext;
+      (vm as { runInThisContext: typeof orig }).runInThisContext = ((code: string, options?: vm.RunningScriptOptions) => {
+        codes.push(code);
+        return orig.call(vm, code, options);
+      }) as typeof orig;
+      try {
+        await executor.execute("const w = 1;");
+        await executor.execute("await Promise.resolve(w)");
+      } finally {
+        (vm as { runInThisContext: typeof orig }).runInThisContext = orig;
+      }
+      expect(codes, upgrade("cells run through vm.runInThisContext")).to.have.length(2);
+      for (const c of codes) expect(tslab.CELL_WRAPPER.test(c), upgrade(`CELL_WRAPPER on ${JSON.stringify(c.slice(0, 60))}`)).to.equal(true);
+    });
+
+    it("nameCellScripts gives a cell's JavaScript the file name asked for, and removes its patch", async function () {
+      const names: string[] = [];
+      const remove = tslab.nameCellScripts((js) => {
+        names.push(js);
+        return "cdlab-contract-cell.js";
+      });
+      try {
+        await executor.execute("new Error('where').stack");
+      } finally {
+        remove();
+      }
+      expect(names, upgrade("vm.runInThisContext patch sees the cell")).to.have.length(1);
+      expect(String(seen.results[0])).to.include("cdlab-contract-cell.js:");
+      expect(vm.runInThisContext.name).to.equal("runInThisContext");
+    });
+
+    it(`EXPORTED_VALUE ${tslab.EXPORTED_VALUE}: tslab emits a declaration and the last expression as "exports.x = …" lines`, function () {
+      const out = converter.convert("", "const total: number = 40 + 2\ntotal * 2").output ?? "";
+      const stripped = out.split("\n").filter((l) => tslab.EXPORTED_VALUE.test(l)).map((l) => l.replace(tslab.EXPORTED_VALUE, ""));
+      expect(stripped, upgrade("exports.x = … lines in the emit")).to.include.members(["total;", "total * 2;"]);
+    });
+  });
+
+  describe("error texts", function () {
+    it(`TSLAB_INTERRUPTED ${JSON.stringify(tslab.TSLAB_INTERRUPTED)}: executor.interrupt() rejects a pending await with it`, async function () {
+      const running = executor.execute("await new Promise(() => {})");
+      await new Promise((r) => setTimeout(r, 50));
+      executor.interrupt();
+      expect(await running).to.equal(false);
+      expect(seen.errors, upgrade("interrupt error")).to.have.length(1);
+      expect((seen.errors[0] as Error).message, upgrade("TSLAB_INTERRUPTED")).to.equal(tslab.TSLAB_INTERRUPTED);
+      expect(tslab.isInterrupt(seen.errors[0])).to.equal(true);
+    });
+
+    it(`VM_INTERRUPTED ${tslab.VM_INTERRUPTED}: Node's message when SIGINT stops vm.runInThisContext({ breakOnSigint })`, function () {
+      // In a child process: a SIGINT that missed the watchdog would end the test runner.
+      const script = `
+        const vm = require("node:vm");
+        require("node:child_process").spawn("sh", ["-c", "sleep 0.3; kill -INT " + process.pid], { stdio: "ignore" });
+        try { vm.runInThisContext("const t = Date.now(); while (Date.now() - t < 10000) {}", { breakOnSigint: true }); console.log("not interrupted"); }
+        catch (e) { console.log(e.message); }`;
+      const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 20000 });
+      const message = r.stdout.trim();
+      expect(message, upgrade(`Node's vm interrupt text (got ${JSON.stringify(message)}, status ${r.status}, signal ${r.signal})`)).to.match(tslab.VM_INTERRUPTED);
+      expect(tslab.isInterrupt(new Error(message))).to.equal(true);
+    });
+  });
+});
