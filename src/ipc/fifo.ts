@@ -17,8 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { track, untrack } from "../runtime/registry";
+import { makeHandle, type Handle } from "../runtime/handle";
 import { throwIfAborted } from "../runtime/abort";
 import { run } from "../proc/child";
 import { fdReader, fdWriter, interrupted } from "./fd-stream";
@@ -118,22 +117,22 @@ async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | 
   const reader = mode === "r" ? fdReader(fd, () => (current = null)) : undefined;
   const writer = mode === "w" ? fdWriter(fd, label, () => (current = null)) : undefined;
   const notFor = (op: string) => Promise.reject(new CdlabError("EBADF", `Cannot ${op} ${label}: it was opened with mode "${mode}"`));
-  const close = once(() => {
-    reader?.destroy();
-    writer?.destroy();
-    untrack(end);
-  });
-  const end: FifoEnd = {
+  return makeHandle<FifoEnd>({
     get fd() {
       return current;
     },
     read: (o) => (reader ? reader.read(o) : notFor("read from")),
     readAll: (o) => (reader ? reader.readAll(o) : notFor("read from")),
     write: (d, o) => (writer ? writer.write(d, o) : notFor("write to")),
-    close,
-    [asyncDispose]: close,
-  };
-  return track(end, { kind: "fifo", label: `${fifoPath} (${mode})`, interrupt: () => reader?.cancel(interrupted(`Read from ${label}`)) });
+  }, {
+    kind: "fifo",
+    label: `${fifoPath} (${mode})`,
+    interrupt: () => reader?.cancel(interrupted(`Read from ${label}`)),
+    release: () => {
+      reader?.destroy();
+      writer?.destroy();
+    },
+  });
 }
 
 /**
@@ -173,7 +172,7 @@ async function createFifo(fifoPath: string | undefined, mode: number): Promise<F
     opening.catch(() => {}); // a wait released by close() is not an unhandled rejection
     return opening;
   };
-  const close = once(async () => {
+  const release = async () => {
     pending.abort(new CdlabError("ERR_CLOSED", `Cannot open FIFO "${p}": it was closed`));
     for (const e of ends) await e.close();
     try {
@@ -181,12 +180,10 @@ async function createFifo(fifoPath: string | undefined, mode: number): Promise<F
     } catch {
       /* already removed */
     }
-    untrack(fifo);
-  });
-  const fifo: Fifo = { path: p, openRead: opener("r"), openWrite: opener("w"), close, [asyncDispose]: close };
+  };
   const interrupt = () => {
     pending.abort(interrupted(`Cannot open FIFO "${p}"`));
     pending = new AbortController();
   };
-  return track(fifo, { kind: "fifo", label: p, interrupt });
+  return makeHandle<Fifo>({ path: p, openRead: opener("r"), openWrite: opener("w") }, { kind: "fifo", label: p, interrupt, release });
 }

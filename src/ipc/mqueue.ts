@@ -18,8 +18,7 @@
  */
 import { throwIfAborted } from "../runtime/abort";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
-import { asyncDispose, Handle, once } from "../runtime/handle";
-import { track, untrack } from "../runtime/registry";
+import { HandleBase, register } from "../runtime/handle";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs, QueueLimits, QueueStat } from "./native";
 import { Removal } from "./removal";
 
@@ -81,7 +80,7 @@ function checkInt(option: string, value: unknown, min: number): void {
 }
 
 /** An open message queue. Create it with {@link openMessageQueue}. */
-export class MessageQueue implements Handle {
+export class MessageQueue extends HandleBase {
   /** The kernel's queue id (`msqid`, the column `msqid` of `ipcs -q`). */
   readonly id: number;
   /** The key it was opened with (undefined: `IPC_PRIVATE`). */
@@ -92,11 +91,11 @@ export class MessageQueue implements Handle {
   readonly backend: BackendName;
   private readonly b: IpcBackend;
   private readonly pending = new PendingJobs("message-queue");
-  private closed = false;
   private readonly removal: Removal;
 
-  /** @internal use {@link openMessageQueue} */
+  /** @internal use {@link openMessageQueue} (it registers the queue once it is known to exist) */
   constructor(b: IpcBackend, id: number, key: number | undefined, owner: boolean) {
+    super({ kind: "message-queue", label: `msqid ${id}${key === undefined ? "" : ` key ${key}`}`, track: "later" });
     this.b = b;
     this.id = id;
     this.key = key;
@@ -240,17 +239,10 @@ export class MessageQueue implements Handle {
     }
   }
 
-  /** Cancel waiting calls; the owner removes the queue. Idempotent. */
-  close = once(async () => {
-    this.closed = true;
-    untrack(this);
+  /** Cancel waiting calls; the owner removes the queue. Runs once, from `close()`. */
+  protected async release(): Promise<void> {
     await this.pending.cancelAll();
     if (this.owner) this.removal.quietly();
-  });
-
-  /** Same as {@link MessageQueue.close}. */
-  [asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 
@@ -289,7 +281,7 @@ export async function openMessageQueue(options: MessageQueueOptions = {}): Promi
       throw systemError(what, err);
     }
   }
-  return track(q, { kind: "message-queue", label: `msqid ${q.id}${q.key === undefined ? "" : ` key ${q.key}`}` });
+  return register(q);
 }
 
 /**

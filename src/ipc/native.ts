@@ -24,7 +24,7 @@ import path from "node:path";
 import { getSystemErrorName } from "node:util";
 import type { NativeIpc, NativeJob } from "../../native/native";
 import { CdlabError } from "../runtime/errors";
-import { track, untrack } from "../runtime/registry";
+import { makeHandle } from "../runtime/handle";
 import { PACKAGE_ROOT } from "../runtime/root";
 import { createInProcessBackend } from "./inprocess";
 
@@ -160,6 +160,7 @@ function nativeBackend(n: NativeIpc): IpcBackend {
     semWaitSync: (h) => n.semWaitSync(h),
     semGetValue: (h) => n.semGetValue(h),
     semWait: (h, timeoutMs) => n.semWaitAsync(h, timeoutMs),
+    pipe: () => n.pipe2(c.O_CLOEXEC),
   };
 }
 
@@ -217,8 +218,8 @@ export function backendOption(value: unknown): BackendName | undefined {
 
 /**
  * The blocking calls a handle has in progress, so that close() can cancel them
- * (and only then release the object they wait on). Each wait is also in the
- * resource registry while it lasts, under the cell that started it: when that
+ * (and only then release the object they wait on). Each wait is also a handle
+ * in the resource registry while it lasts, under the cell that started it: when that
  * cell is interrupted the wait ends with `EINTR` (as Ctrl-C interrupts
  * `msgrcv`/`sem_wait` in C) instead of living on and taking a later message.
  */
@@ -242,14 +243,16 @@ export class PendingJobs {
       why = "abort";
       job.cancel();
     };
-    const entry = { close: () => job.cancel() };
-    track(entry, {
+    // Closing the entry (kernel shutdown) cancels the wait; it leaves the registry when the job settles.
+    makeHandle({}, {
       kind: this.kind,
       label: `waiting: ${what.replace(/^Cannot /, "")}`,
       interrupt: () => {
         why ??= "interrupt";
         job.cancel();
       },
+      ended: job.promise,
+      release: () => job.cancel(),
     });
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -261,7 +264,6 @@ export class PendingJobs {
       throw new CdlabError("ERR_CLOSED", `${what}: the handle was closed while waiting`);
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      untrack(entry);
       this.jobs.delete(job as Job<unknown>);
     }
   }

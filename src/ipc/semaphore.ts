@@ -22,8 +22,7 @@
  */
 import { throwIfAborted } from "../runtime/abort";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
-import { asyncDispose, Handle, once } from "../runtime/handle";
-import { track, untrack } from "../runtime/registry";
+import { HandleBase } from "../runtime/handle";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs } from "./native";
 import { Removal } from "./removal";
 import { validateIpcName } from "./shm";
@@ -51,7 +50,7 @@ export interface WaitOptions {
 }
 
 /** An open named semaphore. Create it with {@link openSemaphore}. */
-export class NamedSemaphore implements Handle {
+export class NamedSemaphore extends HandleBase {
   /** The POSIX name (/dev/shm/sem.<name> on Linux). */
   readonly name: string;
   /** True when this handle created the semaphore (and unlinks it on close). */
@@ -61,11 +60,11 @@ export class NamedSemaphore implements Handle {
   private readonly b: IpcBackend;
   private readonly h: number;
   private readonly pending = new PendingJobs("semaphore");
-  private closed = false;
   private readonly removal: Removal;
 
   /** @internal use {@link openSemaphore} */
   constructor(b: IpcBackend, name: string, h: number, owner: boolean) {
+    super({ kind: "semaphore", label: name });
     this.b = b;
     this.name = name;
     this.h = h;
@@ -176,18 +175,11 @@ export class NamedSemaphore implements Handle {
     }
   }
 
-  /** Cancel waits, `sem_close`; the owner also unlinks. Idempotent. */
-  close = once(async () => {
-    this.closed = true;
-    untrack(this);
+  /** Cancel waits, `sem_close`; the owner also unlinks. Runs once, from `close()`. */
+  protected async release(): Promise<void> {
     await this.pending.cancelAll();
     this.b.semClose(this.h);
     if (this.owner) this.removal.quietly();
-  });
-
-  /** Same as {@link NamedSemaphore.close}. */
-  [asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 
@@ -216,5 +208,5 @@ export async function openSemaphore(name: string, options: SemaphoreOptions = {}
   } catch (err) {
     throw systemError(`Cannot open semaphore "${name}"`, err);
   }
-  return track(new NamedSemaphore(b, name, opened.value, opened.owner), { kind: "semaphore", label: name });
+  return new NamedSemaphore(b, name, opened.value, opened.owner);
 }

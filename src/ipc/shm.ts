@@ -19,8 +19,7 @@
 import fs from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
-import { asyncDispose, Handle, once } from "../runtime/handle";
-import { track, untrack } from "../runtime/registry";
+import { HandleBase } from "../runtime/handle";
 import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption } from "./native";
 import { Removal } from "./removal";
 
@@ -72,7 +71,7 @@ function checkRoom(b: IpcBackend, grow: number): void {
 }
 
 /** A mapped shared memory segment. Create it with {@link openSharedMemory}. */
-export class SharedMemory implements Handle {
+export class SharedMemory extends HandleBase {
   /** The POSIX name (a file in /dev/shm on Linux). */
   readonly name: string;
   /** Mapped size in bytes. */
@@ -84,11 +83,11 @@ export class SharedMemory implements Handle {
   private readonly b: IpcBackend;
   private readonly memory: ArrayBuffer | SharedArrayBuffer;
   private readonly view: Buffer;
-  private closed = false;
   private readonly removal: Removal;
 
   /** @internal use {@link openSharedMemory} */
   constructor(b: IpcBackend, name: string, memory: ArrayBuffer | SharedArrayBuffer, owner: boolean) {
+    super({ kind: "shared-memory", label: `${name} (${memory.byteLength} bytes)` });
     this.b = b;
     this.name = name;
     this.memory = memory;
@@ -127,17 +126,10 @@ export class SharedMemory implements Handle {
     }
   }
 
-  /** Unmap (the Buffer becomes empty); the owner unlinks the name. Idempotent. */
-  close = once(async () => {
-    this.closed = true;
-    untrack(this);
+  /** Unmap (the Buffer becomes empty); the owner unlinks the name. Runs once, from `close()`. */
+  protected release(): void {
     this.b.shmUnmap(this.memory);
     if (this.owner) this.removal.quietly();
-  });
-
-  /** Same as {@link SharedMemory.close}. */
-  [asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 
@@ -177,8 +169,7 @@ export async function openSharedMemory(name: string, options: SharedMemoryOption
       checkRoom(b, want - current);
       b.shmResize(fd, want);
     }
-    const shm = new SharedMemory(b, name, b.shmMap(fd, want), owner);
-    return track(shm, { kind: "shared-memory", label: `${name} (${want} bytes)` });
+    return new SharedMemory(b, name, b.shmMap(fd, want), owner);
   } catch (err) {
     if (owner) {
       try {

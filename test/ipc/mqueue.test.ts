@@ -103,6 +103,18 @@ for (const backend of BACKENDS) {
       expect(resources().some((r) => r.label?.startsWith(`msqid ${q.id}`))).to.equal(false);
     });
 
+    it("opening by id registers the handle only when the queue exists", async () => {
+      const q = await open();
+      const other = await open({ id: q.id });
+      expect(resources().filter((r) => r.label === `msqid ${q.id}`)).to.have.length(2);
+      await other.close();
+      await q.close(); // the owner removes it: the id no longer exists
+      const before = resources().length;
+      const err = await rejection(openMessageQueue({ backend, id: q.id }));
+      expect(err.code).to.equal("EIDRM");
+      expect(resources()).to.have.length(before);
+    });
+
     it("interrupting the cell that started a receive ends it with EINTR; the queue keeps working", async () => {
       const q = await open();
       setCurrentCell(9001);
