@@ -21,8 +21,7 @@
 import fs from "node:fs";
 import { spawn } from "node:child_process";
 import { CdlabError, systemError } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { track, untrack } from "../runtime/registry";
+import { makeHandle, type Handle } from "../runtime/handle";
 import { abortable, throwIfAborted } from "../runtime/abort";
 import { fdReader, fdWriter, interrupted, type FdReader, type FdWriter } from "./fd-stream";
 
@@ -168,12 +167,7 @@ export async function pipe(options: { signal?: AbortSignal } = {}): Promise<Pipe
     writeFd = null;
   };
 
-  const close = once(() => {
-    closeRead();
-    closeWrite();
-    untrack(handle);
-  });
-  const handle: Pipe = {
+  return makeHandle<Pipe>({
     get readFd() {
       return readFd;
     },
@@ -186,11 +180,16 @@ export async function pipe(options: { signal?: AbortSignal } = {}): Promise<Pipe
     write: async (data, options) => startWriter().write(data, options),
     read: async (options) => startReader().read(options),
     readAll: async (options) => startReader().readAll(options),
-    close,
-    [asyncDispose]: close,
-  };
-  // Interrupting the cell ends a read that waits (like Ctrl-C on a blocked read in C: EINTR).
-  return track(handle, { kind: "pipe", label: id, interrupt: () => reader?.cancel(interrupted(`Read from ${id}`)) });
+  }, {
+    kind: "pipe",
+    label: id,
+    // Interrupting the cell ends a read that waits (like Ctrl-C on a blocked read in C: EINTR).
+    interrupt: () => reader?.cancel(interrupted(`Read from ${id}`)),
+    release: () => {
+      closeRead();
+      closeWrite();
+    },
+  });
 }
 
 /**
