@@ -1,34 +1,30 @@
 /**
- * Interop with the lecture's four Java programs (test/fixtures/java), compiled
- * with javac into a temporary directory. Skipped, with a visible message, when
+ * Interop with the lecture's four Java programs (src/lectures/03-sockets-udp/java and
+ * src/lectures/04-sockets-tcp/java), compiled with compileJava (cdlab/proc). Skipped, with a visible message, when
  * javac is not installed.
  */
 import { expect } from "chai";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import dgram from "node:dgram";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { udpRequest, udpServer, type UdpServer } from "../../src/net/udp";
 import { tcpRequest, tcpServer, type TcpServer } from "../../src/net/tcp";
 import { writeUTF } from "../../src/net/java-utf";
+import { freePort } from "../../src/net/free-port";
+import { compileJava, compilers, runJava, startJava } from "../../src/proc/compile";
+import { TCP_JAVA_DIR } from "../../src/lectures/04-sockets-tcp/java";
+import { UDP_JAVA_DIR } from "../../src/lectures/03-sockets-udp/java";
 import { listeningPorts } from "../support/procs";
 import { pollUntil } from "../support/poll";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "cdlab.js");
-const SRC = path.join(ROOT, "test", "fixtures", "java");
 const TEXT = "olá, mundo ☃ 𝄞";
-// Java decodes argv and encodes stdout by the locale; make both UTF-8.
-const JENV = { ...process.env, LC_ALL: "C.UTF-8", LANG: "C.UTF-8" };
-const JOPTS = ["-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8", "-Xshare:auto", "-XX:TieredStopAtLevel=1"];
-
-const hasJavac = spawnSync("javac", ["-version"], { stdio: "ignore" }).status === 0;
+const hasJavac = compilers().javac !== undefined;
 
 describe("net: interop with the lecture's Java programs", function () {
   let classes = "";
-  const children: ChildProcess[] = [];
   const handles: { close(): Promise<void> }[] = [];
 
   before(function () {
@@ -37,52 +33,23 @@ describe("net: interop with the lecture's Java programs", function () {
       this.skip();
     }
     this.timeout(60000);
-    classes = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-java-"));
-    const files = fs.readdirSync(SRC).filter((f) => f.endsWith(".java")).map((f) => path.join(SRC, f));
-    const r = spawnSync("javac", ["-d", classes, ...files], { encoding: "utf8" });
-    expect(r.status, r.stderr).to.equal(0);
-  });
-  after(function () {
-    if (classes) fs.rmSync(classes, { recursive: true, force: true });
+    const files = [UDP_JAVA_DIR, TCP_JAVA_DIR].flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith(".java")).map((f) => path.join(d, f)));
+    return compileJava(files).then((dir) => (classes = dir));
   });
   afterEach(async function () {
     await Promise.all(handles.splice(0).map((h) => h.close()));
-    for (const c of children.splice(0)) {
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill("SIGKILL");
-        await new Promise((r) => c.once("exit", r));
-      }
-    }
   });
 
   /** Run a Java client without blocking the event loop (our servers live in this process). */
-  const java = (cls: string, ...args: string[]) =>
-    new Promise<{ stdout: string; status: number | null }>((resolve) => {
-      const c = spawn("java", [...JOPTS, "-cp", classes, cls, ...args], { env: JENV, stdio: ["ignore", "pipe", "inherit"] });
-      children.push(c);
-      let stdout = "";
-      c.stdout!.setEncoding("utf8").on("data", (d) => (stdout += d));
-      c.on("close", (status) => resolve({ stdout, status }));
-    });
-  const javaServer = (cls: string, port: number) => {
-    const c = spawn("java", [...JOPTS, "-cp", classes, cls, String(port)], { env: JENV, stdio: "ignore" });
-    children.push(c);
+  const java = async (cls: string, ...args: string[]) => {
+    const r = await runJava(classes, cls, args, { timeout: 30000 });
+    return { stdout: r.stdout, status: r.exitCode };
+  };
+  const javaServer = async (cls: string, port: number) => {
+    const c = await startJava(classes, cls, [String(port)], { timeout: 0, stdio: "ignore" });
+    handles.push(c);
     return c;
   };
-  async function freePort(kind: "tcp" | "udp"): Promise<number> {
-    if (kind === "tcp") {
-      const s = net.createServer();
-      await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-      const port = (s.address() as net.AddressInfo).port;
-      await new Promise((r) => s.close(r));
-      return port;
-    }
-    const s = dgram.createSocket("udp4");
-    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
-    const port = s.address().port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-  }
 
   it("Java UDPClient ↔ cdlab udpServer: same text back; Java prints its whole 1000-byte buffer", async function () {
     const got: string[] = [];
@@ -107,7 +74,7 @@ describe("net: interop with the lecture's Java programs", function () {
 
   it("cdlab tcp-client and tcpRequest ↔ Java TCPServer, U+0000 and 𝄞 byte for byte", async function () {
     const port = await freePort("tcp");
-    const srv = javaServer("TCPServer", port);
+    const srv = await javaServer("TCPServer", port);
     await pollUntil(() => listeningPorts(srv.pid!).includes(port), { timeoutMs: 15000, what: "Java TCPServer to listen" });
     const r = spawnSync(process.execPath, [BIN, "tcp-client", TEXT, "127.0.0.1", String(port)], { encoding: "utf8" });
     expect(r.stdout).to.equal(`Received: ${TEXT}\n`);
@@ -125,7 +92,7 @@ describe("net: interop with the lecture's Java programs", function () {
 
   it("cdlab udp-client and udpRequest ↔ Java UDPServer, truncation at 1000 bytes", async function () {
     const port = await freePort("udp");
-    javaServer("UDPServer", port);
+    await javaServer("UDPServer", port);
     await pollUntil(() => udpRequest("ping", { port, timeoutMs: 200 }).then(() => true, () => false), {
       timeoutMs: 15000,
       what: "Java UDPServer to answer",

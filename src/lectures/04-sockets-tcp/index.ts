@@ -5,3 +5,4 @@
 export { measureConcurrency } from "./concurrency";
 export type { ConcurrencyRow, ConcurrencyOptions } from "./concurrency";
 export { showUTF, utfFrameHtml } from "./frame-view";
+export { tcpJava, startJavaTcpServer, TCP_JAVA_DIR } from "./java";

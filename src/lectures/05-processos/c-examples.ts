@@ -1,7 +1,7 @@
 /**
  * The lecture's C examples (`fork()` and the parent → child pipe), compiled
  * with the machine's C compiler and run from a cell. The sources ship with
- * cdlab in `src/proc/c/`. Without a compiler the result says so instead of
+ * cdlab in `c/` beside this file. Without a compiler the result says so instead of
  * failing.
  *
  * @example
@@ -13,10 +13,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import crypto from "node:crypto";
 import { PACKAGE_ROOT } from "../../runtime/root";
-import { CdlabError, invalidArg } from "../../runtime/errors";
+import { invalidArg } from "../../runtime/errors";
 import { run } from "../../proc/child";
+import { compileC, compilers } from "../../proc/compile";
+
+export { compileC };
 
 /** The examples that ship with cdlab. */
 export const C_EXAMPLES = ["fork", "pipe"] as const;
@@ -25,19 +27,6 @@ export type CExample = (typeof C_EXAMPLES)[number];
 
 /** Where the C sources live. */
 export const C_SOURCE_DIR = path.join(PACKAGE_ROOT, "src", "lectures", "05-processos", "c");
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const p = path.join(dir || ".", name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
 
 /**
  * The C compiler found on PATH (`cc`, `gcc` or `clang`), or undefined.
@@ -48,7 +37,7 @@ function onPath(name: string): string | undefined {
  * ```
  */
 export function cCompiler(): string | undefined {
-  return onPath("cc") ?? onPath("gcc") ?? onPath("clang");
+  return compilers().cc;
 }
 
 /**
@@ -66,40 +55,6 @@ export function cCompiler(): string | undefined {
 export function cExampleSource(name: CExample): string {
   if (!C_EXAMPLES.includes(name)) invalidArg("name", name, `must be one of ${C_EXAMPLES.join(", ")}`);
   return fs.readFileSync(path.join(C_SOURCE_DIR, `${name}.c`), "utf8");
-}
-
-/**
- * Compile a C file (cached by content in the temp directory).
- *
- * @param source path of the .c file
- * @param options.signal abort the compilation
- * @returns the executable's path
- * @throws CdlabError `ENOENT` without a compiler, `ERR_COMPILE` with the compiler's first error
- * @example
- * ```ts
- * import { run } from "cdlab/proc";
- * import { compileC } from "./c-examples";
- * const exe = await compileC("/tmp/hello.c");
- * (await run(exe)).stdout;
- * ```
- */
-export async function compileC(source: string, options: { signal?: AbortSignal } = {}): Promise<string> {
-  const cc = cCompiler();
-  if (!cc) throw new CdlabError("ENOENT", "Cannot compile C: no C compiler (cc, gcc or clang) on PATH");
-  const text = fs.readFileSync(source);
-  const hash = crypto.createHash("sha256").update(text).digest("hex").slice(0, 12);
-  const dir = path.join(os.tmpdir(), "cdlab-c");
-  fs.mkdirSync(dir, { recursive: true });
-  const exe = path.join(dir, `${path.basename(source, ".c")}-${hash}`);
-  if (fs.existsSync(exe)) return exe;
-  const tmp = `${exe}.${process.pid}.tmp`;
-  const r = await run(cc, ["-Wall", "-O1", "-o", tmp, source], { timeout: 60000, signal: options.signal });
-  if (r.exitCode !== 0) {
-    const first = r.stderr.split("\n").find((l) => /error/.test(l)) ?? r.stderr.trim().split("\n")[0];
-    throw new CdlabError("ERR_COMPILE", `Cannot compile ${path.basename(source)}: ${first}`);
-  }
-  fs.renameSync(tmp, exe);
-  return exe;
 }
 
 /** What {@link runCExample} returns. */

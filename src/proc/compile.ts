@@ -1,0 +1,248 @@
+/**
+ * The lecture's own programs — C (`fork`, `pipe`) and Java (`UDPServer`, `TCPClient`…) — compiled with the
+ * machine's compilers and run as child processes. A build is cached by the content of its sources in the temp
+ * directory, so re-running a cell does not compile again. Without a compiler, {@link compilers} says so and
+ * the notebooks show what would have happened instead.
+ *
+ * @example
+ * ```ts
+ * import { compilers, compileJava, runJava } from "cdlab/proc";
+ * if (compilers().javac) {
+ *   const classes = await compileJava(["/tmp/Hello.java"]);
+ *   (await runJava(classes, "Hello", [])).stdout;
+ * }
+ * ```
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CdlabError } from "../runtime/errors";
+import { run, startChild, type ChildHandle, type ChildOptions, type RunResult } from "./child";
+
+/** The first executable named `name` on PATH, or undefined. */
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const p = path.join(dir || ".", name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** The compilers (and the Java launcher) this machine has: a path each, or undefined. */
+export interface Compilers {
+  /** `cc`, `gcc` or `clang`. */
+  cc?: string;
+  javac?: string;
+  java?: string;
+}
+
+/**
+ * Which compilers are on PATH.
+ *
+ * @returns a path for each one found
+ * @example
+ * ```ts
+ * import { compilers } from "cdlab/proc";
+ * compilers().javac; // "/usr/bin/javac", or undefined without a JDK
+ * ```
+ */
+export function compilers(): Compilers {
+  const java = onPath("java");
+  const javac = onPath("javac");
+  return { cc: onPath("cc") ?? onPath("gcc") ?? onPath("clang"), javac: java && javac, java };
+}
+
+/**
+ * Build once per content: `out` is a path in the temp directory named after `name` and a hash of `sources`;
+ * `build(tmp)` writes the result at `tmp`, which is then renamed to `out` (so two kernels building at once
+ * never see half a build).
+ */
+async function cached(name: string, sources: string[], build: (tmp: string) => Promise<void>): Promise<string> {
+  const hash = crypto.createHash("sha256");
+  for (const s of sources) hash.update(path.basename(s)).update("\0").update(fs.readFileSync(s));
+  const dir = path.join(os.tmpdir(), "cdlab-build");
+  fs.mkdirSync(dir, { recursive: true });
+  const out = path.join(dir, `${name}-${hash.digest("hex").slice(0, 12)}`);
+  if (fs.existsSync(out)) return out;
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    await build(tmp);
+    fs.renameSync(tmp, out);
+  } catch (e) {
+    if (fs.existsSync(out)) return out; // another kernel finished the same build first
+    throw e;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
+
+function compileError(what: string, r: RunResult): CdlabError {
+  const lines = r.stderr.split("\n");
+  const first = lines.find((l) => /error/.test(l)) ?? lines.find((l) => l.trim()) ?? `exit code ${r.exitCode}`;
+  return new CdlabError("ERR_COMPILE", `Cannot compile ${what}: ${first.trim()}`);
+}
+
+/**
+ * Compile a C file (cached by content).
+ *
+ * @param source path of the .c file
+ * @param options.signal abort the compilation
+ * @returns the executable's path
+ * @throws CdlabError `ENOENT` without a compiler, `ERR_COMPILE` with the compiler's first error
+ * @example
+ * ```ts
+ * import { compileC, run } from "cdlab/proc";
+ * const exe = await compileC("/tmp/hello.c");
+ * (await run(exe)).stdout;
+ * ```
+ */
+export function compileC(source: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+  const { cc } = compilers();
+  if (!cc) throw new CdlabError("ENOENT", "Cannot compile C: no C compiler (cc, gcc or clang) on PATH");
+  return cached(path.basename(source, ".c"), [source], async (tmp) => {
+    const r = await run(cc, ["-Wall", "-O1", "-o", tmp, source], { timeout: 60000, signal: options.signal });
+    if (r.exitCode !== 0) throw compileError(path.basename(source), r);
+  });
+}
+
+/**
+ * Compile Java sources together with `javac` (cached by content).
+ *
+ * @param sources paths of the .java files
+ * @param options.signal abort the compilation
+ * @returns the folder of the .class files (the classpath for {@link startJava} and {@link runJava})
+ * @throws CdlabError `ENOENT` without a JDK, `ERR_COMPILE` with javac's first error
+ * @example
+ * ```ts
+ * import { compileJava } from "cdlab/proc";
+ * const classes = await compileJava(["/tmp/UDPServer.java", "/tmp/UDPClient.java"]);
+ * ```
+ */
+export function compileJava(sources: string[], options: { signal?: AbortSignal } = {}): Promise<string> {
+  const { javac } = compilers();
+  if (!javac) throw new CdlabError("ENOENT", "Cannot compile Java: no JDK (javac and java) on PATH");
+  const name = path.basename(sources[0] ?? "java", ".java");
+  return cached(`${name}-classes`, sources, async (tmp) => {
+    fs.mkdirSync(tmp, { recursive: true });
+    const r = await run(javac, ["-encoding", "UTF-8", "-d", tmp, ...sources], { timeout: 120000, signal: options.signal });
+    if (r.exitCode !== 0) throw compileError(sources.map((s) => path.basename(s)).join(", "), r);
+  });
+}
+
+// Java decodes argv and encodes stdout by the locale: make both UTF-8, and start the JVM quickly.
+const JAVA_ENV = { LC_ALL: "C.UTF-8", LANG: "C.UTF-8" };
+const JAVA_OPTS = ["-Dfile.encoding=UTF-8", "-Dsun.stdout.encoding=UTF-8", "-Xshare:auto", "-XX:TieredStopAtLevel=1"];
+
+function javaArgs(classes: string, className: string, args: string[]): string[] {
+  return [...JAVA_OPTS, "-cp", classes, className, ...args];
+}
+
+/**
+ * Start a compiled Java program as a child process (a registered handle: closed with the kernel).
+ *
+ * @param classes the folder {@link compileJava} returned
+ * @param className the class with `main`
+ * @param args its `args[]`
+ * @param options as for `startChild` (stdio, timeout — 0 for a server that runs until closed —, label…)
+ * @returns the child's handle
+ * @example
+ * ```ts
+ * import { compileJava, startJava } from "cdlab/proc";
+ * const classes = await compileJava(["/tmp/UDPServer.java"]);
+ * const server = await startJava(classes, "UDPServer", ["6789"], { timeout: 0 });
+ * await server.close();
+ * ```
+ */
+export function startJava(classes: string, className: string, args: string[], options: ChildOptions = {}): Promise<ChildHandle> {
+  const { java } = compilers();
+  if (!java) throw new CdlabError("ENOENT", "Cannot run Java: no java on PATH");
+  return startChild(java, {
+    label: `java ${className} ${args.join(" ")}`.trim(),
+    ...options,
+    env: { ...(options.env ?? process.env), ...JAVA_ENV },
+    args: javaArgs(classes, className, args),
+  });
+}
+
+/**
+ * Run a compiled Java program to its end and capture its output.
+ *
+ * @param classes the folder {@link compileJava} returned
+ * @param className the class with `main`
+ * @param args its `args[]`
+ * @param options timeout (default 10 s), signal…
+ * @returns exit code and the captured stdout/stderr
+ * @example
+ * ```ts
+ * import { compileJava, runJava } from "cdlab/proc";
+ * const classes = await compileJava(["/tmp/UDPClient.java"]);
+ * (await runJava(classes, "UDPClient", ["olá", "localhost", "6789"])).stdout; // "Reply: olá…"
+ * ```
+ */
+export function runJava(
+  classes: string,
+  className: string,
+  args: string[],
+  options: Omit<ChildOptions, "args" | "stdio"> & { input?: string | Buffer } = {},
+): Promise<RunResult> {
+  const { java } = compilers();
+  if (!java) throw new CdlabError("ENOENT", "Cannot run Java: no java on PATH");
+  return run(java, javaArgs(classes, className, args), { ...options, env: { ...(options.env ?? process.env), ...JAVA_ENV } });
+}
+
+/** A folder of Java programs (the lecture's), compiled together on first use. */
+export interface JavaPrograms {
+  /** False without a JDK: then `note` says so (pt-BR, for the notebook) and `run`/`start` throw `ENOENT`. */
+  readonly available: boolean;
+  readonly note?: string;
+  /** The class names, one per .java file. */
+  readonly names: string[];
+  /** The source text of one program, to show it in a cell. */
+  source(name: string): string;
+  /** Run one to its end ({@link runJava}). */
+  run(name: string, args: string[], options?: Omit<ChildOptions, "args" | "stdio">): Promise<RunResult>;
+  /** Start one as a child process ({@link startJava}); `timeout` defaults to 0 (a server runs until closed). */
+  start(name: string, args: string[], options?: ChildOptions): Promise<ChildHandle>;
+}
+
+/**
+ * The Java programs of a folder, compiled together with `javac` when the machine has a JDK.
+ *
+ * @param dir a folder of .java files
+ * @returns their sources, and `run`/`start` for each class
+ * @example
+ * ```ts
+ * import { javaPrograms } from "cdlab/proc";
+ * const java = await javaPrograms("/tmp/java");
+ * if (java.available) console.log((await java.run("Hello", [])).stdout);
+ * ```
+ */
+export async function javaPrograms(dir: string): Promise<JavaPrograms> {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".java")).sort();
+  const names = files.map((f) => f.slice(0, -".java".length));
+  const source = (name: string) => {
+    if (!names.includes(name)) throw new CdlabError("ERR_INVALID_ARG", `Invalid option "name": expected one of ${names.join(", ")}, got ${JSON.stringify(name)}`);
+    return fs.readFileSync(path.join(dir, `${name}.java`), "utf8");
+  };
+  const { javac } = compilers();
+  const classes = javac ? await compileJava(files.map((f) => path.join(dir, f))) : undefined;
+  const need = () => {
+    if (!classes) throw new CdlabError("ENOENT", "Cannot run Java: no JDK (javac and java) on PATH");
+    return classes;
+  };
+  return {
+    available: classes !== undefined,
+    note: classes ? undefined : "Sem JDK nesta máquina (javac e java): os programas Java não foram compilados nem executados.",
+    names,
+    source,
+    run: (name, args, options = {}) => (source(name), runJava(need(), name, args, options)),
+    start: (name, args, options = {}) => (source(name), startJava(need(), name, args, { timeout: 0, ...options })),
+  };
+}
