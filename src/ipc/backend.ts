@@ -71,4 +71,10 @@ export interface IpcBackend {
   semGetValue(handle: number): number;
   /** `timeoutMs` < 0: no timeout. Resolves false on timeout. */
   semWait(handle: number, timeoutMs: number): Job<boolean>;
+
+  /**
+   * A kernel pipe, `pipe2(O_CLOEXEC)`: [read end, write end], both blocking. Only the native
+   * backend has it; without it pipe.ts asks a helper process (perl or python3) for the pipe.
+   */
+  pipe?(): [number, number];
 }

@@ -1,11 +1,12 @@
 /**
  * Real kernel pipes, `pipe(2)`, from Node. Node's own child stdio "pipes" are
  * UNIX-domain socket pairs, and Node has no `pipe()` call, so {@link pipe}
- * gets a genuine pipe the way Linux allows: a tiny helper process (perl, or
- * python3 without perl; `CDLAB_PIPE_HELPER` picks one) creates it, this
- * process opens both ends through `/proc/PID/fd/N`, and the
- * helper exits. `/proc/self/fd` then shows `pipe:[inode]`, exactly as for
- * a C program.
+ * gets a genuine pipe from the native addon's `pipe2(O_CLOEXEC)`: this process
+ * itself owns both ends. Where the addon cannot load (no build, or
+ * `CDLAB_IPC_BACKEND=in-process`) a tiny helper process (perl, or python3
+ * without perl; `CDLAB_PIPE_HELPER` picks one and forces this path) creates
+ * it, this process opens both ends through `/proc/PID/fd/N`, and the helper
+ * exits. `/proc/self/fd` then shows `pipe:[inode]`, exactly as for a C program.
  *
  * The ends are plain fds: pass them to children (`stdio: [p.readFd, …]`) and
  * close the ends you do not use, as the lecture's C program does.
@@ -23,6 +24,7 @@ import { spawn } from "node:child_process";
 import { CdlabError, systemError } from "../runtime/errors";
 import { makeHandle, type Handle } from "../runtime/handle";
 import { abortable, throwIfAborted } from "../runtime/abort";
+import { getBackend } from "./native";
 import { fdReader, fdWriter, interrupted, type FdReader, type FdWriter } from "./fd-stream";
 
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
@@ -74,8 +76,25 @@ function holderCommand(): string {
   return found;
 }
 
-/** Open both ends of a pipe created by a short-lived helper process. */
+/**
+ * Both ends of a new pipe, blocking and close-on-exec (as `fs.openSync` opens
+ * files): from the addon's `pipe2(O_CLOEXEC)` when it is loaded, else from a
+ * helper process. Not `O_NONBLOCK`: that flag belongs to the open file, which
+ * children share when an end is their stdin or stdout; the event loop reads and
+ * writes through its own non-blocking reopening (see `startReader`).
+ */
 async function openRealPipe(signal?: AbortSignal): Promise<[number, number]> {
+  const native = process.env.CDLAB_PIPE_HELPER ? undefined : getBackend().pipe;
+  if (!native) return openHelperPipe(signal);
+  try {
+    return native();
+  } catch (e) {
+    throw systemError("Cannot create a pipe", e);
+  }
+}
+
+/** Open both ends of a pipe created by a short-lived helper process. */
+async function openHelperPipe(signal?: AbortSignal): Promise<[number, number]> {
   const cmd = holderCommand();
   const holder = spawn(cmd, HOLDERS[cmd], { stdio: ["pipe", "pipe", "ignore"] });
   try {
@@ -115,7 +134,8 @@ async function openRealPipe(signal?: AbortSignal): Promise<[number, number]> {
  *
  * @param options.signal abort the creation
  * @returns a {@link Pipe} handle; `close()` closes whichever ends are still open here
- * @throws CdlabError `ENOENT` when neither perl nor python3 (the pipe creators) is on PATH
+ * @throws CdlabError `EMFILE` when this process has no free fd; `ENOENT` when the addon is not loaded
+ *   and neither perl nor python3 (the fallback pipe creators) is on PATH
  * @example
  * ```ts
  * const p = await pipe();

@@ -1,12 +1,36 @@
 import { expect } from "chai";
 import fs from "node:fs";
-import { pipe, pipeCapacity } from "../../src/ipc/pipe";
+import { pipe, pipeCapacity, type Pipe } from "../../src/ipc/pipe";
 import { pipeToChild, twoWayPipes } from "../../src/lectures/06-pipes-e-fifos/pipe-demos";
 import { demoReadBlocks, demoEof, demoEpipe, demoFullPipe, demoByteStream } from "../../src/lectures/06-pipes-e-fifos/pipe-semantics";
 import { runPipeline, whoSortLpr, WHO_LINES } from "../../src/ipc/pipeline";
 import { CdlabError } from "../../src/runtime/errors";
 import { interruptCell } from "../../src/runtime/registry";
+import { ipcBackend } from "../../src/ipc/native";
 import { descendantWatch, fdsPointingTo, registryWatch } from "../proc/leaks";
+import { childrenOf } from "../support/procs";
+
+/** The open-file flags of one of this process's fds (/proc/self/fdinfo, octal). */
+function fdFlags(fd: number): number {
+  return parseInt(/^flags:\s+([0-7]+)$/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))![1], 8);
+}
+const O_CLOEXEC = 0o2000000;
+
+/** Call pipe() and list the child processes it started before its first await (a helper is spawned there). */
+async function pipeAndHelpers(): Promise<{ p: Pipe; helpers: number[] }> {
+  const before = childrenOf(process.pid);
+  const creating = pipe();
+  const helpers = childrenOf(process.pid).filter((c) => !before.includes(c));
+  return { p: await creating, helpers };
+}
+
+/** Both ends as a child gets them: blocking (O_NONBLOCK would be shared with it) and close-on-exec here. */
+function expectPlainEnds(p: Pipe): void {
+  for (const fd of [p.readFd!, p.writeFd!]) {
+    expect(fdFlags(fd) & O_CLOEXEC, `fd ${fd} close-on-exec`).to.equal(O_CLOEXEC);
+    expect(fdFlags(fd) & fs.constants.O_NONBLOCK, `fd ${fd} blocking`).to.equal(0);
+  }
+}
 
 describe("ipc/pipe", () => {
   let watch: ReturnType<typeof descendantWatch>;
@@ -31,6 +55,40 @@ describe("ipc/pipe", () => {
     expect(await p.read()).to.equal(null); // EOF
     await p.close();
     await p.close(); // idempotent
+  });
+
+  it("with the addon loaded, pipe() is its pipe2(): no helper process, this process owns both plain ends", async function () {
+    if (ipcBackend() !== "native") this.skip();
+    const { p, helpers } = await pipeAndHelpers();
+    pipes.push(p.id);
+    expect(helpers, "helper processes started").to.deep.equal([]);
+    expect(fs.readlinkSync(`/proc/self/fd/${p.writeFd}`)).to.equal(p.id).and.match(/^pipe:\[\d+\]$/);
+    expectPlainEnds(p);
+    await p.write("addon");
+    expect((await p.read())!.toString()).to.equal("addon");
+    await p.close();
+  });
+
+  it("where the addon cannot load (CDLAB_IPC_BACKEND=in-process) a helper process makes the pipe, with the same ends", async () => {
+    const saved = process.env.CDLAB_IPC_BACKEND;
+    process.env.CDLAB_IPC_BACKEND = "in-process";
+    try {
+      const { p, helpers } = await pipeAndHelpers();
+      pipes.push(p.id);
+      expect(helpers, "helper processes started").to.have.lengthOf(1);
+      expect(fs.readlinkSync(`/proc/self/fd/${p.readFd}`)).to.equal(p.id).and.match(/^pipe:\[\d+\]$/);
+      expectPlainEnds(p);
+      await p.write("helper");
+      expect((await p.read())!.toString()).to.equal("helper");
+      await p.close();
+      const r = await pipeToChild();
+      pipes.push(r.pipe);
+      expect(r.received).to.equal("hello world\n");
+      expect(r.childStdin).to.equal(r.pipe);
+    } finally {
+      if (saved === undefined) delete process.env.CDLAB_IPC_BACKEND;
+      else process.env.CDLAB_IPC_BACKEND = saved;
+    }
   });
 
   it("python3 creates the pipe where there is no perl", async () => {
