@@ -14,8 +14,7 @@
  */
 import * as pty from "node-pty";
 import { CdlabError, invalidArg } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { track, untrack } from "../runtime/registry";
+import { makeHandle, type Handle } from "../runtime/handle";
 import { abortable, throwIfAborted } from "../runtime/abort";
 import { display, escapeHtml, inKernel } from "../runtime/display";
 
@@ -126,7 +125,6 @@ async function startTerminal(command: string, options: TerminalOptions): Promise
   }
   let raw = "";
   let timer: NodeJS.Timeout | undefined;
-  let handle: Terminal | undefined;
   let hasExited = false;
   const listeners = new Set<() => void>();
   const id = `cdlab-terminal-${process.pid}-${++shown}`;
@@ -140,7 +138,6 @@ async function startTerminal(command: string, options: TerminalOptions): Promise
     p.onExit((e) => {
       clearTimeout(timer);
       hasExited = true;
-      if (handle) untrack(handle);
       resolve({ exitCode: e.exitCode, signal: e.signal });
     }),
   );
@@ -156,7 +153,7 @@ async function startTerminal(command: string, options: TerminalOptions): Promise
   timer = timeout > 0 ? setTimeout(() => p.kill("SIGKILL"), timeout) : undefined;
   timer?.unref();
 
-  const close = once(async () => {
+  const release = async () => {
     try {
       p.kill("SIGHUP");
     } catch {
@@ -173,8 +170,8 @@ async function startTerminal(command: string, options: TerminalOptions): Promise
     clearTimeout(t);
     clearTimeout(drawTimer);
     if (show && inKernel()) draw(true);
-  });
-  handle = {
+  };
+  return makeHandle<Terminal>({
     pid: p.pid,
     get raw() {
       return raw;
@@ -203,9 +200,13 @@ async function startTerminal(command: string, options: TerminalOptions): Promise
       }
     },
     exited,
-    close,
-    [asyncDispose]: close,
-  };
-  if (!hasExited) track(handle, { kind: "pty", label: `${command} (PID ${p.pid})`, interrupt: () => p.write("\x03") });
-  return handle;
+  }, {
+    kind: "pty",
+    label: `${command} (PID ${p.pid})`,
+    interrupt: () => p.write("\x03"),
+    // A program that already exited is not listed; one that exits later leaves the list then.
+    track: !hasExited,
+    ended: exited,
+    release,
+  });
 }

@@ -55,4 +55,14 @@ describe("proc/terminal", () => {
     expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT" });
     expect(() => openTerminal("bash", { cols: 3 })).to.throw(CdlabError, /^Invalid option "cols" 3/);
   });
+
+  it("is listed by resources() while its program runs, and leaves the list when the program exits", async () => {
+    const t = await openTerminal("bash");
+    expect(registry.check().map((r) => r.label)).to.deep.equal([`bash (PID ${t.pid})`]);
+    await t.waitFor(/\$$/);
+    t.type("exit 3");
+    expect((await t.exited).exitCode).to.equal(3);
+    expect(registry.check()).to.deep.equal([]); // gone before close()
+    await t.close();
+  });
 });
