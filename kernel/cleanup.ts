@@ -1,92 +1,59 @@
 /**
- * No process outlives the kernel: find every descendant through /proc (by
- * parent PID) and signal it — children a student started with
- * node:child_process, with `detached: true` (own session, still our child),
- * or under node-pty. Also: child processes started directly through
- * node:child_process are registered in the resource registry.
+ * No process outlives the kernel, and every child a cell starts is a resource.
+ *
+ * - Killing: src/proc/tree.ts's `killTree` is the one process-tree killer (descendants found through /proc
+ *   by parent PID, so children started with `detached: true` or under node-pty go too) and its
+ *   `killDescendantsOnExit` the one exit path: {@link installChildCleanup} installs it.
+ * - Registering: `startChild` handles register themselves; every other child process started through
+ *   node:child_process (a student's own `spawn`, `exec`, `fork`…) is registered here, once.
  */
 import { ChildProcess } from "node:child_process";
-import fs from "node:fs";
-import { descendants, isAlive, procStat } from "../src/proc/tree";
-import { track, untrack } from "../src/runtime/registry";
+import { OWNED_BY_HANDLE } from "../src/proc/child";
+import { killDescendantsOnExit } from "../src/proc/tree";
+import { makeHandle } from "../src/runtime/handle";
+import { untrack } from "../src/runtime/registry";
 
-/** Every live descendant of `pid`, parents before children. */
-export { descendants };
+/** How long the kernel's children get between SIGTERM and SIGKILL when the kernel exits. */
+export const EXIT_GRACE_MS = 300;
 
-function signal(pids: number[], sig: NodeJS.Signals): void {
-  for (const p of pids) {
-    const s = procStat(p);
-    try {
-      // A group leader (detached child, pty shell): signal its whole group, so
-      // members already re-parented elsewhere go too.
-      if (s && s.pgid === p && p !== process.pid) process.kill(-p, sig);
-    } catch {
-      /* gone */
-    }
-    try {
-      process.kill(p, sig);
-    } catch {
-      /* gone */
-    }
-  }
-}
+type Patched = ChildProcess & { __cdlabTracked?: boolean; spawn(o: unknown): unknown };
 
 /**
- * SIGTERM every descendant, wait up to `graceMs`, then SIGKILL those left.
- *
- * @returns how many processes were signalled
+ * Register every child process started through node:child_process (spawn, exec, fork…) that no
+ * `startChild` handle owns as a "child-process" resource (SIGINT when its cell is interrupted, SIGTERM
+ * then SIGKILL at shutdown), and kill every descendant when the kernel exits. Idempotent.
  */
-export async function killDescendants(graceMs = 300): Promise<number> {
-  const pids = descendants(process.pid);
-  if (!pids.length) return 0;
-  signal(pids, "SIGTERM");
-  const until = Date.now() + graceMs;
-  while (Date.now() < until && pids.some((p) => isAlive(p))) await new Promise((r) => setTimeout(r, 20));
-  signal([...pids, ...descendants(process.pid)].filter((p) => isAlive(p)), "SIGKILL");
-  return pids.length;
-}
-
-/** Synchronous version for `process.on("exit")`: SIGTERM, a short wait, SIGKILL. */
-export function killDescendantsSync(graceMs = 100, root = process.pid): void {
-  const pids = descendants(root);
-  if (!pids.length) return;
-  signal(pids, "SIGTERM");
-  const until = Date.now() + graceMs;
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (Date.now() < until && pids.some((p) => isAlive(p))) Atomics.wait(nap, 0, 0, 10);
-  signal(pids.filter((p) => isAlive(p)), "SIGKILL");
-}
-
-/**
- * Register every child process started through node:child_process (spawn,
- * exec, fork…) as a "child-process" resource: SIGINT when its cell is
- * interrupted, killed at shutdown. Idempotent.
- */
-export function trackChildProcesses(): void {
-  const proto = ChildProcess.prototype as ChildProcess & { __cdlabTracked?: boolean; spawn(o: unknown): unknown };
+export function installChildCleanup(): void {
+  killDescendantsOnExit(EXIT_GRACE_MS);
+  const proto = ChildProcess.prototype as Patched;
   if (proto.__cdlabTracked) return;
   proto.__cdlabTracked = true;
   const orig = proto.spawn;
   proto.spawn = function (this: ChildProcess, options: { file?: string }) {
     const ret = orig.call(this, options);
-    const child = this;
+    const child = this as ChildProcess & { [OWNED_BY_HANDLE]?: true };
     if (child.pid === undefined) return ret;
-    const handle = {
-      close: async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        const t = setTimeout(() => child.kill("SIGKILL"), 500);
-        await exited;
-        clearTimeout(t);
-      },
-    };
-    track(handle, {
-      kind: "child-process",
-      label: `pid ${child.pid} ${options?.file ?? ""}`.trim(),
-      interrupt: () => child.kill("SIGINT"),
+    // startChild marks its child right after spawn() returns: look once that synchronous code has run.
+    queueMicrotask(() => {
+      if (child[OWNED_BY_HANDLE] || child.exitCode !== null || child.signalCode !== null) return;
+      const handle = makeHandle(
+        {},
+        {
+          kind: "child-process",
+          label: `pid ${child.pid} ${options?.file ?? ""}`.trim(),
+          interrupt: () => child.kill("SIGINT"),
+          release: async () => {
+            if (child.exitCode !== null || child.signalCode !== null) return;
+            const exited = new Promise((r) => child.once("exit", r));
+            child.kill("SIGTERM");
+            const t = setTimeout(() => child.kill("SIGKILL"), 500);
+            await exited;
+            clearTimeout(t);
+          },
+        },
+      );
+      child.once("exit", () => untrack(handle));
     });
-    child.once("exit", () => untrack(handle));
     return ret;
   };
 }

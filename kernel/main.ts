@@ -22,7 +22,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { setDisplaySink, type MimeBundle } from "../src/runtime/display";
 import { closeAll, interruptCell, setCurrentCell } from "../src/runtime/registry";
-import { killDescendants, killDescendantsSync, trackChildProcesses } from "./cleanup";
+import { installChildCleanup } from "./cleanup";
 import { createEngine, typescriptVersion } from "./engine";
 import { KernelHandler } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
@@ -73,7 +73,7 @@ export function startKernel(connectionFile: string): void {
 
   routeOutput(handler);
   setDisplaySink((bundle, options) => handler.display(bundle, options));
-  trackChildProcesses();
+  installChildCleanup();
 
   let shuttingDown = false;
   async function shutdown(): Promise<void> {
@@ -84,7 +84,8 @@ export function startKernel(connectionFile: string): void {
     } catch {
       /* best effort */
     }
-    await killDescendants(300);
+    // What closeAll did not stop (and what a cell started outside the registry) is killed by the one
+    // exit path, installChildCleanup's exit hook, when the process exits below.
     handler.flushStreams();
     await channels?.close();
     toWorker({ t: "close" });
@@ -115,7 +116,6 @@ export function startKernel(connectionFile: string): void {
   process.on("SIGINT", () => toWorker({ t: "interrupt" }));
   process.on("SIGTERM", () => void shutdown());
   watchParent(() => void shutdown());
-  process.on("exit", () => killDescendantsSync(100));
   const report = (kind: string) => (err: unknown) => {
     try {
       handler.stream("stderr", describeUncaught(kind, err, engine.cells));

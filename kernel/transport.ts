@@ -24,7 +24,7 @@
 import fs from "node:fs";
 import inspector from "node:inspector";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { killDescendantsSync } from "./cleanup";
+import { killTree } from "../src/proc/tree";
 import { kernelInfo } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
 import { decodeOrDrop, endpoint, sender, sleep, type ConnectionInfo } from "./channels";
@@ -114,7 +114,7 @@ async function run(data: TransportData): Promise<void> {
     // A busy main thread cannot clean up: stop it; if it still does not exit, do it here.
     void interrupt();
     setTimeout(() => {
-      killDescendantsSync(200);
+      killTree(process.pid, { root: false, graceMs: 200 });
       process.kill(process.pid, "SIGKILL");
     }, 3000).unref();
   };

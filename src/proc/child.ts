@@ -13,9 +13,10 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { track, untrack } from "../runtime/registry";
+import { makeHandle, type Handle } from "../runtime/handle";
+import { untrack } from "../runtime/registry";
 import { throwIfAborted } from "../runtime/abort";
+import { killDescendantsOnExit } from "./tree";
 
 /** Options of {@link startChild} and {@link run}. */
 export interface ChildOptions {
@@ -63,23 +64,11 @@ export interface ChildHandle extends Handle {
   kill(signal?: NodeJS.Signals): boolean;
 }
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // When the kernel (or any parent) exits, its children go with it.
-  process.on("exit", () => {
-    for (const c of live) {
-      try {
-        c.kill("SIGKILL");
-      } catch {
-        /* gone */
-      }
-    }
-  });
-}
+/**
+ * Set on a ChildProcess that a {@link startChild} handle owns (shared by every copy of this module), so that
+ * the kernel, which registers every other child process it sees, does not register it a second time.
+ */
+export const OWNED_BY_HANDLE: unique symbol = Symbol.for("cdlab.child.ownedByHandle");
 
 /**
  * Validate the options shared by every child helper (synchronously).
@@ -122,6 +111,7 @@ export async function startChild(command: string, options: ChildOptions = {}): P
   let child: ChildProcess;
   try {
     child = spawn(command, args, { stdio, env, cwd });
+    (child as ChildProcess & { [OWNED_BY_HANDLE]?: true })[OWNED_BY_HANDLE] = true;
   } catch (e) {
     throw systemError(`Cannot run "${command}"`, e);
   }
@@ -136,8 +126,8 @@ export async function startChild(command: string, options: ChildOptions = {}): P
     /* kill() on a dead child; the result still comes from "exit" */
   });
   const pid = child.pid!;
-  installExitHook();
-  live.add(child);
+  // When this process (the kernel, a script) exits, its children go with it.
+  killDescendantsOnExit();
 
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
@@ -166,31 +156,34 @@ export async function startChild(command: string, options: ChildOptions = {}): P
       clearTimeout(timer);
       clearTimeout(killTimer);
       signal?.removeEventListener("abort", onAbort);
-      live.delete(child);
       untrack(handle);
       resolve({ command: shown, pid, exitCode: code, signal: sig, timedOut });
     });
   });
 
-  const close = once(async () => {
-    stop(killSignal);
-    await result;
-  });
-  const handle: ChildHandle = {
-    pid,
-    child,
-    result,
-    kill: (sig: NodeJS.Signals = "SIGTERM") => {
-      try {
-        return child.kill(sig);
-      } catch {
-        return false;
-      }
+  const handle: ChildHandle = makeHandle(
+    {
+      pid,
+      child,
+      result,
+      kill: (sig: NodeJS.Signals = "SIGTERM") => {
+        try {
+          return child.kill(sig);
+        } catch {
+          return false;
+        }
+      },
     },
-    close,
-    [asyncDispose]: close,
-  };
-  track(handle, { kind: "child-process", label: options.label ?? `${shown} (PID ${pid})`, interrupt: () => child.kill("SIGINT") });
+    {
+      kind: "child-process",
+      label: options.label ?? `${shown} (PID ${pid})`,
+      interrupt: () => child.kill("SIGINT"),
+      release: async () => {
+        stop(killSignal);
+        await result;
+      },
+    },
+  );
   return handle;
 }
 

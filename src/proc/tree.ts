@@ -75,19 +75,76 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/**
- * SIGKILL a process, its process group (when it leads one) and all its descendants. The tree is read
- * before killing: a child that left the group with setsid is still a descendant until its parent dies.
- *
- * @param pid the root process (spawned with `detached: true`, so it leads a group)
- */
-export function killTree(pid: number): void {
-  const all = [pid, ...descendants(pid)];
-  for (const target of [-pid, ...all]) {
-    try {
-      process.kill(target, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
+/** Options of {@link killTree}. */
+export interface KillTreeOptions {
+  /** Signal `pid` itself too (false: only its descendants, e.g. a kernel cleaning up after itself). @default true */
+  root?: boolean;
+  /** Send SIGTERM first and wait up to this many ms for the processes to exit before SIGKILL (0: SIGKILL at once). @default 0 */
+  graceMs?: number;
+}
+
+function kill(target: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(target, sig);
+  } catch {
+    /* already gone */
   }
+}
+
+/** Signal each PID, and the whole group of each one that leads a process group (so members re-parented elsewhere go too). */
+function signalAll(pids: number[], sig: NodeJS.Signals): void {
+  for (const p of pids) {
+    if (p !== process.pid && procStat(p)?.pgid === p) kill(-p, sig);
+    kill(p, sig);
+  }
+}
+
+/**
+ * The one process-tree killer (the kernel's cleanup, the grader, the tests): signal a process, the
+ * process group of every member that leads one, and all its descendants. The tree is read before
+ * signalling: a child that left the group with setsid is still a descendant until its parent dies.
+ * Synchronous, so it also works in a `process.on("exit")` handler.
+ *
+ * @param pid the root process (e.g. spawned with `detached: true`, so it leads a group)
+ * @param options `root: false` spares `pid` itself; `graceMs` sends SIGTERM and waits before SIGKILL
+ * @returns how many processes were found to signal
+ * @example
+ * ```ts
+ * killTree(kernelPid);                                        // SIGKILL the kernel and everything under it
+ * killTree(process.pid, { root: false, graceMs: 300 });       // SIGTERM my descendants, SIGKILL the rest after 0.3 s
+ * ```
+ */
+export function killTree(pid: number, options: KillTreeOptions = {}): number {
+  const { root = true, graceMs = 0 } = options;
+  const pids = [...(root ? [pid] : []), ...descendants(pid)];
+  if (graceMs > 0) {
+    signalAll(pids, "SIGTERM");
+    const until = Date.now() + graceMs;
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    while (Date.now() < until && pids.some((p) => isAlive(p))) Atomics.wait(nap, 0, 0, 10);
+  }
+  const left = [...pids, ...descendants(pid)].filter((p, i, all) => all.indexOf(p) === i && isAlive(p));
+  // The root's group even when the root is gone: its members may have outlived it.
+  if (root && pid !== process.pid) kill(-pid, "SIGKILL");
+  signalAll(left, "SIGKILL");
+  return pids.length;
+}
+
+const EXIT_HOOK = Symbol.for("cdlab.killDescendantsOnExit");
+
+/**
+ * When this process exits, its descendants go with it: one `process.on("exit")` handler per process
+ * (shared by every copy of this module), which calls {@link killTree} on this process's descendants.
+ *
+ * @param graceMs SIGTERM, wait up to this long, then SIGKILL (the first call's value is kept) @default 100
+ * @example
+ * ```ts
+ * killDescendantsOnExit(); // idempotent
+ * ```
+ */
+export function killDescendantsOnExit(graceMs = 100): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[EXIT_HOOK]) return;
+  g[EXIT_HOOK] = true;
+  process.on("exit", () => killTree(process.pid, { root: false, graceMs }));
 }

@@ -20,7 +20,7 @@ import type { Page } from "playwright-core";
 import { ensureChromium, launchChromium, type TestBrowser } from "../support/chromium";
 import { startServer, type JupyterServer } from "../support/jupyter";
 import { pollUntil } from "../support/poll";
-import { descendantsOf, isAlive } from "../support/procs";
+import { descendants, isAlive } from "../../src/proc/tree";
 import {
   KERNEL_DISPLAY_NAME,
   codeCells,
@@ -182,7 +182,7 @@ describe("JupyterLab in Chromium", function () {
 
   after(async function () {
     this.timeout(30_000);
-    if (server) serverTree = descendantsOf(server.process.pid!);
+    if (server) serverTree = descendants(server.process.pid!);
     await browser?.close();
     await server?.stop();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { descendantsOf } from "../support/procs";
+import { descendants } from "../../src/proc/tree";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "bin", "cdlab.js");
@@ -108,7 +108,7 @@ describe("cdlab CLI", function () {
       const code = await exited;
       clearTimeout(kill);
       expect(code).to.equal(0);
-      expect(descendantsOf(child.pid!)).to.deep.equal([]);
+      expect(descendants(child.pid!)).to.deep.equal([]);
     }
   });
 });

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { gradeSubmission, readSource, type SubmissionGrade } from "../../src/grader/autograde";
 import { CdlabError } from "../../src/runtime/errors";
-import { descendantsOf } from "../support/procs";
+import { descendants } from "../../src/proc/tree";
 
 const FIX = path.join(__dirname, "..", "fixtures", "grader");
 const fx = (name: string) => path.join(FIX, name);
@@ -19,7 +19,7 @@ function statuses(g: SubmissionGrade): Record<string, string> {
 
 /** Our kernels: descendants of this process started with a connection file in a cdlab-kernel- folder. */
 function ourKernels(): number[] {
-  return descendantsOf(process.pid).filter((pid) => {
+  return descendants(process.pid).filter((pid) => {
     try {
       return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("cdlab-kernel-");
     } catch {

@@ -6,7 +6,7 @@ import { makeFifo, openFifo } from "../../src/ipc/fifo";
 import { fifoBetweenUnrelated } from "../../src/lectures/06-pipes-e-fifos/fifo-demos";
 import { CdlabError } from "../../src/runtime/errors";
 import { interruptCell } from "../../src/runtime/registry";
-import { isAlive } from "../support/procs";
+import { isAlive } from "../../src/proc/tree";
 import { descendantWatch, fdsPointingTo, registryWatch } from "../proc/leaks";
 
 const ours = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`cdlab-fifo-${process.pid}-`));

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { errorOf } from "../../src/grader/steps/score";
-import { isAlive, descendantsOf } from "../support/procs";
+import { isAlive, descendants } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
 
 const text = (r: { outputs: { text?: string | string[]; data?: Record<string, unknown> }[] }) =>
@@ -48,7 +48,7 @@ describe("grader/kernel-client", function () {
     }
     const spawned = await k.execute('import { spawn } from "node:child_process"; const child = spawn("sleep", ["60"], { detached: true }); child.pid');
     const sleepPid = Number(/\d+/.exec(text(spawned))![0]);
-    expect(descendantsOf(k.pid)).to.include(sleepPid);
+    expect(descendants(k.pid)).to.include(sleepPid);
     const pid = k.pid;
     await k.close();
     await k.close(); // idempotent

@@ -9,7 +9,8 @@ import path from "node:path";
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { execute, sharedServer, type ExecuteResult } from "../support/jupyter";
 import { pollUntil } from "../support/poll";
-import { descendantsOf, isAlive, listeningPorts } from "../support/procs";
+import { listeningPorts } from "../support/procs";
+import { descendants, isAlive } from "../../src/proc/tree";
 
 type ErrorContent = { ename: string; evalue: string; traceback: string[] };
 
@@ -240,7 +241,7 @@ describe("cdlab kernel shutdown and restart", function () {
       await kernel.restart();
       await pollUntil(() => !isAlive(pid), { timeoutMs: 5000, what: "the old kernel process to exit" });
       await pollUntil(() => children.every((c) => !isAlive(c)), { timeoutMs: 5000, what: "every child to die" });
-      expect(descendantsOf(pid)).to.deep.equal([]);
+      expect(descendants(pid)).to.deep.equal([]);
       const r = await execute(kernel, "(globalThis as any).marcador === undefined");
       expect(resultOf(r)["text/plain"]).to.equal("true");
     } finally {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import * as pty from "node-pty";
-import { isAlive } from "../support/procs";
+import { isAlive } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
 
 const ROOT = path.resolve(__dirname, "..", "..");

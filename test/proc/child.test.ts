@@ -3,7 +3,7 @@ import path from "node:path";
 import { startChild, run } from "../../src/proc/child";
 import { CdlabError } from "../../src/runtime/errors";
 import { resources, interruptCell } from "../../src/runtime/registry";
-import { isAlive } from "../support/procs";
+import { isAlive } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
 import { descendantWatch, registryWatch } from "./leaks";
 

@@ -3,16 +3,16 @@
  * are gone, and no fd of this process still points to the pipes it made.
  */
 import fs from "node:fs";
-import { descendantsOf } from "../support/procs";
+import { descendants } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
 import { resources, type ResourceInfo, type ResourceKind } from "../../src/runtime/registry";
 
 /** Snapshot the current descendants; `check()` waits until every new one has gone. */
 export function descendantWatch(): { check(): Promise<void> } {
-  const before = new Set(descendantsOf(process.pid));
+  const before = new Set(descendants(process.pid));
   return {
     async check() {
-      await pollUntil(() => descendantsOf(process.pid).filter((p) => !before.has(p)).length === 0, {
+      await pollUntil(() => descendants(process.pid).filter((p) => !before.has(p)).length === 0, {
         timeoutMs: 5000,
         what: "the test's child processes to exit",
       });

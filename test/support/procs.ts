@@ -1,18 +1,14 @@
 /**
- * Leak checks read /proc: child processes of a PID, listening TCP ports of a PID.
+ * Leak checks read /proc: child processes of a PID, listening TCP ports of a PID. The process tree itself
+ * (descendants, isAlive, killTree) comes from src/proc/tree.ts, the one reader of /proc/PID/stat.
  */
 import fs from "node:fs";
-import { descendants, isAlive, procStat } from "../../src/proc/tree";
+import { descendants, procStat } from "../../src/proc/tree";
 
 /** PIDs whose parent is `pid`. */
 export function childrenOf(pid: number): number[] {
   return descendants(pid).filter((c) => procStat(c)?.ppid === pid);
 }
-
-/** Every descendant of `pid` (children, grandchildren…). */
-export const descendantsOf = descendants;
-
-export { isAlive };
 
 /** TCP ports in LISTEN state owned by sockets of process `pid`. */
 export function listeningPorts(pid: number): number[] {

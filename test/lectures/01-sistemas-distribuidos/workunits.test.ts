@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { startCoordinator, type Coordinator } from "../../../src/lectures/01-sistemas-distribuidos/workunits";
 import { primeUnits, sieveCount, countPrimes } from "../../../src/lectures/01-sistemas-distribuidos/tasks";
-import { isAlive } from "../../support/procs";
+import { isAlive } from "../../../src/proc/tree";
 import { resources } from "../../../src/runtime/registry";
 import { listeningPorts } from "../../../src/lectures/02-redes/ports";
 
