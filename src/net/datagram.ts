@@ -31,11 +31,24 @@ export interface Datagram {
 export type UdpReply = Uint8Array | string | undefined | void;
 
 /**
- * Bind a UDP socket; on failure close it and throw a one-line error.
+ * Bind a UDP socket; on failure close it and throw a one-line error that keeps the system's code
+ * (`EADDRINUSE`…). The one bind helper of cdlab's UDP code (sockets, servers, the relay, the experiments).
+ *
+ * @param socket an unbound socket
+ * @param port the port; 0 lets the system choose @default 0
+ * @param host the local address @default "127.0.0.1"
+ * @param what what the socket is, for the error message @default "UDP socket"
  * @returns the bound port
+ * @throws CdlabError `Cannot bind <what> to <host>:<port>: …` with the system's code
+ * @example
+ * ```ts
+ * import dgram from "node:dgram";
+ * import { bindUdp } from "./datagram";
+ * const port = await bindUdp(dgram.createSocket("udp4"));
+ * ```
  * @internal
  */
-export async function bindUdp(socket: dgram.Socket, port: number, host: string, what: string): Promise<number> {
+export async function bindUdp(socket: dgram.Socket, port = 0, host = "127.0.0.1", what = "UDP socket"): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
     socket.bind(port, host, () => {

@@ -1,6 +1,6 @@
 /**
  * Public face of src/net: UDP and TCP sockets as in the lecture's Java programs,
- * Java's writeUTF/readUTF framing, a socket event trace and a lossy UDP relay.
+ * Java's writeUTF/readUTF framing, a socket event trace and the UDP relay with a hook (lossy, NAT, firewall).
  */
 export { udpServer, udpSocket, udpRequest, JAVA_BUFFER_SIZE, MAX_DATAGRAM } from "./udp";
 export type { Datagram, UdpReply, UdpServer, UdpServerOptions, UdpSocket, UdpSocketOptions, UdpRequestOptions } from "./udp";
@@ -17,5 +17,7 @@ export {
 } from "./java-utf";
 export { Trace } from "./trace";
 export type { TraceEvent, TraceOp } from "./trace";
-export { lossyRelay } from "./lossy-relay";
-export type { LossyRelay, LossyRelayOptions, RelayLogEntry } from "./lossy-relay";
+export { openUdpRelay } from "./udp-relay";
+export type { UdpRelay, RelayOptions, RelayTarget, RelayDecision, RelayInspect, RelayPeer, RelayFlow } from "./udp-relay";
+export { lossyRelay, lossyPolicy } from "./lossy-relay";
+export type { LossyRelay, LossyRelayOptions, LossyPolicy, LossyPolicyOptions, RelayLogEntry } from "./lossy-relay";

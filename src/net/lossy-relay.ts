@@ -6,6 +6,7 @@
  * Each datagram from a client is, in order: dropped (probability `dropRate`),
  * or held back and sent after the next one (probability `reorderRate`), or
  * forwarded at once. Replies from the server go back to the client unchanged.
+ * It is the one relay ({@link openUdpRelay}) with the {@link lossyPolicy} hook.
  *
  * @example
  * ```ts
@@ -15,11 +16,10 @@
  * // clients send to relay.port instead of server.port
  * ```
  */
-import dgram from "node:dgram";
 import { invalidArg, validatePort } from "../runtime/errors";
-import { asyncDispose, once, type Handle } from "../runtime/handle";
-import { replaceNamed, track, untrack } from "../runtime/registry";
-import { bindUdp } from "./datagram";
+import { makeHandle, type Handle } from "../runtime/handle";
+import { replaceNamed } from "../runtime/registry";
+import { checkTarget, openUdpRelay, type RelayDecision, type RelayInspect } from "./udp-relay";
 
 /** Options of {@link lossyRelay}. */
 export interface LossyRelayOptions {
@@ -54,6 +54,89 @@ export interface LossyRelay extends Handle {
   readonly log: RelayLogEntry[];
 }
 
+/** Options of {@link lossyPolicy}: the loss and reordering of {@link LossyRelayOptions}. */
+export interface LossyPolicyOptions {
+  /** Probability of dropping a datagram, 0..1. @default 0 */
+  dropRate?: number;
+  /** Probability of holding a datagram back behind the next one, 0..1. @default 0 */
+  reorderRate?: number;
+  /** Seed of the random generator. @default 1 */
+  seed?: number;
+  /** A held datagram with no successor is sent after this long. @default 50 */
+  holdMs?: number;
+  /** Which datagrams it decides: client → target only, or replies too. @default "out" */
+  directions?: "out" | "both";
+}
+
+/** A lossy hook for {@link openUdpRelay}, with the fate of every datagram it decided. */
+export interface LossyPolicy {
+  inspect: RelayInspect;
+  /** The fate of every datagram decided so far, in arrival order. */
+  readonly log: RelayLogEntry[];
+  /** Forget a held datagram and its timer (call it when the relay closes). */
+  stop(): void;
+}
+
+/**
+ * The seeded loss and reordering as a relay hook. One random number per datagram: below `dropRate`
+ * it is dropped; below `dropRate + reorderRate` (and nothing held yet) it is held until the next
+ * forwarded datagram has gone, or `holdMs`; otherwise it is forwarded (and a held one goes right after).
+ *
+ * @param options dropRate, reorderRate, seed, holdMs, directions
+ * @returns the hook, its log and `stop()`
+ * @throws CdlabError `ERR_INVALID_ARG` naming the bad option
+ * @example
+ * ```ts
+ * import { openUdpRelay } from "./udp-relay";
+ * import { lossyPolicy } from "./lossy-relay";
+ * const policy = lossyPolicy({ dropRate: 0.3, seed: 7 });
+ * const relay = await openUdpRelay({ target: 7000, inspect: policy.inspect });
+ * ```
+ */
+export function lossyPolicy(options: LossyPolicyOptions = {}): LossyPolicy {
+  const dropRate = rate("dropRate", options.dropRate ?? 0);
+  const reorderRate = rate("reorderRate", options.reorderRate ?? 0);
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed)) invalidArg("seed", seed, "expected an integer");
+  const holdMs = options.holdMs ?? 50;
+  if (!(Number.isFinite(holdMs) && holdMs >= 0)) invalidArg("holdMs", holdMs, "expected a number of milliseconds ≥ 0");
+  const both = options.directions === "both";
+  const random = mulberry32(seed);
+  const log: RelayLogEntry[] = [];
+  let held: { go: () => void; timer: NodeJS.Timeout } | undefined;
+  const releaseHeld = () => {
+    if (!held) return;
+    clearTimeout(held.timer);
+    const { go } = held;
+    held = undefined;
+    go();
+  };
+  const inspect: RelayInspect = (msg, _from, direction): RelayDecision | void => {
+    if (direction === "in" && !both) return;
+    const entry: RelayLogEntry = { n: log.length, text: msg.toString("utf8", 0, Math.min(msg.length, 60)), fate: "forwarded" };
+    log.push(entry);
+    const r = random();
+    if (r < dropRate) {
+      entry.fate = "dropped";
+      return { drop: "lost" };
+    }
+    if (!held && r < dropRate + reorderRate) {
+      entry.fate = "delayed";
+      let go!: () => void;
+      const until = new Promise<void>((resolve) => (go = resolve));
+      held = { go, timer: setTimeout(releaseHeld, holdMs) };
+      return { until };
+    }
+    // The held datagram's `until` settles now; the relay forwards this one first, then the held one.
+    releaseHeld();
+  };
+  const stop = () => {
+    if (held) clearTimeout(held.timer);
+    held = undefined;
+  };
+  return { inspect, log, stop };
+}
+
 /**
  * Start a lossy, reordering UDP relay in front of `target`.
  *
@@ -68,88 +151,23 @@ export async function lossyRelay(options: LossyRelayOptions): Promise<LossyRelay
   if (!options || typeof options.target !== "object" || options.target === null) {
     invalidArg("target", options?.target, "expected { host?, port }");
   }
-  const targetPort = validatePort(options.target.port, "target.port");
-  const targetHost = options.target.host ?? "127.0.0.1";
+  const target = checkTarget(options.target, "target", false);
   const port = validatePort(options.port ?? 0);
-  const dropRate = rate("dropRate", options.dropRate ?? 0);
-  const reorderRate = rate("reorderRate", options.reorderRate ?? 0);
-  const seed = options.seed ?? 1;
-  if (!Number.isInteger(seed)) invalidArg("seed", seed, "expected an integer");
-  const holdMs = options.holdMs ?? 50;
-  if (!(Number.isFinite(holdMs) && holdMs >= 0)) invalidArg("holdMs", holdMs, "expected a number of milliseconds ≥ 0");
+  const policy = lossyPolicy(options);
   await replaceNamed(options.name);
-
-  const random = mulberry32(seed);
-  const log: RelayLogEntry[] = [];
-  const front = dgram.createSocket("udp4");
-  // One upstream socket per client, so the server's replies find their way back.
-  const upstream = new Map<string, dgram.Socket>();
-  let held: { bytes: Buffer; up: dgram.Socket; timer: NodeJS.Timeout } | undefined;
-  let closed = false;
-  front.on("error", () => {});
-
-  const upFor = (address: string, rport: number): dgram.Socket => {
-    const key = `${address}:${rport}`;
-    let up = upstream.get(key);
-    if (!up) {
-      up = dgram.createSocket("udp4");
-      up.on("error", () => {});
-      up.on("message", (msg) => {
-        if (!closed) front.send(msg, rport, address);
-      });
-      upstream.set(key, up);
-    }
-    return up;
-  };
-  const forward = (bytes: Buffer, up: dgram.Socket) => {
-    if (!closed) up.send(bytes, targetPort, targetHost);
-  };
-  const release = () => {
-    if (!held) return;
-    clearTimeout(held.timer);
-    const h = held;
-    held = undefined;
-    forward(h.bytes, h.up);
-  };
-
-  front.on("message", (msg, rinfo) => {
-    const up = upFor(rinfo.address, rinfo.port);
-    const entry: RelayLogEntry = { n: log.length, text: msg.toString("utf8", 0, Math.min(msg.length, 60)), fate: "forwarded" };
-    log.push(entry);
-    const r = random();
-    if (r < dropRate) {
-      entry.fate = "dropped";
-      return;
-    }
-    if (!held && r < dropRate + reorderRate) {
-      entry.fate = "delayed";
-      held = { bytes: msg, up, timer: setTimeout(release, holdMs) };
-      return;
-    }
-    forward(msg, up);
-    release();
-  });
-
-  const bound = await bindUdp(front, port, "127.0.0.1", "relay");
-
-  const relay: LossyRelay = {
-    port: bound,
-    log,
-    close: once(async () => {
-      closed = true;
-      untrack(relay);
-      if (held) clearTimeout(held.timer);
-      held = undefined;
-      const all = [front, ...upstream.values()];
-      upstream.clear();
-      await Promise.all(all.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    }),
-    [asyncDispose]() {
-      return this.close();
+  const relay = await openUdpRelay({ target, port, inspect: policy.inspect, loopbackOnly: false });
+  return makeHandle(
+    { port: relay.port, log: policy.log },
+    {
+      kind: "relay",
+      name: options.name,
+      label: `udp 127.0.0.1:${relay.port} → ${options.target.host ?? "127.0.0.1"}:${target.port}`,
+      release: async () => {
+        policy.stop();
+        await relay.close();
+      },
     },
-  };
-  track(relay, { kind: "relay", name: options.name, label: `udp 127.0.0.1:${bound} → ${targetHost}:${targetPort}` });
-  return relay;
+  );
 }
 
 function rate(name: string, v: unknown): number {
@@ -157,7 +175,17 @@ function rate(name: string, v: unknown): number {
   return v as number;
 }
 
-/** A small seeded generator (mulberry32): uniform numbers in [0, 1). @internal */
+/**
+ * A small seeded generator (mulberry32): uniform numbers in [0, 1).
+ *
+ * @param seed any integer (taken modulo 2³²)
+ * @returns the generator
+ * @example
+ * ```ts
+ * const random = mulberry32(7); random(); // the same number on every run
+ * ```
+ * @internal
+ */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import dgram from "node:dgram";
 import { udpRequest, udpServer, udpSocket, type UdpServer, type UdpSocket } from "../../src/net/udp";
-import { lossyRelay, type LossyRelay } from "../../src/net/lossy-relay";
 import { Trace } from "../../src/net/trace";
 import { resources } from "../../src/runtime/registry";
 import { CdlabError } from "../../src/runtime/errors";
@@ -120,55 +119,3 @@ describe("net/udp", function () {
   });
 });
 
-describe("net/lossy-relay", function () {
-  let server: UdpServer | undefined;
-  let relay: LossyRelay | undefined;
-  let client: UdpSocket | undefined;
-  afterEach(async function () {
-    await Promise.all([client?.close(), relay?.close(), server?.close()]);
-  });
-
-  async function run(seed: number) {
-    server = await udpServer({ port: 0 });
-    relay = await lossyRelay({ target: { port: server.port }, dropRate: 0.2, reorderRate: 0.3, seed, holdMs: 20 });
-    client = await udpSocket();
-    for (let i = 0; i < 20; i++) await client.send(`m${i}`, { port: relay.port });
-    const got: string[] = [];
-    for (;;) {
-      try {
-        got.push((await client.receive({ timeoutMs: 300 })).text);
-      } catch {
-        break;
-      }
-    }
-    const log = relay.log.map((l) => l.fate);
-    await Promise.all([client.close(), relay.close(), server.close()]);
-    return { got, log };
-  }
-
-  it("drops and reorders reproducibly for a seed, and never retransmits", async function () {
-    const a = await run(42);
-    const b = await run(42);
-    expect(a).to.deep.equal(b);
-    const dropped = a.log.filter((f) => f === "dropped").length;
-    expect(dropped).to.be.greaterThan(0);
-    expect(a.got).to.have.length(20 - dropped);
-    expect(a.got).to.not.deep.equal([...a.got].sort((x, y) => Number(x.slice(1)) - Number(y.slice(1))));
-    expect(new Set(a.got).size).to.equal(a.got.length);
-  });
-
-  it("validates its options", async function () {
-    for (const [o, re] of [
-      [{ target: { port: 1 }, dropRate: 2 }, /^Invalid option "dropRate" 2/],
-      [{ target: { port: 70000 } }, /^Invalid target.port 70000/],
-      [{}, /^Invalid option "target"/],
-    ] as const) {
-      try {
-        await lossyRelay(o as never);
-        expect.fail("should throw");
-      } catch (e) {
-        expect((e as Error).message).to.match(re);
-      }
-    }
-  });
-});

@@ -1,8 +1,9 @@
 /**
- * A firewall as a UDP relay: every datagram from a client is checked against
- * an ordered list of allow/deny rules (the first rule that matches decides;
- * none matches → the default action). Allowed datagrams go on to the target,
- * dropped ones are logged with the rule that dropped them.
+ * A firewall as a hook on the one UDP relay (src/net/udp-relay.ts): every
+ * datagram from a client is checked against an ordered list of allow/deny
+ * rules (the first rule that matches decides; none matches → the default
+ * action). Allowed datagrams go on to the target, dropped ones are logged with
+ * the rule that dropped them.
  *
  * @example
  * ```ts
@@ -17,8 +18,8 @@
  * ```
  */
 import { invalidArg, validatePort } from "../../runtime/errors";
-import { asyncDispose, once, type Handle } from "../../runtime/handle";
-import { replaceNamed, track, untrack } from "../../runtime/registry";
+import { makeHandle, type Handle } from "../../runtime/handle";
+import { replaceNamed } from "../../runtime/registry";
 import { cidrContains, parseCidr } from "./cidr";
 import { openUdpRelay, type RelayTarget } from "../../net/udp-relay";
 
@@ -129,7 +130,7 @@ export async function startFirewall(options: FirewallOptions): Promise<Firewall>
   await replaceNamed(options.name);
   const drops: DropRecord[] = [];
   let allowed = 0;
-  const core = await openUdpRelay({
+  const relay = await openUdpRelay({
     target: options.target,
     port: options.port,
     inspect: (data, from, direction) => {
@@ -144,11 +145,13 @@ export async function startFirewall(options: FirewallOptions): Promise<Firewall>
       return { drop: describe(rules[d.rule]) };
     },
   });
-  const close = once(async () => {
-    untrack(fw);
-    await core.close();
-  });
-  const fw: Firewall = { port: core.port, drops, stats: () => ({ allowed, dropped: drops.length }), close, [asyncDispose]: close };
-  track(fw, { kind: "relay", name: options.name, label: `firewall 127.0.0.1:${core.port} → ${core.target.address}:${core.target.port}` });
-  return fw;
+  return makeHandle(
+    { port: relay.port, drops, stats: () => ({ allowed, dropped: drops.length }) },
+    {
+      kind: "relay",
+      name: options.name,
+      label: `firewall 127.0.0.1:${relay.port} → ${relay.target.address}:${relay.target.port}`,
+      release: () => relay.close(),
+    },
+  );
 }

@@ -23,9 +23,10 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { CdlabError, invalidArg } from "../../runtime/errors";
 import { abortable, throwIfAborted } from "../../runtime/abort";
-import { track, untrack } from "../../runtime/registry";
-import { mulberry32 as rng } from "../../net/lossy-relay";
-import { openUdpRelay, type RelayCore } from "../../net/udp-relay";
+import { makeHandle } from "../../runtime/handle";
+import { bindUdp } from "../../net/datagram";
+import { lossyPolicy, mulberry32 } from "../../net/lossy-relay";
+import { openUdpRelay, type RelayInspect } from "../../net/udp-relay";
 
 type Opt = { signal?: AbortSignal };
 
@@ -44,25 +45,22 @@ type Keep = <C extends { close(): unknown }>(c: C) => C;
 async function scoped<T>(label: string, signal: AbortSignal | undefined, body: (keep: Keep, signal: AbortSignal) => Promise<T>): Promise<T> {
   const held: { close(): unknown }[] = [];
   const interrupt = new AbortController();
-  const handle = { close: async () => { for (const c of held.splice(0).reverse()) await Promise.resolve(c.close()).catch(() => {}); } };
-  track(handle, { kind: "other", label, interrupt: () => interrupt.abort(new CdlabError("EINTR", `${label}: interrupted`)) });
+  const handle = makeHandle({}, {
+    kind: "other",
+    label,
+    interrupt: () => interrupt.abort(new CdlabError("EINTR", `${label}: interrupted`)),
+    release: async () => {
+      for (const c of held.splice(0).reverse()) await Promise.resolve(c.close()).catch(() => {});
+    },
+  });
   try {
     return await body((c) => (held.push(c), c), signal ? AbortSignal.any([signal, interrupt.signal]) : interrupt.signal);
   } finally {
-    untrack(handle);
     await handle.close();
   }
 }
 
 const closeUdp = (s: dgram.Socket) => ({ close: () => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } }) });
-const bindUdp = (s: dgram.Socket, port = 0) =>
-  new Promise<number>((resolve, reject) => {
-    s.once("error", reject);
-    s.bind(port, "127.0.0.1", () => {
-      s.off("error", reject);
-      resolve(s.address().port);
-    });
-  });
 
 /** One line of {@link syncVsAsync}. */
 export interface SyncAsyncResult {
@@ -224,11 +222,12 @@ export interface ReliabilityResult {
   retransmissions: number;
 }
 
-async function lossyPair(keep: Keep, inspect: (data: Buffer, dir: "out" | "in") => { drop?: string; delayMs?: number } | void) {
+/** A receiver, the one UDP relay in front of it with the experiment's hook, and a sender. */
+async function linkedPair(keep: Keep, inspect: RelayInspect) {
   const receiver = dgram.createSocket("udp4");
   keep(closeUdp(receiver));
   const rport = await bindUdp(receiver);
-  const relay: RelayCore = keep(await openUdpRelay({ target: rport, inspect: (d, _f, dir) => inspect(d, dir) }));
+  const relay = keep(await openUdpRelay({ target: rport, inspect }));
   const sender = dgram.createSocket("udp4");
   keep(closeUdp(sender));
   await bindUdp(sender);
@@ -259,9 +258,10 @@ export async function reliabilityExperiment(options: { messages?: number; dropRa
   const seed = int("seed", options.seed ?? 7, 0, 2 ** 31);
   throwIfAborted(options.signal);
   const run = (withAcks: boolean) => scoped("reliabilityExperiment", options.signal, async (keep, signal) => {
-    const random = rng(seed);
-    let lost = 0;
-    const { receiver, relay, sender } = await lossyPair(keep, () => (random() < dropRate ? (lost++, { drop: "lost" }) : undefined));
+    // the lossy relay's seeded policy, on datagrams and acknowledgements alike
+    const loss = lossyPolicy({ dropRate, seed, directions: "both" });
+    keep({ close: loss.stop });
+    const { receiver, relay, sender } = await linkedPair(keep, loss.inspect);
     const got = new Set<number>();
     receiver.on("message", (m, r) => {
       const n = Number(m.toString());
@@ -288,7 +288,7 @@ export async function reliabilityExperiment(options: { messages?: number; dropRa
       }
     }
     await new Promise((r) => setTimeout(r, 50)); // let the last datagrams land
-    return { protocol: withAcks ? "UDP + confirmação e retransmissão" : "UDP puro", sent: messages, delivered: got.size, lostOnLink: lost, retransmissions };
+    return { protocol: withAcks ? "UDP + confirmação e retransmissão" : "UDP puro", sent: messages, delivered: got.size, lostOnLink: loss.log.filter((e) => e.fate === "dropped").length, retransmissions };
   });
   return [await run(false), await run(true)];
 }
@@ -326,8 +326,8 @@ export async function orderingExperiment(options: { messages?: number; maxDelayM
   const seed = int("seed", options.seed ?? 3, 0, 2 ** 31);
   throwIfAborted(options.signal);
   return scoped("orderingExperiment", options.signal, async (keep, signal) => {
-    const random = rng(seed);
-    const { receiver, relay, sender } = await lossyPair(keep, (_d, dir) => (dir === "out" ? { delayMs: Math.floor(random() * maxDelayMs) + 1 } : undefined));
+    const random = mulberry32(seed);
+    const { receiver, relay, sender } = await linkedPair(keep, (_d, _from, dir) => (dir === "out" ? { delayMs: Math.floor(random() * maxDelayMs) + 1 } : undefined));
     const arrival: number[] = [], delivered: number[] = [];
     const buffer = new Map<number, number>();
     let next = 0, maxBuffered = 0;

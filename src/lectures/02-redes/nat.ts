@@ -1,9 +1,10 @@
 /**
- * NAT as a UDP relay: clients "inside" send to the relay; for each client
- * address the relay picks a new "outside" port and forwards from it, so the
- * server only ever sees the relay's address and ports. Replies to an outside
- * port are translated back to the client that owns it. The translation table
- * can be printed at any moment.
+ * NAT on the one UDP relay (src/net/udp-relay.ts, no hook: its per-client
+ * flows are the translation table): clients "inside" send to the relay; for
+ * each client address the relay picks a new "outside" port and forwards from
+ * it, so the server only ever sees the relay's address and ports. Replies to
+ * an outside port are translated back to the client that owns it. The
+ * translation table can be printed at any moment.
  *
  * @example
  * ```ts
@@ -18,8 +19,8 @@
  * ```
  */
 import { display, table as showTable } from "../../runtime/display";
-import { asyncDispose, once, type Handle } from "../../runtime/handle";
-import { replaceNamed, track, untrack } from "../../runtime/registry";
+import { makeHandle, type Handle } from "../../runtime/handle";
+import { replaceNamed } from "../../runtime/registry";
 import { openUdpRelay, type RelayTarget } from "../../net/udp-relay";
 
 /** Options of {@link startNat}. */
@@ -69,30 +70,31 @@ export interface Nat extends Handle {
  */
 export async function startNat(options: NatOptions): Promise<Nat> {
   await replaceNamed(options?.name);
-  const core = await openUdpRelay({ target: options?.target, port: options.port });
-  const close = once(async () => {
-    untrack(nat);
-    await core.close();
-  });
-  const nat: Nat = {
-    port: core.port,
-    table: () =>
-      core.flows().map((f) => ({
-        inside: `${f.client.address}:${f.client.port}`,
-        outside: `127.0.0.1:${f.outsidePort}`,
-        remote: `${f.target.address}:${f.target.port}`,
-        packetsOut: f.packetsOut,
-        packetsIn: f.packetsIn,
-        idleSeconds: Math.round((Date.now() - f.lastSeen) / 100) / 10,
-      })),
-    showTable() {
-      const rows = nat.table();
-      if (rows.length === 0) display.text("(tabela NAT vazia)");
-      else showTable(rows as unknown as Record<string, unknown>[]);
+  const relay = await openUdpRelay({ target: options?.target, port: options.port });
+  const table = (): NatEntry[] =>
+    relay.flows().map((f) => ({
+      inside: `${f.client.address}:${f.client.port}`,
+      outside: `127.0.0.1:${f.outsidePort}`,
+      remote: `${f.target.address}:${f.target.port}`,
+      packetsOut: f.packetsOut,
+      packetsIn: f.packetsIn,
+      idleSeconds: Math.round((Date.now() - f.lastSeen) / 100) / 10,
+    }));
+  return makeHandle(
+    {
+      port: relay.port,
+      table,
+      showTable() {
+        const rows = table();
+        if (rows.length === 0) display.text("(tabela NAT vazia)");
+        else showTable(rows as unknown as Record<string, unknown>[]);
+      },
     },
-    close,
-    [asyncDispose]: close,
-  };
-  track(nat, { kind: "relay", name: options.name, label: `NAT 127.0.0.1:${core.port} → ${core.target.address}:${core.target.port}` });
-  return nat;
+    {
+      kind: "relay",
+      name: options.name,
+      label: `NAT 127.0.0.1:${relay.port} → ${relay.target.address}:${relay.target.port}`,
+      release: () => relay.close(),
+    },
+  );
 }

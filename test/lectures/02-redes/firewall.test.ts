@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { evaluateRules, startFirewall, type Firewall } from "../../../src/lectures/02-redes/firewall";
 import { pollUntil } from "../../support/poll";
-import { peer, type Peer } from "./udp-helpers";
+import { peer, type Peer } from "../../net/udp-peer";
 
 describe("network/firewall", function () {
   let fw: Firewall | undefined;

@@ -31,6 +31,11 @@ describe("network/ipc-traits", function () {
     expect(err?.message).to.equal('Invalid option "dropRate" 1: expected a number from 0 to 0.9');
   });
 
+  it("loses the same datagrams for the same seed (notebook 02: seed 7 loses 10 of 40)", async function () {
+    const [raw] = await reliabilityExperiment({ messages: 40, dropRate: 0.2, seed: 7 });
+    expect(raw).to.deep.equal({ protocol: "UDP puro", sent: 40, delivered: 30, lostOnLink: 10, retransmissions: 0 });
+  });
+
   it("reorders with random delays and restores order with sequence numbers", async function () {
     const r = await orderingExperiment({ messages: 12, maxDelayMs: 30, seed: 3 });
     expect([...r.arrival].sort((a, b) => a - b)).to.deep.equal([...Array(12).keys()]);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { startNat, type Nat } from "../../../src/lectures/02-redes/nat";
 import { resources } from "../../../src/runtime/registry";
 import { pollUntil } from "../../support/poll";
-import { peer, type Peer } from "./udp-helpers";
+import { peer, type Peer } from "../../net/udp-peer";
 import { listeningPorts } from "../../../src/lectures/02-redes/ports";
 
 describe("network/nat", function () {

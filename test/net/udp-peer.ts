@@ -1,4 +1,4 @@
-/** Small real UDP peers for the relay tests (loopback, port 0). */
+/** Small real UDP peers for the relay tests (loopback, port 0): the NAT, the firewall and the relay itself. */
 import dgram from "node:dgram";
 
 export interface Peer {
