@@ -20,7 +20,7 @@
 import { Worker } from "node:worker_threads";
 import { CdlabError, invalidArg } from "../../runtime/errors";
 import { abortable, throwIfAborted } from "../../runtime/abort";
-import { track, untrack } from "../../runtime/registry";
+import { makeHandle } from "../../runtime/handle";
 import { countPrimes, primeUnits } from "./tasks";
 import { startCoordinator } from "./workunits";
 
@@ -65,8 +65,14 @@ export async function countPrimesWithThreads(upTo: number, parts = 2, options: {
     parentPort.postMessage("done");`;
   const t0 = performance.now();
   const threads = units.map((u, index) => new Worker(code, { eval: true, workerData: { shared, parts, index, from: u.from, to: u.to } }));
-  const handle = { close: async () => { await Promise.all(threads.map((t) => t.terminate())); } };
-  track(handle, { kind: "worker", label: `${parts} prime-counting threads`, interrupt: () => void handle.close() });
+  const handle = makeHandle({}, {
+    kind: "worker",
+    label: `${parts} prime-counting threads`,
+    interrupt: () => void handle.close(),
+    release: async () => {
+      await Promise.all(threads.map((t) => t.terminate()));
+    },
+  });
   try {
     const stage = (what: string) =>
       Promise.all(threads.map((t) => new Promise<void>((resolve, reject) => {
@@ -88,7 +94,6 @@ export async function countPrimesWithThreads(upTo: number, parts = 2, options: {
     for (let i = 0; i < parts; i++) count += Atomics.load(counts, i);
     return { mode: "threads + SharedArrayBuffer", parts, startMs: t1 - t0, computeMs: t2 - t1, count };
   } finally {
-    untrack(handle);
     await handle.close();
   }
 }
