@@ -11,6 +11,7 @@
  */
 import dgram from "node:dgram";
 import net from "node:net";
+import { bindUdp } from "./datagram";
 
 /**
  * @param kind "tcp" or "udp"
@@ -25,8 +26,7 @@ export async function freePort(kind: "tcp" | "udp"): Promise<number> {
     return port;
   }
   const s = dgram.createSocket("udp4");
-  await new Promise<void>((resolve, reject) => s.once("error", reject).bind(0, "127.0.0.1", () => resolve()));
-  const port = s.address().port;
+  const port = await bindUdp(s);
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
 }
