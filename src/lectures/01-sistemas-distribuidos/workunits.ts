@@ -20,9 +20,9 @@ import net from "node:net";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { CdlabError, invalidArg, systemError } from "../../runtime/errors";
-import { asyncDispose, once, type Handle } from "../../runtime/handle";
+import { makeHandle, type Handle } from "../../runtime/handle";
 import { abortable, throwIfAborted } from "../../runtime/abort";
-import { relabel, replaceNamed, track, untrack } from "../../runtime/registry";
+import { replaceNamed } from "../../runtime/registry";
 import { sieveCount, type WorkUnit } from "./tasks";
 
 /** Options of {@link startCoordinator}. */
@@ -180,8 +180,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
   });
   const port = (server.address() as net.AddressInfo).port;
 
-  const close = once(async () => {
-    untrack(coord);
+  const release = async () => {
     for (const c of conns.values()) c.socket.destroy();
     await Promise.all(workers.map(async (w) => {
       w.kill("SIGTERM");
@@ -190,13 +189,11 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       clearTimeout(t);
     }));
     await new Promise<void>((r) => server.close(() => r()));
-  });
+  };
 
-  const coord: Coordinator = {
+  const coord: Coordinator = makeHandle({
     port,
     workers,
-    close,
-    [asyncDispose]: close,
 
     async spawnWorkers(n, opts = {}) {
       const { signal, timeoutMs = 10000 } = opts;
@@ -217,9 +214,16 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           },
           exited,
         };
-        const handle = { close: async () => { w.kill("SIGKILL"); await exited; } };
-        track(handle, { kind: "child-process", label: `volunteer pid ${w.pid}`, interrupt: () => w.kill("SIGINT") });
-        exited.then(() => untrack(handle));
+        makeHandle({}, {
+          kind: "child-process",
+          label: `volunteer pid ${w.pid}`,
+          interrupt: () => w.kill("SIGINT"),
+          ended: exited,
+          release: async () => {
+            w.kill("SIGKILL");
+            await exited;
+          },
+        });
         workers.push(w);
         started.push(w);
       }
@@ -336,13 +340,17 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       };
       changeListeners.add(onChange);
       // Interrupting the cell that awaits this run ends the run (the workers keep running for the next one).
-      const interruptible = { close: () => finish(new CdlabError("EINTR", "Work-unit run: interrupted")) };
-      track(interruptible, { kind: "other", label: `work-unit run on 127.0.0.1:${port}`, interrupt: interruptible.close });
+      const interruptible = makeHandle({}, {
+        kind: "other",
+        label: `work-unit run on 127.0.0.1:${port}`,
+        interrupt: () => void interruptible.close(),
+        release: () => finish(new CdlabError("EINTR", "Work-unit run: interrupted")),
+      });
       dispatch();
       try {
         await abortable(finished, signal);
       } finally {
-        untrack(interruptible);
+        void interruptible.close(); // the run is over (or aborted): its entry leaves the registry
         running = false;
         for (const t of leases.values()) clearTimeout(t);
         onLine = () => {};
@@ -362,8 +370,6 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         events,
       };
     },
-  };
-  track(coord, { kind: "tcp-server", name, label: `coordinator 127.0.0.1:${port}` });
-  relabel(coord, `coordinator 127.0.0.1:${port}`);
+  }, { kind: "tcp-server", name, label: `coordinator 127.0.0.1:${port}`, release });
   return coord;
 }
