@@ -29,7 +29,7 @@ export interface RelayDecision {
   drop?: string;
   /** Forward it after this many ms (reordering). */
   delayMs?: number;
-  /** Hold it until this settles, then forward it (before `delayMs`, if both are given). */
+  /** Hold it until this resolves, then forward it (then wait `delayMs`, if both are given); a rejection drops it. */
   until?: PromiseLike<unknown>;
   /** Forward these bytes instead of the datagram's own (rewrite). */
   data?: Uint8Array;
