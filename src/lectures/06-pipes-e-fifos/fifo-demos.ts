@@ -18,7 +18,7 @@ import fs from "node:fs";
 import { startNode, run } from "../../proc/child";
 import { sleepState } from "../../proc/attributes";
 import { isAlive } from "../../proc/tree";
-import { track, untrack } from "../../runtime/registry";
+import { makeHandle, type Handle } from "../../runtime/handle";
 import { CdlabError, invalidArg } from "../../runtime/errors";
 import { makeFifo } from "../../ipc/fifo";
 
@@ -68,17 +68,7 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
   if (typeof message !== "string" || Buffer.byteLength(message) > 4096) invalidArg("message", message, "must be a string of at most 4096 bytes");
   const fifo = await makeFifo();
   const reader = await startNode(FIFO_READER, { args: [fifo.path], stdio: ["ignore", "pipe", "inherit"] });
-  let writerPid = 0;
-  const orphan = {
-    close: async () => {
-      // Not our child: we cannot wait() for it, so watch /proc until it is gone.
-      for (let i = 0; writerPid && isAlive(writerPid) && i < 200; i++) {
-        if (i === 50) process.kill(writerPid, "SIGKILL"); // still there after 0.5 s
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      untrack(orphan);
-    },
-  };
+  let orphan: Handle | undefined; // the writer, once started
   try {
     const events: Record<string, { pid: number; ppid: number; text?: string }> = {};
     let buffered = "";
@@ -106,8 +96,18 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
     }
     const openedBeforeWriter = "opened" in events;
     const launcher = await run(process.execPath, ["-e", LAUNCHER, FIFO_WRITER, fifo.path, message], { timeout: 5000 });
-    writerPid = Number(launcher.stdout);
-    track(orphan, { kind: "child-process", label: `FIFO writer (PID ${writerPid}, orphan)` });
+    const writerPid = Number(launcher.stdout);
+    orphan = makeHandle({}, {
+      kind: "child-process",
+      label: `FIFO writer (PID ${writerPid}, orphan)`,
+      release: async () => {
+        // Not our child: we cannot wait() for it, so watch /proc until it is gone.
+        for (let i = 0; writerPid && isAlive(writerPid) && i < 200; i++) {
+          if (i === 50) process.kill(writerPid, "SIGKILL"); // still there after 0.5 s
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+    });
     const eof = await waitFor("eof");
     const writer = JSON.parse(eof.text ?? "{}");
     await reader.result;
@@ -120,7 +120,7 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
     };
   } finally {
     await reader.close();
-    await orphan.close();
+    await orphan?.close();
     await fifo.close();
   }
 }
