@@ -6,6 +6,7 @@
  *   src/proc         processes (mechanism)                       imports runtime
  *   src/ipc          pipes, FIFOs, queues, shared memory         imports runtime, proc
  *   src/net          sockets, framing, relays (mechanism)        imports runtime, proc
+ *   src/vnet         virtual hosts: network namespaces, links     imports runtime, proc, net
  *   src/jupyter      wire format, messages, kernel client        imports runtime, proc
  *   src/lectures/NN  one folder per notebook: its demos          imports runtime and mechanisms, never another lecture
  *   src/grader       autograder                                  imports runtime, proc, jupyter
@@ -16,7 +17,7 @@
  *
  * Nothing imports upward, nothing is circular, and the library (src/) never imports kernel/ or bench/.
  */
-const MECHANISMS = ["proc", "ipc", "net"];
+const MECHANISMS = ["proc", "ipc", "net", "vnet"];
 const layer = (name, allowed) => ({
   name: `${name}-layer`,
   comment: `src/${name} may import only ${allowed.length ? allowed.map((a) => "src/" + a).join(", ") : "itself"} (and Node or npm packages)`,
@@ -38,6 +39,7 @@ module.exports = {
     layer("proc", ["runtime"]),
     layer("ipc", ["runtime", "proc"]),
     layer("net", ["runtime", "proc"]),
+    layer("vnet", ["runtime", "proc", "net"]),
     layer("jupyter", ["runtime", "proc"]),
     layer("grader", ["runtime", "proc", "jupyter"]),
     {
