@@ -3,7 +3,7 @@
  * exists, e.g. `EADDRINUSE`, `EINVAL`, `EPIPE`), and a one-line message in
  * Deno's style: sentence case, no trailing period, detail after a colon.
  *
- * The README's "Error codes" section lists every code cdlab throws.
+ * docs/contributors/errors.md lists every code cdlab throws.
  *
  * @example
  * ```ts
