@@ -11,7 +11,6 @@ import { ChildProcess } from "node:child_process";
 import { OWNED_BY_HANDLE } from "../src/proc/child";
 import { killDescendantsOnExit } from "../src/proc/tree";
 import { makeHandle } from "../src/runtime/handle";
-import { untrack } from "../src/runtime/registry";
 
 /** How long the kernel's children get between SIGTERM and SIGKILL when the kernel exits. */
 export const EXIT_GRACE_MS = 300;
@@ -36,12 +35,13 @@ export function installChildCleanup(): void {
     // startChild marks its child right after spawn() returns: look once that synchronous code has run.
     queueMicrotask(() => {
       if (child[OWNED_BY_HANDLE] || child.exitCode !== null || child.signalCode !== null) return;
-      const handle = makeHandle(
+      makeHandle(
         {},
         {
           kind: "child-process",
           label: `pid ${child.pid} ${options?.file ?? ""}`.trim(),
           interrupt: () => child.kill("SIGINT"),
+          ended: new Promise((r) => child.once("exit", r)),
           release: async () => {
             if (child.exitCode !== null || child.signalCode !== null) return;
             const exited = new Promise((r) => child.once("exit", r));
@@ -52,7 +52,6 @@ export function installChildCleanup(): void {
           },
         },
       );
-      child.once("exit", () => untrack(handle));
     });
     return ret;
   };

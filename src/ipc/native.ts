@@ -276,17 +276,6 @@ export class PendingJobs {
   }
 }
 
-/**
- * Node arguments that run `file` (a module of this package) as a child process
- * or worker: under tsx (tests) a `.ts` file needs tsx's require hook.
- *
- * @param file usually `__filename`
- * @returns execArgv to use
- */
-export function execArgvFor(file: string): string[] {
-  return file.endsWith(".ts") ? ["--require", require.resolve("tsx/cjs")] : [];
-}
-
 /** Validate a `mode` option (permission bits). */
 export function modeOption(mode: unknown): number {
   if (typeof mode !== "number" || !Number.isInteger(mode) || mode < 0 || mode > 0o777)

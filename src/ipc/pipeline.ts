@@ -9,6 +9,7 @@
  * ```
  */
 import { startChild, run, type ChildHandle, type ChildResult } from "../proc/child";
+import { entryFile, programArgs } from "../proc/program";
 import { invalidArg } from "../runtime/errors";
 import { pipe, type Pipe } from "./pipe";
 
@@ -86,16 +87,9 @@ export const WHO_LINES = [
   "beatriz  pts/3        2026-03-09 08:13 (10.0.0.52)",
 ];
 
-/** Stand-in for `lpr`: a "printer" that frames what it receives as a printed page. */
-export const LPR_STAND_IN = `const fs = require("fs");
-const chunks = []; const buf = Buffer.alloc(65536); let n;
-while ((n = fs.readSync(0, buf, 0, buf.length, null)) > 0) chunks.push(Buffer.from(buf.subarray(0, n)));
-const text = Buffer.concat(chunks).toString();
-fs.writeSync(1, "==== impressora simulada (PID " + process.pid + ") ====\\n" + text + "==== fim da página: " + text.split("\\n").filter(Boolean).length + " linhas ====\\n");`;
-
 /**
  * The lecture's `who | sort | lpr`, as three processes joined by two pipes.
- * `lpr` needs a printer, so the last stage is a stand-in that "prints" to the
+ * `lpr` needs a printer, so the last stage is a stand-in (lpr-stand-in-main.ts) that "prints" to the
  * notebook; when `who` lists nobody (a container has no logins) the first stage
  * prints {@link WHO_LINES} instead. `notes` says which stand-ins were used.
  *
@@ -116,7 +110,7 @@ export async function whoSortLpr(options: PipelineOptions = {}) {
     whoShown = "who (simulado: printf)";
     notes.push("who não listou ninguém nesta máquina (contêiner sem logins): o primeiro estágio imprime linhas realistas com printf");
   }
-  const r = await runPipeline([who, ["sort"], [process.execPath, "-e", LPR_STAND_IN]], options);
+  const r = await runPipeline([who, ["sort"], [process.execPath, ...programArgs(entryFile(__dirname, "lpr-stand-in-main"))]], options);
   r.stages[0].command = whoShown;
   r.stages[2].command = "lpr (simulado)";
   return { ...r, notes };

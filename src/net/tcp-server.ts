@@ -21,11 +21,11 @@
  * ```
  */
 import net from "node:net";
-import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { invalidArg, systemError, validatePort } from "../runtime/errors";
 import { makeHandle, type Handle } from "../runtime/handle";
 import { replaceNamed } from "../runtime/registry";
+import { entryFile, startWorker as startWorkerThread } from "../proc/program";
 import { UtfFrameDecoder, writeUTF } from "./java-utf";
 import type { Trace } from "./trace";
 import { busyWait, calibrate } from "./work";
@@ -244,9 +244,5 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 }
 
 function startWorker(cpuMs: number): Worker {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `tcp-worker${ext}`);
-  // Under tsx (tests), the worker needs the TypeScript loader too.
-  const execArgv = ext === ".ts" ? ["--require", require.resolve("tsx/cjs")] : undefined;
-  return new Worker(file, { workerData: { cpuMs, rate: cpuMs > 0 ? calibrate() : undefined }, execArgv });
+  return startWorkerThread(entryFile(__dirname, "tcp-connection-main"), { workerData: { cpuMs, rate: cpuMs > 0 ? calibrate() : undefined } });
 }

@@ -14,7 +14,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
 import { makeHandle, type Handle } from "../runtime/handle";
-import { untrack } from "../runtime/registry";
 import { throwIfAborted } from "../runtime/abort";
 import { killDescendantsOnExit } from "./tree";
 
@@ -156,7 +155,6 @@ export async function startChild(command: string, options: ChildOptions = {}): P
       clearTimeout(timer);
       clearTimeout(killTimer);
       signal?.removeEventListener("abort", onAbort);
-      untrack(handle);
       resolve({ command: shown, pid, exitCode: code, signal: sig, timedOut });
     });
   });
@@ -178,6 +176,7 @@ export async function startChild(command: string, options: ChildOptions = {}): P
       kind: "child-process",
       label: options.label ?? `${shown} (PID ${pid})`,
       interrupt: () => child.kill("SIGINT"),
+      ended: result,
       release: async () => {
         stop(killSignal);
         await result;

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import path from "node:path";
 import { startChild, run } from "../../src/proc/child";
+import { programArgs } from "../../src/proc/program";
 import { CdlabError } from "../../src/runtime/errors";
 import { resources, interruptCell } from "../../src/runtime/registry";
 import { isAlive } from "../../src/proc/tree";
@@ -57,7 +58,7 @@ describe("proc/child", () => {
   });
 
   it("children die with their parent", async () => {
-    const r = await run(process.execPath, ["--require", require.resolve("tsx/cjs"), path.join(FIXTURES, "parent-exits.ts")]);
+    const r = await run(process.execPath, programArgs(path.join(FIXTURES, "parent-exits.ts")));
     const pid = Number(r.stdout.trim());
     expect(pid).to.be.greaterThan(0);
     await pollUntil(() => !isAlive(pid), { what: `orphaned sleep ${pid} to die` });

@@ -17,12 +17,12 @@
  * ```
  */
 import net from "node:net";
-import path from "node:path";
 import { spawn } from "node:child_process";
 import { CdlabError, invalidArg, systemError } from "../../runtime/errors";
 import { makeHandle, type Handle } from "../../runtime/handle";
 import { abortable, throwIfAborted } from "../../runtime/abort";
 import { replaceNamed } from "../../runtime/registry";
+import { entryFile, programArgs } from "../../proc/program";
 import { sieveCount, type WorkUnit } from "./tasks";
 
 /** Options of {@link startCoordinator}. */
@@ -118,11 +118,6 @@ interface Conn {
   reported?: boolean;
 }
 
-function workerScript(): { args: string[] } {
-  if (__filename.endsWith(".ts")) return { args: ["--require", require.resolve("tsx/cjs"), path.join(__dirname, "worker-main.ts")] };
-  return { args: [path.join(__dirname, "worker-main.js")] };
-}
-
 /**
  * Start a coordinator listening on 127.0.0.1 (a free port).
  *
@@ -201,7 +196,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       throwIfAborted(signal);
       const started: VolunteerWorker[] = [];
       for (let i = 0; i < n; i++) {
-        const child = spawn(process.execPath, [...workerScript().args, String(port)], { stdio: ["ignore", "ignore", "inherit"] });
+        const child = spawn(process.execPath, [...programArgs(entryFile(__dirname, "worker-main")), String(port)], { stdio: ["ignore", "ignore", "inherit"] });
         const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
           else child.once("exit", (code, sig) => resolve({ code, signal: sig }));

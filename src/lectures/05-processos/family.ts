@@ -21,21 +21,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startNode, collectStdout, type ChildHandle } from "../../proc/child";
+import { collectStdout, type ChildHandle } from "../../proc/child";
+import { entryFile, startProgram } from "../../proc/program";
 import { describeFd } from "../../proc/fds";
-
-/** The child: report what it inherited, change its copy, write to the shared file (fd 3). */
-export const FAMILY_CHILD = `const fs = require("fs");
-const [copied] = process.argv.slice(1);
-const data = JSON.parse(copied);           // the copy the parent sent
-const before = data.counter;
-data.counter += 100;                       // changed here only
-const pos = () => Number(/^pos:\\s*(\\d+)/m.exec(fs.readFileSync("/proc/self/fdinfo/3", "utf8"))[1]);
-const posBefore = pos();
-fs.writeSync(3, "filho escreveu\\n");     // no position: at the shared offset
-process.send({ pid: process.pid, ppid: process.ppid, uid: process.getuid(), euid: process.geteuid(),
-  env: process.env.CDLAB_AULA, before, after: data.counter, fd3: fs.readlinkSync("/proc/self/fd/3"),
-  posBefore, posAfter: pos() }, () => process.disconnect());`;
 
 /** One row of the comparison. */
 export type FamilyRow = {
@@ -46,7 +34,8 @@ export type FamilyRow = {
 };
 
 /**
- * Start a child and compare its attributes with the parent's, row by row.
+ * Start a child (family-child-main.ts: report what it inherited, change its copy, write to the shared
+ * file, fd 3) and compare its attributes with the parent's, row by row.
  *
  * @param options.env the environment variable the parent sets @default "processos"
  * @returns `rows` (one per attribute, grouped like the lecture) and the shared file's final text
@@ -64,7 +53,7 @@ export async function parentAndChild(options: { env?: string } = {}) {
   try {
     fs.writeSync(fd, "pai escreveu antes\n");
     const posParentBefore = describeFd(process.pid, fd)!.pos!;
-    child = await startNode(FAMILY_CHILD, {
+    child = await startProgram(entryFile(__dirname, "family-child-main"), {
       args: [JSON.stringify(data)],
       env: { ...process.env, CDLAB_AULA: env },
       stdio: ["ignore", "pipe", "inherit", fd, "ipc"],

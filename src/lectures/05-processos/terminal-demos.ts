@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import { openTerminal } from "../../proc/terminal";
 import { startChild } from "../../proc/child";
+import { entryFile, programArgs } from "../../proc/program";
 import { descendants, procStat } from "../../proc/tree";
 import { CdlabError } from "../../runtime/errors";
 import { runPipeline } from "../../ipc/pipeline";
@@ -38,13 +39,8 @@ export async function ttyVersusPipe(command: string, args: string[] = []) {
   }
 }
 
-/** Asks isatty(0), isatty(1), isatty(2) and the terminal's name. */
-export const ISATTY_PROGRAM = `const tty = require("tty"); const fs = require("fs");
-const name = (fd) => { try { return fs.readlinkSync("/proc/self/fd/" + fd); } catch { return "?"; } };
-console.log([0, 1, 2].map((fd) => "isatty(" + fd + ")=" + tty.isatty(fd) + " " + name(fd)).join("\\n"));`;
-
 /**
- * isatty() in a terminal and in a pipe.
+ * isatty() in a terminal and in a pipe: isatty-main.ts asks isatty(0), isatty(1), isatty(2) and what each fd points to.
  *
  * @returns the child's answer in each case
  * @example
@@ -53,7 +49,7 @@ console.log([0, 1, 2].map((fd) => "isatty(" + fd + ")=" + tty.isatty(fd) + " " +
  * ```
  */
 export function isattyDemo() {
-  return ttyVersusPipe(process.execPath, ["-e", ISATTY_PROGRAM]);
+  return ttyVersusPipe(process.execPath, programArgs(entryFile(__dirname, "isatty-main")));
 }
 
 /** Perl, like C's stdio: stdout is line-buffered on a terminal, block-buffered in a pipe; stderr is never buffered. */

@@ -15,42 +15,18 @@
  * ```
  */
 import fs from "node:fs";
-import { startNode, run } from "../../proc/child";
+import { run } from "../../proc/child";
+import { entryFile, programArgs, startProgram } from "../../proc/program";
 import { sleepState } from "../../proc/attributes";
 import { isAlive } from "../../proc/tree";
 import { makeHandle, type Handle } from "../../runtime/handle";
 import { CdlabError, invalidArg } from "../../runtime/errors";
 import { makeFifo } from "../../ipc/fifo";
 
-/** Reader: announce, open(path, O_RDONLY) — blocks until a writer opens — read to EOF. */
-export const FIFO_READER = `const fs = require("fs");
-const say = (o) => fs.writeSync(1, JSON.stringify({ pid: process.pid, ppid: process.ppid, ...o }) + "\\n");
-say({ event: "opening" });
-const fd = fs.openSync(process.argv[1], "r"); // blocks until some process opens it for writing
-say({ event: "opened" });
-const buf = Buffer.alloc(65536); let n, text = "";
-while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) text += buf.toString("utf8", 0, n);
-say({ event: "eof", text });`;
-
-/** Writer: wait to be orphaned, open the FIFO by name, write who it is and the message. Gives up after 10 s. */
-export const FIFO_WRITER = `const fs = require("fs");
-const [path, message, parent] = process.argv.slice(1);
-setTimeout(() => process.exit(3), 10000); // gives up if no reader ever comes
-const t0 = Date.now();
-(function waitOrphan() {
-  if (process.ppid === Number(parent) && Date.now() - t0 < 2000) return setTimeout(waitOrphan, 5);
-  fs.open(path, "w", (err, fd) => {
-    if (err) process.exit(2);
-    fs.writeSync(fd, JSON.stringify({ pid: process.pid, ppid: process.ppid, text: message }));
-    fs.closeSync(fd);
-    process.exit(0);
-  });
-})();`;
-
-/** Intermediate: start the writer in its own session and exit at once (orphaning it). */
-const LAUNCHER = `const { spawn } = require("child_process");
-const c = spawn(process.execPath, ["-e", process.argv[1], ...process.argv.slice(2), String(process.pid)], { detached: true, stdio: "ignore" });
-process.stdout.write(String(c.pid)); c.unref();`;
+// The three programs are entry files beside this one: fifo-reader-main.ts (announce, open(path, O_RDONLY) —
+// blocks until a writer opens — read to EOF), fifo-writer-main.ts (wait to be orphaned, open the FIFO by
+// name, write who it is and the message) and fifo-launcher-main.ts (start the writer in its own session and
+// exit at once, orphaning it).
 
 /**
  * Run the demonstration: create a FIFO, start the reader (it blocks in
@@ -67,7 +43,7 @@ process.stdout.write(String(c.pid)); c.unref();`;
 export async function fifoBetweenUnrelated(message = "olá, processo desconhecido!") {
   if (typeof message !== "string" || Buffer.byteLength(message) > 4096) invalidArg("message", message, "must be a string of at most 4096 bytes");
   const fifo = await makeFifo();
-  const reader = await startNode(FIFO_READER, { args: [fifo.path], stdio: ["ignore", "pipe", "inherit"] });
+  const reader = await startProgram(entryFile(__dirname, "fifo-reader-main"), { args: [fifo.path], stdio: ["ignore", "pipe", "inherit"] });
   let orphan: Handle | undefined; // the writer, once started
   try {
     const events: Record<string, { pid: number; ppid: number; text?: string }> = {};
@@ -95,7 +71,8 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
       whileOpening = sleepState(reader.pid);
     }
     const openedBeforeWriter = "opened" in events;
-    const launcher = await run(process.execPath, ["-e", LAUNCHER, FIFO_WRITER, fifo.path, message], { timeout: 5000 });
+    const writerArgs = [...programArgs(entryFile(__dirname, "fifo-writer-main")), fifo.path, message];
+    const launcher = await run(process.execPath, [...programArgs(entryFile(__dirname, "fifo-launcher-main")), ...writerArgs], { timeout: 5000 });
     const writerPid = Number(launcher.stdout);
     orphan = makeHandle({}, {
       kind: "child-process",

@@ -1,7 +1,9 @@
 /**
  * The lecture's pipe programs — parent → child, and two pipes both ways — each
  * one call that runs real processes joined by real pipes and returns what
- * happened; and the small child programs the demonstrations use.
+ * happened. The child programs the demonstrations run are the small entry
+ * files beside this one (read-once-main.ts, read-to-eof-main.ts,
+ * upper-server-main.ts, write-bytes-main.ts), started with {@link program}.
  *
  * @example
  * ```ts
@@ -9,18 +11,31 @@
  * ```
  */
 import fs from "node:fs";
-import { startNode, collectStdout, type ChildHandle } from "../../proc/child";
+import { collectStdout, type ChildHandle } from "../../proc/child";
+import { entryFile, startProgram } from "../../proc/program";
 import { sleepState } from "../../proc/attributes";
 import { CdlabError, invalidArg } from "../../runtime/errors";
 import { pipe, type Pipe } from "../../ipc/pipe";
 
-/** Child: ONE read(0) — like the lecture's `read(d[0], line, MAX_LINE)` — then report it as JSON. */
-export const READ_ONCE = `const fs = require("fs");
-const buf = Buffer.alloc(4096);
-const n = fs.readSync(0, buf, 0, buf.length, null); // blocks until data (or EOF: 0)
-fs.writeSync(1, JSON.stringify({ pid: process.pid, ppid: process.ppid, fd0: fs.readlinkSync("/proc/self/fd/0"), bytes: n, text: buf.toString("utf8", 0, n) }));`;
+/** The demonstrations' child programs, each an entry file beside this module. */
+export type PipeProgram = "read-once" | "read-to-eof" | "upper-server" | "write-bytes";
 
-/** What a {@link READ_ONCE} child reports about its one read. */
+/**
+ * Start one of the demonstrations' child programs (`<name>-main.ts` beside this file).
+ *
+ * @param name which program
+ * @param options stdio, args… as for `startChild`
+ * @returns the child's handle
+ * @example
+ * ```ts
+ * const reader = await program("read-to-eof", { stdio: ["pipe", "pipe", "inherit"] });
+ * ```
+ */
+export function program(name: PipeProgram, options: Parameters<typeof startProgram>[1] = {}): Promise<ChildHandle> {
+  return startProgram(entryFile(__dirname, `${name}-main`), options);
+}
+
+/** What a read-once child (read-once-main.ts: ONE read(0), like the lecture's `read(d[0], line, MAX_LINE)`) reports about its one read. */
 export interface ReadOnceReport {
   pid: number;
   ppid: number;
@@ -31,7 +46,7 @@ export interface ReadOnceReport {
 }
 
 /**
- * The lecture's parent→child pipe: start a {@link READ_ONCE} child on the read
+ * The lecture's parent→child pipe: start a read-once child on the read
  * end of a new pipe, close the parent's copy of the read end, let `parent`
  * write (and observe), and return what the child's one read got. The pipe and
  * the child are released in every case.
@@ -48,7 +63,7 @@ export async function withReadOnceChild<T>(
   let child: ChildHandle | undefined;
   try {
     await before?.(p);
-    child = await startNode(READ_ONCE, { stdio: [p.readFd!, "pipe", "inherit"] });
+    child = await program("read-once", { stdio: [p.readFd!, "pipe", "inherit"] });
     const out = collectStdout(child);
     p.closeRead(); // close(d[0]) in the parent
     const value = await parent(p, child);
@@ -58,24 +73,6 @@ export async function withReadOnceChild<T>(
     await p.close();
   }
 }
-
-/** Child: read(0) until EOF, then report how many reads and bytes. */
-export const READ_TO_EOF = `const fs = require("fs");
-const buf = Buffer.alloc(65536); let reads = 0, bytes = 0, n;
-while ((n = fs.readSync(0, buf, 0, buf.length, null)) > 0) { reads++; bytes += n; }
-fs.writeSync(1, JSON.stringify({ pid: process.pid, reads, bytes, eof: true }));`;
-
-/** Child: answer each line read on fd 0 with its upper-case form on fd 1. */
-export const UPPER_SERVER = `const fs = require("fs");
-const buf = Buffer.alloc(4096); let rest = "", n;
-while ((n = fs.readSync(0, buf, 0, buf.length, null)) > 0) {
-  rest += buf.toString("utf8", 0, n);
-  let i;
-  while ((i = rest.indexOf("\\n")) >= 0) { fs.writeSync(1, process.pid + ": " + rest.slice(0, i).toUpperCase() + "\\n"); rest = rest.slice(i + 1); }
-}`;
-
-/** Child: one blocking write(1) of N zero bytes (argv[1]). */
-export const WRITE_BYTES = `require("fs").writeSync(1, Buffer.alloc(Number(process.argv[1])));`;
 
 /**
  * Wait until `pid` sleeps in a kernel function ending in `wchan` ("pipe_read" matches "anon_pipe_read"); returns the state seen.
@@ -156,7 +153,7 @@ export async function twoWayPipes(lines: string[] = ["ping", "hello world"]) {
   const toParent = await pipe();
   let child: ChildHandle | undefined;
   try {
-    child = await startNode(UPPER_SERVER, { stdio: [toChild.readFd!, toParent.writeFd!, "inherit"] });
+    child = await program("upper-server", { stdio: [toChild.readFd!, toParent.writeFd!, "inherit"] });
     toChild.closeRead();
     toParent.closeWrite();
     const exchanges: { sent: string; received: string }[] = [];

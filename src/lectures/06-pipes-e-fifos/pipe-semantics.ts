@@ -9,10 +9,10 @@
  * (await demoByteStream(["abc", "def"])).oneRead; // "abcdef"
  * ```
  */
-import { startChild, startNode, collectStdout, type ChildHandle } from "../../proc/child";
+import { startChild, collectStdout, type ChildHandle } from "../../proc/child";
 import { CdlabError, invalidArg } from "../../runtime/errors";
 import { pipe } from "../../ipc/pipe";
-import { READ_TO_EOF, WRITE_BYTES, waitUntilSleeping, closeChildren, checkText, withReadOnceChild } from "./pipe-demos";
+import { program, waitUntilSleeping, closeChildren, checkText, withReadOnceChild } from "./pipe-demos";
 
 /**
  * Show that `read` blocks until data arrives: the child reads an empty pipe and
@@ -53,7 +53,7 @@ export async function demoEof() {
   let reader: ChildHandle | undefined;
   let holder: ChildHandle | undefined;
   try {
-    reader = await startNode(READ_TO_EOF, { stdio: [p.readFd!, "pipe", "inherit"] });
+    reader = await program("read-to-eof", { stdio: [p.readFd!, "pipe", "inherit"] });
     const out = collectStdout(reader);
     holder = await startChild("sleep", { args: ["30"], stdio: ["ignore", p.writeFd!, "ignore"] });
     p.closeRead();
@@ -120,7 +120,7 @@ export async function demoFullPipe(bytes = 200000) {
   const p = await pipe();
   let writer: ChildHandle | undefined;
   try {
-    writer = await startNode(WRITE_BYTES, { args: [String(bytes)], stdio: ["ignore", p.writeFd!, "inherit"] });
+    writer = await program("write-bytes", { args: [String(bytes)], stdio: ["ignore", p.writeFd!, "inherit"] });
     p.closeWrite();
     const whileBlocked = await waitUntilSleeping(writer.pid, "pipe_write");
     const received = (await p.readAll()).length;

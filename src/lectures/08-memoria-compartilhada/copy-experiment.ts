@@ -31,11 +31,12 @@ import { throwIfAborted } from "../../runtime/abort";
 import { display } from "../../runtime/display";
 import { lineChart, Series } from "../../runtime/plot";
 import { CdlabError, invalidArg } from "../../runtime/errors";
-import { execArgvFor, getBackend } from "../../ipc/native";
+import { entryFile, programArgs } from "../../proc/program";
+import { getBackend } from "../../ipc/native";
 import { openSemaphore } from "../../ipc/semaphore";
 import { openSharedMemory } from "../../ipc/shm";
-import { HEADER, parseStrace } from "./copy-child";
-import type { SyscallCount } from "./copy-child";
+import { HEADER, parseStrace } from "./copy-sides";
+import type { SyscallCount } from "./copy-sides";
 
 /** 1 MiB in bytes. */
 export const MiB = 1 << 20;
@@ -127,7 +128,7 @@ interface Transfer {
 
 async function transfer(method: "pipe" | "shm", input: string, output: string, size: number, chunk: number, trace: boolean, signal?: AbortSignal): Promise<Transfer> {
   const prefix = `/cdlab-copy-${process.pid}-${++runs}`;
-  const node = [process.execPath, ...execArgvFor(__filename), childScript()];
+  const node = [process.execPath, ...programArgs(entryFile(__dirname, "copy-main"))];
   const traceFiles = trace ? [`${output}.server.strace`, `${output}.client.strace`] : [];
   const wrap = (i: number, args: string[]) => (trace ? ["strace", "-f", "-y", "-s", "0", "-e", "trace=read,write", "-o", traceFiles[i], ...args] : args);
   const gate = await openSemaphore(`${prefix}-gate`, { exclusive: true, backend: "native" });
@@ -178,10 +179,6 @@ async function transfer(method: "pipe" | "shm", input: string, output: string, s
     for (const f of traceFiles) fs.rmSync(f, { force: true });
     await Promise.all(opened.map((o) => o.close()));
   }
-}
-
-function childScript(): string {
-  return path.join(__dirname, `copy-child${path.extname(__filename)}`);
 }
 
 function median(xs: number[]): number {

@@ -17,14 +17,15 @@
  * await raceThreads({ workers: 4, increments: 100_000, useSemaphore: true });  // lost === 0
  * ```
  */
-import { spawn } from "node:child_process";
-import { isMainThread, Worker, workerData } from "node:worker_threads";
 import { throwIfAborted } from "../../runtime/abort";
 import { CdlabError, invalidArg } from "../../runtime/errors";
-import { AtomicsSemaphore, waitAsync } from "../../ipc/atomics-semaphore";
-import { execArgvFor, getBackend } from "../../ipc/native";
+import { entryFile, startProgram, startWorker } from "../../proc/program";
+import type { ChildHandle } from "../../proc/child";
+import { waitAsync } from "../../ipc/atomics-semaphore";
+import { getBackend } from "../../ipc/native";
 import { openSemaphore } from "../../ipc/semaphore";
 import { openSharedMemory } from "../../ipc/shm";
+import { COUNTER, GATE, READY } from "./race-layout";
 
 /** Options of {@link raceThreads} and {@link raceProcesses}. */
 export interface RaceOptions {
@@ -62,27 +63,6 @@ function options(o: RaceOptions): Required<Omit<RaceOptions, "signal">> {
   return { workers, increments, useSemaphore: !!useSemaphore };
 }
 
-// Counter layout in the SharedArrayBuffer: [counter, ready, gate, mutex]
-const COUNTER = 0;
-const READY = 1;
-const GATE = 2;
-
-function threadWorker(d: { cdlabRace: string; sab: SharedArrayBuffer; increments: number; useSemaphore: boolean }): void {
-  const cells = new Int32Array(d.sab);
-  const mutex = new AtomicsSemaphore(d.sab, 12);
-  Atomics.add(cells, READY, 1);
-  Atomics.notify(cells, READY);
-  Atomics.wait(cells, GATE, 0);
-  for (let i = 0; i < d.increments; i++) {
-    if (d.useSemaphore) mutex.wait();
-    const v = cells[COUNTER]; // read
-    cells[COUNTER] = v + 1; //   add and write back: another thread may have written in between
-    if (d.useSemaphore) mutex.post();
-  }
-}
-
-if (!isMainThread && workerData?.cdlabRace === "thread") threadWorker(workerData);
-
 /**
  * Run the race with worker threads sharing a SharedArrayBuffer counter.
  *
@@ -99,14 +79,8 @@ export async function raceThreads(opts: RaceOptions = {}): Promise<RaceResult> {
   const sab = new SharedArrayBuffer(16);
   const cells = new Int32Array(sab);
   Atomics.store(cells, 3, 1); // the mutex starts at 1
-  const threads = Array.from(
-    { length: workers },
-    () =>
-      new Worker(__filename, {
-        workerData: { cdlabRace: "thread", sab, increments, useSemaphore },
-        execArgv: execArgvFor(__filename),
-      }),
-  );
+  const main = entryFile(__dirname, "race-thread-main");
+  const threads = Array.from({ length: workers }, () => startWorker(main, { workerData: { sab, increments, useSemaphore } }));
   const stop = () => threads.forEach((t) => void t.terminate());
   opts.signal?.addEventListener("abort", stop, { once: true });
   try {
@@ -137,32 +111,6 @@ function result(mode: RaceResult["mode"], workers: number, increments: number, u
   return { mode, workers, increments, useSemaphore, expected, counter, lost: expected - counter, ms: Math.round(ms * 10) / 10 };
 }
 
-async function processWorker(argv: string[]): Promise<void> {
-  const [shmName, prefix, n, useSem] = argv;
-  const shm = await openSharedMemory(shmName, { create: false, backend: "native" });
-  const ready = await openSemaphore(`${prefix}-ready`, { create: false, backend: "native" });
-  const gate = await openSemaphore(`${prefix}-gate`, { create: false, backend: "native" });
-  const mutex = await openSemaphore(`${prefix}-mutex`, { create: false, backend: "native" });
-  const cells = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, 1);
-  ready.post();
-  gate.waitSync();
-  const protect = useSem === "1";
-  for (let i = 0, end = Number(n); i < end; i++) {
-    if (protect) mutex.waitSync();
-    const v = cells[0];
-    cells[0] = v + 1;
-    if (protect) mutex.post();
-  }
-  await Promise.all([shm.close(), ready.close(), gate.close(), mutex.close()]);
-}
-
-if (require.main === module && process.argv[2] === "--cdlab-race-child") {
-  processWorker(process.argv.slice(3)).catch((err) => {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(1);
-  });
-}
-
 let runs = 0;
 
 /**
@@ -187,22 +135,20 @@ export async function raceProcesses(opts: RaceOptions = {}): Promise<RaceResult>
     ["ready", "gate", "mutex"].map((s) => openSemaphore(`${prefix}-${s}`, { value: s === "mutex" ? 1 : 0, exclusive: true, backend: "native" })),
   );
   const [ready, gate] = sems;
-  const args = [...execArgvFor(__filename), __filename, "--cdlab-race-child", shm.name, prefix, String(increments), useSemaphore ? "1" : "0"];
-  const children = Array.from({ length: workers }, () => spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] }));
-  const stop = () => children.forEach((c) => c.exitCode === null && c.kill("SIGKILL"));
+  const args = [shm.name, prefix, String(increments), useSemaphore ? "1" : "0"];
+  const children: ChildHandle[] = [];
+  const stop = () => children.forEach((c) => c.kill("SIGKILL"));
   opts.signal?.addEventListener("abort", stop, { once: true });
   try {
-    const exits = children.map(
-      (c) =>
-        new Promise<void>((resolve, reject) => {
-          let err = "";
-          c.stderr!.on("data", (d) => (err += d));
-          c.once("error", reject);
-          c.once("close", (code) =>
-            code === 0 ? resolve() : reject(opts.signal?.reason ?? new CdlabError("ERR_CHILD_FAILED", `Race worker failed: ${err.trim() || `exit ${code}`}`)),
-          );
-        }),
-    );
+    const main = entryFile(__dirname, "race-process-main");
+    for (let i = 0; i < workers; i++) children.push(await startProgram(main, { args, stdio: ["ignore", "ignore", "pipe"], timeout: 0 }));
+    const exits = children.map((c) => {
+      let err = "";
+      c.child.stderr!.on("data", (d) => (err += d));
+      return c.result.then(({ exitCode }) => {
+        if (exitCode !== 0) throw opts.signal?.reason ?? new CdlabError("ERR_CHILD_FAILED", `Race worker failed: ${err.trim() || `exit ${exitCode}`}`);
+      });
+    });
     const failed = Promise.all(exits).then(() => {
       throw new CdlabError("ERR_CHILD_FAILED", "Race workers exited before the start");
     });
@@ -216,6 +162,6 @@ export async function raceProcesses(opts: RaceOptions = {}): Promise<RaceResult>
   } finally {
     opts.signal?.removeEventListener("abort", stop);
     stop();
-    await Promise.all([shm.close(), ...sems.map((s) => s.close())]);
+    await Promise.all([...children.map((c) => c.close()), shm.close(), ...sems.map((s) => s.close())]);
   }
 }

@@ -58,7 +58,7 @@ describe("ipc/race", function () {
     expect(ownRaceFiles()).to.deep.equal([]);
     const raceChildren = childrenOf(process.pid).filter((pid) => {
       try {
-        return require("node:fs").readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--cdlab-race-child");
+        return require("node:fs").readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("race-process-main");
       } catch {
         return false;
       }

@@ -1,6 +1,6 @@
 /**
  * The two sides of the copy experiment (./copy-experiment.ts), run as child
- * processes: `node copy-child.js <role> <file> <prefix> <chunk>`.
+ * processes by ./copy-main.ts: `node copy-main.js <role> <file> <prefix> <chunk>`.
  *
  * - pipe-server: read(file) → write(stdout = the pipe)
  * - pipe-client: read(stdin = the pipe) → write(file)
@@ -70,7 +70,7 @@ function writeAll(fd: number, buf: Buffer, offset: number, length: number): void
 const now = () => performance.timeOrigin + performance.now();
 
 /** Run one side; `argv` = [role, file, prefix, chunk]. */
-export async function childMain(argv: string[]): Promise<void> {
+export async function runCopySide(argv: string[]): Promise<void> {
   const [role, file, prefix, chunkText] = argv;
   const chunk = Number(chunkText);
   const sem = (s: string) => openSemaphore(`${prefix}-${s}`, { create: false, backend: "native" });
@@ -121,11 +121,4 @@ export async function childMain(argv: string[]): Promise<void> {
   fs.closeSync(fd);
   process.stderr.write(`${JSON.stringify(isServer ? { served: true, pipe: pipeInode } : { end: now(), pipe: pipeInode })}\n`);
   await Promise.all([ready.close(), gate.close()]);
-}
-
-if (require.main === module) {
-  childMain(process.argv.slice(2)).catch((err) => {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(1);
-  });
 }
