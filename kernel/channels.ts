@@ -6,7 +6,8 @@
  * transport worker (transport.ts): they must answer while a cell spins.
  */
 import fs from "node:fs";
-import { decode, encode, type Envelope } from "../src/jupyter/wire";
+import type { Envelope } from "../src/jupyter/messages";
+import { decode, encode } from "../src/jupyter/wire";
 
 /** The connection file Jupyter writes for a kernel. */
 export interface ConnectionInfo {

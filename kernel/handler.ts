@@ -13,7 +13,7 @@
  *   last cell that ran.
  */
 import type { MimeBundle } from "../src/runtime/display";
-import { makeMessage, type Envelope, type Header, type Message } from "../src/jupyter/wire";
+import { makeMessage, type Content, type Envelope, type Header, type Message } from "../src/jupyter/messages";
 
 /** The channels a kernel sends on. */
 export type Channel = "shell" | "control" | "iopub";
@@ -175,7 +175,7 @@ export class KernelHandler {
     this.publish(options.update ? "update_display_data" : "display_data", content, this.target?.header);
   }
 
-  private publish(type: string, content: unknown, parent: Partial<Header> | undefined): void {
+  private publish(type: string, content: Content, parent: Partial<Header> | undefined): void {
     this.flushStreams();
     this.o.outbox.send("iopub", [], makeMessage(type, content, parent, this.o.session));
   }
@@ -212,7 +212,7 @@ export class KernelHandler {
   }
 
   private async handle(q: Queued): Promise<void> {
-    const c = q.env.msg.content as Record<string, unknown>;
+    const c = q.env.msg.content;
     const code = typeof c.code === "string" ? c.code : "";
     const type = q.env.msg.header.msg_type;
     switch (type) {
@@ -259,7 +259,7 @@ export class KernelHandler {
     }
   }
 
-  private async execute(q: Queued, c: Record<string, unknown>): Promise<void> {
+  private async execute(q: Queued, c: Content): Promise<void> {
     const code = String(c.code ?? "");
     const silent = Boolean(c.silent);
     const storeHistory = c.store_history === undefined ? !silent : Boolean(c.store_history);

@@ -31,7 +31,7 @@ import { describeUncaught } from "./traceback";
 import { routeTslabDisplay } from "./tslab";
 import type { FromTransport, ToTransport, TransportData } from "./transport";
 import { openMainChannels, readConnection, type MainChannels } from "./channels";
-import type { Envelope } from "../src/jupyter/wire";
+import type { Envelope } from "../src/jupyter/messages";
 
 /** Start the kernel for the connection file Jupyter gave us. */
 export function startKernel(connectionFile: string): void {

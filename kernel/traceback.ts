@@ -4,22 +4,15 @@
  * or Node's internals. Pure functions, tested alone.
  */
 import util from "node:util";
-import { EXPORTED_VALUE } from "./tslab";
+import { EXPORTED_VALUE, type Diag } from "./tslab";
+
+export type { Diag };
 
 /** A Jupyter error: `ename`, `evalue`, `traceback` lines. */
 export interface JupyterError {
   ename: string;
   evalue: string;
   traceback: string[];
-}
-
-/** One TypeScript diagnostic as tslab reports it (zero-based line and column). */
-export interface Diag {
-  file?: string;
-  line: number;
-  column: number;
-  message: string;
-  code?: number;
 }
 
 /** A cell the kernel ran: its TypeScript source and the JavaScript that ran. */

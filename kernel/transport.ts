@@ -28,7 +28,8 @@ import { killTree } from "../src/proc/tree";
 import { kernelInfo } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
 import { decodeOrDrop, endpoint, sender, sleep, type ConnectionInfo } from "./channels";
-import { encode, makeMessage, type Envelope } from "../src/jupyter/wire";
+import { makeMessage, type Content, type Envelope } from "../src/jupyter/messages";
+import { encode } from "../src/jupyter/wire";
 
 /** What the main thread gives the worker. */
 export interface TransportData {
@@ -64,7 +65,7 @@ async function run(data: TransportData): Promise<void> {
   const status = (state: "busy" | "idle", parent: Envelope["msg"]["header"]) =>
     post({ t: "iopub", env: { ids: [], msg: makeMessage("status", { execution_state: state }, parent, data.session) } });
 
-  const answer = async (env: Envelope, type: string, content: Record<string, unknown>) => {
+  const answer = async (env: Envelope, type: string, content: Content) => {
     const parent = env.msg.header;
     status("busy", parent);
     await reply({ ids: env.ids, msg: makeMessage(type, content, parent, data.session) });
@@ -106,7 +107,7 @@ async function run(data: TransportData): Promise<void> {
 
   let shuttingDown = false;
   const shutdown = async (env: Envelope) => {
-    const restart = Boolean((env.msg.content as { restart?: unknown }).restart);
+    const restart = Boolean(env.msg.content.restart);
     await answer(env, "shutdown_reply", { status: "ok", restart });
     if (shuttingDown) return;
     shuttingDown = true;

@@ -33,7 +33,6 @@ import path from "node:path";
 import vm from "node:vm";
 import type { ConsoleInterface, ConverterSet, Executor } from "tslab/dist/executor";
 import type { Converter, IsCompleteResult } from "tslab/dist/converter";
-import type { Diag } from "./traceback";
 
 /** The TypeScript package tslab compiles with. */
 export const TYPESCRIPT = "@tslab/typescript-for-tslab";
@@ -84,6 +83,15 @@ export function parseErrorCount(code: string): number {
   const ts = loadTypescript();
   const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   return (sf as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length ?? 0;
+}
+
+/** One TypeScript diagnostic as tslab reports it (zero-based line and column). */
+export interface Diag {
+  file?: string;
+  line: number;
+  column: number;
+  message: string;
+  code?: number;
 }
 
 /** What the executor reports about a cell, decoded from its console calls. */

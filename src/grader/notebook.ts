@@ -5,10 +5,11 @@
  * deterministic.
  */
 import fs from "node:fs";
+import type * as nbformat from "@jupyterlab/nbformat";
 import { CdlabError } from "../runtime/errors";
 
 /** `metadata.nbgrader` of a cell (nbgrader schema v3). */
-export interface NbgraderMeta {
+export interface NbgraderMeta extends nbformat.OutputMetadata {
   schema_version?: number;
   grade?: boolean;
   solution?: boolean;
@@ -18,30 +19,30 @@ export interface NbgraderMeta {
   points?: number;
   checksum?: string;
   cell_type?: string;
-  [k: string]: unknown;
 }
 
-import type { Output } from "../jupyter/kernel-client";
-
-export type { Output };
-
-/** A notebook cell. */
-export interface Cell {
-  cell_type: string;
-  id?: string;
-  source: string | string[];
-  metadata: { nbgrader?: NbgraderMeta; [k: string]: unknown };
-  outputs?: Output[];
-  execution_count?: number | null;
-  attachments?: unknown;
+declare module "@jupyterlab/nbformat" {
+  // Every cell's metadata may carry nbgrader's (nbformat's own types leave it to extensions).
+  interface IBaseCellMetadata {
+    nbgrader: NbgraderMeta;
+  }
 }
 
+/** A notebook cell (nbformat 4). */
+export type Cell = nbformat.ICell;
+/** One output of a code cell (stream, error, execute_result, display_data). */
+export type Output = nbformat.IOutput;
 /** A notebook (nbformat 4). */
-export interface Notebook {
-  cells: Cell[];
-  metadata: Record<string, unknown>;
-  nbformat: number;
-  nbformat_minor: number;
+export type Notebook = nbformat.INotebookContent;
+
+/** Is `cell` a code cell (the only kind with outputs and an execution count)? */
+export function isCodeCell(cell: Cell): cell is nbformat.ICodeCell {
+  return cell.cell_type === "code";
+}
+
+/** Is `output` an `execute_result` (the cell's last value)? */
+export function isExecuteResult(output: Output): output is nbformat.IExecuteResult {
+  return output.output_type === "execute_result";
 }
 
 /** A cell's source as one string (nbformat stores it as a list of lines). */
@@ -140,6 +141,7 @@ export function serializeNotebook(nb: Notebook): string {
   const copy = JSON.parse(JSON.stringify(nb)) as Notebook;
   for (const c of copy.cells) {
     c.source = splitLines(cellSource(c));
+    if (!isCodeCell(c)) continue;
     for (const o of c.outputs ?? []) {
       if (typeof o.text === "string") o.text = splitLines(o.text);
     }

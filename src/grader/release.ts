@@ -142,7 +142,7 @@ export function releaseCell(cell: Cell, where = "cell"): Cell {
  */
 export function releaseNotebook(nb: Notebook, file = "notebook"): Notebook {
   checkExercise(nb, file);
-  const metadata = JSON.parse(JSON.stringify(nb.metadata)) as Record<string, unknown>;
+  const metadata = JSON.parse(JSON.stringify(nb.metadata)) as Notebook["metadata"];
   delete metadata.celltoolbar;
   return {
     ...nb,

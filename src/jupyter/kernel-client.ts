@@ -11,32 +11,13 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type * as nbformat from "@jupyterlab/nbformat";
 import * as zmq from "zeromq";
 import { CdlabError } from "../runtime/errors";
 import { PACKAGE_ROOT } from "../runtime/root";
-import { decode, encode, PROTOCOL_VERSION } from "./wire";
+import { makeMessage, type Message } from "./messages";
+import { decode, encode } from "./wire";
 import { killTree } from "../proc/tree";
-
-/** A Jupyter message. */
-/** One output of a code cell (stream, error, execute_result, display_data). */
-export interface Output {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-  data?: Record<string, unknown>;
-  metadata?: Record<string, unknown>;
-  execution_count?: number | null;
-}
-
-export interface Message {
-  header: { msg_id: string; msg_type: string; session: string; [k: string]: unknown };
-  parent_header: { msg_id?: string; [k: string]: unknown };
-  metadata: Record<string, unknown>;
-  content: Record<string, unknown>;
-}
 
 /** How one `execute` ended. */
 export interface ExecuteResult {
@@ -48,8 +29,8 @@ export interface ExecuteResult {
   /** Everything written to stdout / stderr streams. */
   stdout: string;
   stderr: string;
-  /** Outputs in nbformat shape, in order. */
-  outputs: Output[];
+  /** Outputs in nbformat shape, in order (stream, error, execute_result, display_data). */
+  outputs: nbformat.IOutput[];
   /** After a timeout: did the kernel answer the interrupt (true) or must it be restarted (false)? */
   recovered?: boolean;
 }
@@ -227,11 +208,10 @@ export class KernelClient {
   }
 
   private async send(sock: zmq.Dealer, msgType: string, content: Record<string, unknown>): Promise<string> {
-    const msgId = randomUUID();
-    this.pending.set(msgId, { idle: false, iopub: [], wake: () => {} });
-    const header = { msg_id: msgId, msg_type: msgType, session: this.session, username: "cdlab-grader", date: new Date().toISOString(), version: PROTOCOL_VERSION };
-    await sock.send(encode({ ids: [], msg: { header, parent_header: {}, metadata: {}, content } }, this.key));
-    return msgId;
+    const msg = makeMessage(msgType, content, undefined, this.session, "cdlab-grader");
+    this.pending.set(msg.header.msg_id, { idle: false, iopub: [], wake: () => {} });
+    await sock.send(encode({ ids: [], msg }, this.key));
+    return msg.header.msg_id;
   }
 
   private async readLoop(sock: zmq.Dealer | zmq.Subscriber): Promise<void> {
@@ -245,7 +225,7 @@ export class KernelClient {
   private dispatch(sock: unknown, frames: Buffer[]): void {
     let msg: Message;
     try {
-      msg = decode(frames, this.key).msg as unknown as Message; // a bad signature or malformed message is dropped
+      msg = decode(frames, this.key).msg; // a bad signature or malformed message is dropped
     } catch {
       return;
     }
@@ -329,16 +309,17 @@ export class KernelClient {
 
   private collect(p: Pending): ExecuteResult {
     const r: ExecuteResult = { status: "ok", stdout: "", stderr: "", outputs: [] };
+    let stream: (nbformat.IStream & { text: string }) | undefined; // the last output, when it is a stream
     for (const m of p.iopub) {
       const c = m.content;
       switch (m.header.msg_type) {
         case "stream": {
           const text = String(c.text ?? "");
-          if (c.name === "stderr") r.stderr += text;
+          const name = c.name === "stderr" ? "stderr" : "stdout";
+          if (name === "stderr") r.stderr += text;
           else r.stdout += text;
-          const last = r.outputs[r.outputs.length - 1];
-          if (last?.output_type === "stream" && last.name === c.name) last.text += text;
-          else r.outputs.push({ output_type: "stream", name: String(c.name), text });
+          if (stream && stream === r.outputs[r.outputs.length - 1] && stream.name === name) stream.text += text;
+          else r.outputs.push((stream = { output_type: "stream", name, text }));
           break;
         }
         case "error":
@@ -348,10 +329,10 @@ export class KernelClient {
           r.outputs.push({ output_type: "error", ename: r.ename, evalue: r.evalue, traceback: r.traceback });
           break;
         case "execute_result":
-          r.outputs.push({ output_type: "execute_result", data: c.data as Record<string, unknown>, metadata: (c.metadata as Record<string, unknown>) ?? {}, execution_count: c.execution_count as number });
+          r.outputs.push({ output_type: "execute_result", data: c.data as nbformat.IMimeBundle, metadata: (c.metadata as nbformat.OutputMetadata) ?? {}, execution_count: c.execution_count as number });
           break;
         case "display_data":
-          r.outputs.push({ output_type: "display_data", data: c.data as Record<string, unknown>, metadata: (c.metadata as Record<string, unknown>) ?? {} });
+          r.outputs.push({ output_type: "display_data", data: c.data as nbformat.IMimeBundle, metadata: (c.metadata as nbformat.OutputMetadata) ?? {} });
           break;
       }
     }

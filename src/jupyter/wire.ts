@@ -1,41 +1,15 @@
 /**
  * The Jupyter wire protocol: ZMQ frames ↔ messages, HMAC-SHA256 signing.
- * Pure functions (no sockets), used by the transport and tested alone.
+ * Pure functions (no sockets) on the messages of messages.ts, used by the kernel's
+ * sockets and the grader's client; tested alone in test/jupyter/wire.test.ts.
  *
  * Frames: `[identity…, "<IDS|MSG>", signature, header, parent_header, metadata, content, buffer…]`
  * (https://jupyter-client.readthedocs.io/en/latest/messaging.html#the-wire-protocol).
  */
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
-
-/** A message header. */
-export interface Header {
-  msg_id: string;
-  msg_type: string;
-  session: string;
-  username: string;
-  date: string;
-  version: string;
-}
-
-/** A Jupyter message (without the ZMQ routing identities). */
-export interface Message<C = unknown> {
-  header: Header;
-  parent_header: Partial<Header>;
-  metadata: Record<string, unknown>;
-  content: C;
-  buffers?: Uint8Array[];
-}
-
-/** A message as received: routing identities kept so a reply reaches its sender. */
-export interface Envelope {
-  ids: Uint8Array[];
-  msg: Message;
-}
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { Envelope } from "./messages";
 
 const DELIM = Buffer.from("<IDS|MSG>");
-
-/** Protocol version cdlab speaks. */
-export const PROTOCOL_VERSION = "5.3";
 
 function sign(key: string, parts: (string | Uint8Array)[]): string {
   if (!key) return "";
@@ -47,6 +21,7 @@ function sign(key: string, parts: (string | Uint8Array)[]): string {
 /**
  * Parse frames received on a ROUTER socket and check their signature.
  *
+ * @param key the connection file's key; "" means messages are not signed (and not checked)
  * @throws Error when the delimiter is missing or the signature is wrong
  */
 export function decode(frames: Uint8Array[], key: string): Envelope {
@@ -74,7 +49,7 @@ export function decode(frames: Uint8Array[], key: string): Envelope {
 }
 
 /** Serialize and sign a message for sending (with routing identities first). */
-export function encode(env: Envelope, key: string): Buffer[] {
+export function encode(env: Envelope<unknown>, key: string): Buffer[] {
   const { msg } = env;
   const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) => Buffer.from(JSON.stringify(p)));
   return [
@@ -84,30 +59,4 @@ export function encode(env: Envelope, key: string): Buffer[] {
     ...parts,
     ...(msg.buffers ?? []).map((b) => Buffer.from(b)),
   ];
-}
-
-/**
- * Build a message answering or caused by `parent`.
- *
- * @param session the kernel's session id
- */
-export function makeMessage<C>(
-  msgType: string,
-  content: C,
-  parent: Partial<Header> | undefined,
-  session: string,
-): Message<C> {
-  return {
-    header: {
-      msg_id: randomUUID(),
-      msg_type: msgType,
-      session,
-      username: parent?.username ?? "kernel",
-      date: new Date().toISOString(),
-      version: PROTOCOL_VERSION,
-    },
-    parent_header: parent ?? {},
-    metadata: {},
-    content,
-  };
 }

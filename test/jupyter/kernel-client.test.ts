@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { KernelClient } from "../../src/jupyter/kernel-client";
+import { KernelClient, type ExecuteResult } from "../../src/jupyter/kernel-client";
 import { errorOf } from "../../src/grader/steps/score";
 import { isAlive, descendants } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
 
-const text = (r: { outputs: { text?: string | string[]; data?: Record<string, unknown> }[] }) =>
-  r.outputs.map((o) => (o.text ?? o.data?.["text/plain"] ?? "") as string).join("");
+const text = (r: ExecuteResult) =>
+  r.outputs.map((o) => (o.text ?? (o.data as Record<string, unknown> | undefined)?.["text/plain"] ?? "") as string).join("");
 
 describe("grader/kernel-client", function () {
   this.timeout(30_000);

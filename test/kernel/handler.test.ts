@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { KernelHandler, codePointsToUtf16, utf16ToCodePoints, type Engine, type Outcome } from "../../kernel/handler";
-import { makeMessage, type Message } from "../../src/jupyter/wire";
+import { makeMessage, type Message } from "../../src/jupyter/messages";
 
 interface Sent {
   channel: string;

@@ -149,7 +149,7 @@ describe("cdlab kernel protocol", function () {
   it("completion and inspection answer", async function () {
     await execute(kernel, "const mensagem = 'oi';");
     const code = "mensagem.toUpp";
-    const c = (await kernel.requestComplete({ code, cursor_pos: code.length })).content as KernelMessage.ICompleteReply;
+    const c = (await kernel.requestComplete({ code, cursor_pos: code.length })).content as Extract<KernelMessage.ICompleteReplyMsg["content"], { status: "ok" }>;
     expect(c.status).to.equal("ok");
     expect(c.matches).to.include("toUpperCase");
     expect(code.slice(c.cursor_start, c.cursor_end)).to.equal("toUpp");

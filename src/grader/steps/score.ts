@@ -6,6 +6,7 @@
  */
 import type { ExecuteResult } from "../../jupyter/kernel-client";
 import type { GradeCell } from "./assemble";
+import { isExecuteResult } from "../notebook";
 import type { StepResult } from "./execute";
 
 /** How a test cell ended. */
@@ -44,7 +45,7 @@ export function errorOf(r: ExecuteResult): { ename: string; evalue: string } {
 
 function partialCredit(r: ExecuteResult, max: number): number | undefined {
   for (const o of r.outputs) {
-    if (o.output_type !== "execute_result") continue;
+    if (!isExecuteResult(o)) continue;
     const plain = o.data?.["text/plain"];
     const text = Array.isArray(plain) ? (plain.length === 1 ? plain[0] : undefined) : plain;
     const n = typeof text === "string" && text.trim() !== "" ? Number(text) : NaN;
