@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * declare const fd: number; // the read end of a pipe
  * const child = await startProgram(entryFile(__dirname, "read-once-main"), { stdio: [fd, "pipe", "inherit"] });
  * ```
  */
@@ -54,6 +55,9 @@ export function loaderArgs(file: string): string[] {
  * @returns the arguments after `process.execPath`; the program's own arguments go after them
  * @example
  * ```ts
+ * import { spawn } from "node:child_process";
+ * import { entryFile, programArgs } from "./program";
+ * declare const port: number; // the coordinator's port
  * spawn(process.execPath, [...programArgs(entryFile(__dirname, "worker-main")), String(port)]);
  * ```
  */

@@ -110,6 +110,7 @@ function signalAll(pids: number[], sig: NodeJS.Signals): void {
  * @returns how many processes were found to signal
  * @example
  * ```ts
+ * declare const kernelPid: number; // a kernel spawned with detached: true
  * killTree(kernelPid);                                        // SIGKILL the kernel and everything under it
  * killTree(process.pid, { root: false, graceMs: 300 });       // SIGTERM my descendants, SIGKILL the rest after 0.3 s
  * ```
