@@ -197,19 +197,60 @@ export function runJava(
   return run(java, javaArgs(classes, className, args), { ...options, env: { ...(options.env ?? process.env), ...JAVA_ENV } });
 }
 
-/** A folder of Java programs (the lecture's), compiled together on first use. */
-export interface JavaPrograms {
-  /** False without a JDK: then `note` says so (pt-BR, for the notebook) and `run`/`start` throw `ENOENT`. */
+/** A folder of the lecture's programs (C or Java), compiled on first use. */
+export interface Programs {
+  /** False without the compiler: then `note` says so (pt-BR, for the notebook) and `run`/`start` throw `ENOENT`. */
   readonly available: boolean;
   readonly note?: string;
-  /** The class names, one per .java file. */
+  /** The program names: one per source file (for Java, the class names). */
   readonly names: string[];
   /** The source text of one program, to show it in a cell. */
   source(name: string): string;
-  /** Run one to its end ({@link runJava}). */
-  run(name: string, args: string[], options?: Omit<ChildOptions, "args" | "stdio">): Promise<RunResult>;
-  /** Start one as a child process ({@link startJava}); `timeout` defaults to 0 (a server runs until closed). */
+  /** Run one to its end and capture its output (default timeout 10 s). */
+  run(name: string, args: string[], options?: Omit<ChildOptions, "args" | "stdio"> & { input?: string | Buffer }): Promise<RunResult>;
+  /** Start one as a child process (a registered handle); `timeout` defaults to 0 (a server runs until closed). */
   start(name: string, args: string[], options?: ChildOptions): Promise<ChildHandle>;
+}
+
+/** The Java programs of a folder ({@link javaPrograms}). */
+export type JavaPrograms = Programs;
+
+interface Toolchain {
+  ext: string;
+  available: boolean;
+  note: string;
+  missing: string;
+  /** Compile the folder's sources; returns how to run one program (command and args). */
+  build(files: string[]): Promise<(name: string, args: string[]) => { command: string; args: string[]; env?: NodeJS.ProcessEnv }>;
+}
+
+async function programs(dir: string, tool: Toolchain): Promise<Programs> {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(tool.ext)).sort();
+  const names = files.map((f) => f.slice(0, -tool.ext.length));
+  const source = (name: string) => {
+    if (!names.includes(name)) throw new CdlabError("ERR_INVALID_ARG", `Invalid option "name": expected one of ${names.join(", ")}, got ${JSON.stringify(name)}`);
+    return fs.readFileSync(path.join(dir, name + tool.ext), "utf8");
+  };
+  const launch = tool.available ? await tool.build(files.map((f) => path.join(dir, f))) : undefined;
+  const how = (name: string, args: string[]) => {
+    source(name);
+    if (!launch) throw new CdlabError("ENOENT", tool.missing);
+    return launch(name, args);
+  };
+  return {
+    available: launch !== undefined,
+    note: launch ? undefined : tool.note,
+    names,
+    source,
+    run: (name, args, options = {}) => {
+      const h = how(name, args);
+      return run(h.command, h.args, { ...options, env: { ...(options.env ?? process.env), ...h.env } });
+    },
+    start: (name, args, options = {}) => {
+      const h = how(name, args);
+      return startChild(h.command, { label: `${name} ${args.join(" ")}`.trim(), timeout: 0, ...options, args: h.args, env: { ...(options.env ?? process.env), ...h.env } });
+    },
+  };
 }
 
 /**
@@ -224,25 +265,42 @@ export interface JavaPrograms {
  * if (java.available) console.log((await java.run("Hello", [])).stdout);
  * ```
  */
-export async function javaPrograms(dir: string): Promise<JavaPrograms> {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".java")).sort();
-  const names = files.map((f) => f.slice(0, -".java".length));
-  const source = (name: string) => {
-    if (!names.includes(name)) throw new CdlabError("ERR_INVALID_ARG", `Invalid option "name": expected one of ${names.join(", ")}, got ${JSON.stringify(name)}`);
-    return fs.readFileSync(path.join(dir, `${name}.java`), "utf8");
-  };
-  const { javac } = compilers();
-  const classes = javac ? await compileJava(files.map((f) => path.join(dir, f))) : undefined;
-  const need = () => {
-    if (!classes) throw new CdlabError("ENOENT", "Cannot run Java: no JDK (javac and java) on PATH");
-    return classes;
-  };
-  return {
-    available: classes !== undefined,
-    note: classes ? undefined : "Sem JDK nesta máquina (javac e java): os programas Java não foram compilados nem executados.",
-    names,
-    source,
-    run: (name, args, options = {}) => (source(name), runJava(need(), name, args, options)),
-    start: (name, args, options = {}) => (source(name), startJava(need(), name, args, { timeout: 0, ...options })),
-  };
+export function javaPrograms(dir: string): Promise<Programs> {
+  const { java, javac } = compilers();
+  return programs(dir, {
+    ext: ".java",
+    available: javac !== undefined,
+    note: "Sem JDK nesta máquina (javac e java): os programas Java não foram compilados nem executados.",
+    missing: "Cannot run Java: no JDK (javac and java) on PATH",
+    build: async (files) => {
+      const classes = await compileJava(files);
+      return (name, args) => ({ command: java!, args: javaArgs(classes, name, args), env: JAVA_ENV });
+    },
+  });
+}
+
+/**
+ * The C programs of a folder, each compiled on its own with the machine's C compiler.
+ *
+ * @param dir a folder of .c files (each a program with its own `main`)
+ * @returns their sources, and `run`/`start` for each
+ * @example
+ * ```ts
+ * import { cPrograms } from "cdlab/proc";
+ * const c = await cPrograms("/tmp/c");
+ * if (c.available) console.log((await c.run("hello", [])).stdout);
+ * ```
+ */
+export function cPrograms(dir: string): Promise<Programs> {
+  return programs(dir, {
+    ext: ".c",
+    available: compilers().cc !== undefined,
+    note: "Sem compilador C nesta máquina (cc, gcc ou clang): os programas em C não foram compilados nem executados.",
+    missing: "Cannot compile C: no C compiler (cc, gcc or clang) on PATH",
+    build: async (files) => {
+      const exes = new Map<string, string>();
+      for (const f of files) exes.set(path.basename(f, ".c"), await compileC(f));
+      return (name, args) => ({ command: exes.get(name)!, args });
+    },
+  });
 }

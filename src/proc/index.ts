@@ -11,5 +11,5 @@ export { startChild, startNode, run, collectStdout } from "./child";
 export type { ChildOptions, ChildResult, ChildHandle, RunResult } from "./child";
 export { openTerminal, renderScreen } from "./terminal";
 export type { Terminal, TerminalOptions } from "./terminal";
-export { compilers, compileC, compileJava, startJava, runJava, javaPrograms } from "./compile";
-export type { Compilers, JavaPrograms } from "./compile";
+export { compilers, compileC, compileJava, startJava, runJava, javaPrograms, cPrograms } from "./compile";
+export type { Compilers, JavaPrograms, Programs } from "./compile";
