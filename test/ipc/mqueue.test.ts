@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
+import { programArgs } from "../../src/proc/program";
 import { CdlabError } from "../../src/index";
 import { BackendName, ipcBackend, MessageQueue, messageQueueLimits, openMessageQueue, openSemaphore } from "../../src/ipc/index";
 import { addonCandidates, nativeUnavailableReason } from "../../src/ipc/native";
@@ -206,7 +207,7 @@ describe("ipc/mqueue (native, between processes)", function () {
       await q.send(4, "from the parent");
       const out = execFileSync(
         process.execPath,
-        ["--require", require.resolve("tsx/cjs"), require.resolve("../fixtures/ipc/mq-echo.ts"), String(q.id)],
+        [...programArgs(require.resolve("../fixtures/ipc/mq-echo.ts")), String(q.id)],
         { encoding: "utf8", timeout: 20000 },
       );
       expect(out.trim()).to.equal("got 4 from the parent");
@@ -227,7 +228,7 @@ describe("ipc cleanup at kernel shutdown (native)", function () {
     const prefix = uniqueName("shutdown");
     const out = execFileSync(
       process.execPath,
-      ["--require", require.resolve("tsx/cjs"), require.resolve("../fixtures/ipc/shutdown.ts"), prefix],
+      [...programArgs(require.resolve("../fixtures/ipc/shutdown.ts")), prefix],
       { encoding: "utf8", timeout: 20000 },
     );
     const [opened, after] = out.trim().split("\n").map((l) => JSON.parse(l));

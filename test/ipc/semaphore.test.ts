@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
+import { programArgs } from "../../src/proc/program";
 import { CdlabError } from "../../src/index";
 import { NamedSemaphore, openSemaphore } from "../../src/ipc/index";
 import { ownShmFiles, uniqueName } from "../fixtures/ipc/leaks";
@@ -78,7 +79,7 @@ describe("ipc/semaphore (native, between processes)", function () {
   it("a child process blocked in sem_wait proceeds when the parent posts", async () => {
     const name = uniqueName("sem");
     const sem = await openSemaphore(name, { value: 0, backend: "native" });
-    const child = spawn(process.execPath, ["--require", require.resolve("tsx/cjs"), require.resolve("../fixtures/ipc/sem-wait.ts"), name], {
+    const child = spawn(process.execPath, [...programArgs(require.resolve("../fixtures/ipc/sem-wait.ts")), name], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { programArgs } from "../../src/proc/program";
 import { CdlabError } from "../../src/index";
 import { openSharedMemory, SharedMemory } from "../../src/ipc/index";
 import { ownShmFiles, uniqueName } from "../fixtures/ipc/leaks";
@@ -79,7 +80,7 @@ describe("ipc/shm (native, between processes)", function () {
     const shm = await openSharedMemory(name, { size: 64, backend: "native" });
     try {
       shm.buffer.writeInt32LE(41, 0);
-      execFileSync(process.execPath, ["--require", require.resolve("tsx/cjs"), require.resolve("../fixtures/ipc/shm-increment.ts"), name], {
+      execFileSync(process.execPath, [...programArgs(require.resolve("../fixtures/ipc/shm-increment.ts")), name], {
         timeout: 20000,
       });
       expect(shm.buffer.readInt32LE(0)).to.equal(42);
