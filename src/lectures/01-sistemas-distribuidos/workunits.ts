@@ -1,10 +1,14 @@
 /**
  * A BOINC-like volunteer-computing coordinator. It listens on TCP
  * (127.0.0.1 only), starts N worker processes (`worker-main`), hands each idle
- * worker a work unit with a deadline (lease), and collects the results. Like
- * BOINC's server it never learns that a volunteer died: a unit whose deadline
- * passes is simply issued again to someone else. Every result is checked with
- * a different algorithm (a sieve) before it is accepted.
+ * worker a work unit with a deadline (lease), and collects the results. When a
+ * volunteer's connection closes (its process died, so its kernel closed the
+ * socket), the unit it held goes back to the queue at once. But a disconnect is
+ * not always seen: a machine that freezes, or a network that silently stops
+ * carrying packets, leaves the connection open — so, like BOINC's server, every
+ * unit also has a lease, and a unit whose lease passes is issued again to
+ * someone else. Every result is checked with a different algorithm (a sieve)
+ * before it is accepted. Workers may join in the middle of a run.
  *
  * @example
  * ```ts
@@ -46,7 +50,7 @@ export interface VolunteerWorker {
 export interface CoordinatorEvent {
   /** ms since the run started. */
   t: number;
-  type: "assigned" | "result" | "timeout" | "duplicate" | "invalid" | "killed" | "disconnected";
+  type: "assigned" | "result" | "timeout" | "duplicate" | "invalid" | "killed" | "stopped" | "disconnected" | "joined";
   unit?: number;
   worker?: number;
   /** A short explanation for the notebook (pt-BR). */
@@ -88,7 +92,16 @@ export interface RunOptions {
    * a worker that never gets that many units is not killed — the `"killed"`
    * event tells.
    */
-  killWorker?: { index: number; afterUnits: number };
+  killWorker?: {
+    index: number;
+    afterUnits: number;
+    /**
+     * SIGKILL: the process dies, its kernel closes the connection and the coordinator sees it.
+     * SIGSTOP: the process freezes with the connection open — a silent failure (like a network
+     * partition) that only the lease reveals; `close()` continues and ends it. @default "SIGKILL"
+     */
+    signal?: "SIGKILL" | "SIGSTOP";
+  };
   /** Called for every event as it happens. */
   onEvent?: (e: CoordinatorEvent) => void;
 }
@@ -179,6 +192,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     for (const c of conns.values()) c.socket.destroy();
     await Promise.all(workers.map(async (w) => {
       w.kill("SIGTERM");
+      w.kill("SIGCONT"); // a stopped worker handles its SIGTERM only once continued
       const t = setTimeout(() => w.kill("SIGKILL"), 1000);
       await w.exited;
       clearTimeout(t);
@@ -290,10 +304,12 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           // answer in between): the unit is lost with the worker, as with a volunteer switched off mid-run.
           const k = killWorker && workers[killWorker.index];
           const kill = k && k.pid === c.pid && c.assigned === killWorker.afterUnits + 1;
-          if (kill) k.kill("SIGKILL");
+          const how = killWorker?.signal ?? "SIGKILL";
+          if (kill) k.kill(how);
           c.socket.write(JSON.stringify({ type: "unit", run: thisRun, ...u }) + "\n");
           emit({ type: "assigned", unit: u.id, worker: c.pid });
-          if (kill) emit({ type: "killed", unit: u.id, worker: c.pid, detail: "SIGKILL com a unidade em mãos" });
+          if (kill && how === "SIGKILL") emit({ type: "killed", unit: u.id, worker: c.pid, detail: "SIGKILL com a unidade em mãos" });
+          if (kill && how === "SIGSTOP") emit({ type: "stopped", unit: u.id, worker: c.pid, detail: "SIGSTOP: congelado, conexão aberta" });
           leases.set(u.id, setTimeout(() => {
             leases.delete(u.id);
             if (done.has(u.id)) return;
@@ -324,11 +340,24 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         }
         dispatch();
       };
+      const present = new Set(conns.keys());
       const onChange = () => {
         for (const c of conns.values()) {
+          if (!present.has(c.pid)) {
+            present.add(c.pid);
+            emit({ type: "joined", worker: c.pid, detail: "novo voluntário conectado" });
+          }
           if (c.gone && !c.reported) {
             c.reported = true;
-            emit({ type: "disconnected", worker: c.pid, unit: c.busy });
+            const u = c.busy === undefined || done.has(c.busy) ? undefined : byId.get(c.busy);
+            if (u) {
+              // The connection closed: the unit will never come back from this worker, reissue it now.
+              clearTimeout(leases.get(u.id));
+              leases.delete(u.id);
+              pending.unshift(u);
+            }
+            c.busy = undefined;
+            emit({ type: "disconnected", worker: c.pid, unit: u?.id, detail: u ? "conexão fechada: a unidade volta para a fila" : "conexão fechada" });
           }
         }
         dispatch();

@@ -38,22 +38,37 @@ describe("distributed/workunits", function () {
     expect(Object.keys(report.perWorker).map(Number).sort()).to.deep.equal(coord.workers.map((w) => w.pid).sort());
   });
 
-  it("re-issues the unit of a worker killed mid-run after its lease expires", async function () {
-    coord = await startCoordinator({ leaseMs: 800 });
+  it("re-issues the unit of a killed worker as soon as its connection closes, before its lease", async function () {
+    coord = await startCoordinator({ leaseMs: 10_000 });
     const [victim] = await coord.spawnWorkers(2);
     // afterUnits 0: every worker gets a unit in the first round, so the kill always happens
     const report = await coord.run(primeUnits({ upTo: 100_000, units: 6 }), { killWorker: { index: 0, afterUnits: 0 } });
     const killed = report.events.find((e) => e.type === "killed")!;
     expect(killed?.worker).to.equal(victim.pid);
     await victim.exited;
-    // on a loaded machine a slow (live) worker may also miss its lease: then its unit is re-issued too
-    expect(report.reissued).to.include(killed.unit);
-    const timedOut = report.events.filter((e) => e.type === "timeout").map((e) => e.unit);
-    expect(timedOut).to.include(killed.unit);
-    expect([...report.reissued].sort()).to.deep.equal([...new Set(timedOut)].sort());
+    const gone = report.events.find((e) => e.type === "disconnected")!;
+    expect(gone).to.include({ worker: victim.pid, unit: killed.unit });
+    expect(report.reissued).to.deep.equal([killed.unit]);
+    expect(report.events.filter((e) => e.type === "timeout")).to.deep.equal([]);
+    expect(report.elapsedMs).to.be.below(10_000);
     expect(report.results.find((r) => r.id === killed.unit)!.worker).to.not.equal(victim.pid);
     expect(report.total).to.equal(9592);
     expect(report.checked).to.equal(true);
+  });
+
+  it("needs the lease for a silent failure: a stopped worker keeps its connection open", async function () {
+    coord = await startCoordinator({ leaseMs: 800 });
+    const [frozen] = await coord.spawnWorkers(2);
+    const report = await coord.run(primeUnits({ upTo: 100_000, units: 6 }), { killWorker: { index: 0, afterUnits: 0, signal: "SIGSTOP" } });
+    const stopped = report.events.find((e) => e.type === "stopped")!;
+    expect(stopped?.worker).to.equal(frozen.pid);
+    expect(report.events.filter((e) => e.type === "disconnected")).to.deep.equal([]);
+    // on a loaded machine a slow (live) worker may also miss its lease: then its unit is re-issued too
+    const timedOut = report.events.filter((e) => e.type === "timeout").map((e) => e.unit);
+    expect(timedOut).to.include(stopped.unit);
+    expect(report.reissued).to.include(stopped.unit);
+    expect(report.total).to.equal(9592);
+    // close() continues the stopped worker so that it can end (afterEach checks it is gone)
   });
 
   it("lets volunteers join during a run, and refuses a second run at the same time", async function () {
@@ -65,6 +80,7 @@ describe("distributed/workunits", function () {
     expect((err as { code?: string })?.code).to.equal("ERR_BUSY");
     const [late] = await coord.spawnWorkers(1);
     const report = await running;
+    expect(report.events.find((e) => e.type === "joined")?.worker).to.equal(late.pid);
     expect(report.total).to.equal(348513);
     expect(report.perWorker[late.pid] ?? 0, "the late volunteer got work").to.be.greaterThan(0);
   });
