@@ -14,3 +14,7 @@ export type { SpeedupRow } from "./speedup";
 export type { Coordinator, CoordinatorOptions, CoordinatorEvent, RunOptions, RunReport, UnitResult, VolunteerWorker } from "./workunits";
 export { parallelVsDistributed, countPrimesWithThreads, countPrimesWithProcesses } from "./parallel";
 export type { ParallelTiming } from "./parallel";
+export { queueingLink } from "./queue-link";
+export type { QueueingLink, QueueingLinkOptions, QueueingLinkStats } from "./queue-link";
+export { runSchedule } from "./scheduling";
+export type { ScheduleNode, SchedulePolicy, ScheduleResult, NodeShare } from "./scheduling";
