@@ -8,8 +8,12 @@ export { buildUdpPacket, parseUdpPacket, internetChecksum, packetFields, packetH
 export type { UdpPacketOptions, ParsedUdpPacket, PacketField } from "./packet";
 export { simulateSwitching } from "./switching";
 export type { SwitchingResult } from "./switching";
-export { WELL_KNOWN_PORTS, listeningPorts, decodeProcAddress } from "./ports";
-export type { WellKnownPort, ListeningPort } from "./ports";
+export { WELL_KNOWN_PORTS, listeningPorts, decodeProcAddress, portRange, ephemeralPortRange } from "./ports";
+export type { WellKnownPort, ListeningPort, PortRange } from "./ports";
+export { socketOwners, jupyterKernelPorts, JUPYTER_CHANNELS } from "./port-owners";
+export type { SocketOwner } from "./port-owners";
+export { makeHub, makeSwitch, makeRouter, BROADCAST_MAC } from "./interconnect";
+export type { Frame, Hub, Switch, SwitchDecision, Route, RouteDecision, Router } from "./interconnect";
 export { startNat } from "./nat";
 export type { Nat, NatEntry, NatOptions } from "./nat";
 export { startFirewall, evaluateRules } from "./firewall";

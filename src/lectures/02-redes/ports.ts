@@ -11,7 +11,7 @@
  * ```
  */
 import fs from "node:fs/promises";
-import { CdlabError } from "../../runtime/errors";
+import { CdlabError, invalidArg } from "../../runtime/errors";
 import { throwIfAborted } from "../../runtime/abort";
 
 /** One well-known port. */
@@ -21,7 +21,10 @@ export interface WellKnownPort {
   service: string;
 }
 
-/** A selection of IANA well-known (0–1023) and common registered ports. */
+/**
+ * A selection of IANA ports: well-known ones (0–1023, the traditional services) and common registered
+ * ones (1024–49151). {@link portRange} tells which range a port is in.
+ */
 export const WELL_KNOWN_PORTS: readonly WellKnownPort[] = [
   { port: 20, protocol: "tcp", service: "FTP (dados)" },
   { port: 21, protocol: "tcp", service: "FTP (controle)" },
@@ -50,6 +53,47 @@ export const WELL_KNOWN_PORTS: readonly WellKnownPort[] = [
   { port: 5432, protocol: "tcp", service: "PostgreSQL" },
   { port: 8888, protocol: "tcp", service: "Jupyter (padrão)" },
 ];
+
+/** The three IANA port ranges (RFC 6335). */
+export type PortRange = "well-known" | "registrada" | "dinâmica";
+
+/**
+ * The IANA range of a port: 0–1023 well-known (system services; binding them needs privilege on
+ * Linux), 1024–49151 registered (services registered with IANA, any user may bind them),
+ * 49152–65535 dynamic or private (never registered: the temporary ports of clients).
+ *
+ * @param port 0 to 65535
+ * @returns the range's name, in pt-BR as notebooks show it
+ * @example
+ * ```ts
+ * portRange(53);    // "well-known"
+ * portRange(5432);  // "registrada"
+ * portRange(50000); // "dinâmica"
+ * ```
+ */
+export function portRange(port: number): PortRange {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) invalidArg("port", port, "expected an integer from 0 to 65535");
+  return port < 1024 ? "well-known" : port < 49152 ? "registrada" : "dinâmica";
+}
+
+/**
+ * The range from which this Linux machine picks a client's temporary (ephemeral) port, read from
+ * `/proc/sys/net/ipv4/ip_local_port_range` (Linux's default, 32768–60999, differs from IANA's 49152–65535).
+ *
+ * @returns first and last port
+ * @throws CdlabError `ENOENT` when the file is not there (not Linux)
+ * @example
+ * ```ts
+ * const { first, last } = await ephemeralPortRange();
+ * ```
+ */
+export async function ephemeralPortRange(): Promise<{ first: number; last: number }> {
+  const text = await fs.readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => {
+    throw new CdlabError("ENOENT", "Cannot read the ephemeral port range: /proc/sys/net/ipv4/ip_local_port_range is not available (this needs Linux)");
+  });
+  const [first, last] = text.trim().split(/\s+/).map(Number);
+  return { first, last };
+}
 
 /** One listening socket (see {@link listeningPorts}). */
 export interface ListeningPort {
