@@ -226,8 +226,9 @@ export async function run(
 }
 
 /**
- * Start a small Node program given as source text (`node -e code`) — the
- * way cdlab's demonstrations write their child processes.
+ * Start a small Node program given as source text (`node -e code`), for a
+ * student's own cells. cdlab's own child programs are entry files started with
+ * `startProgram` (./program.ts).
  *
  * @param code JavaScript run by the child
  * @param options {@link ChildOptions}; `args` become `process.argv.slice(1)`
