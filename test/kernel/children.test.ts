@@ -20,17 +20,18 @@ function printed(r: ExecuteResult): unknown {
 describe("kernel: child processes are registered once", function () {
   this.timeout(60000);
   let kernel: Kernel.IKernelConnection;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-children-"));
+  let dir: string;
   const pids: number[] = [];
 
   before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-children-"));
     kernel = await (await sharedServer()).startKernel();
   });
   after(async function () {
     await kernel?.shutdown().catch(() => {});
     kernel?.dispose();
     for (const pid of pids) await pollUntil(() => !isAlive(pid), { timeoutMs: 5000, what: `child ${pid} to die with the kernel` });
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("resources() lists a startChild child once and a plain spawn child once", async function () {
