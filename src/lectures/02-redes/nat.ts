@@ -87,7 +87,14 @@ export async function startNat(options: NatOptions): Promise<Nat> {
       showTable() {
         const rows = table();
         if (rows.length === 0) display.text("(tabela NAT vazia)");
-        else showTable(rows as unknown as Record<string, unknown>[]);
+        else showTable(rows.map((r) => ({
+          "dentro (cliente)": r.inside,
+          "fora (o que o servidor vê)": r.outside,
+          destino: r.remote,
+          "pacotes de saída": r.packetsOut,
+          "pacotes de volta": r.packetsIn,
+          "ocioso (s)": r.idleSeconds.toLocaleString("pt-BR"),
+        })));
       },
     },
     {
