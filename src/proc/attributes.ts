@@ -172,10 +172,32 @@ export function processAttributes(pid: number = process.pid): ProcessAttributes 
 const KIB = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
 
 /**
+ * The fd table grouped by kind, most numerous first: one line per kind with its count and its first few fds
+ * (a Node process has dozens of fds; a line each would hide the kinds).
+ *
+ * @param fds the table, from {@link describeFds}
+ * @param examples how many fds to show per kind @default 3
+ * @returns one line per kind, e.g. `pipe: 24 (0 → pipe:[184910], 1 → pipe:[185842], 4 → pipe:[185895], …)`
+ * @example
+ * ```ts
+ * import { describeFds, fdKindLines } from "cdlab/proc";
+ * fdKindLines(describeFds()); // ["pipe: 24 (0 → pipe:[…], …)", "anon: 20 (…)", "socket: 9 (…)", …]
+ * ```
+ */
+export function fdKindLines(fds: FdInfo[], examples = 3): string[] {
+  const byKind = new Map<string, FdInfo[]>();
+  for (const f of fds) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+  return [...byKind]
+    .sort((x, y) => y[1].length - x[1].length)
+    .map(([kind, list]) => `${kind}: ${list.length} (${list.slice(0, examples).map((f) => `${f.fd} → ${f.target}`).join(", ")}${list.length > examples ? ", …" : ""})`);
+}
+
+/**
  * The attributes as rows (atributo, valor) for a table, in the lecture's order.
  *
  * @param a what {@link processAttributes} returned
  * @param options.envKeys which environment variables to show @default ["HOME","PATH","USER","LANG"]
+ * @param options.allFds list every fd instead of a line per kind ({@link fdKindLines}) @default false
  * @returns rows `{ atributo, valor }`
  * @example
  * ```ts
@@ -184,11 +206,11 @@ const KIB = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` :
  * table(attributeRows(processAttributes()));
  * ```
  */
-export function attributeRows(a: ProcessAttributes, options: { envKeys?: string[] } = {}): { atributo: string; valor: string }[] {
+export function attributeRows(a: ProcessAttributes, options: { envKeys?: string[]; allFds?: boolean } = {}): { atributo: string; valor: string }[] {
   const { envKeys = ["HOME", "PATH", "USER", "LANG"] } = options;
   const na = "(sem permissão)";
   const env = a.env ? envKeys.filter((k) => k in a.env!).map((k) => `${k}=${a.env![k]}`).join("\n") + `\n… ${Object.keys(a.env).length} variáveis` : na;
-  const fds = a.fds ? a.fds.map((f) => `${f.fd} → ${f.kind}: ${f.target}`).join("\n") : na;
+  const fds = a.fds ? (options.allFds ? a.fds.map((f) => `${f.fd} → ${f.kind}: ${f.target}`) : fdKindLines(a.fds)).join("\n") : na;
   const mem = a.memory
     ? (["code", "data", "heap", "stack"] as const)
         .map((k) => {

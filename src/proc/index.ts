@@ -2,7 +2,7 @@
  * Public face of src/proc: processes as the lecture describes them — attributes read live from /proc, the
  * fd table, signal dispositions, child processes (execa-style handles) and a pseudo-terminal.
  */
-export { processAttributes, showAttributes, attributeRows, memoryRegions, sleepState } from "./attributes";
+export { processAttributes, showAttributes, attributeRows, fdKindLines, memoryRegions, sleepState } from "./attributes";
 export type { ProcessAttributes, MemoryRegion } from "./attributes";
 export { describeFds, describeFd } from "./fds";
 export type { FdInfo, FdKind } from "./fds";

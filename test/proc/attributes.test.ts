@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fs from "node:fs";
 import os from "node:os";
-import { processAttributes, attributeRows, sleepState } from "../../src/proc/attributes";
+import { processAttributes, attributeRows, fdKindLines, sleepState } from "../../src/proc/attributes";
 import { describeFds } from "../../src/proc/fds";
 import { decodeSignalMask } from "../../src/proc/signals";
 import { startChild } from "../../src/proc/child";
@@ -28,6 +28,22 @@ describe("proc/attributes", () => {
     expect(a.signals.ignored).to.include("SIGPIPE"); // Node ignores SIGPIPE: writes give EPIPE instead
     const rows = attributeRows(a);
     expect(rows.map((r) => r.atributo)).to.include.members(["PID", "PPID", "Tabela de file descriptors", "Prioridade / nice"]);
+  });
+
+  it("groups the fd table by kind: a count per kind and a few fds each, most numerous first", () => {
+    const fds = [
+      { fd: 0, kind: "pipe" as const, target: "pipe:[1]" },
+      { fd: 1, kind: "socket" as const, target: "socket:[2]" },
+      { fd: 2, kind: "pipe" as const, target: "pipe:[3]" },
+      { fd: 3, kind: "pipe" as const, target: "pipe:[4]" },
+      { fd: 4, kind: "pipe" as const, target: "pipe:[5]" },
+    ];
+    expect(fdKindLines(fds)).to.deep.equal(["pipe: 4 (0 → pipe:[1], 2 → pipe:[3], 3 → pipe:[4], …)", "socket: 1 (1 → socket:[2])"]);
+    const a = processAttributes();
+    const grouped = attributeRows(a).find((r) => r.atributo === "Tabela de file descriptors")!.valor.split("\n");
+    expect(grouped).to.have.length(new Set(a.fds!.map((f) => f.kind)).size);
+    const all = attributeRows(a, { allFds: true }).find((r) => r.atributo === "Tabela de file descriptors")!.valor.split("\n");
+    expect(all).to.have.length(a.fds!.length);
   });
 
   it("names what each fd points to: file, pipe, FIFO, socket", async () => {
