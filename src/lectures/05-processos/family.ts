@@ -37,7 +37,8 @@ export type FamilyRow = {
  * Start a child (family-child-main.ts: report what it inherited, change its copy, write to the shared
  * file, fd 3) and compare its attributes with the parent's, row by row.
  *
- * @param options.env the environment variable the parent sets @default "processos"
+ * @param options.env the value the parent puts in its own environment as CDLAB_AULA before starting the child
+ *   (restored afterwards); the child inherits it @default "processos"
  * @returns `rows` (one per attribute, grouped like the lecture) and the shared file's final text
  * @example
  * ```ts
@@ -53,11 +54,19 @@ export async function parentAndChild(options: { env?: string } = {}) {
   try {
     fs.writeSync(fd, "pai escreveu antes\n");
     const posParentBefore = describeFd(process.pid, fd)!.pos!;
-    child = await startProgram(entryFile(__dirname, "family-child-main"), {
-      args: [JSON.stringify(data)],
-      env: { ...process.env, CDLAB_AULA: env },
-      stdio: ["ignore", "pipe", "inherit", fd, "ipc"],
-    });
+    // The parent sets the variable in its OWN environment; the child gets a copy of that environment.
+    const previous = process.env.CDLAB_AULA;
+    process.env.CDLAB_AULA = env;
+    const parentEnv = process.env.CDLAB_AULA;
+    try {
+      child = await startProgram(entryFile(__dirname, "family-child-main"), {
+        args: [JSON.stringify(data)],
+        stdio: ["ignore", "pipe", "inherit", fd, "ipc"],
+      });
+    } finally {
+      if (previous === undefined) delete process.env.CDLAB_AULA;
+      else process.env.CDLAB_AULA = previous;
+    }
     const out = collectStdout(child);
     const report = await new Promise<Record<string, any>>((resolve, reject) => {
       child!.child.once("message", resolve);
@@ -70,7 +79,7 @@ export async function parentAndChild(options: { env?: string } = {}) {
     const rows: FamilyRow[] = [
       { lista: "herdado", atributo: "PID → PPID", pai: `PID ${process.pid}`, filho: `PID ${report.pid}, PPID ${report.ppid}` },
       { lista: "herdado", atributo: "Real UID / Effective UID", pai: `${process.getuid!()} / ${process.geteuid!()}`, filho: `${report.uid} / ${report.euid}` },
-      { lista: "herdado", atributo: "Variável de ambiente CDLAB_AULA", pai: env, filho: String(report.env) },
+      { lista: "herdado", atributo: "Variável de ambiente CDLAB_AULA", pai: `CDLAB_AULA=${parentEnv} (no ambiente do pai)`, filho: `CDLAB_AULA=${report.env ?? "(ausente)"}` },
       { lista: "copiado", atributo: "Dados (data.counter)", pai: `${data.counter} (inalterado)`, filho: `${report.before} → ${report.after}` },
       { lista: "copiado", atributo: "File descriptor", pai: `fd ${fd} → ${path.basename(file)}`, filho: `fd 3 → ${path.basename(report.fd3)}` },
       {

@@ -16,7 +16,9 @@ describe("proc/family and the C examples", () => {
     const row = (a: string) => f.rows.find((r) => r.atributo.startsWith(a))!;
     expect(row("PID → PPID").filho).to.equal(`PID ${f.childPid}, PPID ${process.pid}`);
     expect(row("Real UID").filho).to.equal(row("Real UID").pai);
-    expect(row("Variável de ambiente").filho).to.equal("teste");
+    expect(row("Variável de ambiente").pai).to.equal("CDLAB_AULA=teste (no ambiente do pai)");
+    expect(row("Variável de ambiente").filho).to.equal("CDLAB_AULA=teste");
+    expect(process.env.CDLAB_AULA, "the parent's environment is restored").to.equal(undefined);
     expect(row("Dados").pai).to.equal("1 (inalterado)");
     expect(row("Dados").filho).to.equal("1 → 101");
     expect(row("Ponteiro").pai).to.equal("19 antes → 34 depois do filho");
