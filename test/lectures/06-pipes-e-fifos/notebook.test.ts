@@ -1,0 +1,67 @@
+/**
+ * Notebook 06 teaches the pipe by its calls: the lecture's C program comes first, then the student's own cells
+ * create the pipe, start the child on one of its ends, write, read, close the write end for EOF, block a writer on a
+ * full pipe and get EPIPE with no reader — no demo function does it for them. The saved outputs back the prose.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import path from "node:path";
+
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: { output_type: string; data?: Record<string, string | string[]>; text?: string | string[] }[];
+}
+
+const FILE = path.resolve(__dirname, "..", "..", "..", "notebooks", "06-pipes-e-fifos.ipynb");
+const cells = (JSON.parse(fs.readFileSync(FILE, "utf8")) as { cells: Cell[] }).cells;
+const join = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : (s ?? ""));
+const code = cells.filter((c) => c.cell_type === "code");
+const source = code.map((c) => join(c.source)).join("\n");
+const prose = cells.filter((c) => c.cell_type === "markdown").map((c) => join(c.source)).join("\n");
+const outputs = code.flatMap((c) => c.outputs ?? []);
+const outputText = outputs.map((o) => join(o.text) + Object.values(o.data ?? {}).map(join).join("")).join("\n");
+const first = (pattern: RegExp) => code.findIndex((c) => pattern.test(join(c.source)));
+
+describe("lectures/06: the pipe notebook makes the calls in its cells", () => {
+  it("shows and runs the lecture's C program before the same steps in Node", () => {
+    expect(first(/cExampleSource\("pipe"\)/)).to.be.within(0, first(/startChild\("cat", \{ stdio: \[d1\.readFd!/) - 1);
+    expect(first(/runCExample\("pipe"\)/)).to.be.greaterThan(-1);
+  });
+
+  it("the student's cells call pipe, write, read and close, start children on the pipe's ends, and use no demo function", () => {
+    for (const call of [
+      /await pipe\(\)/,
+      /fs\.writeSync\(d\.writeFd!/,
+      /fs\.readSync\(d\.readFd!/,
+      /stdio: \[d1\.readFd!/, // the child's stdin is the read end
+      /d1\.closeRead\(\)/,
+      /d1\.closeWrite\(\)/,
+      /stdio: \["ignore", d2\.writeFd!/, // a second writer holds a copy: no EOF yet
+      /stdio: \["ignore", d4\.writeFd!/, // a writer on a full pipe
+      /d3\.closeRead\(\);[\s\S]*fs\.writeSync\(d3\.writeFd!/, // write with no reader
+    ]) {
+      expect(source).to.match(call);
+    }
+    expect(source).to.not.match(/\bdemo(ReadBlocks|Eof|Epipe|FullPipe|ByteStream)\b|\bpipeToChild\b|\btwoWayPipes\b/);
+  });
+
+  it("the saved outputs show what the prose says: blocked reads and writes, EOF, EPIPE and SIGPIPE", () => {
+    const errors = outputs.filter((o) => o.output_type === "error");
+    expect(errors, "no error output").to.deep.equal([]);
+    const wchan = /no kernel em (\w*pipe_read)/.exec(outputText)?.[1];
+    expect(wchan, "a child seen sleeping in a pipe read").to.be.a("string");
+    expect(prose).to.include("`" + wchan + "`");
+    expect(outputText).to.match(/\w*pipe_write/);
+    expect(outputText).to.include("o write falhou com EPIPE");
+    expect(outputText).to.include("terminou pelo sinal SIGPIPE");
+    expect(outputText).to.match(/read devolveu 0 \(EOF\)/);
+  });
+
+  it("tables and answers are in Portuguese (no kind/target headers, no true/false)", () => {
+    const tables = outputs.map((o) => join(o.data?.["text/html"])).filter((h) => h.includes("<table>"));
+    expect(tables.length).to.be.greaterThan(0);
+    for (const t of tables) expect(t).to.not.match(/<th>(kind|target|mode|pos|sent|received)<\/th>|<td>(true|false)<\/td>/);
+    expect(outputText).to.not.match(/\? (true|false)\b/);
+  });
+});
