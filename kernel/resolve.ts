@@ -59,7 +59,7 @@ export function toReal(p: string, maps: Mapping[]): string {
 /**
  * Patch the TypeScript `sys` used by tslab and Node's module resolution.
  *
- * @param ts tslab's TypeScript module (`@tslab/typescript-for-tslab`)
+ * @param ts tslab's TypeScript module (`loadTypescript()` of tslab.ts)
  * @param cwd the kernel's working directory (the notebook's folder)
  */
 export function installResolution(ts: { sys: TsSys }, cwd: string): void {

@@ -1,7 +1,7 @@
 /**
  * Turning what went wrong in a cell into a Jupyter error (ename, evalue, a
  * short traceback) that points at the student's cell line, never at tslab's
- * or Node's internals. Pure functions, tested alone.
+ * or Node's internals. Pure functions, tested alone in test/kernel/traceback.test.ts.
  */
 import util from "node:util";
 import { EXPORTED_VALUE, type Diag } from "./tslab";

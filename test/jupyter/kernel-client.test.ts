@@ -7,7 +7,7 @@ import { pollUntil } from "../support/poll";
 const text = (r: ExecuteResult) =>
   r.outputs.map((o) => (o.text ?? (o.data as Record<string, unknown> | undefined)?.["text/plain"] ?? "") as string).join("");
 
-describe("grader/kernel-client", function () {
+describe("jupyter/kernel-client", function () {
   this.timeout(30_000);
   let k: KernelClient | undefined;
 
