@@ -1,0 +1,191 @@
+/**
+ * Virtual networks on the real kernel: three hosts and a router (namespaces, veth links, forwarding), UDP and
+ * TCP echoes across it, NAT in the kernel's conntrack table, a firewall drop counted by the kernel, a partition
+ * healed, a rate limit whose queue delays a probe, and nothing left behind. Skipped, with the reason, where
+ * namespaces cannot be created.
+ */
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readlinkSync } from "node:fs";
+import path from "node:path";
+import { virtualNetwork, vnetSupport, type VirtualNetwork } from "../../src/vnet";
+import type { ChildHandle } from "../../src/proc/child";
+import { resources } from "../../src/runtime/registry";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { setupVnet } = require("../../scripts/setup-vnet.js") as { setupVnet(log: (m: string) => void): boolean };
+
+const ROOT = path.resolve(__dirname, "../..");
+const CDLAB = path.join(ROOT, "bin/cdlab.js");
+const fixture = (name: string) => path.join(__dirname, "fixtures", name);
+
+/** What the machine shows outside the network: namespaces, links, nftables ruleset. */
+function outside(): string {
+  const sh = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+      return "";
+    }
+  };
+  return [sh("ip", ["netns"]), sh("ip", ["-o", "link"]).replace(/\\.*$/gm, ""), sh("nft", ["list", "ruleset"])].join("\n--\n");
+}
+
+/** Inodes of every network namespace some process is in. */
+function netnsInUse(): Set<string> {
+  const all = new Set<string>();
+  for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d)))
+    try {
+      all.add(readlinkSync(`/proc/${p}/ns/net`));
+    } catch {
+      /* gone, or not ours */
+    }
+  return all;
+}
+
+/** The first stdout line of `child` matching `re`. */
+function line(child: ChildHandle, re: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`no line ${re} in: ${out}`)), 10000);
+    child.child.stdout!.on("data", (b: Buffer) => {
+      out += b.toString();
+      const m = re.exec(out);
+      if (m) resolve(m), clearTimeout(timer);
+    });
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+describe("vnet: several machines on the real kernel", function () {
+  this.timeout(30000);
+  let rede: VirtualNetwork;
+  let before0: string;
+  let netnsBefore: Set<string>;
+  const started: ChildHandle[] = [];
+
+  before(async function () {
+    setupVnet(() => undefined);
+    const s = vnetSupport();
+    if (!s.available) {
+      console.log(`    (skipped: ${s.reason})`);
+      this.skip();
+    }
+    before0 = outside();
+    netnsBefore = netnsInUse();
+    rede = await virtualNetwork({ hosts: ["cliente", "servidor", "outro"], router: { nat: ["cliente"] } });
+  });
+
+  after(async () => {
+    await rede?.close();
+  });
+
+  it("gives each host its own address and a router that forwards between them", async () => {
+    expect(rede.hosts.map((h) => h.address)).to.deep.equal(["10.200.1.2", "10.200.2.2", "10.200.3.2"]);
+    const addr = await rede.host("servidor").run("ip", ["-4", "-o", "addr", "show", "eth0"]);
+    expect(addr.stdout).to.include("10.200.2.2/24");
+    expect((await rede.host("servidor").run("ip", ["route"])).stdout).to.include("default via 10.200.2.1");
+  });
+
+  it("echoes UDP and TCP across the router with the cdlab CLI", async () => {
+    const srv = rede.host("servidor");
+    const udp = await srv.start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
+    const tcp = await srv.start(process.execPath, { args: [CDLAB, "tcp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
+    started.push(udp, tcp);
+    const [, udpPort] = await line(udp, /listening \S+:(\d+)/);
+    const [, tcpPort] = await line(tcp, /listening \S+:(\d+)/);
+    const u = await rede.host("outro").run(process.execPath, [CDLAB, "udp-client", "olá da outra máquina", srv.address, udpPort]);
+    expect(u.stdout).to.include("Reply: olá da outra máquina");
+    const t = await rede.host("cliente").run(process.execPath, [CDLAB, "tcp-client", "oi via TCP", srv.address, tcpPort, "--timeout", "5000"]);
+    expect(t.stdout).to.include("Received: oi via TCP");
+    await Promise.all([udp.close(), tcp.close()]);
+  });
+
+  it("translates the client's address (masquerade) and the kernel's conntrack table shows it", async function () {
+    if (!vnetSupport().nft) this.skip();
+    const who = await rede.host("servidor").start(process.execPath, { args: [fixture("who-echo.js")], timeout: 0 });
+    started.push(who);
+    const [, port] = await line(who, /listening (\d+)/);
+    const code = `const s=require("dgram").createSocket("udp4");s.on("message",m=>{console.log(String(m));s.close()});s.send("?",${port},"10.200.2.2")`;
+    const seen = await rede.host("cliente").run(process.execPath, ["-e", code], { timeout: 5000 });
+    expect(seen.stdout).to.match(/^10\.200\.2\.1:\d+/); // the server saw the router, not 10.200.1.2
+    const flow = (await rede.router!.conntrack()).find((e) => e.protocol === "udp" && e.original.dport === Number(port));
+    expect(flow, "a conntrack entry for the flow").to.not.equal(undefined);
+    expect(flow!.original.src).to.equal("10.200.1.2");
+    expect(flow!.reply.dst).to.equal("10.200.2.1");
+    expect(flow!.nat).to.equal(true);
+    await who.close();
+  });
+
+  it("drops with a firewall rule in the router, and the kernel counts the drops", async function () {
+    if (!vnetSupport().nft) this.skip();
+    const echo = await rede.host("servidor").start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
+    started.push(echo);
+    const [, port] = await line(echo, /listening \S+:(\d+)/);
+    const handle = await rede.router!.addRule({ from: "outro", protocol: "udp", port: Number(port) });
+    const blocked = await rede.host("outro").run(process.execPath, [CDLAB, "udp-client", "bloqueado?", "10.200.2.2", port, "--timeout", "800"]);
+    expect(blocked.stdout).to.not.include("Reply");
+    const passes = await rede.host("cliente").run(process.execPath, [CDLAB, "udp-client", "e este?", "10.200.2.2", port, "--timeout", "3000"]);
+    expect(passes.stdout).to.include("Reply: e este?");
+    const rule = (await rede.router!.rules()).find((r) => r.handle === handle);
+    expect(rule!.rule).to.include(`udp dport ${port} drop`);
+    expect(rule!.packets).to.be.at.least(1);
+    await rede.router!.removeRule(handle);
+    expect((await rede.router!.rules()).find((r) => r.handle === handle)).to.equal(undefined);
+    await echo.close();
+  });
+
+  it("partitions a host (its link cut) and heals it", async () => {
+    const echo = await rede.host("servidor").start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
+    started.push(echo);
+    const [, port] = await line(echo, /listening \S+:(\d+)/);
+    const ask = (timeout: number) => rede.host("outro").run(process.execPath, [CDLAB, "udp-client", "ping", "10.200.2.2", port, "--timeout", String(timeout)]);
+    expect((await ask(3000)).stdout).to.include("Reply: ping");
+    await rede.cut("servidor");
+    expect((await ask(800)).stdout).to.not.include("Reply");
+    await rede.heal("servidor");
+    expect((await ask(3000)).stdout).to.include("Reply: ping");
+    await echo.close();
+  });
+
+  it("limits a link's rate (tbf): a saturating flow makes the queueing delay grow", async () => {
+    const srv = rede.host("servidor");
+    const echo = await srv.start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
+    const sink = await srv.start(process.execPath, { args: [fixture("tcp-sink.js")], timeout: 0 });
+    started.push(echo, sink);
+    const [, echoPort] = await line(echo, /listening \S+:(\d+)/);
+    const [, sinkPort] = await line(sink, /listening (\d+)/);
+    await rede.limit("servidor", { rate: "1mbit", latency: "300ms" });
+    const probe = async () =>
+      JSON.parse((await rede.host("outro").run(process.execPath, [fixture("rtt-probe.js"), "10.200.2.2", echoPort, "10", "100"])).stdout) as { rtts: number[] };
+    const idle = median((await probe()).rtts);
+    const flood = await rede.host("cliente").start(process.execPath, { args: [fixture("tcp-flood.js"), "10.200.2.2", sinkPort, "4000"] });
+    started.push(flood);
+    await new Promise((r) => setTimeout(r, 1000)); // the flow fills the queue
+    const loaded = (await probe()).rtts;
+    await flood.result;
+    await rede.limit("servidor", undefined);
+    expect(loaded.length, "some probes answered under load").to.be.at.least(3);
+    expect(median(loaded)).to.be.greaterThan(5 * idle);
+    await Promise.all([echo.close(), sink.close()]);
+  });
+
+  it("leaves nothing behind: no namespace, link, rule or process", async () => {
+    const sleeper = await rede.host("servidor").start("sleep", { args: ["60"], timeout: 0 });
+    started.push(sleeper);
+    let ours: string[] = [];
+    for (let i = 0; i < 100 && ours.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50)); // until `ip netns exec` has entered servidor's namespace
+      ours = [...netnsInUse()].filter((n) => !netnsBefore.has(n)); // the switch's and servidor's namespaces
+    }
+    expect(ours.length).to.be.at.least(2);
+    await rede.close();
+    await rede.close(); // idempotent
+    expect(outside()).to.equal(before0);
+    for (const c of started) expect(c.child.exitCode !== null || c.child.signalCode !== null, `child ${c.pid} ended`).to.equal(true);
+    const now = netnsInUse();
+    expect(ours.filter((n) => now.has(n))).to.deep.equal([]);
+    expect(resources().filter((r) => /rede virtual| em (cliente|servidor|outro)/.test(r.label ?? ""))).to.deep.equal([]);
+  });
+});
