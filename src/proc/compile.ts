@@ -2,7 +2,7 @@
  * Compiling the lecture's own programs — C (`fork`, `pipe`, the queue server) and Java (`UDPServer`,
  * `TCPClient`…) — with the machine's compilers. A build is cached by the content of its sources in the temp
  * directory, so re-running a cell does not compile again. Without a compiler, {@link compilers} says so; running
- * them is ./programs.ts.
+ * them is ./compiled-programs.ts (./program.ts starts cdlab's own TypeScript child programs).
  *
  * @example
  * ```ts

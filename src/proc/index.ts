@@ -12,6 +12,6 @@ export type { ChildOptions, ChildResult, ChildHandle, RunResult } from "./child"
 export { openTerminal, renderScreen } from "./terminal";
 export type { Terminal, TerminalOptions } from "./terminal";
 export { compilers, compileC, compileJava } from "./compile";
-export { startJava, runJava, javaPrograms, cPrograms } from "./programs";
+export { startJava, runJava, javaPrograms, cPrograms } from "./compiled-programs";
 export type { Compilers } from "./compile";
-export type { JavaPrograms, Programs } from "./programs";
+export type { JavaPrograms, Programs } from "./compiled-programs";

@@ -13,7 +13,7 @@ import { tcpRequest, tcpServer, type TcpServer } from "../../src/net/tcp";
 import { writeUTF } from "../../src/net/java-utf";
 import { freePort } from "../../src/net/free-port";
 import { compileJava, compilers } from "../../src/proc/compile";
-import { runJava, startJava } from "../../src/proc/programs";
+import { runJava, startJava } from "../../src/proc/compiled-programs";
 import { TCP_JAVA_DIR } from "../../src/lectures/04-sockets-tcp/java";
 import { UDP_JAVA_DIR } from "../../src/lectures/03-sockets-udp/java";
 import { listeningPorts } from "../support/procs";

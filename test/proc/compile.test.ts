@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { CdlabError } from "../../src/runtime/errors";
 import { compileJava, compilers } from "../../src/proc/compile";
-import { javaPrograms } from "../../src/proc/programs";
+import { javaPrograms } from "../../src/proc/compiled-programs";
 import { startJavaUdpServer, udpJava } from "../../src/lectures/03-sockets-udp/java";
 import { startJavaTcpServer, tcpJava } from "../../src/lectures/04-sockets-tcp/java";
 import { isAlive } from "../../src/proc/tree";

@@ -16,7 +16,7 @@
 import path from "node:path";
 import { freePort } from "../../net/free-port";
 import { udpRequest } from "../../net/udp";
-import { javaPrograms, type JavaPrograms } from "../../proc/programs";
+import { javaPrograms, type JavaPrograms } from "../../proc/compiled-programs";
 import type { ChildHandle } from "../../proc/child";
 import { PACKAGE_ROOT } from "../../runtime/root";
 import { CdlabError } from "../../runtime/errors";

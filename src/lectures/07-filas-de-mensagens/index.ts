@@ -11,7 +11,7 @@
  * ```
  */
 import path from "node:path";
-import { cPrograms, type Programs } from "../../proc/programs";
+import { cPrograms, type Programs } from "../../proc/compiled-programs";
 import { PACKAGE_ROOT } from "../../runtime/root";
 
 /** Where the lecture's C programs live. */
