@@ -138,7 +138,7 @@ export async function startAnchor(label: string): Promise<Anchor> {
     throw new CdlabError("ERR_NO_NETNS", `Não foi possível criar a rede virtual: ${err.trim().split("\n").pop() ?? "sem permissão"}`);
   }
   const pid = child.pid;
-  const enter = (net = true) => ["-t", String(pid), "-m", ...(net ? ["-n"] : []), ...(mode === "userns" ? ["-U"] : [])];
+  const enter = (net = true) => ["-t", String(pid), "-m", ...(net ? ["-n"] : []), ...(mode === "userns" ? ["-U", "--preserve-credentials"] : [])];
   return {
     pid,
     mode,

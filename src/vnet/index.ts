@@ -9,4 +9,4 @@ export { vnetSupport } from "./anchor";
 export type { VnetSupport, VnetMode } from "./anchor";
 export { Router, parseConntrack, parseRules } from "./router";
 export type { ConntrackEntry, ConntrackTuple, FirewallRule, RuleSpec } from "./router";
-export type { RateLimit } from "./topology";
+export type { RateLimit, QueueStats } from "./topology";

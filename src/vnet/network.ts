@@ -12,7 +12,7 @@ import { table } from "../runtime/display";
 import { invalidArg } from "../runtime/errors";
 import { run, type ChildHandle, type ChildOptions, type RunResult } from "../proc/child";
 import { requireVnet, startAnchor, type Anchor, type VnetMode } from "./anchor";
-import { buildScript, limitScript, linkScript, planNetwork, teardownScript, type HostPlan, type RateLimit } from "./topology";
+import { buildScript, limitScript, linkScript, parseQueue, planNetwork, queueScript, teardownScript, type HostPlan, type QueueStats, type RateLimit } from "./topology";
 import { nftSetupScript, Router } from "./router";
 
 /** Options of {@link virtualNetwork}. */
@@ -60,6 +60,8 @@ export interface VirtualNetwork extends Handle {
   heal(name: string): Promise<void>;
   /** Limit both directions of host `name`'s link with the kernel's `tbf` qdisc; `undefined` removes the limit. */
   limit(name: string, limit: RateLimit | undefined): Promise<void>;
+  /** The queue toward host `name` (router or switch side), as the kernel counts it: backlog, drops. */
+  queue(name: string): Promise<QueueStats>;
   /** Show the hosts, their addresses and gateways as a pt-BR table. */
   show(): void;
 }
@@ -137,6 +139,7 @@ export async function virtualNetwork(options: VirtualNetworkOptions): Promise<Vi
       cut: async (name: string) => void (await anchor.sh(linkScript(hostOf(name), false))),
       heal: async (name: string) => void (await anchor.sh(linkScript(hostOf(name), true))),
       limit: async (name: string, limit: RateLimit | undefined) => void (await anchor.sh(limitScript(hostOf(name), limit))),
+      queue: async (name: string) => parseQueue((await anchor.sh(queueScript(hostOf(name)))).stdout),
       show: () =>
         table([
           ...plan.hosts.map((h) => ({ máquina: h.name, interface: "eth0", endereço: `${h.address}/24`, gateway: h.gateway ?? "—" })),

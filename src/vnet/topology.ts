@@ -142,3 +142,36 @@ export function limitScript(h: HostPlan, limit: RateLimit | undefined): string {
   if (!SIZE.test(burst)) invalidArg("burst", burst, 'must be a size such as "4kb"');
   return ends.map(([ns, dev]) => `${tcIn(ns)} qdisc replace dev ${dev} root tbf rate ${rate} burst ${burst} latency ${latency}`).join("\n");
 }
+
+/** The script that prints, as JSON, the qdiscs of the far end of host `h`'s link (the queue toward the host). */
+export function queueScript(h: HostPlan): string {
+  return `${tcIn(h.portNs)} -j -s qdisc show dev ${h.port}`;
+}
+
+/** The queue toward a host, as the kernel counts it. */
+export interface QueueStats {
+  /** The queueing discipline: "tbf" when limited, "noqueue" otherwise. */
+  qdisc: string;
+  /** Bytes waiting in the queue now. */
+  backlog: number;
+  /** Packets waiting in the queue now. */
+  queued: number;
+  /** Bytes sent through it so far. */
+  sent: number;
+  /** Packets dropped because the queue was full. */
+  dropped: number;
+}
+
+/**
+ * Parse `tc -j -s qdisc show` (the root qdisc).
+ * @example
+ * ```ts
+ * parseQueue('[{"kind":"tbf","root":true,"bytes":10,"drops":0,"backlog":3000,"qlen":2}]').backlog; // 3000
+ * ```
+ */
+export function parseQueue(json: string): QueueStats {
+  const all = (JSON.parse(json || "[]") as Record<string, unknown>[]) ?? [];
+  const q = all.find((x) => x.root) ?? all[0] ?? {};
+  const n = (v: unknown) => (typeof v === "number" ? v : 0);
+  return { qdisc: typeof q.kind === "string" ? q.kind : "noqueue", backlog: n(q.backlog), queued: n(q.qlen), sent: n(q.bytes), dropped: n(q.drops) };
+}

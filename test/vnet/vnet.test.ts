@@ -10,7 +10,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { virtualNetwork, vnetSupport, type VirtualNetwork } from "../../src/vnet";
 import type { ChildHandle } from "../../src/proc/child";
-import { resources } from "../../src/runtime/registry";
+import { interruptCell, resources, setCurrentCell } from "../../src/runtime/registry";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { setupVnet } = require("../../scripts/setup-vnet.js") as { setupVnet(log: (m: string) => void): boolean };
@@ -163,9 +163,22 @@ describe("vnet: several machines on the real kernel", function () {
     const flood = await rede.host("cliente").start(process.execPath, { args: [fixture("tcp-flood.js"), "10.200.2.2", sinkPort, "4000"] });
     started.push(flood);
     await new Promise((r) => setTimeout(r, 1000)); // the flow fills the queue
-    const loaded = (await probe()).rtts;
+    const probing = probe();
+    const backlogs: number[] = [];
+    const kinds = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const q = await rede.queue("servidor");
+      backlogs.push(q.backlog), kinds.add(q.qdisc);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const loaded = (await probing).rtts;
     await flood.result;
     await rede.limit("servidor", undefined);
+    expect((await rede.queue("servidor")).qdisc).to.not.equal("tbf");
+    // The kernel's own count: packets wait in the router's tbf queue toward servidor…
+    expect([...kinds]).to.deep.equal(["tbf"]);
+    expect(Math.max(...backlogs), "bytes queued under load").to.be.greaterThan(3000);
+    // …and a probe that crosses the same queue waits behind them.
     expect(loaded.length, "some probes answered under load").to.be.at.least(3);
     expect(median(loaded)).to.be.greaterThan(5 * idle);
     await Promise.all([echo.close(), sink.close()]);
@@ -187,5 +200,31 @@ describe("vnet: several machines on the real kernel", function () {
     const now = netnsInUse();
     expect(ours.filter((n) => now.has(n))).to.deep.equal([]);
     expect(resources().filter((r) => /rede virtual| em (cliente|servidor|outro)/.test(r.label ?? ""))).to.deep.equal([]);
+  });
+});
+
+describe("vnet: a bridge network, removed by an interrupt of the cell that made it", function () {
+  this.timeout(30000);
+
+  it("echoes across the bridge, then the interrupt removes the network and what runs on it", async function () {
+    if (!vnetSupport().available) return this.skip();
+    const before0 = outside();
+    setCurrentCell(9001);
+    let rede: VirtualNetwork;
+    try {
+      rede = await virtualNetwork({ hosts: ["a", "b"] });
+    } finally {
+      setCurrentCell(undefined);
+    }
+    expect(rede.router).to.equal(undefined);
+    const echo = await rede.host("b").start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
+    const [, port] = await line(echo, /listening \S+:(\d+)/);
+    const r = await rede.host("a").run(process.execPath, [CDLAB, "udp-client", "pela ponte", "10.200.0.3", port]);
+    expect(r.stdout).to.include("Reply: pela ponte");
+    expect(interruptCell(9001)).to.be.at.least(1); // the network (and its anchor process)
+    await echo.result; // the network's close stops what runs on its hosts
+    await rede.close(); // the interrupt's close, already under way
+    expect(resources().filter((x) => /rede virtual/.test(x.label ?? ""))).to.deep.equal([]);
+    expect(outside()).to.equal(before0);
   });
 });

@@ -1,0 +1,40 @@
+/**
+ * Where virtual networks run: without the tools the helper says so in one pt-BR line (ERR_NO_NETNS), and as an
+ * unprivileged user they run in a user namespace (`unshare --user --net`) where the system allows one.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { vnetSupport } from "../../src/vnet";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+describe("vnet: where it runs", function () {
+  this.timeout(30000);
+
+  it("says in one pt-BR line (ERR_NO_NETNS) when namespaces cannot be made, so callers fall back to 127.0.0.1", () => {
+    const code = `require("./src/vnet").virtualNetwork({ hosts: ["a"] }).then(() => console.log("made"), (e) => console.log(e.code + " " + e.message))`;
+    const r = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", code], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: "/nonexistent" } });
+    const out = r.stdout.trim();
+    expect(out.split("\n")).to.have.length(1);
+    expect(out).to.match(/^ERR_NO_NETNS Redes virtuais precisam .*127\.0\.0\.1$/);
+  });
+
+  it("runs as an unprivileged user in a user namespace (NAT and conntrack included)", function () {
+    if (process.getuid?.() !== 0 || spawnSync("setpriv", ["--version"]).error || !vnetSupport().available) {
+      console.log("    (skipped: needs root to become an unprivileged user, setpriv, and namespaces)");
+      return this.skip();
+    }
+    const r = spawnSync(
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, "-r", "tsx/cjs", path.join(__dirname, "fixtures/unprivileged.ts")],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, HOME: "/tmp" }, timeout: 25000 },
+    );
+    const result = JSON.parse(r.stdout.trim().split("\n").pop() || "{}") as Record<string, unknown>;
+    if (result.error === "ERR_NO_NETNS") {
+      console.log(`    (skipped: unprivileged user namespaces are not allowed here: ${String(result.message)})`);
+      return this.skip();
+    }
+    expect(result).to.deep.equal({ uid: 65534, mode: "userns", seen: "10.200.2.1", nat: true });
+  });
+});
