@@ -136,4 +136,5 @@ build();
 nativeAddon();
 venv();
 kernelspec();
+require("./setup-vnet.js").setupVnet(log); // nftables/conntrack for src/vnet: root + apt-get only
 log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
