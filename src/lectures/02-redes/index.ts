@@ -1,6 +1,7 @@
 /**
  * Lecture 02 (redes): addressing, a UDP packet layer by layer, switching, ports, NAT, firewall and the
- * characteristics of inter-process communication — the demos of notebooks/02-redes.ipynb.
+ * interconnection (hub, switch, router) and the characteristics of inter-process communication as helpers — the
+ * demos of notebooks/02-redes.ipynb (whose cells write the IPC experiments themselves with node:dgram).
  */
 export { parseIPv4, formatIPv4, parseCidr, addressScope, cidrContains } from "./cidr";
 export type { CidrInfo, Scope } from "./cidr";
