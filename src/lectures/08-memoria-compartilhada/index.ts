@@ -6,3 +6,5 @@ export { raceThreads, raceProcesses } from "./race";
 export type { RaceOptions, RaceResult } from "./race";
 export { copyExperiment, copyExperimentChart, straceAvailable, MiB } from "./copy-experiment";
 export type { CopyExperimentOptions, CopyExperimentResult, CopyRow, CopySyscalls, SideSyscalls } from "./copy-experiment";
+export { shmPrograms, parseCounterLine, SHM_C_DIR } from "./c-programs";
+export type { CounterRun } from "./c-programs";

@@ -4,24 +4,15 @@
  * full pipe and get EPIPE with no reader — no demo function does it for them. The saved outputs back the prose.
  */
 import { expect } from "chai";
-import fs from "node:fs";
-import path from "node:path";
+import { firstCode, join, outputText, readCells } from "../../support/notebook-cells";
 
-interface Cell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: { output_type: string; data?: Record<string, string | string[]>; text?: string | string[] }[];
-}
-
-const FILE = path.resolve(__dirname, "..", "..", "..", "notebooks", "06-pipes-e-fifos.ipynb");
-const cells = (JSON.parse(fs.readFileSync(FILE, "utf8")) as { cells: Cell[] }).cells;
-const join = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join("") : (s ?? ""));
+const cells = readCells("06-pipes-e-fifos.ipynb");
 const code = cells.filter((c) => c.cell_type === "code");
 const source = code.map((c) => join(c.source)).join("\n");
 const prose = cells.filter((c) => c.cell_type === "markdown").map((c) => join(c.source)).join("\n");
 const outputs = code.flatMap((c) => c.outputs ?? []);
-const outputText = outputs.map((o) => join(o.text) + Object.values(o.data ?? {}).map(join).join("")).join("\n");
-const first = (pattern: RegExp) => code.findIndex((c) => pattern.test(join(c.source)));
+const allText = outputs.map(outputText).join("\n");
+const first = (pattern: RegExp) => firstCode(code, pattern);
 
 describe("lectures/06: the pipe notebook makes the calls in its cells", () => {
   it("shows and runs the lecture's C program before the same steps in Node", () => {
@@ -49,19 +40,19 @@ describe("lectures/06: the pipe notebook makes the calls in its cells", () => {
   it("the saved outputs show what the prose says: blocked reads and writes, EOF, EPIPE and SIGPIPE", () => {
     const errors = outputs.filter((o) => o.output_type === "error");
     expect(errors, "no error output").to.deep.equal([]);
-    const wchan = /no kernel em (\w*pipe_read)/.exec(outputText)?.[1];
+    const wchan = /no kernel em (\w*pipe_read)/.exec(allText)?.[1];
     expect(wchan, "a child seen sleeping in a pipe read").to.be.a("string");
     expect(prose).to.include("`" + wchan + "`");
-    expect(outputText).to.match(/\w*pipe_write/);
-    expect(outputText).to.include("o write falhou com EPIPE");
-    expect(outputText).to.include("terminou pelo sinal SIGPIPE");
-    expect(outputText).to.match(/read devolveu 0 \(EOF\)/);
+    expect(allText).to.match(/\w*pipe_write/);
+    expect(allText).to.include("o write falhou com EPIPE");
+    expect(allText).to.include("terminou pelo sinal SIGPIPE");
+    expect(allText).to.match(/read devolveu 0 \(EOF\)/);
   });
 
   it("tables and answers are in Portuguese (no kind/target headers, no true/false)", () => {
     const tables = outputs.map((o) => join(o.data?.["text/html"])).filter((h) => h.includes("<table>"));
     expect(tables.length).to.be.greaterThan(0);
     for (const t of tables) expect(t).to.not.match(/<th>(kind|target|mode|pos|sent|received)<\/th>|<td>(true|false)<\/td>/);
-    expect(outputText).to.not.match(/\? (true|false)\b/);
+    expect(allText).to.not.match(/\? (true|false)\b/);
   });
 });
