@@ -6,29 +6,15 @@
  * transport worker (transport.ts): they must answer while a cell spins.
  */
 import fs from "node:fs";
+import { endpoint, type ConnectionInfo } from "../src/jupyter/launch";
 import type { Envelope } from "../src/jupyter/messages";
 import { decode, encode } from "../src/jupyter/wire";
 
-/** The connection file Jupyter writes for a kernel. */
-export interface ConnectionInfo {
-  transport: string;
-  ip: string;
-  key: string;
-  shell_port: number;
-  control_port: number;
-  iopub_port: number;
-  stdin_port: number;
-  hb_port: number;
-}
+export { endpoint, type ConnectionInfo };
 
 /** Read and parse a connection file. */
 export function readConnection(file: string): ConnectionInfo {
   return JSON.parse(fs.readFileSync(file, "utf8")) as ConnectionInfo;
-}
-
-/** The endpoint of one of the kernel's ports, e.g. `tcp://127.0.0.1:5555`. */
-export function endpoint(info: ConnectionInfo, port: number): string {
-  return `${info.transport}://${info.ip}:${port}`;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

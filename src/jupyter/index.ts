@@ -6,4 +6,5 @@ export { makeMessage, PROTOCOL_VERSION } from "./messages";
 export type { Header, Message, Envelope, Content } from "./messages";
 export { decode, encode } from "./wire";
 export { KernelClient, cdlabKernelArgv } from "./kernel-client";
+export { newConnection, type ConnectionInfo } from "./launch";
 export type { ExecuteResult, KernelOptions, ExecuteOptions } from "./kernel-client";

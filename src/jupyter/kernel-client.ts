@@ -6,34 +6,20 @@
  * back) and kills the kernel's whole process tree at the end.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type * as nbformat from "@jupyterlab/nbformat";
 import * as zmq from "zeromq";
 import { CdlabError } from "../runtime/errors";
-import { PACKAGE_ROOT } from "../runtime/root";
-import { makeMessage, type Message } from "./messages";
-import { decode, encode } from "./wire";
 import { killTree } from "../proc/tree";
+import { cdlabKernelArgv, endpoint, minimalEnv, newConnection } from "./launch";
+import { makeMessage, type Message } from "./messages";
+import { collectOutputs, type ExecuteResult } from "./outputs";
+import { decode, encode } from "./wire";
 
-/** How one `execute` ended. */
-export interface ExecuteResult {
-  /** `ok`/`error`/`abort` as the kernel replied; `timeout` when the time ran out; `died` when the kernel process ended. */
-  status: "ok" | "error" | "abort" | "timeout" | "died";
-  ename?: string;
-  evalue?: string;
-  traceback?: string[];
-  /** Everything written to stdout / stderr streams. */
-  stdout: string;
-  stderr: string;
-  /** Outputs in nbformat shape, in order (stream, error, execute_result, display_data). */
-  outputs: nbformat.IOutput[];
-  /** After a timeout: did the kernel answer the interrupt (true) or must it be restarted (false)? */
-  recovered?: boolean;
-}
+export { cdlabKernelArgv } from "./launch";
+export type { ExecuteResult } from "./outputs";
 
 /** Options of {@link KernelClient.start}. */
 export interface KernelOptions {
@@ -55,38 +41,6 @@ export interface ExecuteOptions {
   /** After interrupting, how long to wait for the kernel to come back. @default 1000 */
   graceMs?: number;
   signal?: AbortSignal;
-}
-
-/** The cdlab kernel's command line, as `src/cli/kernelspec.ts` writes it. */
-export function cdlabKernelArgv(): string[] {
-  const spec = path.join(PACKAGE_ROOT, ".venv", "share", "jupyter", "kernels", "cdlab", "kernel.json");
-  try {
-    const argv = JSON.parse(fs.readFileSync(spec, "utf8")).argv as string[];
-    if (Array.isArray(argv) && argv.length > 1) return argv;
-  } catch {
-    /* fall through */
-  }
-  return [process.execPath, path.join(PACKAGE_ROOT, "dist", "kernel", "main.js"), "--connection-file", "{connection_file}"];
-}
-
-function minimalEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const k of ["PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT"]) if (process.env[k] !== undefined) env[k] = process.env[k];
-  return env;
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = net.createServer();
-      servers.push(s);
-      await new Promise<void>((res, rej) => s.once("error", rej).listen(0, "127.0.0.1", () => res()));
-    }
-    return servers.map((s) => (s.address() as net.AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
 }
 
 interface Pending {
@@ -157,12 +111,7 @@ export class KernelClient {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-kernel-"));
     const ownCwd = options.cwd ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-run-"));
     const cwd = options.cwd ?? ownCwd!;
-    const [shellPort, iopubPort, stdinPort, controlPort, hbPort] = await freePorts(5);
-    const key = randomBytes(32).toString("hex");
-    const conn = {
-      shell_port: shellPort, iopub_port: iopubPort, stdin_port: stdinPort, control_port: controlPort, hb_port: hbPort,
-      ip: "127.0.0.1", key, transport: "tcp", signature_scheme: "hmac-sha256", kernel_name: "cdlab",
-    };
+    const conn = await newConnection();
     const connFile = path.join(tmp, "connection.json");
     fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
     const argv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
@@ -177,11 +126,11 @@ export class KernelClient {
     const shell = new zmq.Dealer({ linger: 0 });
     const control = new zmq.Dealer({ linger: 0 });
     const iopub = new zmq.Subscriber({ linger: 0 });
-    shell.connect(`tcp://127.0.0.1:${shellPort}`);
-    control.connect(`tcp://127.0.0.1:${controlPort}`);
-    iopub.connect(`tcp://127.0.0.1:${iopubPort}`);
+    shell.connect(endpoint(conn, conn.shell_port));
+    control.connect(endpoint(conn, conn.control_port));
+    iopub.connect(endpoint(conn, conn.iopub_port));
     iopub.subscribe();
-    const client = new KernelClient(child, key, shell, control, iopub, tmp, ownCwd);
+    const client = new KernelClient(child, conn.key, shell, control, iopub, tmp, ownCwd);
     try {
       await client.waitReady(startTimeoutMs, signal);
     } catch (e) {
@@ -301,51 +250,10 @@ export class KernelClient {
       recovered = !!p.reply && !this.exited && (await this.responsive(graceMs));
     }
     this.pending.delete(id);
-    const result = this.collect(p);
+    const result = collectOutputs(p.iopub, p.reply);
     if (timedOut) return { ...result, status: "timeout", recovered };
     if (!p.reply) return { ...result, status: "died" };
     return result;
-  }
-
-  private collect(p: Pending): ExecuteResult {
-    const r: ExecuteResult = { status: "ok", stdout: "", stderr: "", outputs: [] };
-    let stream: (nbformat.IStream & { text: string }) | undefined; // the last output, when it is a stream
-    for (const m of p.iopub) {
-      const c = m.content;
-      switch (m.header.msg_type) {
-        case "stream": {
-          const text = String(c.text ?? "");
-          const name = c.name === "stderr" ? "stderr" : "stdout";
-          if (name === "stderr") r.stderr += text;
-          else r.stdout += text;
-          if (stream && stream === r.outputs[r.outputs.length - 1] && stream.name === name) stream.text += text;
-          else r.outputs.push((stream = { output_type: "stream", name, text }));
-          break;
-        }
-        case "error":
-          r.ename = String(c.ename ?? "");
-          r.evalue = String(c.evalue ?? "");
-          r.traceback = (c.traceback as string[]) ?? [];
-          r.outputs.push({ output_type: "error", ename: r.ename, evalue: r.evalue, traceback: r.traceback });
-          break;
-        case "execute_result":
-          r.outputs.push({ output_type: "execute_result", data: c.data as nbformat.IMimeBundle, metadata: (c.metadata as nbformat.OutputMetadata) ?? {}, execution_count: c.execution_count as number });
-          break;
-        case "display_data":
-          r.outputs.push({ output_type: "display_data", data: c.data as nbformat.IMimeBundle, metadata: (c.metadata as nbformat.OutputMetadata) ?? {} });
-          break;
-      }
-    }
-    const reply = p.reply?.content;
-    if (reply) {
-      r.status = (reply.status as ExecuteResult["status"]) ?? "error";
-      if (r.status === "error") {
-        r.ename ??= reply.ename as string | undefined;
-        r.evalue ??= reply.evalue as string | undefined;
-        r.traceback ??= reply.traceback as string[] | undefined;
-      }
-    }
-    return r;
   }
 
   /** Does the kernel answer kernel_info within `ms`? (A kernel can reply to an interrupt while a synchronous loop still runs.) */

@@ -8,31 +8,18 @@
  */
 import { expect } from "chai";
 import { once } from "node:events";
-import net from "node:net";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 import type { ConnectionInfo } from "../../kernel/channels";
 import { InterruptFlag } from "../../kernel/interrupt-flag";
 import type { FromTransport, ToTransport, TransportData } from "../../kernel/transport";
+import { freePorts } from "../../src/jupyter/launch";
 import { makeMessage, type Envelope } from "../../src/jupyter/messages";
 import { decode, encode } from "../../src/jupyter/wire";
 import { pollUntil } from "../support/poll";
 
 const KEY = "transport-test-key";
-
-/** Ports nobody listens on now (bound to port 0, read, released). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const s = net.createServer().once("error", reject);
-      s.listen(0, "127.0.0.1", () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 /** Start kernel/transport.ts in a worker (TypeScript loaded through tsx, as in this test run). */
 function startTransport(data: TransportData): Worker {

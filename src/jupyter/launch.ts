@@ -1,0 +1,71 @@
+/**
+ * What a client needs to launch a kernel: a connection file (free ports and a
+ * signing key), the cdlab kernel's command line and a minimal environment.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { PACKAGE_ROOT } from "../runtime/root";
+
+/** The connection file Jupyter writes for a kernel. */
+export interface ConnectionInfo {
+  transport: string;
+  ip: string;
+  key: string;
+  shell_port: number;
+  control_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  hb_port: number;
+  signature_scheme?: string;
+  kernel_name?: string;
+}
+
+/** The endpoint of one of the kernel's ports, e.g. `tcp://127.0.0.1:5555`. */
+export function endpoint(info: ConnectionInfo, port: number): string {
+  return `${info.transport}://${info.ip}:${port}`;
+}
+
+/** The cdlab kernel's command line, as `src/cli/kernelspec.ts` writes it. */
+export function cdlabKernelArgv(): string[] {
+  const spec = path.join(PACKAGE_ROOT, ".venv", "share", "jupyter", "kernels", "cdlab", "kernel.json");
+  try {
+    const argv = JSON.parse(fs.readFileSync(spec, "utf8")).argv as string[];
+    if (Array.isArray(argv) && argv.length > 1) return argv;
+  } catch {
+    /* fall through */
+  }
+  return [process.execPath, path.join(PACKAGE_ROOT, "dist", "kernel", "main.js"), "--connection-file", "{connection_file}"];
+}
+
+/** The environment a graded kernel gets: PATH, locale and time zone, nothing else. */
+export function minimalEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ["PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT"]) if (process.env[k] !== undefined) env[k] = process.env[k];
+  return env;
+}
+
+/** `n` TCP ports free on 127.0.0.1 now (bound to port 0, read, released). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise<void>((res, rej) => s.once("error", rej).listen(0, "127.0.0.1", () => res()));
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+}
+
+/** A new connection for a cdlab kernel on 127.0.0.1: five free ports and a random HMAC-SHA256 key. */
+export async function newConnection(): Promise<ConnectionInfo> {
+  const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
+  return {
+    shell_port, iopub_port, stdin_port, control_port, hb_port,
+    ip: "127.0.0.1", key: randomBytes(32).toString("hex"), transport: "tcp", signature_scheme: "hmac-sha256", kernel_name: "cdlab",
+  };
+}
