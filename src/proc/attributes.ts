@@ -169,7 +169,11 @@ export function processAttributes(pid: number = process.pid): ProcessAttributes 
   };
 }
 
-const KIB = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`);
+/** A size for the student: "29,7 MiB" or "132 KiB" (Brazilian decimal comma). */
+const KIB = (n: number) =>
+  n >= 1 << 20
+    ? `${(n / (1 << 20)).toLocaleString("pt-BR", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} MiB`
+    : `${Math.round(n / 1024).toLocaleString("pt-BR")} KiB`;
 
 /**
  * The fd table grouped by kind, most numerous first: one line per kind with its count and its first few fds
