@@ -18,3 +18,5 @@ export { queueingLink } from "./queue-link";
 export type { QueueingLink, QueueingLinkOptions, QueueingLinkStats } from "./queue-link";
 export { runSchedule } from "./scheduling";
 export type { ScheduleNode, SchedulePolicy, ScheduleResult, NodeShare } from "./scheduling";
+export { startSyncServer, openReplica } from "./replicas";
+export type { SyncServer, Replica, LogEntry } from "./replicas";
