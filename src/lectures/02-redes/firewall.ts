@@ -106,10 +106,11 @@ function checkRules(rules: unknown): FirewallRule[] {
   return rules.map((r) => ({ ...r }));
 }
 
+/** A rule in words, in pt-BR as the notebook's drop table shows it. */
 function describe(r: FirewallRule | undefined): string {
-  if (!r) return "default deny";
-  const parts = [r.from && `from ${r.from}`, r.fromPort !== undefined && `port ${r.fromPort}`, r.contains !== undefined && `contains ${JSON.stringify(r.contains)}`, r.largerThan !== undefined && `> ${r.largerThan} bytes`].filter(Boolean);
-  return `${r.action} ${parts.join(", ") || "all"}`;
+  if (!r) return "barrar (ação padrão)";
+  const parts = [r.from && `de ${r.from}`, r.fromPort !== undefined && `porta ${r.fromPort}`, r.contains !== undefined && `contém ${JSON.stringify(r.contains)}`, r.largerThan !== undefined && `> ${r.largerThan} bytes`].filter(Boolean);
+  return `${r.action === "allow" ? "aceitar" : "barrar"} ${parts.join(", ") || "tudo"}`;
 }
 
 /**

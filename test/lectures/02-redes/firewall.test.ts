@@ -37,8 +37,8 @@ describe("network/firewall", function () {
     await pollUntil(() => client.received.length === 2 && fw!.drops.length === 2, { what: "two replies and two drops" });
     expect(server.received.map((m) => m.text)).to.deep.equal(["olá", "tchau"]);
     expect(fw.drops.map((d) => [d.rule, d.reason, d.from])).to.deep.equal([
-      [0, 'deny contains "ataque"', `127.0.0.1:${client.port}`],
-      [1, "deny > 20 bytes", `127.0.0.1:${client.port}`],
+      [0, 'barrar contém "ataque"', `127.0.0.1:${client.port}`],
+      [1, "barrar > 20 bytes", `127.0.0.1:${client.port}`],
     ]);
     expect(fw.stats()).to.deep.equal({ allowed: 2, dropped: 2 });
   });
