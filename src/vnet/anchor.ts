@@ -108,7 +108,12 @@ export interface Anchor {
   enter(net?: boolean): string[];
   /** Run a `sh -e` script in the anchor (switch) namespace; throws `ERR_VNET` with its stderr on failure. */
   sh(script: string): Promise<RunResult>;
-  /** Start `cmd` in host namespace `ns` (`ip netns exec`), as a registered child handle. */
+  /**
+   * `nsenter` arguments that run `cmd` in host namespace `ns` (`ip netns exec`); with `setpriv --pdeathsig KILL`
+   * where it exists, so the program dies with this process even when this process is killed with SIGKILL.
+   */
+  command(ns: string, cmd: string, args?: readonly string[]): string[];
+  /** Start `cmd` in host namespace `ns`, as a registered child handle. */
   start(ns: string, cmd: string, options?: ChildOptions): Promise<ChildHandle>;
   /** End the anchor (and with it every namespace nothing else holds). */
   close(): Promise<void>;
@@ -139,6 +144,8 @@ export async function startAnchor(label: string): Promise<Anchor> {
   }
   const pid = child.pid;
   const enter = (net = true) => ["-t", String(pid), "-m", ...(net ? ["-n"] : []), ...(mode === "userns" ? ["-U", "--preserve-credentials"] : [])];
+  const pdeathsig = hasCommand("setpriv", ["--version"]) ? ["setpriv", "--pdeathsig", "KILL", "--"] : [];
+  const command = (ns: string, cmd: string, args: readonly string[] = []) => [...enter(false), "--", "ip", "netns", "exec", ns, ...pdeathsig, cmd, ...args];
   return {
     pid,
     mode,
@@ -149,12 +156,9 @@ export async function startAnchor(label: string): Promise<Anchor> {
         throw new CdlabError("ERR_VNET", `Falha ao configurar a rede virtual: ${r.stderr.trim().split("\n").pop() || `código ${r.exitCode}`}`);
       return r;
     },
+    command,
     start(ns: string, cmd: string, options: ChildOptions = {}) {
-      return startChild("nsenter", {
-        label: `${[cmd, ...(options.args ?? [])].join(" ")} em ${ns}`,
-        ...options,
-        args: [...enter(false), "--", "ip", "netns", "exec", ns, cmd, ...(options.args ?? [])],
-      });
+      return startChild("nsenter", { label: `${[cmd, ...(options.args ?? [])].join(" ")} em ${ns}`, ...options, args: command(ns, cmd, options.args) });
     },
     close: () => {
       child.child.stdin?.end();

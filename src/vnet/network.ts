@@ -13,7 +13,7 @@ import { invalidArg } from "../runtime/errors";
 import { run, type ChildHandle, type ChildOptions, type RunResult } from "../proc/child";
 import { requireVnet, startAnchor, type Anchor, type VnetMode } from "./anchor";
 import { buildScript, limitScript, linkScript, parseQueue, planNetwork, queueScript, teardownScript, type HostPlan, type QueueStats, type RateLimit } from "./topology";
-import { nftSetupScript, Router } from "./router";
+import { nftSetupScript, noNft, Router } from "./router";
 
 /** Options of {@link virtualNetwork}. */
 export interface VirtualNetworkOptions {
@@ -90,6 +90,7 @@ export async function virtualNetwork(options: VirtualNetworkOptions): Promise<Vi
   const byName = new Map(plan.hosts.map((h) => [h.name, h]));
   const natHosts = (routerOpts?.nat ?? []).map((n) => byName.get(n) ?? invalidArg("router.nat", n, `must name hosts of this network (${hosts.join(", ")})`));
   const support = requireVnet();
+  if (natHosts.length > 0 && !support.nft) throw noNft();
   throwIfAborted(signal);
 
   const anchor = await startAnchor(`rede virtual (${hosts.join(", ")})`);
@@ -107,7 +108,6 @@ export async function virtualNetwork(options: VirtualNetworkOptions): Promise<Vi
   try {
     await anchor.sh(buildScript(plan));
     if (plan.router && support.nft) await anchor.sh(nftSetupScript(plan.router.ns, natHosts));
-    else if (natHosts.length > 0) await anchor.sh(`ip netns exec ${plan.router!.ns} nft list ruleset`); // throws ERR_VNET: nft missing
     throwIfAborted(signal);
   } catch (e) {
     await release().catch(() => undefined);
@@ -123,7 +123,7 @@ export async function virtualNetwork(options: VirtualNetworkOptions): Promise<Vi
     name: h.name,
     address: h.address,
     gateway: h.gateway,
-    run: (command, args = [], opts = {}) => run("nsenter", [...anchor.enter(false), "--", "ip", "netns", "exec", h.ns, command, ...args], opts),
+    run: (command, args = [], opts = {}) => run("nsenter", anchor.command(h.ns, command, args), opts),
     start: async (command, opts = {}) => keep(await anchor.start(h.ns, command, { ...opts, label: opts.label ?? `${command} em ${h.name}` })),
     startNode: async (code, opts = {}) =>
       keep(await anchor.start(h.ns, process.execPath, { label: `node -e … em ${h.name}`, ...opts, args: ["-e", code, ...(opts.args ?? [])] })),

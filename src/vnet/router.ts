@@ -24,6 +24,11 @@ export function nftSetupScript(ns: string, natHosts: readonly HostPlan[]): strin
   ].join("\n");
 }
 
+/** The pt-BR error when `nft` is missing (`ERR_NO_NFT`): NAT and firewall need Debian's nftables package. */
+export function noNft(): CdlabError {
+  return new CdlabError("ERR_NO_NFT", "O comando nft não está instalado (pacote nftables: npm run setup como root); NAT e firewall indisponíveis");
+}
+
 /** One end of a tracked connection. */
 export interface ConntrackTuple {
   src: string;
@@ -145,8 +150,7 @@ export class Router {
   ) {}
 
   private needNft(): void {
-    if (!this.support.nft)
-      throw new CdlabError("ERR_NO_NFT", "O comando nft não está instalado (pacote nftables: npm run setup como root); NAT e firewall indisponíveis");
+    if (!this.support.nft) throw noNft();
   }
 
   private async inRouter(cmd: string): Promise<string> {

@@ -3,7 +3,8 @@
  * unprivileged user they run in a user namespace (`unshare --user --net`) where the system allows one.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { descendants, isAlive } from "../../src/proc/tree";
 import path from "node:path";
 import { vnetSupport } from "../../src/vnet";
 
@@ -36,5 +37,18 @@ describe("vnet: where it runs", function () {
       return this.skip();
     }
     expect(result).to.deep.equal({ uid: 65534, mode: "userns", seen: "10.200.2.1", nat: true });
+  });
+
+  it("dies with its kernel even when the kernel is killed with SIGKILL", async function () {
+    if (!vnetSupport().available) return this.skip();
+    const kernel = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "fixtures/killed-kernel.ts")], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise((resolve) => kernel.stdout.once("data", resolve));
+    const pids = descendants(kernel.pid!);
+    expect(pids.length, "the anchor and the program on host a").to.be.at.least(2);
+    const exited = new Promise((resolve) => kernel.once("exit", resolve));
+    kernel.kill("SIGKILL");
+    await exited;
+    for (let i = 0; i < 100 && pids.some(isAlive); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(pids.filter(isAlive)).to.deep.equal([]);
   });
 });
