@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * const r = await fifoBetweenUnrelated("olá pela FIFO");
- * r.reader.ppid, r.writer.ppid; // 4242 (the kernel), 1 (init)
+ * r.reader.ppid, r.writer.ppid; // 4242 (the kernel), 1 (PID 1: init on a machine, the first program in a container)
  * ```
  */
 import fs from "node:fs";
@@ -91,7 +91,7 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
     return {
       fifo: fifo.path,
       reader: { pid: reader.pid, ppid: events.opening.ppid, parent: "este kernel" },
-      writer: { pid: writer.pid as number, ppid: writer.ppid as number, startedBy: launcher.pid, parent: writer.ppid === 1 ? "init (PID 1)" : "adotado (subreaper)" },
+      writer: { pid: writer.pid as number, ppid: writer.ppid as number, startedBy: launcher.pid, parent: writer.ppid === 1 ? "PID 1 (adotado)" : "adotado (subreaper)" },
       readerWhileOpening: { ...whileOpening, openedBeforeWriter },
       received: writer.text as string,
     };
