@@ -106,7 +106,10 @@ export interface Anchor {
   readonly mode: VnetMode;
   /** `nsenter` arguments that enter the anchor's mount (and user) namespace, and its network namespace when `net`. */
   enter(net?: boolean): string[];
-  /** Run a `sh -e` script in the anchor (switch) namespace; throws `ERR_VNET` with its stderr on failure. */
+  /**
+   * Run a `sh -e` script in the anchor (switch) namespace; throws `ERR_VNET` with its stderr on failure, and
+   * `ERR_VNET_CLOSED` once the anchor was closed or ended (as do `command` and `start`).
+   */
   sh(script: string): Promise<RunResult>;
   /**
    * `nsenter` arguments that run `cmd` in host namespace `ns` (`ip netns exec`); with `setpriv --pdeathsig KILL`
@@ -144,23 +147,33 @@ export async function startAnchor(label: string): Promise<Anchor> {
   }
   const pid = child.pid;
   const enter = (net = true) => ["-t", String(pid), "-m", ...(net ? ["-n"] : []), ...(mode === "userns" ? ["-U", "--preserve-credentials"] : [])];
+  let over = false;
+  void child.result.then(() => (over = true));
+  const alive = () => {
+    if (over) throw new CdlabError("ERR_VNET_CLOSED", "A rede virtual já foi fechada");
+  };
   const pdeathsig = hasCommand("setpriv", ["--version"]) ? ["setpriv", "--pdeathsig", "KILL", "--"] : [];
-  const command = (ns: string, cmd: string, args: readonly string[] = []) => [...enter(false), "--", "ip", "netns", "exec", ns, ...pdeathsig, cmd, ...args];
+  const command = (ns: string, cmd: string, args: readonly string[] = []) => {
+    alive();
+    return [...enter(false), "--", "ip", "netns", "exec", ns, ...pdeathsig, cmd, ...args];
+  };
   return {
     pid,
     mode,
     enter,
     async sh(script: string) {
+      alive();
       const r = await run("nsenter", [...enter(), "--", "sh", "-ec", script], { timeout: 30000 });
       if (r.exitCode !== 0)
         throw new CdlabError("ERR_VNET", `Falha ao configurar a rede virtual: ${r.stderr.trim().split("\n").pop() || `código ${r.exitCode}`}`);
       return r;
     },
     command,
-    start(ns: string, cmd: string, options: ChildOptions = {}) {
+    async start(ns: string, cmd: string, options: ChildOptions = {}) {
       return startChild("nsenter", { label: `${[cmd, ...(options.args ?? [])].join(" ")} em ${ns}`, ...options, args: command(ns, cmd, options.args) });
     },
     close: () => {
+      over = true;
       child.child.stdin?.end();
       return child.close();
     },

@@ -123,7 +123,7 @@ export async function virtualNetwork(options: VirtualNetworkOptions): Promise<Vi
     name: h.name,
     address: h.address,
     gateway: h.gateway,
-    run: (command, args = [], opts = {}) => run("nsenter", anchor.command(h.ns, command, args), opts),
+    run: async (command, args = [], opts = {}) => run("nsenter", anchor.command(h.ns, command, args), opts),
     start: async (command, opts = {}) => keep(await anchor.start(h.ns, command, { ...opts, label: opts.label ?? `${command} em ${h.name}` })),
     startNode: async (code, opts = {}) =>
       keep(await anchor.start(h.ns, process.execPath, { label: `node -e … em ${h.name}`, ...opts, args: ["-e", code, ...(opts.args ?? [])] })),

@@ -1,7 +1,7 @@
 /** The pure parts of src/vnet: the plan of a network and what is read back from the kernel. */
 import { expect } from "chai";
 import { parseConntrack, parseRules, virtualNetwork } from "../../src/vnet";
-import { parseQueue, planNetwork } from "../../src/vnet/topology";
+import { limitScript, parseQueue, planNetwork } from "../../src/vnet/topology";
 import { failure } from "../net/helpers";
 
 describe("vnet: plans and parsers", () => {
@@ -20,6 +20,16 @@ describe("vnet: plans and parsers", () => {
     expect(() => planNetwork(["a", "a"])).to.throw(/must be distinct/);
     expect(() => planNetwork(["a"], "a")).to.throw(/must be distinct/);
     expect((await failure(virtualNetwork({ hosts: ["a"], router: { nat: ["b"] } }))).code).to.equal("ERR_INVALID_ARG");
+  });
+
+  it("limits both ends of a link with tbf, and rejects a rate tc would not read", () => {
+    const [h] = planNetwork(["servidor"], "roteador").hosts;
+    expect(limitScript(h, { rate: "1mbit" }).split("\n")).to.deep.equal([
+      `tc -n ${h.portNs} qdisc replace dev eth1 root tbf rate 1mbit burst 4kb latency 200ms`,
+      `tc -n ${h.ns} qdisc replace dev eth0 root tbf rate 1mbit burst 4kb latency 200ms`,
+    ]);
+    expect(() => limitScript(h, { rate: "1 mega" })).to.throw(/Invalid option "rate" "1 mega"/);
+    expect(() => limitScript(h, { rate: "1mbit", latency: "soon" })).to.throw(/Invalid option "latency"/);
   });
 
   it("reads conntrack -L and /proc/net/nf_conntrack lines, telling translated flows", () => {

@@ -11,6 +11,7 @@ import path from "node:path";
 import { virtualNetwork, vnetSupport, type VirtualNetwork } from "../../src/vnet";
 import type { ChildHandle } from "../../src/proc/child";
 import { interruptCell, resources, setCurrentCell } from "../../src/runtime/registry";
+import { failure } from "../net/helpers";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { setupVnet } = require("../../scripts/setup-vnet.js") as { setupVnet(log: (m: string) => void): boolean };
@@ -54,6 +55,14 @@ function line(child: ChildHandle, re: RegExp): Promise<RegExpExecArray> {
       if (m) resolve(m), clearTimeout(timer);
     });
   });
+}
+
+/** Start the cdlab CLI's UDP echo server on `host` (port 0), with its port. */
+async function udpEcho(rede: VirtualNetwork, host: string, started: ChildHandle[]): Promise<{ echo: ChildHandle; port: string }> {
+  const echo = await rede.host(host).start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
+  started.push(echo);
+  const [, port] = await line(echo, /listening \S+:(\d+)/);
+  return { echo, port };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -120,9 +129,7 @@ describe("vnet: several machines on the real kernel", function () {
 
   it("drops with a firewall rule in the router, and the kernel counts the drops", async function () {
     if (!vnetSupport().nft) this.skip();
-    const echo = await rede.host("servidor").start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
-    started.push(echo);
-    const [, port] = await line(echo, /listening \S+:(\d+)/);
+    const { echo, port } = await udpEcho(rede, "servidor", started);
     const handle = await rede.router!.addRule({ from: "outro", protocol: "udp", port: Number(port) });
     const blocked = await rede.host("outro").run(process.execPath, [CDLAB, "udp-client", "bloqueado?", "10.200.2.2", port, "--timeout", "800"]);
     expect(blocked.stdout).to.not.include("Reply");
@@ -137,9 +144,7 @@ describe("vnet: several machines on the real kernel", function () {
   });
 
   it("partitions a host (its link cut) and heals it", async () => {
-    const echo = await rede.host("servidor").start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
-    started.push(echo);
-    const [, port] = await line(echo, /listening \S+:(\d+)/);
+    const { echo, port } = await udpEcho(rede, "servidor", started);
     const ask = (timeout: number) => rede.host("outro").run(process.execPath, [CDLAB, "udp-client", "ping", "10.200.2.2", port, "--timeout", String(timeout)]);
     expect((await ask(3000)).stdout).to.include("Reply: ping");
     await rede.cut("servidor");
@@ -151,10 +156,9 @@ describe("vnet: several machines on the real kernel", function () {
 
   it("limits a link's rate (tbf): a saturating flow makes the queueing delay grow", async () => {
     const srv = rede.host("servidor");
-    const echo = await srv.start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
+    const { echo, port: echoPort } = await udpEcho(rede, "servidor", started);
     const sink = await srv.start(process.execPath, { args: [fixture("tcp-sink.js")], timeout: 0 });
-    started.push(echo, sink);
-    const [, echoPort] = await line(echo, /listening \S+:(\d+)/);
+    started.push(sink);
     const [, sinkPort] = await line(sink, /listening (\d+)/);
     await rede.limit("servidor", { rate: "1mbit", latency: "300ms" });
     const probe = async () =>
@@ -196,6 +200,8 @@ describe("vnet: several machines on the real kernel", function () {
     await rede.close();
     await rede.close(); // idempotent
     expect(outside()).to.equal(before0);
+    expect((await failure(rede.host("cliente").run("true"))).code).to.equal("ERR_VNET_CLOSED");
+    expect((await failure(rede.cut("cliente"))).code).to.equal("ERR_VNET_CLOSED");
     for (const c of started) expect(c.child.exitCode !== null || c.child.signalCode !== null, `child ${c.pid} ended`).to.equal(true);
     const now = netnsInUse();
     expect(ours.filter((n) => now.has(n))).to.deep.equal([]);
@@ -217,8 +223,7 @@ describe("vnet: a bridge network, removed by an interrupt of the cell that made 
       setCurrentCell(undefined);
     }
     expect(rede.router).to.equal(undefined);
-    const echo = await rede.host("b").start(process.execPath, { args: [CDLAB, "udp-server", "0", "--host", "0.0.0.0"], timeout: 0 });
-    const [, port] = await line(echo, /listening \S+:(\d+)/);
+    const { echo, port } = await udpEcho(rede, "b", []);
     const r = await rede.host("a").run(process.execPath, [CDLAB, "udp-client", "pela ponte", "10.200.0.3", port]);
     expect(r.stdout).to.include("Reply: pela ponte");
     expect(interruptCell(9001)).to.be.at.least(1); // the network (and its anchor process)
