@@ -26,11 +26,18 @@ describe("vnet: where it runs", function () {
       console.log("    (skipped: needs root to become an unprivileged user, setpriv, and namespaces)");
       return this.skip();
     }
-    const r = spawnSync(
-      "setpriv",
-      ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, "-r", "tsx/cjs", path.join(__dirname, "fixtures/unprivileged.ts")],
-      { cwd: ROOT, encoding: "utf8", env: { ...process.env, HOME: "/tmp" }, timeout: 25000 },
-    );
+    const asNobody = (args: string[]) =>
+      spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, HOME: "/tmp" },
+        timeout: 25000,
+      });
+    if (asNobody(["-e", `require.resolve("tsx/cjs"); require("fs").accessSync(${JSON.stringify(__filename)})`]).status !== 0) {
+      console.log(`    (skipped: user nobody cannot read ${ROOT})`);
+      return this.skip();
+    }
+    const r = asNobody(["-r", "tsx/cjs", path.join(__dirname, "fixtures/unprivileged.ts")]);
     const result = JSON.parse(r.stdout.trim().split("\n").pop() || "{}") as Record<string, unknown>;
     if (result.error === "ERR_NO_NETNS") {
       console.log(`    (skipped: unprivileged user namespaces are not allowed here: ${String(result.message)})`);
