@@ -10,7 +10,9 @@ import { makeHandle, register, type Handle } from "../runtime/handle";
 import { throwIfAborted } from "../runtime/abort";
 import { table } from "../runtime/display";
 import { invalidArg } from "../runtime/errors";
+import path from "node:path";
 import { run, type ChildHandle, type ChildOptions, type RunResult } from "../proc/child";
+import { programArgs } from "../proc/program";
 import { requireVnet, startAnchor, type Anchor, type VnetMode } from "./anchor";
 import { buildScript, limitScript, linkScript, parseQueue, planNetwork, queueScript, teardownScript, type HostPlan, type QueueStats, type RateLimit } from "./topology";
 import { nftSetupScript, noNft, Router } from "./router";
@@ -43,6 +45,8 @@ export interface VirtualHost {
   start(command: string, options?: ChildOptions): Promise<ChildHandle>;
   /** Start a small Node program (`node -e code`) on this host. */
   startNode(code: string, options?: ChildOptions): Promise<ChildHandle>;
+  /** Start a cdlab entry file (`entryFile(__dirname, "worker-main")`, see src/proc/program.ts) on this host; `args` are its own. */
+  startProgram(file: string, options?: ChildOptions): Promise<ChildHandle>;
 }
 
 /** A virtual network: its hosts, its router and its links' faults. */
@@ -127,6 +131,8 @@ export async function virtualNetwork(options: VirtualNetworkOptions): Promise<Vi
     start: async (command, opts = {}) => keep(await anchor.start(h.ns, command, { ...opts, label: opts.label ?? `${command} em ${h.name}` })),
     startNode: async (code, opts = {}) =>
       keep(await anchor.start(h.ns, process.execPath, { label: `node -e … em ${h.name}`, ...opts, args: ["-e", code, ...(opts.args ?? [])] })),
+    startProgram: async (file, opts = {}) =>
+      keep(await anchor.start(h.ns, process.execPath, { label: `${path.basename(file)} em ${h.name}`, ...opts, args: [...programArgs(file), ...(opts.args ?? [])] })),
   });
   const vhosts = plan.hosts.map(makeHost);
 

@@ -113,7 +113,7 @@ describe("vnet: several machines on the real kernel", function () {
 
   it("translates the client's address (masquerade) and the kernel's conntrack table shows it", async function () {
     if (!vnetSupport().nft) this.skip();
-    const who = await rede.host("servidor").start(process.execPath, { args: [fixture("who-echo.js")], timeout: 0 });
+    const who = await rede.host("servidor").startProgram(fixture("who-echo.js"), { timeout: 0 });
     started.push(who);
     const [, port] = await line(who, /listening (\d+)/);
     const code = `const s=require("dgram").createSocket("udp4");s.on("message",m=>{console.log(String(m));s.close()});s.send("?",${port},"10.200.2.2")`;
