@@ -6,10 +6,11 @@
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readlinkSync } from "node:fs";
+import { readlinkSync } from "node:fs";
 import path from "node:path";
 import { virtualNetwork, vnetSupport, type VirtualNetwork } from "../../src/vnet";
 import type { ChildHandle } from "../../src/proc/child";
+import { descendants, isAlive } from "../../src/proc/tree";
 import { interruptCell, resources, setCurrentCell } from "../../src/runtime/registry";
 import { failure } from "../net/helpers";
 
@@ -30,18 +31,6 @@ function outside(): string {
     }
   };
   return [sh("ip", ["netns"]), sh("ip", ["-o", "link"]).replace(/\\.*$/gm, ""), sh("nft", ["list", "ruleset"])].join("\n--\n");
-}
-
-/** Inodes of every network namespace some process is in. */
-function netnsInUse(): Set<string> {
-  const all = new Set<string>();
-  for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d)))
-    try {
-      all.add(readlinkSync(`/proc/${p}/ns/net`));
-    } catch {
-      /* gone, or not ours */
-    }
-  return all;
 }
 
 /** The first stdout line of `child` matching `re`. */
@@ -71,7 +60,6 @@ describe("vnet: several machines on the real kernel", function () {
   this.timeout(30000);
   let rede: VirtualNetwork;
   let before0: string;
-  let netnsBefore: Set<string>;
   const started: ChildHandle[] = [];
 
   before(async function () {
@@ -82,7 +70,6 @@ describe("vnet: several machines on the real kernel", function () {
       this.skip();
     }
     before0 = outside();
-    netnsBefore = netnsInUse();
     rede = await virtualNetwork({ hosts: ["cliente", "servidor", "outro"], router: { nat: ["cliente"] } });
   });
 
@@ -191,20 +178,29 @@ describe("vnet: several machines on the real kernel", function () {
   it("leaves nothing behind: no namespace, link, rule or process", async () => {
     const sleeper = await rede.host("servidor").start("sleep", { args: ["60"], timeout: 0 });
     started.push(sleeper);
-    let ours: string[] = [];
-    for (let i = 0; i < 100 && ours.length < 2; i++) {
+    // Our processes inside the network's namespaces: the anchor (the switch's namespace) and servidor's sleep.
+    const own = readlinkSync("/proc/self/ns/net");
+    const netnsOf = (pid: number) => {
+      try {
+        return readlinkSync(`/proc/${pid}/ns/net`);
+      } catch {
+        return own;
+      }
+    };
+    let inside: number[] = [];
+    for (let i = 0; i < 100 && !inside.includes(sleeper.pid); i++) {
       await new Promise((r) => setTimeout(r, 50)); // until `ip netns exec` has entered servidor's namespace
-      ours = [...netnsInUse()].filter((n) => !netnsBefore.has(n)); // the switch's and servidor's namespaces
+      inside = descendants(process.pid).filter((p) => netnsOf(p) !== own);
     }
-    expect(ours.length).to.be.at.least(2);
+    expect(inside.length).to.be.at.least(2);
     await rede.close();
     await rede.close(); // idempotent
     expect(outside()).to.equal(before0);
     expect((await failure(rede.host("cliente").run("true"))).code).to.equal("ERR_VNET_CLOSED");
     expect((await failure(rede.cut("cliente"))).code).to.equal("ERR_VNET_CLOSED");
     for (const c of started) expect(c.child.exitCode !== null || c.child.signalCode !== null, `child ${c.pid} ended`).to.equal(true);
-    const now = netnsInUse();
-    expect(ours.filter((n) => now.has(n))).to.deep.equal([]);
+    // Nothing holds a namespace of the network any more: its processes are gone, and with the anchor its mounts.
+    expect(inside.filter(isAlive)).to.deep.equal([]);
     expect(resources().filter((r) => /rede virtual| em (cliente|servidor|outro)/.test(r.label ?? ""))).to.deep.equal([]);
   });
 });
