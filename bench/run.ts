@@ -50,6 +50,7 @@ function sections(): { available: Section[]; missing: string[] } {
     ["pipe", "pipe", "runPipeBench"],
     ["ipc", "ipc", "runIpcBench"],
     ["grade", "grade", "runGradeBench"],
+    ["hub", "hub", "runHubBench"],
   ];
   const missing: string[] = [];
   for (const [name, file, fn] of ext) {
