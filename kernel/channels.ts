@@ -1,9 +1,15 @@
 /**
  * ZMQ plumbing shared by both threads of the kernel, and the main thread's
- * own sockets: shell (requests, run in order), iopub (outputs and statuses)
- * and stdin. Those live on the main thread, as in plain tslab, so a cell's
- * request and its outputs cross no thread. Control and heartbeat live in the
- * transport worker (transport.ts): they must answer while a cell spins.
+ * own sockets: shell (requests, run in order) and iopub (outputs and
+ * statuses). Those live on the main thread, as in plain tslab, so a cell's
+ * request and its outputs cross no thread. Control, heartbeat and stdin live
+ * in the transport worker (transport.ts): they must work while a cell spins
+ * or waits in `prompt()`.
+ *
+ * iopub sends go out synchronously once the socket is bound (a PUB socket
+ * never blocks; `sendTimeout = 0` keeps zeromq.js on its synchronous path), so
+ * what a cell printed reaches the client before the cell blocks in `prompt()`
+ * or spins in a loop, without waiting for the event loop.
  */
 import fs from "node:fs";
 import { endpoint, type ConnectionInfo } from "../src/jupyter/launch";
@@ -61,7 +67,34 @@ export interface MainChannels {
 }
 
 /**
- * Bind shell, iopub and stdin, and hand every shell request to `onShell`, in
+ * A PUB socket's sends, each made at once (in order) once `after` resolved;
+ * before that they wait in a chain like {@link sender}'s.
+ */
+export function syncSender(sock: { send(frames: Buffer[]): Promise<void> }, after: Promise<unknown>) {
+  let bound = false;
+  let queuedCount = 0;
+  const queued = sender(sock, after);
+  void after.then(
+    () => (bound = true),
+    () => undefined,
+  );
+  const send = (frames: Buffer[]) => {
+    if (!bound || queuedCount > 0) {
+      queuedCount++;
+      return void queued(frames).then(() => queuedCount--);
+    }
+    try {
+      sock.send(frames).catch(() => undefined);
+    } catch {
+      /* closed */
+    }
+  };
+  send.drained = () => queued.drained();
+  return send;
+}
+
+/**
+ * Bind shell and iopub, and hand every shell request to `onShell`, in
  * order. The binds are issued before this returns, so the thread can go on
  * with synchronous work (loading TypeScript) while ZMQ accepts connections
  * and queues requests.
@@ -74,13 +107,9 @@ export function openMainChannels(info: ConnectionInfo, onShell: (env: Envelope) 
   const zmq = require("zeromq") as typeof import("zeromq");
   const shell = new zmq.Router();
   const iopub = new zmq.Publisher();
-  const stdin = new zmq.Router();
-  const ready = Promise.all([
-    shell.bind(endpoint(info, info.shell_port)),
-    iopub.bind(endpoint(info, info.iopub_port)),
-    stdin.bind(endpoint(info, info.stdin_port)),
-  ]).then(() => undefined);
-  const send = { shell: sender(shell, ready), iopub: sender(iopub, ready) };
+  iopub.sendTimeout = 0;
+  const ready = Promise.all([shell.bind(endpoint(info, info.shell_port)), iopub.bind(endpoint(info, info.iopub_port))]).then(() => undefined);
+  const send = { shell: sender(shell, ready), iopub: syncSender(iopub, ready) };
   let waiting = false;
   void ready.then(
     async () => {
@@ -109,7 +138,7 @@ export function openMainChannels(info: ConnectionInfo, onShell: (env: Envelope) 
     close() {
       closing ??= (async () => {
         await Promise.race([Promise.all([send.shell.drained(), send.iopub.drained()]), sleep(300)]);
-        for (const s of [shell, iopub, stdin]) s.close();
+        for (const s of [shell, iopub]) s.close();
       })();
       return closing;
     },

@@ -6,6 +6,7 @@
  */
 import util from "node:util";
 import type { MimeBundle } from "../src/runtime/display";
+import { alertSync, confirmSync, promptSync } from "../src/runtime/input";
 import type { Engine, Outcome } from "./handler";
 import { cellFileName, compileError, INTERRUPTED, runtimeError, type CellSource, type Diag } from "./traceback";
 import * as tslab from "./tslab";
@@ -26,6 +27,16 @@ export function mimeBundle(value: unknown): MimeBundle {
     }
   }
   return bundle;
+}
+
+/**
+ * The browser's `prompt`, `confirm` and `alert` as globals of every cell
+ * (synchronous: they block the main thread until the student answers; see
+ * src/runtime/input.ts). Their types come from kernel/cell-types, which
+ * resolve.ts adds to the cells' program.
+ */
+export function installCellGlobals(): void {
+  Object.assign(globalThis, { prompt: promptSync, confirm: confirmSync, alert: alertSync });
 }
 
 interface Capture {
@@ -56,6 +67,7 @@ export interface TslabEngine extends Engine {
  */
 export function createEngine(cwd: string, onTypescript: (ts: tslab.TypeScript) => void, protect: <T>(fn: () => T) => T = (fn) => fn()): TslabEngine {
   const cells = new Map<number, CellSource>();
+  installCellGlobals();
   let current: { n: number; ts: string; cap: Capture } | undefined;
   let executor: tslab.Executor | undefined;
   let interruptCell: (() => void) | undefined;

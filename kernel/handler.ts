@@ -11,12 +11,18 @@
  *   later ones run normally.
  * - Output written while no cell runs (a timer, a server callback) goes to the
  *   last cell that ran.
+ * - Input: the running cell may ask for a line ({@link KernelHandler.ask}):
+ *   `input_request` on stdin to the client that sent the execute_request,
+ *   then a wait on the {@link StdinSlot} the transport fills. With
+ *   `allow_stdin: false` it throws `ERR_STDIN_NOT_ALLOWED` at once.
  */
 import type { MimeBundle } from "../src/runtime/display";
+import { CdlabError } from "../src/runtime/errors";
+import type { InputRequest, InputSink } from "../src/runtime/input";
 import { makeMessage, type Content, type Envelope, type Header, type Message } from "../src/jupyter/messages";
 
 /** The channels a kernel sends on. */
-export type Channel = "shell" | "control" | "iopub";
+export type Channel = "shell" | "control" | "iopub" | "stdin";
 
 /** Where the handler sends messages (the sockets). */
 export interface Outbox {
@@ -39,6 +45,20 @@ export interface Engine {
   isComplete(code: string): { status: "complete" | "incomplete" | "invalid"; indent?: string };
   /** TypeScript's version (for kernel_info). */
   readonly languageVersion: string;
+}
+
+/** Where the answer to an input_request arrives (stdin.ts's InputSlot in the real kernel). */
+export interface StdinSlot {
+  /** A request with this msg_id is about to go out. */
+  begin(msgId: string): void;
+  /** Is a request waiting for its answer? */
+  readonly waiting: boolean;
+  /** Block the thread until the answer arrives (throws when cancelled). */
+  waitSync(): string;
+  /** Wait for the answer without blocking (rejects when cancelled). */
+  waitAsync(): Promise<string>;
+  /** Drop the request waiting; its waiter wakes and throws. */
+  cancel(): void;
 }
 
 /** The kernel_info_reply content. */
@@ -95,10 +115,12 @@ export interface HandlerOptions {
   requestFlush(): void;
   /** A shutdown_request arrived on shell (after the reply was sent). */
   onShutdown(restart: boolean): void;
+  /** Where input answers arrive; without it, asking for input fails like `allow_stdin: false`. */
+  stdin?: StdinSlot;
 }
 
 /** The protocol logic of the kernel. */
-export class KernelHandler {
+export class KernelHandler implements InputSink {
   private count = 0;
   private queue: (Queued | "flushed")[] = [];
   private running = false;
@@ -112,6 +134,8 @@ export class KernelHandler {
   private flushScheduled = false;
   /** Execution count of the cell running now (undefined between cells). */
   runningCell?: number;
+  /** The running execute request (where input_request goes), and whether it allows stdin. */
+  private asking?: { env: Envelope; allowStdin: boolean };
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -173,6 +197,58 @@ export class KernelHandler {
     const content: Record<string, unknown> = { data, metadata: {} };
     if (options.id !== undefined) content.transient = { display_id: options.id };
     this.publish(options.update ? "update_display_data" : "display_data", content, this.target?.header);
+  }
+
+  /**
+   * Clear the running (or last) cell's output; with `wait`, when the next
+   * output arrives (clear_output).
+   */
+  clearOutput(wait: boolean): void {
+    this.publish("clear_output", { wait }, this.target?.header);
+  }
+
+  /**
+   * The running cell asks for a line and blocks this thread until the answer
+   * arrives (`prompt()`); an interrupt ends the wait by terminating the cell.
+   *
+   * @throws CdlabError `ERR_STDIN_NOT_ALLOWED`, `ERR_NO_CELL`, `ERR_INPUT_PENDING`, `ERR_INPUT_CANCELLED`
+   */
+  ask(req: InputRequest): string {
+    const slot = this.request(req);
+    try {
+      return slot.waitSync();
+    } catch {
+      throw cancelled();
+    }
+  }
+
+  /** Like {@link ask}, without blocking the event loop (`await input()`). */
+  async askAsync(req: InputRequest): Promise<string> {
+    const slot = this.request(req);
+    try {
+      return await slot.waitAsync();
+    } catch {
+      throw cancelled();
+    }
+  }
+
+  private request(req: InputRequest): StdinSlot {
+    const why = "Não é possível pedir entrada ao aluno";
+    const asking = this.asking;
+    if (!asking) throw new CdlabError("ERR_NO_CELL", `${why}: nenhuma célula está rodando (peça a entrada no corpo da célula, não num callback)`);
+    const slot = this.o.stdin;
+    if (!asking.allowStdin || !slot) {
+      throw new CdlabError(
+        "ERR_STDIN_NOT_ALLOWED",
+        `${why}: este cliente não aceita entrada (allow_stdin: false, como no corretor e no nbclient)`,
+      );
+    }
+    if (slot.waiting) throw new CdlabError("ERR_INPUT_PENDING", `${why}: outra pergunta ainda espera resposta`);
+    const msg = makeMessage("input_request", { prompt: req.prompt, password: req.password }, asking.env.msg.header, this.o.session);
+    this.flushStreams();
+    slot.begin(msg.header.msg_id);
+    this.o.outbox.send("stdin", asking.env.ids, msg);
+    return slot;
   }
 
   private publish(type: string, content: Content, parent: Partial<Header> | undefined): void {
@@ -275,11 +351,14 @@ export class KernelHandler {
     this.flushStreams();
     this.target = { header };
     this.runningCell = n;
+    this.asking = { env: q.env, allowStdin: c.allow_stdin === undefined ? true : Boolean(c.allow_stdin) };
     let out: Outcome;
     try {
       out = await this.o.engine.execute(code, n);
     } finally {
       this.runningCell = undefined;
+      this.asking = undefined;
+      this.o.stdin?.cancel();
     }
     if (out.status === "ok") {
       if (out.data && !silent) this.publish("execute_result", { execution_count: n, data: out.data, metadata: {} }, header);
@@ -294,4 +373,8 @@ export class KernelHandler {
       this.o.requestFlush();
     }
   }
+}
+
+function cancelled(): CdlabError {
+  return new CdlabError("ERR_INPUT_CANCELLED", "A pergunta foi cancelada: a célula terminou ou foi interrompida");
 }

@@ -2,8 +2,9 @@
  * The cdlab kernel process:
  * `node --no-force-async-hooks-checks dist/kernel/main.js --connection-file FILE`.
  *
- * Glue: shell, iopub and stdin on this thread (channels.ts), control and
- * heartbeat in a worker thread that never runs student code (transport.ts),
+ * Glue: shell and iopub on this thread (channels.ts), control, heartbeat and
+ * stdin in a worker thread that never runs student code (transport.ts; the
+ * answers to input requests reach this thread through stdin.ts),
  * the protocol logic (handler.ts), tslab's executor behind engine.ts,
  * stdout/stderr and display routed to the running cell, interrupt, and
  * shutdown cleanup.
@@ -21,11 +22,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { setDisplaySink, type MimeBundle } from "../src/runtime/display";
+import { setInputSink } from "../src/runtime/input";
 import { closeAll, interruptCell, setCurrentCell } from "../src/runtime/registry";
 import { installChildCleanup } from "./cleanup";
 import { createEngine, typescriptVersion } from "./engine";
 import { KernelHandler } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
+import { InputSlot } from "./stdin";
 import { installResolution } from "./resolve";
 import { describeUncaught } from "./traceback";
 import { routeTslabDisplay } from "./tslab";
@@ -37,8 +40,9 @@ import type { Envelope } from "../src/jupyter/messages";
 export function startKernel(connectionFile: string): void {
   const session = randomUUID();
   const flag = new InterruptFlag();
+  const stdin = new InputSlot();
   const info = readConnection(path.resolve(connectionFile));
-  const data: TransportData = { info, flag: flag.buffer, session, tsVersion: typescriptVersion() };
+  const data: TransportData = { info, flag: flag.buffer, stdin: stdin.buffer, session, tsVersion: typescriptVersion() };
   const worker = new Worker(path.join(__dirname, "transport.js"), { workerData: data, stdout: false, stderr: false });
   const toWorker = (m: ToTransport) => worker.postMessage(m);
   let channels: MainChannels | undefined; // opened below, once the handler exists
@@ -62,17 +66,19 @@ export function startKernel(connectionFile: string): void {
     outbox: {
       send: (channel, ids, msg) => {
         if (msg.header.msg_type === "execute_reply") flag.executeReplied();
-        if (channel === "control") toWorker({ t: "send", env: { ids, msg } });
+        if (channel === "control" || channel === "stdin") toWorker({ t: "send", env: { ids, msg }, channel });
         else send(channel, { ids, msg });
       },
     },
     session,
     requestFlush: () => void (channels?.drained() ?? Promise.resolve()).then(() => handler.flushed()),
     onShutdown: () => void shutdown(),
+    stdin,
   });
 
   routeOutput(handler);
-  setDisplaySink((bundle, options) => handler.display(bundle, options));
+  setDisplaySink((bundle, options) => handler.display(bundle, options), (wait) => handler.clearOutput(wait));
+  setInputSink(handler);
   installChildCleanup();
 
   let shuttingDown = false;

@@ -3,9 +3,10 @@
  * folder, with no `node_modules` there and no relative paths.
  *
  * - Type checking: tslab's converter reads files through the TypeScript
- *   compiler's `ts.sys`. We add two virtual folders under the notebook's
- *   directory: `node_modules/cdlab` (this package) and `node_modules/@types/node`
- *   (the @types/node this package ships). A real folder of the same name wins.
+ *   compiler's `ts.sys`. We add three virtual folders under the notebook's
+ *   directory: `node_modules/cdlab` (this package), `node_modules/@types/node`
+ *   (the @types/node this package ships) and `node_modules/@types/cdlab-cell`
+ *   (kernel/cell-types: the globals the kernel adds to cells). A real folder of the same name wins.
  * - Run time: `require("cdlab")` resolves to this package from anywhere.
  *
  * Call {@link installResolution} once, before tslab's converter is created.
@@ -39,6 +40,8 @@ export function mappingsFor(cwd: string): Mapping[] {
   return [
     { virtual: path.join(cwd, "node_modules", "cdlab"), real: PACKAGE_ROOT },
     { virtual: path.join(cwd, "node_modules", "@types", "node"), real: typesNode },
+    // prompt, confirm and alert, the globals kernel/engine.ts adds to cells.
+    { virtual: path.join(cwd, "node_modules", "@types", "cdlab-cell"), real: path.join(PACKAGE_ROOT, "kernel", "cell-types") },
   ];
 }
 

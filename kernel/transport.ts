@@ -1,14 +1,16 @@
 /**
- * The transport worker: a thread that owns the kernel's control and
- * heartbeat sockets and never runs student code, so heartbeat, interrupt and
+ * The transport worker: a thread that owns the kernel's control, heartbeat
+ * and stdin sockets and never runs student code, so heartbeat, interrupt and
  * shutdown are answered even while the main thread is stuck in
- * `while (true) {}`. Shell, iopub and stdin live on the main thread
- * (channels.ts): a cell's request and outputs cross no thread.
+ * `while (true) {}`, and the answer to `prompt()` arrives while the main
+ * thread waits for it in `Atomics.wait` (stdin.ts). Shell and iopub live on
+ * the main thread (channels.ts): a cell's request and outputs cross no thread.
  *
  * Worker → main: `{ t: "msg", env }` (a control request the main thread
  * answers), `{ t: "iopub", env }` (a status to publish), `{ t: "interrupt" }`,
  * `{ t: "shutdown", restart }`.
- * Main → worker: `{ t: "send", env }` (a control reply), `{ t: "interrupt" }`
+ * Main → worker: `{ t: "send", env }` (a control reply; with `channel:
+ * "stdin"` an input_request), `{ t: "interrupt" }`
  * (from SIGINT), `{ t: "close" }` (close the sockets and end the worker: the
  * process exits after that).
  *
@@ -27,6 +29,7 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { killTree } from "../src/proc/tree";
 import { kernelInfo } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
+import { InputSlot } from "./stdin";
 import { decodeOrDrop, endpoint, sender, sleep, type ConnectionInfo } from "./channels";
 import { makeMessage, type Content, type Envelope } from "../src/jupyter/messages";
 import { encode } from "../src/jupyter/wire";
@@ -37,12 +40,14 @@ export interface TransportData {
   info: ConnectionInfo;
   /** The buffer of the main thread's {@link InterruptFlag}. */
   flag: SharedArrayBuffer;
+  /** The buffer of the main thread's {@link InputSlot} (answers to input_request). */
+  stdin: SharedArrayBuffer;
   session: string;
   tsVersion: string;
 }
 
 /** Messages from the main thread to the transport. */
-export type ToTransport = { t: "send"; env: Envelope } | { t: "interrupt" } | { t: "close" };
+export type ToTransport = { t: "send"; env: Envelope; channel?: "control" | "stdin" } | { t: "interrupt" } | { t: "close" };
 
 /** Messages from the transport to the main thread. */
 export type FromTransport =
@@ -59,8 +64,15 @@ async function run(data: TransportData): Promise<void> {
   const zmq = await import("zeromq");
   const control = new zmq.Router();
   const hb = new zmq.Reply();
-  await Promise.all([control.bind(endpoint(info, info.control_port)), hb.bind(endpoint(info, info.hb_port))]);
+  const stdin = new zmq.Router();
+  await Promise.all([
+    control.bind(endpoint(info, info.control_port)),
+    hb.bind(endpoint(info, info.hb_port)),
+    stdin.bind(endpoint(info, info.stdin_port)),
+  ]);
   const toControl = sender(control);
+  const toStdin = sender(stdin);
+  const slot = new InputSlot(data.stdin);
   const reply = (env: Envelope) => toControl(encode(env, info.key));
   const status = (state: "busy" | "idle", parent: Envelope["msg"]["header"]) =>
     post({ t: "iopub", env: { ids: [], msg: makeMessage("status", { execution_state: state }, parent, data.session) } });
@@ -135,14 +147,15 @@ async function run(data: TransportData): Promise<void> {
   })();
 
   port.on("message", (m: ToTransport) => {
-    if (m.t === "send") void reply(m.env);
+    if (m.t === "send" && m.channel === "stdin") void toStdin(encode(m.env, info.key));
+    else if (m.t === "send") void reply(m.env);
     else if (m.t === "interrupt") void interrupt();
     else if (m.t === "close") {
       // Let queued replies go out (bounded), then close: exiting with open
       // zeromq sockets in a worker aborts the process.
       const t = setTimeout(() => undefined, 10_000);
       void Promise.race([toControl.drained(), sleep(300)]).then(() => {
-        for (const s of [control, hb]) s.close();
+        for (const s of [control, hb, stdin]) s.close();
         clearTimeout(t);
         port.close();
       });
@@ -151,6 +164,15 @@ async function run(data: TransportData): Promise<void> {
 
   void (async () => {
     for await (const frames of hb) await hb.send(frames);
+  })();
+
+  // input_reply: hand the value to the main thread (which may be blocked in prompt()).
+  void (async () => {
+    for await (const frames of stdin) {
+      const env = decodeOrDrop(frames, info.key, "stdin");
+      if (env?.msg.header.msg_type !== "input_reply") continue;
+      slot.fill(String(env.msg.parent_header.msg_id ?? ""), String(env.msg.content.value ?? ""));
+    }
   })();
 }
 

@@ -17,7 +17,10 @@ export type { Handle } from "./runtime/handle";
 export { resources } from "./runtime/registry";
 export type { ResourceInfo, ResourceKind } from "./runtime/registry";
 export * from "./runtime/display";
+export { input, type InputOptions } from "./runtime/input";
 export * from "./runtime/plot";
 // Every exercise's test cells use the assertions; they stay in the root so released notebooks keep their imports.
 export { assert, AssertionError } from "./grader/assert";
 export type { Assert, ErrorMatcher } from "./grader/assert";
+// Hidden tests report values to the grader, which judges them in its own process.
+export { observe, probe } from "./grader/observe";

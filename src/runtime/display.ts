@@ -16,15 +16,21 @@ export type MimeBundle = Record<string, string | object>;
 /** What the kernel installs to receive display calls. */
 export type DisplaySink = (bundle: MimeBundle, options?: { id?: string; update?: boolean }) => void;
 
+/** What the kernel installs to clear a cell's output (clear_output). */
+export type ClearSink = (wait: boolean) => void;
+
 const SINK = Symbol.for("cdlab.display.sink");
+const CLEAR = Symbol.for("cdlab.display.clear");
+type Slots = Record<symbol, DisplaySink | ClearSink | undefined>;
 
 function sink(): DisplaySink | undefined {
-  return (globalThis as Record<symbol, DisplaySink | undefined>)[SINK];
+  return (globalThis as Slots)[SINK] as DisplaySink | undefined;
 }
 
-/** Kernel hook: install the function that publishes display_data. */
-export function setDisplaySink(fn: DisplaySink | undefined): void {
-  (globalThis as Record<symbol, DisplaySink | undefined>)[SINK] = fn;
+/** Kernel hook: install the functions that publish display_data and clear_output. */
+export function setDisplaySink(fn: DisplaySink | undefined, clear?: ClearSink): void {
+  (globalThis as Slots)[SINK] = fn;
+  (globalThis as Slots)[CLEAR] = clear;
 }
 
 /** True when running inside the cdlab kernel (rich output is available). */
@@ -38,35 +44,117 @@ function show(bundle: MimeBundle, options?: { id?: string; update?: boolean }): 
   else process.stdout.write(String(bundle["text/plain"] ?? Object.values(bundle)[0]) + "\n");
 }
 
-/** Functions that show rich output in the notebook. */
+/** Options every `display.*` call accepts. */
+export interface DisplayOptions {
+  /**
+   * The display's id (Jupyter's `display_id`): showing again with the same id
+   * (or `handle.update`) replaces it in place, in every cell that shows it.
+   * @default a new random id
+   */
+  id?: string;
+}
+
+/**
+ * What a `display.*` call returns: the shown output, to change in place.
+ *
+ * @example
+ * ```ts
+ * const h = display.markdown("contando: 0");
+ * for (let i = 1; i <= 3; i++) { await new Promise((r) => setTimeout(r, 500)); h.update(`contando: ${i}`); }
+ * ```
+ */
+export interface DisplayHandle<A extends unknown[] = [MimeBundle]> {
+  /** The display_id the output was shown with. */
+  readonly id: string;
+  /** Replace the output in place (update_display_data), with the arguments of the call that made it. */
+  update(...args: A): void;
+  /**
+   * Clear the cell's output (clear_output). With `wait` (the default) the old
+   * output stays until the next output arrives, so a redraw does not flicker.
+   */
+  clear(options?: { wait?: boolean }): void;
+}
+
+let counter = 0;
+
+function newId(): string {
+  return `cdlab-${process.pid}-${Date.now().toString(36)}-${(++counter).toString(36)}`;
+}
+
+/** The handle of display `id`, whose update shows `toBundle(...args)`. */
+function handle<A extends unknown[]>(toBundle: (...args: A) => MimeBundle, id: string): DisplayHandle<A> {
+  return {
+    id,
+    update: (...next: A) => show(toBundle(...next), { id, update: true }),
+    clear: ({ wait = true } = {}) => ((globalThis as Slots)[CLEAR] as ClearSink | undefined)?.(wait),
+  };
+}
+
+/** Show `toBundle(...args)` and return its handle. */
+function shown<A extends unknown[]>(toBundle: (...args: A) => MimeBundle, args: A, id: string = newId()): DisplayHandle<A> {
+  show(toBundle(...args), { id });
+  return handle(toBundle, id);
+}
+
+/** `display.html`'s second argument: the plain-text fallback, or options. */
+export type HtmlOptions = string | (DisplayOptions & { /** plain-text fallback @default the HTML without tags */ text?: string });
+
+const bundles = {
+  html: (html: string, options?: HtmlOptions): MimeBundle => ({
+    "text/html": html,
+    "text/plain": (typeof options === "string" ? options : options?.text) ?? stripTags(html),
+  }),
+  svg: (svg: string): MimeBundle => ({ "image/svg+xml": svg, "text/plain": "[SVG image]" }),
+  markdown: (md: string): MimeBundle => ({ "text/markdown": md, "text/plain": md }),
+  json: (value: unknown): MimeBundle => ({ "application/json": value as object, "text/plain": JSON.stringify(value, null, 2) }),
+  png: (bytes: Uint8Array): MimeBundle => ({ "image/png": Buffer.from(bytes).toString("base64"), "text/plain": "[PNG image]" }),
+  text: (text: string): MimeBundle => ({ "text/plain": text }),
+};
+
+/**
+ * Functions that show rich output in the notebook. Each accepts `{ id }` and
+ * returns a {@link DisplayHandle} to update the output in place.
+ *
+ * @example
+ * ```ts
+ * const placar = display.html("<b>0</b>", { id: "placar" });
+ * placar.update("<b>1</b>");
+ * ```
+ */
 export const display = {
-  /** Show raw MIME data (several representations of one thing). */
-  raw(bundle: MimeBundle, options?: { id?: string; update?: boolean }): void {
-    show(bundle, options);
+  /**
+   * Show raw MIME data (several representations of one thing).
+   *
+   * @param options.update replace the display `id` shows instead of adding one
+   */
+  raw(bundle: MimeBundle, options: DisplayOptions & { update?: boolean } = {}): DisplayHandle {
+    const id = options.id ?? newId();
+    show(bundle, { id, update: options.update });
+    return handle((b: MimeBundle) => b, id);
   },
-  /** Show HTML. @param text plain-text fallback */
-  html(html: string, text = stripTags(html)): void {
-    show({ "text/html": html, "text/plain": text });
+  /** Show HTML. @param options the plain-text fallback, or `{ text, id }` */
+  html(html: string, options?: HtmlOptions): DisplayHandle<[html: string, options?: HtmlOptions]> {
+    return shown(bundles.html, [html, options], typeof options === "object" ? options.id : undefined);
   },
   /** Show an SVG image. */
-  svg(svg: string): void {
-    show({ "image/svg+xml": svg, "text/plain": "[SVG image]" });
+  svg(svg: string, options: DisplayOptions = {}): DisplayHandle<[svg: string]> {
+    return shown(bundles.svg, [svg], options.id);
   },
   /** Show Markdown. */
-  markdown(md: string): void {
-    show({ "text/markdown": md, "text/plain": md });
+  markdown(md: string, options: DisplayOptions = {}): DisplayHandle<[md: string]> {
+    return shown(bundles.markdown, [md], options.id);
   },
   /** Show a JSON value as a collapsible tree. */
-  json(value: unknown): void {
-    show({ "application/json": value as object, "text/plain": JSON.stringify(value, null, 2) });
+  json(value: unknown, options: DisplayOptions = {}): DisplayHandle<[value: unknown]> {
+    return shown(bundles.json, [value], options.id);
   },
   /** Show a PNG image given as bytes. */
-  png(bytes: Uint8Array): void {
-    show({ "image/png": Buffer.from(bytes).toString("base64"), "text/plain": "[PNG image]" });
+  png(bytes: Uint8Array, options: DisplayOptions = {}): DisplayHandle<[bytes: Uint8Array]> {
+    return shown(bundles.png, [bytes], options.id);
   },
   /** Show plain text (same as console.log, but as display_data). */
-  text(text: string): void {
-    show({ "text/plain": text });
+  text(text: string, options: DisplayOptions = {}): DisplayHandle<[text: string]> {
+    return shown(bundles.text, [text], options.id);
   },
 };
 
@@ -84,14 +172,24 @@ function stripTags(html: string): string {
  *
  * @param objects rows: objects (or interface-typed values) with the same keys; keys become the header
  * @param options.columns which keys to show, in order @default all keys of the first row
+ * @param options.id the display's id (see {@link DisplayOptions})
+ * @returns a handle: `update(rows)` redraws the table in place
  * @example
  * ```ts
  * table([{ pid: 1, nome: "init" }, { pid: 42, nome: "node" }]);
  * ```
  */
-export function table(objects: readonly object[], options: { columns?: string[] } = {}): void {
+export function table(
+  objects: readonly object[],
+  options: DisplayOptions & { columns?: string[] } = {},
+): DisplayHandle<[objects: readonly object[]]> {
+  const { columns } = options;
+  return shown((rows: readonly object[]) => tableBundle(rows, columns), [objects], options.id);
+}
+
+function tableBundle(objects: readonly object[], columns?: string[]): MimeBundle {
   const rows = objects as readonly Record<string, unknown>[];
-  const cols = options.columns ?? Object.keys(rows[0] ?? {});
+  const cols = columns ?? Object.keys(rows[0] ?? {});
   const cell = (v: unknown) => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
   const head = cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
   const body = rows
@@ -100,5 +198,5 @@ export function table(objects: readonly object[], options: { columns?: string[] 
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ");
   const text = [line(cols), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join("\n");
-  show({ "text/html": `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`, "text/plain": text });
+  return { "text/html": `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`, "text/plain": text };
 }

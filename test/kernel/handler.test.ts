@@ -4,11 +4,13 @@
  * Jupyter server are in protocol.test.ts and jkt.test.ts.)
  */
 import { expect } from "chai";
-import { KernelHandler, codePointsToUtf16, utf16ToCodePoints, type Engine, type Outcome } from "../../kernel/handler";
+import { KernelHandler, codePointsToUtf16, utf16ToCodePoints, type Engine, type Outcome, type StdinSlot } from "../../kernel/handler";
+import { InputSlot } from "../../kernel/stdin";
 import { makeMessage, type Message } from "../../src/jupyter/messages";
 
 interface Sent {
   channel: string;
+  ids: Uint8Array[];
   type: string;
   parent: string | undefined;
   content: Record<string, unknown>;
@@ -21,7 +23,7 @@ interface Running {
   finish(o: Outcome): void;
 }
 
-function setup() {
+function setup(stdin?: StdinSlot) {
   const sent: Sent[] = [];
   const running: Running[] = [];
   let flushes = 0;
@@ -36,9 +38,10 @@ function setup() {
   const handler = new KernelHandler({
     engine,
     outbox: {
-      send: (channel, _ids, msg: Message) =>
+      send: (channel, ids, msg: Message) =>
         void sent.push({
           channel,
+          ids,
           type: msg.header.msg_type,
           parent: (msg.parent_header as { msg_id?: string }).msg_id,
           content: msg.content as Record<string, unknown>,
@@ -47,10 +50,11 @@ function setup() {
     session: "s",
     requestFlush: () => void flushes++,
     onShutdown: (restart) => void shutdowns.push(restart),
+    stdin,
   });
-  const request = (type: string, content: Record<string, unknown> = {}, channel: "shell" | "control" = "shell") => {
+  const request = (type: string, content: Record<string, unknown> = {}, channel: "shell" | "control" = "shell", ids: Uint8Array[] = []) => {
     const msg = makeMessage(type, content, undefined, "client");
-    handler.receive(channel, { ids: [], msg });
+    handler.receive(channel, { ids, msg });
     return msg.header.msg_id;
   };
   const tick = () => new Promise((r) => setImmediate(r));
@@ -209,5 +213,60 @@ describe("kernel/handler (stub engine)", function () {
     const next = k.request("kernel_info_request");
     await k.tick();
     expect(k.of(next).map((s) => s.type)).to.include("kernel_info_reply");
+  });
+
+  describe("input (ask / askAsync) and clear_output", function () {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+      return "no error";
+    };
+
+    it("asking with allow_stdin false fails at once (ERR_STDIN_NOT_ALLOWED); outside a cell ERR_NO_CELL; nothing goes to stdin", async function () {
+      const slot = new InputSlot();
+      const k = setup(slot);
+      expect(code(() => k.handler.ask({ prompt: "?", password: false }))).to.equal("ERR_NO_CELL");
+      k.request("execute_request", { code: "prompt()", allow_stdin: false });
+      await k.tick();
+      expect(code(() => k.handler.ask({ prompt: "?", password: false }))).to.equal("ERR_STDIN_NOT_ALLOWED");
+      const rejected = await k.handler.askAsync({ prompt: "?", password: false }).catch((e) => e.code);
+      expect(rejected).to.equal("ERR_STDIN_NOT_ALLOWED");
+      expect(k.sent.filter((s) => s.channel === "stdin")).to.deep.equal([]);
+    });
+
+    it("askAsync sends input_request to the cell's client (its ids, its request as parent) and returns the answer; one at a time; the cell's end cancels", async function () {
+      const slot = new InputSlot();
+      const k = setup(slot);
+      const ids = [Buffer.from("cliente")];
+      const id = k.request("execute_request", { code: "await input()", allow_stdin: true }, "shell", ids);
+      await k.tick();
+      const answer = k.handler.askAsync({ prompt: "Senha: ", password: true });
+      const req = k.sent.find((s) => s.channel === "stdin")!;
+      expect(req.type).to.equal("input_request");
+      expect(req.parent).to.equal(id);
+      expect(req.ids).to.deep.equal(ids);
+      expect(req.content).to.deep.equal({ prompt: "Senha: ", password: true });
+      expect(code(() => k.handler.ask({ prompt: "?", password: false }))).to.equal("ERR_INPUT_PENDING");
+      expect(slot.fill("outra-mensagem", "errado"), "a reply to another request is dropped").to.equal(false);
+      expect(slot.fill("", "segredo"), "a reply naming no parent (jupyter_client) is taken").to.equal(true);
+      expect(await answer).to.equal("segredo");
+
+      const late = k.handler.askAsync({ prompt: "de novo?", password: false });
+      k.running[0].finish({ status: "ok" });
+      expect(await late.catch((e) => e.code)).to.equal("ERR_INPUT_CANCELLED");
+      expect(slot.waiting).to.equal(false);
+    });
+
+    it("clearOutput publishes clear_output with wait to the running cell", async function () {
+      const k = setup();
+      const id = k.request("execute_request", { code: "x" });
+      await k.tick();
+      k.handler.clearOutput(true);
+      const m = k.of(id).find((s) => s.type === "clear_output")!;
+      expect(m.content).to.deep.equal({ wait: true });
+    });
   });
 });
