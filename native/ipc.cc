@@ -11,14 +11,21 @@
 // in `errno` and the call in `syscall`; src/ipc/native.ts names the number
 // (`code`: "EINVAL", "EIDRM"...) with util.getSystemErrorName.
 //
-// Blocking calls (msgrcv, msgsnd on a full queue, sem_wait, sem_timedwait) run on
-// a dedicated thread each (not libuv's 4-thread pool, which blocked waits would
-// starve) and return { promise, cancel }. cancel() sets a flag and sends
-// CANCEL_SIGNAL to that thread; the signal handler does nothing and is installed
-// without SA_RESTART, so the system call returns EINTR, the thread sees the flag
-// and the promise rejects with code "ECANCELED". Because the signal could land
-// just before the thread enters the call, cancel() repeats it until the thread
-// reports that it finished (in practice once).
+// Blocking calls (msgrcv, msgsnd on a full queue, sem_wait, sem_timedwait) come in
+// three forms:
+//   - try first: the non-blocking call (IPC_NOWAIT, sem_trywait), optionally
+//     retried for a few microseconds (`spinUs`), on the calling thread;
+//   - sync: the blocking call on the calling thread (worker threads, child
+//     processes), retried on EINTR;
+//   - async: handed to a waiter thread (not libuv's 4-thread pool, which blocked
+//     waits would starve), returning { promise, cancel }. Waiter threads are
+//     started once and parked between jobs (WaiterPool); a job comes back through
+//     one thread-safe function per JS thread. cancel() sets a flag and sends
+//     CANCEL_SIGNAL to the thread running the job; the signal handler does nothing
+//     and is installed without SA_RESTART, so the system call returns EINTR, the
+//     thread sees the flag and the promise rejects with code "ECANCELED". Because
+//     the signal could land just before the thread enters the call, cancel()
+//     repeats it until the thread reports that it finished (in practice once).
 
 #include <napi.h>
 
@@ -36,6 +43,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -74,8 +82,9 @@ void InstallCancelHandler() {
   });
 }
 
-// One blocking call on its own thread. `work` runs on the thread and returns 0 or
-// an errno; `result` turns what it produced into a JS value on the main thread.
+// One blocking call, run by a parked waiter thread (see WaiterPool). `work` runs
+// on that thread and returns 0 or an errno; `result` turns what it produced into a
+// JS value on the main thread.
 struct Job : std::enable_shared_from_this<Job> {
   std::function<int(Job&)> work;
   std::function<Napi::Value(Napi::Env, Job&)> result;
@@ -90,8 +99,7 @@ struct Job : std::enable_shared_from_this<Job> {
   bool started = false;
   bool finished = false;
   pthread_t tid{};
-  std::thread thread;
-  Napi::ThreadSafeFunction tsfn;
+  struct EnvData* owner = nullptr;
   std::unique_ptr<Napi::Promise::Deferred> deferred;
   int err = 0;
 
@@ -117,41 +125,105 @@ struct Job : std::enable_shared_from_this<Job> {
   }
 };
 
-Napi::Value StartJob(Napi::Env env, std::shared_ptr<Job> job) {
-  InstallCancelHandler();
-  job->deferred = std::make_unique<Napi::Promise::Deferred>(env);
-  Napi::Promise promise = job->deferred->Promise();
-  Napi::Function noop = Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-  job->tsfn = Napi::ThreadSafeFunction::New(env, noop, "cdlab-ipc-wait", 0, 1);
-  // The job owns itself until the main thread has settled the promise.
-  auto* keep = new std::shared_ptr<Job>(job);
-  {
-    std::lock_guard<std::mutex> lock(job->m);
-    job->thread = std::thread([keep] {
-      Job& j = **keep;
+void Settle(Napi::Env env, Napi::Function, void*, std::shared_ptr<Job>* keep);
+using JobTsfn = Napi::TypedThreadSafeFunction<void, std::shared_ptr<Job>, Settle>;
+
+// Per JS thread (main thread or a worker): one thread-safe function through which
+// every finished job comes back, referenced only while jobs are in flight, so an
+// idle addon keeps no event loop alive.
+struct EnvData {
+  JobTsfn tsfn;
+  int inflight = 0;
+};
+
+void Settle(Napi::Env env, Napi::Function, void*, std::shared_ptr<Job>* keep) {
+  std::shared_ptr<Job> job = std::move(*keep);
+  delete keep;
+  if (env == nullptr) return;  // the env is shutting down
+  if (job->err == 0) {
+    job->deferred->Resolve(job->result ? job->result(env, *job) : env.Undefined());
+  } else {
+    job->deferred->Reject(ErrnoError(env, job->syscall, job->err).Value());
+  }
+  if (--job->owner->inflight == 0) job->owner->tsfn.Unref(env);
+}
+
+
+// Waiter threads are started once and parked between jobs: a wait that blocks
+// costs a condition-variable hand-off, not a thread start (about 20-60 µs here).
+class WaiterPool {
+ public:
+  void Submit(std::shared_ptr<Job> job, JobTsfn tsfn) {
+    std::unique_lock<std::mutex> lock(m_);
+    queue_.push_back({std::move(job), tsfn});
+    if (queue_.size() > (size_t)idle_) {  // every parked thread already has a job coming
+      std::thread([this] { Loop(); }).detach();
+    } else {
+      cv_.notify_one();
+    }
+  }
+
+ private:
+  struct Item {
+    std::shared_ptr<Job> job;
+    JobTsfn tsfn;
+  };
+  void Loop() {
+    std::unique_lock<std::mutex> lock(m_);
+    for (;;) {
+      while (queue_.empty()) {
+        idle_++;
+        cv_.wait(lock);
+        idle_--;
+      }
+      Item item = std::move(queue_.front());
+      queue_.erase(queue_.begin());
+      lock.unlock();
+      Job& j = *item.job;
       {
-        std::lock_guard<std::mutex> lock(j.m);
+        std::lock_guard<std::mutex> jl(j.m);
         j.tid = pthread_self();
         j.started = true;
       }
       j.err = j.work(j);
       {
-        std::lock_guard<std::mutex> lock(j.m);
+        std::lock_guard<std::mutex> jl(j.m);
         j.finished = true;
       }
-      j.tsfn.BlockingCall([keep](Napi::Env env, Napi::Function) {
-        Job& jj = **keep;
-        if (jj.thread.joinable()) jj.thread.join();
-        if (jj.err == 0) {
-          jj.deferred->Resolve(jj.result ? jj.result(env, jj) : env.Undefined());
-        } else {
-          jj.deferred->Reject(ErrnoError(env, jj.syscall, jj.err).Value());
-        }
-        jj.tsfn.Release();
-        delete keep;
-      });
-    });
+      auto* keep = new std::shared_ptr<Job>(std::move(item.job));
+      if (item.tsfn.NonBlockingCall(keep) != napi_ok) delete keep;
+      item.tsfn.Release();
+      lock.lock();
+    }
   }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<Item> queue_;
+  int idle_ = 0;
+};
+
+WaiterPool* g_pool = new WaiterPool();  // never destroyed: detached threads use it
+
+EnvData* GetEnvData(Napi::Env env) {
+  EnvData* d = env.GetInstanceData<EnvData>();
+  if (d) return d;
+  d = new EnvData();
+  Napi::Function noop = Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
+  d->tsfn = JobTsfn::New(env, noop, "cdlab-ipc-wait", 0, 1);
+  d->tsfn.Unref(env);
+  env.SetInstanceData<EnvData>(d);
+  return d;
+}
+
+Napi::Value StartJob(Napi::Env env, std::shared_ptr<Job> job) {
+  InstallCancelHandler();
+  EnvData* d = GetEnvData(env);
+  job->owner = d;
+  job->deferred = std::make_unique<Napi::Promise::Deferred>(env);
+  Napi::Promise promise = job->deferred->Promise();
+  if (d->inflight++ == 0) d->tsfn.Ref(env);
+  d->tsfn.Acquire();  // released by the waiter thread once the job is queued back
+  g_pool->Submit(job, d->tsfn);
   Napi::Object out = Napi::Object::New(env);
   out.Set("promise", promise);
   std::weak_ptr<Job> weak = job;
@@ -160,6 +232,27 @@ Napi::Value StartJob(Napi::Env env, std::shared_ptr<Job> job) {
             return info.Env().Undefined();
           }));
   return out;
+}
+
+// Spin budget of the try-first calls: retry a non-blocking call for up to `us`
+// microseconds on the calling thread before the caller hands the wait to a
+// waiter thread. A partner in another process usually answers within a few µs.
+template <typename F>
+bool SpinFor(double us, F tryOnce) {
+  if (tryOnce()) return true;
+  if (us <= 0) return false;
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (;;) {
+    for (int i = 0; i < 16; i++) {
+      if (tryOnce()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if ((t.tv_sec - t0.tv_sec) * 1e6 + (t.tv_nsec - t0.tv_nsec) / 1e3 >= us) return false;
+  }
 }
 
 // ---------------------------------------------------------------- helpers
@@ -189,14 +282,17 @@ std::vector<char> PackMessage(long mtype, const Napi::Buffer<char>& data) {
   return buf;
 }
 
-// msgsnd(id, mtype, data, flags): the call as is (use IPC_NOWAIT from JS)
+// msgsnd(id, mtype, data, flags): the call as is on the calling thread (with
+// IPC_NOWAIT: try first; without: blocks this thread, retried on EINTR)
 Napi::Value MsgSnd(const Napi::CallbackInfo& info) {
   int id = ArgInt(info, 0);
   long mtype = (long)ArgInt64(info, 1);
   auto data = info[2].As<Napi::Buffer<char>>();
   int flags = ArgInt(info, 3);
   std::vector<char> buf = PackMessage(mtype, data);
-  if (msgsnd(id, buf.data(), data.Length(), flags) < 0) ThrowErrno(info.Env(), "msgsnd", errno);
+  while (msgsnd(id, buf.data(), data.Length(), flags) < 0) {
+    if (errno != EINTR) ThrowErrno(info.Env(), "msgsnd", errno);
+  }
   return info.Env().Undefined();
 }
 
@@ -223,15 +319,27 @@ Napi::Value MessageValue(Napi::Env env, long mtype, const char* text, size_t len
   return out;
 }
 
-// msgrcv(id, maxSize, type, flags) -> { type, data }
+// msgrcv(id, maxSize, type, flags, spinUs) -> { type, data }. With IPC_NOWAIT
+// the call is retried for up to spinUs µs while it fails with ENOMSG; without,
+// it blocks this thread (retried on EINTR).
 Napi::Value MsgRcv(const Napi::CallbackInfo& info) {
   int id = ArgInt(info, 0);
   size_t max = (size_t)ArgInt64(info, 1);
   long type = (long)ArgInt64(info, 2);
   int flags = ArgInt(info, 3);
-  std::vector<char> buf(sizeof(long) + max);
-  ssize_t n = msgrcv(id, buf.data(), max, type, flags);
-  if (n < 0) ThrowErrno(info.Env(), "msgrcv", errno);
+  double spin = info.Length() > 4 ? info[4].As<Napi::Number>().DoubleValue() : 0;
+  thread_local std::vector<char> buf;
+  if (buf.size() < sizeof(long) + max) buf.resize(sizeof(long) + max);
+  ssize_t n = -1;
+  int e = 0;
+  SpinFor((flags & IPC_NOWAIT) ? spin : 0, [&] {
+    do {
+      n = msgrcv(id, buf.data(), max, type, flags);
+      e = n < 0 ? errno : 0;
+    } while (e == EINTR);
+    return e != ENOMSG;
+  });
+  if (n < 0) ThrowErrno(info.Env(), "msgrcv", e);
   long mtype;
   memcpy(&mtype, buf.data(), sizeof(long));
   return MessageValue(info.Env(), mtype, buf.data() + sizeof(long), (size_t)n);
@@ -406,14 +514,23 @@ Napi::Value SemPost(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// semTryWait(h) -> true when decremented, false when the value was 0
+// semTryWait(h, spinUs) -> true when decremented, false when the value stayed 0
+// for spinUs µs (0: one try)
 Napi::Value SemTryWait(const Napi::CallbackInfo& info) {
   sem_t* s = SemArg(info, 0);
-  for (;;) {
-    if (sem_trywait(s) == 0) return Napi::Boolean::New(info.Env(), true);
-    if (errno == EAGAIN) return Napi::Boolean::New(info.Env(), false);
-    if (errno != EINTR) ThrowErrno(info.Env(), "sem_trywait", errno);
-  }
+  double spin = info.Length() > 1 ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  int e = 0;
+  bool taken = SpinFor(spin, [&] {
+    for (;;) {
+      if (sem_trywait(s) == 0) return true;
+      if (errno != EINTR) {
+        e = errno == EAGAIN ? 0 : errno;
+        return e != 0;
+      }
+    }
+  });
+  if (e != 0) ThrowErrno(info.Env(), "sem_trywait", e);
+  return Napi::Boolean::New(info.Env(), taken);
 }
 
 // semWaitSync(h): blocks the calling thread (worker threads, child processes)

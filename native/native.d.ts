@@ -2,7 +2,7 @@
 // Error objects with `errno` (the number, e.g. 43) and `syscall`; src/ipc/native.ts
 // adds `code` (its name, e.g. "EIDRM") with util.getSystemErrorName.
 
-/** A blocking call running on its own thread; cancel() makes it reject with errno ECANCELED. */
+/** A blocking call running on a waiter thread; cancel() makes it reject with errno ECANCELED. */
 export interface NativeJob<T> {
   promise: Promise<T>;
   cancel(): void;
@@ -24,9 +24,11 @@ export interface NativeMsgStat {
 
 export interface NativeIpc {
   msgget(key: number, flags: number): number;
+  /** Without IPC_NOWAIT it blocks the calling thread (retried on EINTR). */
   msgsnd(id: number, type: number, data: Buffer, flags: number): void;
   msgsndAsync(id: number, type: number, data: Buffer, flags: number): NativeJob<void>;
-  msgrcv(id: number, maxSize: number, type: number, flags: number): NativeMessage;
+  /** With IPC_NOWAIT: retried for up to `spinUs` µs while ENOMSG; without: blocks the calling thread. */
+  msgrcv(id: number, maxSize: number, type: number, flags: number, spinUs?: number): NativeMessage;
   msgrcvAsync(id: number, maxSize: number, type: number, flags: number): NativeJob<NativeMessage>;
   msgStat(id: number): NativeMsgStat;
   msgRmid(id: number): void;
@@ -42,7 +44,8 @@ export interface NativeIpc {
   semClose(handle: number): void;
   semUnlink(name: string): void;
   semPost(handle: number): void;
-  semTryWait(handle: number): boolean;
+  /** sem_trywait, retried for up to `spinUs` µs while the value is 0. */
+  semTryWait(handle: number, spinUs?: number): boolean;
   semWaitSync(handle: number): void;
   semGetValue(handle: number): number;
   /** timeoutMs < 0: sem_wait; otherwise sem_timedwait, resolving false on timeout. */

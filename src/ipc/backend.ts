@@ -43,10 +43,14 @@ export interface IpcBackend {
   msgget(key: number | undefined, create: boolean, exclusive: boolean, mode: number): number;
   /** Non-blocking send (IPC_NOWAIT): EAGAIN when the queue is full. */
   msgsnd(id: number, type: number, data: Buffer): void;
+  /** Blocking send on the calling thread (worker threads, child processes); in-process: EDEADLK when full. */
+  msgsndSync(id: number, type: number, data: Buffer): void;
   /** Blocking send, off the event loop. */
   msgsndWait(id: number, type: number, data: Buffer): Job<void>;
-  /** Non-blocking receive (IPC_NOWAIT): ENOMSG when nothing matches. */
-  msgrcv(id: number, maxSize: number, type: number, truncate: boolean): RawMessage;
+  /** Non-blocking receive (IPC_NOWAIT), retried for up to `spinUs` µs: ENOMSG when nothing matches. */
+  msgrcv(id: number, maxSize: number, type: number, truncate: boolean, spinUs?: number): RawMessage;
+  /** Blocking receive on the calling thread; in-process: EDEADLK when nothing matches. */
+  msgrcvSync(id: number, maxSize: number, type: number, truncate: boolean): RawMessage;
   /** Blocking receive, off the event loop. */
   msgrcvWait(id: number, maxSize: number, type: number, truncate: boolean): Job<RawMessage>;
   msgStat(id: number): QueueStat;
@@ -65,7 +69,8 @@ export interface IpcBackend {
   semClose(handle: number): void;
   semUnlink(name: string): void;
   semPost(handle: number): void;
-  semTryWait(handle: number): boolean;
+  /** sem_trywait, retried for up to `spinUs` µs (native) while the value is 0. */
+  semTryWait(handle: number, spinUs?: number): boolean;
   /** Blocks the calling thread (worker threads, child processes). */
   semWaitSync(handle: number): void;
   semGetValue(handle: number): number;

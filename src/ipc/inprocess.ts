@@ -166,6 +166,9 @@ export function createInProcessBackend(limits: QueueLimits): IpcBackend {
     msgsnd(id, type, data) {
       if (!trySend(queue(id, "msgsnd"), type, data)) throw errno("EAGAIN", "msgsnd");
     },
+    msgsndSync(id, type, data) {
+      if (!trySend(queue(id, "msgsnd"), type, data)) throw errno("EDEADLK", "msgsnd");
+    },
     msgsndWait(id, type, data) {
       const q = queue(id, "msgsnd");
       const j = job(q.waiters as Set<Waiter<true>>, () => (trySend(q, type, data) ? true : undefined));
@@ -174,6 +177,11 @@ export function createInProcessBackend(limits: QueueLimits): IpcBackend {
     msgrcv(id, max, type, truncate) {
       const m = tryReceive(queue(id, "msgrcv"), max, type, truncate);
       if (!m) throw errno("ENOMSG", "msgrcv");
+      return m;
+    },
+    msgrcvSync(id, max, type, truncate) {
+      const m = tryReceive(queue(id, "msgrcv"), max, type, truncate);
+      if (!m) throw errno("EDEADLK", "msgrcv");
       return m;
     },
     msgrcvWait(id, max, type, truncate) {

@@ -19,7 +19,7 @@
 import { throwIfAborted } from "../runtime/abort";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
 import { HandleBase, register } from "../runtime/handle";
-import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs, QueueLimits, QueueStat } from "./native";
+import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs, QueueLimits, QueueStat, TRY_FIRST_SPIN_US } from "./native";
 import { Removal } from "./removal";
 
 /** A received message: the lecture's `struct { long mtype; char text[512]; }`. */
@@ -92,6 +92,8 @@ export class MessageQueue extends HandleBase {
   private readonly b: IpcBackend;
   private readonly pending = new PendingJobs("message-queue");
   private readonly removal: Removal;
+  /** The kernel's limits, read once (they are sysctls, /proc/sys/kernel/msgmax and msgmnb). */
+  private readonly limits: QueueLimits;
 
   /** @internal use {@link openMessageQueue} (it registers the queue once it is known to exist) */
   constructor(b: IpcBackend, id: number, key: number | undefined, owner: boolean) {
@@ -102,6 +104,7 @@ export class MessageQueue extends HandleBase {
     this.owner = owner;
     this.backend = b.name;
     this.removal = new Removal(() => b.msgRmid(id));
+    this.limits = b.limits();
   }
 
   private what(action: string): string {
@@ -142,34 +145,83 @@ export class MessageQueue extends HandleBase {
    * ```
    */
   async send(type: number, data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
-    if (typeof type !== "number" || !Number.isSafeInteger(type) || type <= 0)
-      throw new CdlabError(
-        "EINVAL",
-        `Cannot send to message queue ${this.id}: mtype must be an integer ≥ 1, got ${JSON.stringify(type)} (msgsnd fails with EINVAL)`,
-      );
-    if (typeof data !== "string" && !(data instanceof Uint8Array)) invalidArg("data", data, "expected a string or a Buffer");
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
-    const { msgmax } = this.b.limits();
-    const { maxBytes } = this.stat();
-    if (buf.length > Math.min(msgmax, maxBytes))
-      throw new CdlabError(
-        "EMSGSIZE",
-        `Cannot send to message queue ${this.id}: ${buf.length} bytes is over the limit of ${Math.min(msgmax, maxBytes)} bytes ` +
-          (msgmax <= maxBytes ? "per message (/proc/sys/kernel/msgmax)" : "per queue (msg_qbytes)"),
-      );
+    const buf = this.message(type, data);
     throwIfAborted(options.signal);
     this.checkOpen("send to");
     try {
       this.b.msgsnd(this.id, type, buf);
       return;
     } catch (err) {
-      if ((err as { code?: string }).code !== "EAGAIN" || options.nowait) throw this.fail("send to", err);
+      if ((err as { code?: string }).code !== "EAGAIN") throw this.fail("send to", err);
+      this.checkFits(buf);
+      if (options.nowait) throw this.fail("send to", err);
     }
     try {
       await this.pending.run(this.b.msgsndWait(this.id, type, buf), options.signal, this.what("send to"));
     } catch (err) {
       throw err instanceof CdlabError || options.signal?.aborted ? err : this.fail("send to", err);
     }
+  }
+
+  /**
+   * Send a message (`msgsnd`), blocking this THREAD while the queue is full. For
+   * worker threads and child processes (no thread hop: C's speed); in a notebook
+   * cell use {@link MessageQueue.send}. The in-process backend fails with EDEADLK
+   * instead of blocking forever.
+   *
+   * @param type the mtype, an integer ≥ 1
+   * @param data the text or bytes, at most `msgmax` bytes
+   * @param options.nowait fail with EAGAIN instead of blocking when the queue is full
+   * @throws CdlabError as {@link MessageQueue.send}, and `EDEADLK` (in-process, full)
+   * @example
+   * ```ts
+   * declare const q: MessageQueue; // in a worker thread
+   * q.sendSync(2, "pong");
+   * ```
+   */
+  sendSync(type: number, data: string | Uint8Array, options: { nowait?: boolean } = {}): void {
+    const buf = this.message(type, data);
+    this.checkOpen("send to");
+    try {
+      this.b.msgsnd(this.id, type, buf);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EAGAIN") throw this.fail("send to", err);
+      this.checkFits(buf);
+      if (options.nowait) throw this.fail("send to", err);
+    }
+    try {
+      this.b.msgsndSync(this.id, type, buf);
+    } catch (err) {
+      throw this.fail("send to", err);
+    }
+  }
+
+  /** Validate a message to send; its bytes. */
+  private message(type: number, data: string | Uint8Array): Buffer {
+    if (typeof type !== "number" || !Number.isSafeInteger(type) || type <= 0)
+      throw new CdlabError(
+        "EINVAL",
+        `Cannot send to message queue ${this.id}: mtype must be an integer ≥ 1, got ${JSON.stringify(type)} (msgsnd fails with EINVAL)`,
+      );
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) invalidArg("data", data, "expected a string or a Buffer");
+    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const { msgmax } = this.limits;
+    if (buf.length > msgmax) throw this.tooBig(buf.length, msgmax, "per message (/proc/sys/kernel/msgmax)");
+    return buf;
+  }
+
+  /**
+   * After a send found no room (EAGAIN): EMSGSIZE when the message could never fit
+   * the queue's capacity (`msg_qbytes`), which is read only then.
+   */
+  private checkFits(buf: Buffer): void {
+    const { maxBytes } = this.stat();
+    if (buf.length > maxBytes) throw this.tooBig(buf.length, maxBytes, "per queue (msg_qbytes)");
+  }
+
+  private tooBig(size: number, limit: number, which: string): CdlabError {
+    return new CdlabError("EMSGSIZE", `Cannot send to message queue ${this.id}: ${size} bytes is over the limit of ${limit} bytes ${which}`);
   }
 
   /**
@@ -186,14 +238,13 @@ export class MessageQueue extends HandleBase {
    * ```
    */
   async receive(options: ReceiveOptions = {}): Promise<Message> {
-    const { type = 0, nowait = false, truncate = false, signal } = options;
-    const maxSize = options.maxSize ?? this.b.limits().msgmax;
-    if (typeof type !== "number" || !Number.isSafeInteger(type)) invalidArg("type", type, "expected an integer");
-    checkInt("maxSize", maxSize, 0);
+    const { type, maxSize, nowait, truncate } = this.receiveArgs(options);
+    const { signal } = options;
     throwIfAborted(signal);
     this.checkOpen("receive from");
     try {
-      return toMessage(this.b.msgrcv(this.id, maxSize, type, truncate));
+      // try first, on this thread (spinning briefly unless nowait); hop to a waiter thread only if it would block
+      return toMessage(this.b.msgrcv(this.id, maxSize, type, truncate, nowait ? 0 : TRY_FIRST_SPIN_US));
     } catch (err) {
       if ((err as { code?: string }).code !== "ENOMSG" || nowait) throw this.fail("receive from", err);
     }
@@ -203,6 +254,40 @@ export class MessageQueue extends HandleBase {
     } catch (err) {
       throw err instanceof CdlabError || signal?.aborted ? err : this.fail("receive from", err);
     }
+  }
+
+  /**
+   * Receive a message (`msgrcv`), blocking this THREAD until one matches. For
+   * worker threads and child processes (no thread hop: C's speed); in a notebook
+   * cell use {@link MessageQueue.receive}. Removing the queue (any process) ends
+   * the wait with EIDRM. The in-process backend fails with EDEADLK instead of
+   * blocking forever.
+   *
+   * @param options type, nowait, maxSize, truncate (as {@link MessageQueue.receive})
+   * @returns the message `{ type, data, text }`
+   * @throws CdlabError `ENOMSG` (nowait, none), `EIDRM`, `E2BIG`, `EDEADLK` (in-process)
+   * @example
+   * ```ts
+   * declare const q: MessageQueue; // in a child process
+   * const m = q.receiveSync({ type: 1 });
+   * ```
+   */
+  receiveSync(options: Omit<ReceiveOptions, "signal"> = {}): Message {
+    const { type, maxSize, nowait, truncate } = this.receiveArgs(options);
+    this.checkOpen("receive from");
+    try {
+      return toMessage(nowait ? this.b.msgrcv(this.id, maxSize, type, truncate) : this.b.msgrcvSync(this.id, maxSize, type, truncate));
+    } catch (err) {
+      throw this.fail("receive from", err);
+    }
+  }
+
+  private receiveArgs(options: ReceiveOptions): { type: number; maxSize: number; nowait: boolean; truncate: boolean } {
+    const { type = 0, nowait = false, truncate = false } = options;
+    const maxSize = options.maxSize ?? this.limits.msgmax;
+    if (typeof type !== "number" || !Number.isSafeInteger(type)) invalidArg("type", type, "expected an integer");
+    checkInt("maxSize", maxSize, 0);
+    return { type, maxSize, nowait, truncate };
   }
 
   /**

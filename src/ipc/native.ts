@@ -136,8 +136,10 @@ function nativeBackend(n: NativeIpc): IpcBackend {
     msgget: (key, create, exclusive, mode) =>
       n.msgget(key ?? c.IPC_PRIVATE, (create ? c.IPC_CREAT : 0) | (create && exclusive ? c.IPC_EXCL : 0) | mode),
     msgsnd: (id, type, data) => n.msgsnd(id, type, data, c.IPC_NOWAIT),
+    msgsndSync: (id, type, data) => n.msgsnd(id, type, data, 0),
     msgsndWait: (id, type, data) => n.msgsndAsync(id, type, data, 0),
-    msgrcv: (id, max, type, truncate) => n.msgrcv(id, max, type, c.IPC_NOWAIT | (truncate ? c.MSG_NOERROR : 0)),
+    msgrcv: (id, max, type, truncate, spinUs = 0) => n.msgrcv(id, max, type, c.IPC_NOWAIT | (truncate ? c.MSG_NOERROR : 0), spinUs),
+    msgrcvSync: (id, max, type, truncate) => n.msgrcv(id, max, type, truncate ? c.MSG_NOERROR : 0),
     msgrcvWait: (id, max, type, truncate) => n.msgrcvAsync(id, max, type, truncate ? c.MSG_NOERROR : 0),
     msgStat: (id) => {
       const s = n.msgStat(id);
@@ -156,7 +158,7 @@ function nativeBackend(n: NativeIpc): IpcBackend {
     semClose: (h) => n.semClose(h),
     semUnlink: (name) => n.semUnlink(name),
     semPost: (h) => n.semPost(h),
-    semTryWait: (h) => n.semTryWait(h),
+    semTryWait: (h, spinUs = 0) => n.semTryWait(h, spinUs),
     semWaitSync: (h) => n.semWaitSync(h),
     semGetValue: (h) => n.semGetValue(h),
     semWait: (h, timeoutMs) => n.semWaitAsync(h, timeoutMs),
@@ -215,6 +217,15 @@ export function backendOption(value: unknown): BackendName | undefined {
     `Invalid option "backend" ${JSON.stringify(value)}: expected "native" or "in-process"`,
   );
 }
+
+/**
+ * Try first: how long (µs) an async `receive()`/`wait()` that would block retries
+ * the non-blocking call (`IPC_NOWAIT`, `sem_trywait`) on the calling thread
+ * before it hands the wait to a waiter thread and the event loop. A partner in
+ * another process usually answers within a few µs, and the hop to a thread and
+ * back costs tens of µs; a wait that lasts longer costs this much CPU once.
+ */
+export const TRY_FIRST_SPIN_US = Number(process.env.CDLAB_IPC_SPIN_US ?? 50);
 
 /**
  * The blocking calls a handle has in progress, so that close() can cancel them

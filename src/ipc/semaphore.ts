@@ -23,7 +23,7 @@
 import { throwIfAborted } from "../runtime/abort";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
 import { HandleBase } from "../runtime/handle";
-import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs } from "./native";
+import { backendOption, BackendName, createOrOpen, getBackend, IpcBackend, modeOption, PendingJobs, TRY_FIRST_SPIN_US } from "./native";
 import { Removal } from "./removal";
 import { validateIpcName } from "./shm";
 
@@ -124,7 +124,8 @@ export class NamedSemaphore extends HandleBase {
       invalidArg("timeoutMs", timeoutMs, "expected a non-negative number of milliseconds");
     throwIfAborted(signal);
     this.checkOpen("wait on");
-    if (this.b.semTryWait(this.h)) return true;
+    // try first, on this thread (spinning briefly); hop to a waiter thread only if it would block
+    if (this.b.semTryWait(this.h, timeoutMs === 0 ? 0 : TRY_FIRST_SPIN_US)) return true;
     if (timeoutMs === 0) return false;
     try {
       return await this.pending.run(this.b.semWait(this.h, timeoutMs ?? -1), signal, `Cannot wait on semaphore "${this.name}"`);
@@ -141,6 +142,7 @@ export class NamedSemaphore extends HandleBase {
   waitSync(): void {
     this.checkOpen("wait on");
     try {
+      if (this.b.semTryWait(this.h, TRY_FIRST_SPIN_US)) return; // try first, spinning briefly, before sleeping in sem_wait
       this.b.semWaitSync(this.h);
     } catch (err) {
       if ((err as { code?: string }).code === "EDEADLK")
