@@ -2,7 +2,9 @@
  * The autograder: an ordered list of single-concern steps (like nbgrader's
  * autograde preprocessors) — read the submission, assemble what runs
  * (steps/assemble), execute it in a fresh kernel (steps/execute), score each
- * test cell (steps/score).
+ * test cell from the kernel's replies (steps/score), then let the verdicts of
+ * the hidden tests decide in this process (steps/judge), with probes measured
+ * from a process of their own (probe.ts).
  */
 import path from "node:path";
 import { checkExercise } from "./release";
@@ -10,6 +12,17 @@ import { readNotebook, type Notebook } from "./notebook";
 import { assemble } from "./steps/assemble";
 import { executePlan, type ExecuteLimits } from "./steps/execute";
 import { scoreAll, type CellScore } from "./steps/score";
+import { judgeAll } from "./steps/judge";
+import { PROBE_ADDRESS_KEY } from "./observe";
+import { networkOf, startProbes, type ProbeLauncher, type ProbeProcess } from "./probe";
+import type { KernelClient } from "../jupyter/kernel-client";
+import { probeSpecs } from "./verdict";
+
+/** Limits and options of {@link gradeSubmission}. */
+export interface GradeOptions extends ExecuteLimits {
+  /** How the probe process starts. @default it enters the kernel's network namespace when the sandbox gave it one */
+  probe?: ProbeLauncher;
+}
 
 /** The grade of one submission (the `--json` shape, plus `warnings` and timing). */
 export interface SubmissionGrade {
@@ -17,7 +30,7 @@ export interface SubmissionGrade {
   score: number;
   max_score: number;
   cells: CellScore[];
-  /** pt-BR notes: restored locked cells, reordering, suspicious code. */
+  /** pt-BR notes: restored locked cells, reordering, deleted cells. */
   warnings: string[];
   /** Wall-clock time to grade, in ms. */
   ms: number;
@@ -34,12 +47,28 @@ export interface SubmissionGrade {
  * @returns the grade
  * @throws CdlabError `ERR_NOT_NOTEBOOK`, `ERR_NOT_THIS_EXERCISE`, `ENOENT`… when it cannot be graded
  */
-export async function gradeSubmission(submission: string, source: Notebook, limits: ExecuteLimits = {}): Promise<SubmissionGrade> {
+export async function gradeSubmission(submission: string, source: Notebook, limits: GradeOptions = {}): Promise<SubmissionGrade> {
   const t0 = Date.now();
   const nb = readNotebook(submission);
   const plan = assemble(source, nb, submission);
-  const { results, kernelStarts } = await executePlan(plan.steps, limits);
-  const cells = scoreAll(plan.grades, results);
+  const specs = probeSpecs(Object.assign({}, ...plan.grades.map((g) => g.probes ?? {})));
+  const probeResults = new Map<string, unknown>();
+  let probes: ProbeProcess | undefined;
+  // Each kernel gets its own probe process, in its network namespace; the address goes in before any student code runs.
+  const onKernel = async (k: KernelClient) => {
+    await limits.onKernel?.(k);
+    await probes?.close();
+    probes = await startProbes(specs, { prefix: limits.probe?.prefix ?? networkOf(k.pid) }, probeResults);
+    await k.execute(`(globalThis as any)[Symbol.for(${JSON.stringify(PROBE_ADDRESS_KEY)})] = "127.0.0.1:${probes.port}";`, { timeoutMs: 30_000, signal: limits.signal });
+  };
+  let run: Awaited<ReturnType<typeof executePlan>>;
+  try {
+    run = await executePlan(plan.steps, Object.keys(specs).length ? { ...limits, onKernel } : limits);
+  } finally {
+    await probes?.close();
+  }
+  const { results, kernelStarts } = run;
+  const cells = judgeAll(scoreAll(plan.grades, results), plan.grades, results, probeResults);
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
   return {
     file: submission,
@@ -73,6 +102,6 @@ export function readSource(file: string): Notebook {
  * @param limits as for grading
  * @returns the grade
  */
-export async function validateNotebook(file: string, limits: ExecuteLimits = {}): Promise<SubmissionGrade> {
+export async function validateNotebook(file: string, limits: GradeOptions = {}): Promise<SubmissionGrade> {
   return gradeSubmission(file, readSource(file), limits);
 }

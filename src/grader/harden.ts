@@ -9,6 +9,12 @@
  *    redefinition, a shadowing `const`, a patched import) is out of scope, and
  *    the student cannot declare a binding with a name they never saw.
  * 3. The assertion module captured every intrinsic it uses when it loaded.
+ *
+ * This only protects in-kernel checks (visible tests, exercises not yet
+ * converted): student code shares the realm and can still patch what runs it.
+ * Verdicts that count are decided outside the kernel (verdict.ts). There is no
+ * "suspicious code" scan of the source text: string patterns were evaded by
+ * splitting a string and flagged harmless comments, so they told nothing.
  */
 import { randomBytes } from "node:crypto";
 
@@ -40,26 +46,4 @@ export function hardening(): Hardening {
     prelude,
     wrap: (src) => `declare const ${name}: { assert: typeof import("cdlab").assert };\n{\nconst assert = ${name}.assert;\n${src}\n}\n`,
   };
-}
-
-const SUSPICIOUS: [RegExp, string][] = [
-  [/require\.cache|Module\._|module\.constructor/, "mexe no carregador de módulos (require.cache/Module)"],
-  [/["'](node:)?vm["']/, "usa o módulo vm"],
-  [/process\.binding|internalBinding/, "usa process.binding"],
-  [/prepareStackTrace|captureStackTrace/, "mexe nos stack traces"],
-  [/cdlabGrader|tslab/, "procura o interno do kernel ou do corretor"],
-  [/\.ipynb|\/proc\/|cmdline/, "procura arquivos de notebook ou /proc"],
-  [/Object\.defineProperty\(\s*(globalThis|global)\b/, "redefine globais"],
-  [/process\.(stdout|stderr)\.write\s*=/, "substitui a escrita em stdout/stderr"],
-];
-
-/**
- * Reasons a student cell deserves a human look (patterns that could tamper
- * with the kernel or look for the hidden tests). Not proof of anything.
- *
- * @param source a student cell's source
- * @returns pt-BR reasons, empty when nothing matched
- */
-export function suspicious(source: string): string[] {
-  return SUSPICIOUS.filter(([re]) => re.test(source)).map(([, why]) => why);
 }

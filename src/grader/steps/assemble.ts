@@ -8,12 +8,14 @@
  *   from the source, hidden tests included (never the submission's copy).
  * - A test cell whose submitted copy was edited or deleted is `tampered`
  *   (checksum of the submitted cell ≠ checksum of the released cell).
+ * - A test cell's `cdlab:verdict` and `cdlab:probe` blocks stay with the
+ *   grader (src/grader/verdict.ts): they are cut from the code that runs.
  */
 import { CdlabError } from "../../runtime/errors";
 import { computeChecksum, isGrade, isLocked, isSolution } from "../checksum";
-import { suspicious } from "../harden";
 import { cellSource, gradeId, type Cell, type Notebook } from "../notebook";
 import { releaseCell } from "../release";
+import { splitTest } from "../verdict";
 
 /** Is the submitted copy of a locked cell the released cell (or the source cell itself)? */
 function unchanged(mine: Cell, source: Cell): boolean {
@@ -37,13 +39,17 @@ export interface GradeCell {
   points: number;
   /** Set when the submitted copy was edited or deleted. */
   tampered?: string;
+  /** The verdict the grader runs on the cell's observations (never sent to the kernel). */
+  verdict?: string;
+  /** Probe declarations by name (never sent to the kernel). */
+  probes?: Record<string, string>;
 }
 
 /** What to run and what to score. */
 export interface Plan {
   steps: Step[];
   grades: GradeCell[];
-  /** pt-BR notes for the report (restored locked cells, reordering, suspicious code). */
+  /** pt-BR notes for the report (restored locked cells, reordering, deleted cells). */
   warnings: string[];
 }
 
@@ -87,11 +93,7 @@ export function assemble(source: Notebook, submission: Notebook, file: string): 
 
   const steps: Step[] = [];
   const grades: GradeCell[] = [];
-  const studentCode = (c: Cell, id?: string) => {
-    const code = cellSource(c);
-    for (const why of suspicious(code)) warnings.push(`código suspeito${id ? ` em "${id}"` : ""}: ${why}`);
-    steps.push({ kind: "student", code, gradeId: id });
-  };
+  const studentCode = (c: Cell, id?: string) => steps.push({ kind: "student", code: cellSource(c), gradeId: id });
   for (const c of extras.get(null)!) studentCode(c);
   for (const c of source.cells) {
     const id = gradeId(c);
@@ -105,8 +107,9 @@ export function assemble(source: Notebook, submission: Notebook, file: string): 
       } else if (isGrade(c)) {
         const points = Number(c.metadata.nbgrader!.points);
         const tampered = !mine ? "célula de teste apagada" : !unchanged(mine, c) ? "célula de teste alterada" : undefined;
-        grades.push({ gradeId: id, points, tampered });
-        if (!tampered) steps.push({ kind: "test", code: cellSource(c), gradeId: id, points });
+        const { code, verdict, probes } = splitTest(cellSource(c));
+        grades.push({ gradeId: id, points, tampered, verdict, probes: Object.keys(probes).length ? probes : undefined });
+        if (!tampered) steps.push({ kind: "test", code, gradeId: id, points });
       } else if (isLocked(c)) {
         if (!mine) warnings.push(`célula bloqueada "${id}" foi apagada; usada a original`);
         else if (!unchanged(mine, c)) warnings.push(`célula bloqueada "${id}" foi alterada; usada a original`);

@@ -18,6 +18,8 @@ export interface ExecuteLimits {
   /** How the kernel is launched (tests pass their own argv). */
   kernel?: KernelOptions;
   signal?: AbortSignal;
+  /** Called with each new kernel once the prelude ran, before the replay (the grader's probes attach here). */
+  onKernel?: (kernel: KernelClient) => Promise<void>;
 }
 
 /** A step and how it ended. */
@@ -50,6 +52,7 @@ export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Pr
       await k.close();
       throw new Error(`the grading prelude failed: ${r.evalue ?? r.stderr.trim().split("\n")[0] ?? r.status}`);
     }
+    await limits.onKernel?.(k);
     for (const s of replay) {
       await k.execute(s.code, opts);
       if (!k.alive) break;

@@ -1,0 +1,152 @@
+/**
+ * Verdicts decided in the grader's process: the verdict blocks never reach the
+ * kernel; a cell scores only when what it observed satisfies the verdict; the
+ * three ways that beat in-kernel checks (Promise.race, vm.runInThisContext in a
+ * try, forged observations) earn nothing on the converted fixture exercise,
+ * while the same submissions do earn points when the verdicts are removed
+ * (so the attacks are real); probes measure from a process of their own.
+ */
+import { expect } from "chai";
+import dgram from "node:dgram";
+import path from "node:path";
+import { gradeSubmission, readSource, type SubmissionGrade } from "../../src/grader/autograde";
+import { cellSource, readNotebook, type Notebook } from "../../src/grader/notebook";
+import { observe, OBSERVATION_MIME, probe, PROBE_ADDRESS_KEY } from "../../src/grader/observe";
+import { startProbes, type ProbeProcess } from "../../src/grader/probe";
+import { assemble } from "../../src/grader/steps/assemble";
+import { judge, probeSpecs, splitTest } from "../../src/grader/verdict";
+import type { Output } from "../../src/grader/notebook";
+
+const FIX = path.join(__dirname, "..", "fixtures", "grader");
+const fx = (name: string) => path.join(FIX, name);
+const obs = (name: string, o: object): Output => ({ output_type: "display_data", data: { [OBSERVATION_MIME]: { name, ...o } } as never, metadata: {} });
+const points = (g: SubmissionGrade) => Object.fromEntries(g.cells.map((c) => [c.grade_id, c.points]));
+
+describe("grader/verdict", function () {
+  describe("splitTest and judge", function () {
+    it("verdict and probe blocks are cut from the kernel's code", function () {
+      const src = 'a();\n/* cdlab:verdict\nassert.equal(value("x"), 42);\n*/\n/* cdlab:probe srv\nudp({ send: ["oi"] })\n*/\nb();\n';
+      const s = splitTest(src);
+      expect(s.code).to.equal("a();\n\n\nb();\n");
+      expect(s.verdict).to.equal('assert.equal(value("x"), 42);\n');
+      expect(probeSpecs(s.probes)).to.deep.equal({ srv: { kind: "udp", send: ["oi"] } });
+      expect(splitTest("a();\n").verdict).to.equal(undefined);
+    });
+
+    it("no expectation of the fixture exercise is in the code that runs in the kernel", function () {
+      const source = readSource(fx("exercise.ipynb"));
+      const plan = assemble(source, readNotebook(fx("released.ipynb")), "released.ipynb");
+      const code = plan.steps.map((s) => s.code).join("\n");
+      expect(code).to.include('observe("soma(1e9, 7)"');
+      expect(code).to.not.include("cdlab:verdict").and.not.include("1000000007");
+      expect(plan.grades.every((g) => g.verdict)).to.equal(true);
+    });
+
+    it("judge: values pass or fail in pt-BR; missing, thrown and repeated observations fail; a broken verdict is an error", function () {
+      const v = 'assert.equal(value("x"), 5, "x");';
+      expect(judge(v, [obs("x", { value: 5 })])).to.deep.equal({ ok: true });
+      expect(judge(v, [obs("x", { value: 4 })])).to.deep.equal({ ok: false, status: "failed", message: "x: esperava 5, obteve 4" });
+      expect(judge(v, [])).to.include({ ok: false, status: "failed", message: "x: não observado (a célula de teste não chegou até aí)" });
+      expect(judge(v, [obs("x", { error: { name: "Error", message: "Ainda não implementado" } })])).to.include({
+        message: "x: lançou Error: Ainda não implementado",
+      });
+      expect(judge(v, [obs("x", { value: 5 }), obs("x", { value: 5 })])).to.include({ message: "observação enviada mais de uma vez: x" });
+      expect(judge('assert.equal(error("x").code, "ETIMEDOUT");', [obs("x", { error: { name: "Error", message: "m", code: "ETIMEDOUT" } })])).to.deep.equal({ ok: true });
+      expect(judge('assert.equal(value("x"), undefined);', [obs("x", { value: { $: "undefined" } })])).to.deep.equal({ ok: true });
+      expect(judge("nope(", [])).to.include({ ok: false, status: "error" });
+      const text: Output = { output_type: "stream", name: "stdout", text: JSON.stringify({ [OBSERVATION_MIME]: { name: "x", value: 5 } }) };
+      expect(judge(v, [text]), "only display_data of the observation type counts").to.include({ ok: false });
+    });
+  });
+
+  describe("probes", function () {
+    let probes: ProbeProcess | undefined;
+    let server: dgram.Socket | undefined;
+    afterEach(async () => {
+      await probes?.close();
+      server?.close();
+      [probes, server] = [undefined, undefined];
+      delete (globalThis as Record<symbol, unknown>)[Symbol.for(PROBE_ADDRESS_KEY)];
+    });
+
+    it("a probe runs once, from its own process, and reports to the grader only", async function () {
+      this.timeout(20_000);
+      server = dgram.createSocket("udp4");
+      server.on("message", (m, r) => server!.send(m.toString().toUpperCase(), r.port, r.address));
+      await new Promise<void>((r) => server!.bind(0, "127.0.0.1", r));
+      const port = server.address().port;
+      probes = await startProbes(probeSpecs({ srv: 'udp({ send: ["oi", "ação"] })', taken: "udpFree()", lossy: "udpServer({ drop: 1 })" }));
+      (globalThis as Record<symbol, unknown>)[Symbol.for(PROBE_ADDRESS_KEY)] = `127.0.0.1:${probes.port}`;
+      expect(await probe("srv", { port })).to.deep.equal({ ran: true });
+      expect(await probe("srv", { port }), "a second request for the same probe is refused").to.deep.equal({ ran: false });
+      expect(await probe("other", { port }), "a probe the source did not declare").to.deep.equal({ ran: false });
+      expect(probes.results.get("srv")).to.deep.equal([
+        { text: "OI", length: 2, from: port },
+        { text: "AÇÃO", length: 6, from: port },
+      ]);
+      expect(await probe("taken", { port })).to.deep.equal({ ran: true });
+      expect(probes.results.get("taken")).to.deep.equal({ free: false });
+      const lossy = await probe("lossy");
+      expect(lossy.port).to.be.a("number");
+      const c = dgram.createSocket("udp4");
+      const replies: string[] = [];
+      c.on("message", (m) => replies.push(m.toString()));
+      await new Promise<void>((r) => c.bind(0, "127.0.0.1", r));
+      for (const t of ["a", "b"]) c.send(t, lossy.port!, "127.0.0.1");
+      const until = Date.now() + 5000;
+      while (replies.length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      c.close();
+      expect(replies).to.deep.equal(["B"]);
+      expect(probes.results.get("lossy")).to.deep.equal({ received: 2, texts: ["a", "b"] });
+    });
+
+    it("outside the grader, probe() and observe() only show text", async function () {
+      const shown: string[] = [];
+      const write = process.stdout.write;
+      process.stdout.write = ((s: string) => shown.push(s)) as typeof write;
+      try {
+        expect(await probe("srv", { port: 1 })).to.deep.equal({ ran: false });
+        await observe("x", () => [1, undefined]);
+        await observe("y", () => Promise.reject(new Error("não")));
+      } finally {
+        process.stdout.write = write;
+      }
+      expect(shown).to.deep.equal(['sonda "srv": só roda durante a correção\n', 'x: [1,{"$":"undefined"}]\n', "y: lançou Error: não\n"]);
+    });
+  });
+
+  describe("grading the converted fixture exercise", function () {
+    this.timeout(90_000);
+    const source = readSource(fx("exercise.ipynb"));
+    /** The same source with its verdicts removed: what in-kernel grading would have decided. */
+    const noVerdicts: Notebook = JSON.parse(JSON.stringify(source));
+    for (const c of noVerdicts.cells) c.source = splitTest(cellSource(c)).code;
+
+    for (const [file, how] of [
+      ["sub-verdict-race.ipynb", "patching Promise.race"],
+      ["sub-verdict-vm.ipynb", "running each cell inside a try {} through vm.runInThisContext"],
+    ] as const) {
+      it(`unimplemented solutions get 0 despite ${how} (and would pass without verdicts)`, async function () {
+        const g = await gradeSubmission(fx(file), source, { timeoutMs: 15_000 });
+        expect(g.score).to.equal(0);
+        for (const c of g.cells) expect(c.message).to.match(/não observado/);
+        const realm = await gradeSubmission(fx(file), noVerdicts, { timeoutMs: 15_000 });
+        expect(realm.score, "the attack works against in-kernel checks").to.equal(4.5);
+      });
+    }
+
+    it("forged observations (real ones dropped) earn nothing where the hidden values were never shown", async function () {
+      const g = await gradeSubmission(fx("sub-verdict-forge.ipynb"), source, { timeoutMs: 15_000 });
+      // espera's hidden value "ok" is the one its visible test shows, so a forger can copy it: writing-tests.md
+      // tells authors to observe inputs whose answers the student never saw.
+      expect(points(g)).to.deep.include({ test_soma: 0, test_dobra: 0 });
+      expect(g.cells[0].message).to.equal("soma(1e9, 7): esperava 1000000007, obteve 0");
+    });
+
+    it("honest solutions written another way get full marks", async function () {
+      const g = await gradeSubmission(fx("sub-other-style.ipynb"), source, { timeoutMs: 15_000 });
+      expect(g.cells.filter((c) => c.status !== "passed")).to.deep.equal([]);
+      expect(g.score).to.equal(4.5);
+    });
+  });
+});
