@@ -18,6 +18,7 @@ export { resources } from "./runtime/registry";
 export type { ResourceInfo, ResourceKind } from "./runtime/registry";
 export * from "./runtime/display";
 export { input, type InputOptions } from "./runtime/input";
+export { progress, progressHook, progressBar, type Progress, type ProgressHook, type ProgressOptions } from "./runtime/progress";
 export * from "./runtime/plot";
 // Every exercise's test cells use the assertions; they stay in the root so released notebooks keep their imports.
 export { assert, AssertionError } from "./grader/assert";
