@@ -89,6 +89,8 @@ export interface Programs {
   run(name: string, args: string[], options?: Omit<ChildOptions, "args" | "stdio"> & { input?: string | Buffer }): Promise<RunResult>;
   /** Start one as a child process (a registered handle); `timeout` defaults to 0 (a server runs until closed). */
   start(name: string, args: string[], options?: ChildOptions): Promise<ChildHandle>;
+  /** The command line that runs one, to start it elsewhere (on a virtual host, in a terminal). */
+  command(name: string, args: string[]): { command: string; args: string[]; env?: NodeJS.ProcessEnv };
 }
 
 /** The Java programs of a folder ({@link javaPrograms}). */
@@ -125,6 +127,7 @@ async function programs(dir: string, tool: Toolchain): Promise<Programs> {
       const h = how(name, args);
       return run(h.command, h.args, { ...options, env: { ...(options.env ?? process.env), ...h.env } });
     },
+    command: how,
     start: (name, args, options = {}) => {
       const h = how(name, args);
       return startChild(h.command, { label: `${name} ${args.join(" ")}`.trim(), timeout: 0, ...options, args: h.args, env: { ...(options.env ?? process.env), ...h.env } });
