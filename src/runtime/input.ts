@@ -108,7 +108,7 @@ function askSync(prompt: string): string {
  * @returns the answer, or `defaultValue` when the student just pressed Enter
  */
 export function promptSync(message = "Prompt", defaultValue?: string): string | null {
-  const shown = defaultValue ? `${message} [${defaultValue}] ` : `${message} `;
+  const shown = defaultValue ? `${message} [${defaultValue}]` : message;
   const answer = askSync(shown);
   return answer === "" ? (defaultValue ?? "") : answer;
 }
@@ -120,7 +120,7 @@ export function promptSync(message = "Prompt", defaultValue?: string): string | 
  * @returns true for s, sim, y or yes (any case); false otherwise
  */
 export function confirmSync(message = "Confirma?"): boolean {
-  return /^\s*(s|sim|y|yes)\s*$/i.test(askSync(`${message} [s/N] `));
+  return /^\s*(s|sim|y|yes)\s*$/i.test(askSync(`${message} [s/N]`));
 }
 
 /**
@@ -129,5 +129,5 @@ export function confirmSync(message = "Confirma?"): boolean {
  * @param message @default "Alerta"
  */
 export function alertSync(message = "Alerta"): void {
-  askSync(`${message} [Enter] `);
+  askSync(`${message} [Enter]`);
 }

@@ -8,6 +8,7 @@
  * - the stop button interrupts a busy cell (a hung await; `while (true) {}` once the
  *   kernel can stop running JavaScript) and the kernel comes back idle, keeping its state
  * - Kernel → Restart Kernel… gives a fresh kernel
+ * - prompt() and input({ password }) ask in the input box under the cell; a progress bar updates in place
  *
  * Screenshots go to test-artifacts/browser/. Skipped, with a message, only
  * where Chromium cannot be installed.
@@ -243,6 +244,55 @@ describe("JupyterLab in Chromium", function () {
 
   it("the stop button interrupts `while (true) {}`; the kernel comes back idle with its state", async function () {
     await interruptWithStopButton("interrupt-loop.ipynb", "while (true) {}");
+  });
+
+  it("prompt() shows an input box under the cell; the answer typed there is what prompt returns; input({ password }) hides it", async function () {
+    writeScratch(path.join(tmp, "notebooks", "stdin.ipynb"), [
+      'const nome = prompt("Seu nome?");\n`olá, ${nome}`',
+      'import { input } from "cdlab";\n(await input("Senha:", { password: true })).length',
+    ]);
+    await openNotebook(page, server!.url, server!.token, "stdin.ipynb");
+    await selectCell(page, 0);
+    await page.keyboard.press("Shift+Enter");
+    const box = codeCells(page).nth(0).locator(".jp-Stdin-input");
+    await box.waitFor({ timeout: 20_000 });
+    expect(await codeCells(page).nth(0).locator(".jp-Stdin-prompt").textContent()).to.contain("Seu nome?");
+    await box.fill("Ana");
+    await box.press("Enter");
+    await pollUntil(async () => (await outputText(page, 0)).includes("olá, Ana"), { what: "cell 1 showing the answer", timeoutMs: 15_000 });
+
+    await selectCell(page, 1);
+    await page.keyboard.press("Shift+Enter");
+    const secret = codeCells(page).nth(1).locator(".jp-Stdin-input");
+    await secret.waitFor({ timeout: 20_000 });
+    expect(await secret.getAttribute("type")).to.equal("password");
+    await secret.fill("segredo");
+    await secret.press("Enter");
+    await pollUntil(async () => /\b7\b/.test(await outputText(page, 1)), { what: "cell 2 showing the password's length", timeoutMs: 15_000 });
+    expect(await outputText(page, 1), "the password itself is not echoed").not.to.contain("segredo");
+  });
+
+  it("a progress bar updates in place under its cell and ends done", async function () {
+    writeScratch(path.join(tmp, "notebooks", "progress.ipynb"), [
+      'import { progress } from "cdlab";\nconst barra = progress({ total: 30, label: "passos" });\nfor (let i = 0; i < 30; i++) { await new Promise((r) => setTimeout(r, 100)); barra.tick(); }\nbarra.done();',
+    ]);
+    await openNotebook(page, server!.url, server!.token, "progress.ipynb");
+    await selectCell(page, 0);
+    await page.keyboard.press("Shift+Enter");
+    const bar = codeCells(page).nth(0).locator(".cdlab-progress");
+    const states = new Set<string>();
+    await pollUntil(
+      async () => {
+        if ((await bar.count()) === 0) return false;
+        states.add(`${await bar.getAttribute("data-state")} ${await bar.textContent()}`);
+        return (await bar.getAttribute("data-state")) === "done";
+      },
+      { what: "the bar to reach the done state", timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const running = [...states].filter((s) => s.startsWith("running"));
+    expect(running.length, `distinct running states seen: ${[...states].join(" | ")}`).to.be.at.least(2);
+    expect(await bar.count(), "one bar, redrawn in place").to.equal(1);
+    expect(await bar.textContent()).to.contain("concluído");
   });
 
   it("Kernel → Restart Kernel… gives a fresh kernel that runs cells", async function () {

@@ -81,15 +81,15 @@ describe("kernel stdin through jupyter_client", function () {
   });
 
   it("prompt() sends input_request (parent: the cell's request) and returns the input_reply value", function () {
-    expect(runs.prompt.request).to.deep.equal({ prompt: "Seu nome? ", password: false, parent: true });
+    expect(runs.prompt.request).to.deep.equal({ prompt: "Seu nome?", password: false, parent: true });
     expect(runs.prompt.status).to.equal("ok");
     expect(runs.prompt.result).to.equal("'olá, Ana'");
   });
 
   it("prompt() with a default returns it for an empty answer; confirm() reads sim as true", function () {
-    expect(runs.prompt_default.request!.prompt).to.equal("Porta? [6789] ");
+    expect(runs.prompt_default.request!.prompt).to.equal("Porta? [6789]");
     expect(runs.prompt_default.result).to.equal("'6789'");
-    expect(runs.confirm.request!.prompt).to.equal("Continuar? [s/N] ");
+    expect(runs.confirm.request!.prompt).to.equal("Continuar? [s/N]");
     expect(runs.confirm.result).to.equal("true");
   });
 
