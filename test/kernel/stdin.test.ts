@@ -8,6 +8,7 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { KernelClient } from "../../src/jupyter/kernel-client";
 
 interface Run {
   status: string;
@@ -119,5 +120,24 @@ describe("kernel stdin through jupyter_client", function () {
     expect(runs.interrupt_input.interrupt_ms).to.be.below(2000);
     expect(runs.after_input.status).to.equal("ok");
     expect(runs.after_input.result).to.equal("'sim'");
+  });
+});
+
+describe("kernel stdin and the grader's client (allow_stdin false)", function () {
+  this.timeout(60_000);
+  let k: KernelClient | undefined;
+  afterEach(async () => {
+    await k?.close();
+    k = undefined;
+  });
+
+  it("a graded cell that asks for input gets an error at once, not a time-out; the next cell runs", async function () {
+    k = await KernelClient.start();
+    const asked = await k.execute('const resposta = prompt("Nome?");', { timeoutMs: 20_000 });
+    expect(asked.status).to.equal("error");
+    expect(asked.ename).to.equal("CdlabError");
+    expect(asked.evalue).to.match(/allow_stdin: false/);
+    const next = await k.execute("1 + 1", { timeoutMs: 20_000 });
+    expect(next.status).to.equal("ok");
   });
 });
