@@ -29,6 +29,7 @@ import os from "node:os";
 import path from "node:path";
 import { throwIfAborted } from "../../runtime/abort";
 import { display } from "../../runtime/display";
+import type { ProgressHook } from "../../runtime/progress";
 import { lineChart, Series } from "../../runtime/plot";
 import { CdlabError, invalidArg } from "../../runtime/errors";
 import { entryFile, programArgs } from "../../proc/program";
@@ -55,6 +56,8 @@ export interface CopyExperimentOptions {
   straceSize?: number;
   /** Stops the experiment. */
   signal?: AbortSignal;
+  /** Called as the run goes, with the bytes copied so far and in all (e.g. `progressHook("cópias")` from "cdlab"). */
+  progress?: ProgressHook;
 }
 
 /** Read/write calls of one side (server or client), from strace. */
@@ -226,6 +229,10 @@ export async function copyExperiment(options: CopyExperimentOptions = {}): Promi
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-copy-"));
   const rows: CopyRow[] = [];
   const syscalls: CopySyscalls[] = [];
+  // Progress in bytes copied: each size once by pipe, by shared memory and by memcpy.
+  const totalBytes = 3 * [...new Set(sizes)].reduce((a, b) => a + b, 0);
+  let doneBytes = 0;
+  const advance = (size: number) => options.progress?.((doneBytes += size), totalBytes);
   const row = (method: CopyRow["method"], size: number, ms: number, copies: number): CopyRow => ({
     method,
     sizeMiB: round(size / MiB, 3),
@@ -257,8 +264,10 @@ export async function copyExperiment(options: CopyExperimentOptions = {}): Promi
           syscalls.push({ method: label, sizeMiB: round(size / MiB, 3), server, client, copiesMeasured: round(bytes / size, 2) });
         }
         fs.rmSync(output, { force: true });
+        if (sizes.includes(size)) advance(size);
       }
       if (sizes.includes(size)) rows.push(row("memcpy", size, memcpyMs(size, repeats), 1));
+      if (sizes.includes(size)) advance(size);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
