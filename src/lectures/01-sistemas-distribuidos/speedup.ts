@@ -13,6 +13,7 @@ import { invalidArg } from "../../runtime/errors";
 import { throwIfAborted } from "../../runtime/abort";
 import type { WorkUnit } from "./tasks";
 import { startCoordinator } from "./workunits";
+import type { ProgressHook } from "../../runtime/progress";
 
 /** One line of {@link measureSpeedup}. */
 export interface SpeedupRow {
@@ -35,6 +36,7 @@ export interface SpeedupRow {
  * @param options.workerCounts how many workers in each run; must include 1 @default [1, 2]
  * @param options.repeat runs per count, the fastest is kept @default 2
  * @param options.signal abort
+ * @param options.progress called after each run, with the runs done and in all (e.g. `progressHook("speed-up")` from "cdlab")
  * @returns one {@link SpeedupRow} per count, in the given order
  * @example
  * ```ts
@@ -44,13 +46,17 @@ export interface SpeedupRow {
  * table(await measureSpeedup(primeUnits({ upTo: 3_000_000, units: 12 }), { workerCounts: [1, 2, 3] }));
  * ```
  */
-export async function measureSpeedup(units: readonly WorkUnit[], options: { workerCounts?: number[]; repeat?: number; signal?: AbortSignal } = {}): Promise<SpeedupRow[]> {
-  const { workerCounts = [1, 2], repeat = 2, signal } = options;
+export async function measureSpeedup(
+  units: readonly WorkUnit[],
+  options: { workerCounts?: number[]; repeat?: number; signal?: AbortSignal; progress?: ProgressHook } = {},
+): Promise<SpeedupRow[]> {
+  const { workerCounts = [1, 2], repeat = 2, signal, progress } = options;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) invalidArg("repeat", repeat, "expected an integer from 1 to 20");
   if (!Array.isArray(workerCounts) || !workerCounts.includes(1) || workerCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) {
     invalidArg("workerCounts", workerCounts, "expected integers from 1 to 64, including 1");
   }
   const times = new Map<number, number>();
+  let runsDone = 0;
   for (const n of workerCounts) {
     throwIfAborted(signal);
     const coord = await startCoordinator({ leaseMs: 600_000 });
@@ -59,6 +65,7 @@ export async function measureSpeedup(units: readonly WorkUnit[], options: { work
       for (let r = 0; r < repeat; r++) {
         const ms = (await coord.run(units, { signal })).elapsedMs;
         times.set(n, Math.min(ms, times.get(n) ?? Infinity));
+        progress?.(++runsDone, workerCounts.length * repeat);
       }
     } finally {
       await coord.close();

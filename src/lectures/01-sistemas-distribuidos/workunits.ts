@@ -28,6 +28,7 @@ import { abortable, throwIfAborted } from "../../runtime/abort";
 import { replaceNamed } from "../../runtime/registry";
 import { entryFile, programArgs } from "../../proc/program";
 import { sieveCount, type WorkUnit } from "./tasks";
+import type { ProgressHook } from "../../runtime/progress";
 
 /** Options of {@link startCoordinator}. */
 export interface CoordinatorOptions {
@@ -104,6 +105,8 @@ export interface RunOptions {
   };
   /** Called for every event as it happens. */
   onEvent?: (e: CoordinatorEvent) => void;
+  /** Called as checked results arrive, with how many units are done and how many there are (e.g. `progressHook("unidades")` from "cdlab"). */
+  progress?: ProgressHook;
 }
 
 /** A running coordinator (see {@link startCoordinator}). */
@@ -265,7 +268,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
     },
 
     async run(units, opts = {}) {
-      const { signal, killWorker, onEvent } = opts;
+      const { signal, killWorker, onEvent, progress } = opts;
       if (!Array.isArray(units) || units.length === 0) invalidArg("units", units, "expected a non-empty array of work units");
       if (killWorker && !workers[killWorker.index]) invalidArg("killWorker.index", killWorker.index, `expected 0 to ${workers.length - 1}`);
       if (running) throw new CdlabError("ERR_BUSY", "Cannot start a run: this coordinator is already running one (await it first)");
@@ -337,6 +340,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           clearTimeout(leases.get(u.id));
           leases.delete(u.id);
           emit({ type: "result", unit: u.id, worker: c.pid });
+          progress?.(done.size, units.length);
         }
         dispatch();
       };

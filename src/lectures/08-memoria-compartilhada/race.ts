@@ -26,6 +26,7 @@ import { getBackend } from "../../ipc/native";
 import { openSemaphore } from "../../ipc/semaphore";
 import { openSharedMemory } from "../../ipc/shm";
 import { COUNTER, GATE, READY } from "./race-layout";
+import type { ProgressHook } from "../../runtime/progress";
 
 /** Options of {@link raceThreads} and {@link raceProcesses}. */
 export interface RaceOptions {
@@ -37,6 +38,8 @@ export interface RaceOptions {
   useSemaphore?: boolean;
   /** Stops the workers. */
   signal?: AbortSignal;
+  /** Called as workers end, with how many ended and how many there are (e.g. `progressHook("corrida")` from "cdlab"). */
+  progress?: ProgressHook;
 }
 
 /** What a race run measured. */
@@ -55,7 +58,7 @@ export interface RaceResult {
   ms: number;
 }
 
-function options(o: RaceOptions): Required<Omit<RaceOptions, "signal">> {
+function options(o: RaceOptions): Required<Omit<RaceOptions, "signal" | "progress">> {
   const { workers = 4, increments = 1_000_000, useSemaphore = false } = o;
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) invalidArg("workers", workers, "expected an integer from 1 to 64");
   if (!Number.isInteger(increments) || increments < 1 || increments > 1e8)
@@ -98,12 +101,18 @@ export async function raceThreads(opts: RaceOptions = {}): Promise<RaceResult> {
     const t0 = performance.now();
     Atomics.store(cells, GATE, 1);
     Atomics.notify(cells, GATE);
-    await Promise.all(exits);
+    await allEnded(exits, opts.progress);
     return result("threads", workers, increments, useSemaphore, Atomics.load(cells, COUNTER), performance.now() - t0);
   } finally {
     opts.signal?.removeEventListener("abort", stop);
     stop();
   }
+}
+
+/** Wait for every worker, reporting each end to `progress`. */
+function allEnded(exits: Promise<void>[], progress?: ProgressHook): Promise<unknown> {
+  let ended = 0;
+  return Promise.all(exits.map((e) => e.then(() => progress?.(++ended, exits.length))));
 }
 
 function result(mode: RaceResult["mode"], workers: number, increments: number, useSemaphore: boolean, counter: number, ms: number): RaceResult {
@@ -156,7 +165,7 @@ export async function raceProcesses(opts: RaceOptions = {}): Promise<RaceResult>
     for (let i = 0; i < workers; i++) await Promise.race([ready.wait({ signal: opts.signal }), failed]);
     const t0 = performance.now();
     for (let i = 0; i < workers; i++) gate.post();
-    await Promise.all(exits);
+    await allEnded(exits, opts.progress);
     const counter = shm.buffer.readInt32LE(0);
     return result("processes", workers, increments, useSemaphore, counter, performance.now() - t0);
   } finally {

@@ -10,7 +10,9 @@ describe("distributed/speedup", function () {
   });
 
   it("measures speed-up against one worker, closing every coordinator", async function () {
-    const rows = await measureSpeedup(primeUnits({ upTo: 50_000, units: 4 }), { workerCounts: [1, 2] });
+    const runs: string[] = [];
+    const rows = await measureSpeedup(primeUnits({ upTo: 50_000, units: 4 }), { workerCounts: [1, 2], progress: (d, t) => void runs.push(`${d}/${t}`) });
+    expect(runs, "the progress hook hears of each run (2 counts × 2 repeats)").to.deep.equal(["1/4", "2/4", "3/4", "4/4"]);
     expect(rows.map((r) => r.workers)).to.deep.equal([1, 2]);
     expect(rows[0].speedup).to.equal(1);
     expect(rows[1].efficiency).to.be.closeTo(rows[1].speedup / 2, 1e-12);

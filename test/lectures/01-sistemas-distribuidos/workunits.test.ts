@@ -31,7 +31,9 @@ describe("distributed/workunits", function () {
   it("hands units to worker processes over TCP and checks every result", async function () {
     coord = await startCoordinator({ leaseMs: 5000 });
     await coord.spawnWorkers(2);
-    const report = await coord.run(primeUnits({ upTo: 200_000, units: 6 }));
+    const progress: string[] = [];
+    const report = await coord.run(primeUnits({ upTo: 200_000, units: 6 }), { progress: (d, t) => void progress.push(`${d}/${t}`) });
+    expect(progress, "the progress hook hears of each checked result").to.deep.equal(["1/6", "2/6", "3/6", "4/6", "5/6", "6/6"]);
     expect(report.checked).to.equal(true);
     expect(report.total).to.equal(17984);
     expect(report.reissued).to.deep.equal([]);

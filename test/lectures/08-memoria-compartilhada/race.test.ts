@@ -44,7 +44,9 @@ describe("ipc/race", function () {
     let lost = 0;
     for (let i = 0; i < 5 && lost === 0; i++) lost = (await raceThreads({ workers: 4, increments: 500_000 })).lost;
     expect(lost, "lost updates without a semaphore").to.be.greaterThan(0);
-    const safe = await raceThreads({ workers: 4, increments: 20_000, useSemaphore: true });
+    const ended: string[] = [];
+    const safe = await raceThreads({ workers: 4, increments: 20_000, useSemaphore: true, progress: (d, t) => void ended.push(`${d}/${t}`) });
+    expect(ended, "the progress hook hears of each worker's end").to.deep.equal(["1/4", "2/4", "3/4", "4/4"]);
     expect(safe).to.include({ expected: 80_000, counter: 80_000, lost: 0, mode: "threads" });
   });
 
