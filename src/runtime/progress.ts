@@ -8,6 +8,7 @@
  * @example
  * ```ts
  * import { progress } from "cdlab";
+ * declare function passo(i: number): Promise<void>;
  * const barra = progress({ total: 100, label: "copiando" });
  * for (let i = 0; i < 100; i++) { await passo(i); barra.tick(); }
  * barra.done();
@@ -151,6 +152,7 @@ export interface ProgressOptions {
  * @returns the bar: `tick()`, `set(value)`, `done()`, `fail(reason)`
  * @example
  * ```ts
+ * declare function rodada(i: number): Promise<void>;
  * const barra = progress({ total: 10, label: "rodadas" });
  * for (let i = 0; i < 10; i++) { await rodada(i); barra.tick(); }
  * barra.done();
@@ -173,6 +175,8 @@ export function progress(options: ProgressOptions): Progress {
  *
  * @example
  * ```ts
+ * import { progressHook } from "cdlab";
+ * import { copyExperiment } from "cdlab/lectures/08-memoria-compartilhada";
  * await copyExperiment({ progress: progressHook("cópias") });
  * ```
  */
@@ -194,6 +198,8 @@ export function progressHook(label: string, options: Omit<ProgressOptions, "tota
  * @param label what is running
  * @example
  * ```ts
+ * declare const envios: string[];
+ * declare function corrigir(envio: string): Promise<void>;
  * const barra = progressBar(process.stderr, envios.length, "corrigindo");
  * for (const e of envios) { await corrigir(e); barra.tick(); }
  * barra.done();
