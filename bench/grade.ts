@@ -1,10 +1,17 @@
 /**
  * Grading time: one submission, and a batch of 30 (each in a fresh kernel),
- * on the grader's own fixture exercise. `runGradeBench()` is called by the
- * bench runner; run alone with `node dist/bench/grade.js`.
+ * on the grader's own fixture exercise; a class of exercise 02 graded with
+ * `gradeCourse` serially and with 2 jobs (target: ≤ 0.6 × the serial time).
+ * `runGradeBench()` is called by the bench runner; run alone with
+ * `node dist/bench/grade.js [batch] [class size]`.
  */
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { gradeSubmission, readSource } from "../src/grader/autograde";
+import { gradeCourse } from "../src/grader/course";
+import { readNotebook, serializeNotebook } from "../src/grader/notebook";
+import { releaseNotebook } from "../src/grader/release";
 import { PACKAGE_ROOT } from "../src/runtime/root";
 import type { BenchRow } from "./report";
 
@@ -13,9 +20,10 @@ import type { BenchRow } from "./report";
  *
  * @param options.quick a batch of 5 instead of `batch`
  * @param options.batch how many submissions in the batch @default 30
+ * @param options.classSize students in the class of exercise 02 @default 60 (4 when quick)
  * @returns rows for the bench table (times in ms)
  */
-export async function runGradeBench(options: { quick?: boolean; batch?: number } = {}): Promise<BenchRow[]> {
+export async function runGradeBench(options: { quick?: boolean; batch?: number; classSize?: number } = {}): Promise<BenchRow[]> {
   const batch = options.quick ? 5 : options.batch ?? 30;
   const dir = path.join(PACKAGE_ROOT, "test", "fixtures", "grader");
   const source = readSource(path.join(dir, "exercise.ipynb"));
@@ -27,13 +35,59 @@ export async function runGradeBench(options: { quick?: boolean; batch?: number }
   for (let i = 0; i < batch; i++) await one(i % 2 ? "released.ipynb" : "exercise.ipynb");
   const total = Date.now() - t0;
   const note = "fixture exercise, 3 test cells, a fresh kernel each";
+  const klass = await runClassBench(options.classSize ?? (options.quick ? 4 : 60));
   return [
+    ...klass,
     { section: "grade", name: "grade one submission (full marks)", value: single, unit: "ms", note },
     { section: "grade", name: "grade one released copy (0 points)", value: released, unit: "ms", note },
     { section: "grade", name: `grade a batch of ${batch}`, value: total, unit: "ms", note: `${Math.round(total / batch)} ms per submission, half solved, half released` },
   ];
 }
 
+/**
+ * A class of `n` submissions of exercise 02 (half the instructor's solution, half the released copy) in
+ * nbgrader's layout, graded by `gradeCourse` with 1 job and with 2, each run from scratch.
+ *
+ * @param n students
+ * @returns the serial time, and the 2-job time with the serial one as its reference
+ */
+export async function runClassBench(n: number): Promise<BenchRow[]> {
+  const file = path.join(PACKAGE_ROOT, "notebooks", "exercicios", "02-udp.ipynb");
+  const released = serializeNotebook(releaseNotebook(readNotebook(file), "02-udp.ipynb"));
+  const time = async (jobs: number) => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-bench-class-"));
+    try {
+      fs.mkdirSync(path.join(root, "source", "udp"), { recursive: true });
+      fs.copyFileSync(file, path.join(root, "source", "udp", "02-udp.ipynb"));
+      for (let i = 0; i < n; i++) {
+        const dir = path.join(root, "submitted", `aluno${String(i + 1).padStart(2, "0")}`, "udp");
+        fs.mkdirSync(dir, { recursive: true });
+        if (i % 2) fs.writeFileSync(path.join(dir, "02-udp.ipynb"), released);
+        else fs.copyFileSync(file, path.join(dir, "02-udp.ipynb"));
+      }
+      const t0 = Date.now();
+      const { results } = await gradeCourse(root, "udp", { jobs });
+      const ms = Date.now() - t0;
+      const graded = results.filter((r) => r.grade).length;
+      if (graded !== n) throw new Error(`class bench: ${n - graded} of ${n} submissions not graded`);
+      return ms;
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  };
+  const serial = await time(1);
+  const parallel = await time(2);
+  const note = `${n} submissions of exercise 02 (half solved, half released), ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)}`;
+  return [
+    { section: "grade", name: `grade a class of ${n}, serial (--jobs 1)`, value: serial, unit: "ms", note: `${Math.round(serial / n)} ms per submission; ${note}` },
+    {
+      section: "grade", name: `grade a class of ${n}, --jobs 2`, value: parallel, unit: "ms", reference: serial, referenceName: "--jobs 1",
+      target: { max: 0.6 }, note: `${(parallel / serial).toFixed(2)} × the serial time; ${note}`,
+    },
+  ];
+}
+
 if (require.main === module) {
-  runGradeBench({ batch: Number(process.argv[2] ?? 30) }).then((r) => console.log(JSON.stringify(r, null, 2)));
+  const [batch, classSize] = [Number(process.argv[2] ?? 30), process.argv[3] === undefined ? undefined : Number(process.argv[3])];
+  runGradeBench({ batch, classSize }).then((r) => console.log(JSON.stringify(r, null, 2)));
 }

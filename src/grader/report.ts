@@ -5,7 +5,8 @@ import fs from "node:fs";
 import type { SubmissionGrade } from "./autograde";
 import type { CellStatus } from "./steps/score";
 
-const LABEL: Record<CellStatus, string> = {
+/** How each cell status is named to students (pt-BR). */
+export const STATUS_LABEL: Record<CellStatus, string> = {
   passed: "passou",
   failed: "falhou",
   error: "erro",
@@ -26,7 +27,7 @@ export function textReport(g: SubmissionGrade): string {
   const w = Math.max(...g.cells.map((c) => c.grade_id.length), 4);
   for (const c of g.cells) {
     const mark = c.status === "passed" ? "✓" : "✗";
-    out.push(`  ${mark} ${c.grade_id.padEnd(w)}  ${num(c.points)}/${num(c.max_points)}  ${LABEL[c.status]}${c.message ? `: ${c.message}` : ""}`);
+    out.push(`  ${mark} ${c.grade_id.padEnd(w)}  ${num(c.points)}/${num(c.max_points)}  ${STATUS_LABEL[c.status]}${c.message ? `: ${c.message}` : ""}`);
   }
   for (const warning of g.warnings) out.push(`  ! ${warning}`);
   return out.join("\n") + "\n";

@@ -36,7 +36,26 @@ describe("grader/cli", function () {
     expect(rows[2]).to.match(/^sub-malformed\.ipynb,,,,,,"Cannot read notebook/);
   });
 
+  it("grade --course: a JSON line per submission, the gradebook, and a re-run that reuses what is unchanged", function () {
+    fs.mkdirSync(path.join(tmp, "source", "ex1"), { recursive: true });
+    fs.copyFileSync(path.join(FIX, "exercise.ipynb"), path.join(tmp, "source", "ex1", "exercise.ipynb"));
+    fs.mkdirSync(path.join(tmp, "submitted", "alice", "ex1"), { recursive: true });
+    fs.mkdirSync(path.join(tmp, "submitted", "eva", "ex1"), { recursive: true });
+    fs.copyFileSync(path.join(FIX, "sub-other-style.ipynb"), path.join(tmp, "submitted", "alice", "ex1", "exercise.ipynb"));
+    const first = cdlab("grade", "--course", tmp, "ex1", "--jobs", "2", "--timeout", "20");
+    expect(first.status, first.stderr).to.equal(0);
+    const lines = first.stdout.trim().split("\n").map((l) => JSON.parse(l)).sort((a, b) => a.student.localeCompare(b.student)); // in the order they finish
+    expect(lines.map((l) => [l.student, l.score ?? l.error, l.reused])).to.deep.equal([["alice", 4.5, false], ["eva", "não entregue", undefined]]);
+    expect(first.stderr).to.include("2 entregas (0 já corrigidas antes), 0 sem nota");
+    expect(fs.readFileSync(path.join(tmp, "gradebook-ex1.csv"), "utf8")).to.include("alice,2,1,1.5,4.5,4.5,\n");
+    const again = cdlab("grade", "--course", tmp, "ex1");
+    expect(again.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.student === "alice")).to.include({ score: 4.5, reused: true });
+  });
+
   it("usage errors exit 2", function () {
+    expect(cdlab("grade", "--course", tmp, "a", "b").status).to.equal(2);
+    expect(cdlab("grade", "--course", tmp, "a", "--jobs", "0").status).to.equal(2);
+    expect(cdlab("grade", "exercise.ipynb", "--source", "exercise.ipynb", "--jobs", "2").status).to.equal(2);
     expect(cdlab("grade", "exercise.ipynb").status).to.equal(2);
     expect(cdlab("grade", "exercise.ipynb", "--source", "exercise.ipynb", "--timeout", "abc").status).to.equal(2);
     expect(cdlab("release", "exercise.ipynb").status).to.equal(2);

@@ -1,0 +1,138 @@
+/**
+ * Grading a class in nbgrader's course layout:
+ *
+ *     <course>/source/<assignment>/<nb>.ipynb           the instructor's notebooks
+ *     <course>/release/<assignment>/<nb>.ipynb          what students got (`cdlab release`)
+ *     <course>/submitted/<student>/<assignment>/<nb>.ipynb
+ *     <course>/autograded/<student>/<assignment>/<nb>.json   one result each (written here)
+ *     <course>/feedback/<student>/<assignment>/<nb>.html     pt-BR feedback (written here)
+ *     <course>/gradebook-<assignment>.csv                    a row per student (written here)
+ *
+ * Submissions are graded `jobs` at a time (each in its own kernel). A result
+ * is kept with the checksums of the submission and of the source it was graded
+ * against: a re-run reuses it when both are unchanged, so an interrupted run
+ * resumes where it stopped and a late submission costs only itself.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CdlabError } from "../runtime/errors";
+import { gradeSubmission, readSource, type GradeOptions, type SubmissionGrade } from "./autograde";
+import { feedbackHtml } from "./feedback";
+import { gradebookCsv } from "./gradebook";
+import { gradeId, nbMeta, type Notebook } from "./notebook";
+
+/** One student's result for one notebook of the assignment. */
+export interface CourseResult {
+  student: string;
+  assignment: string;
+  notebook: string;
+  /** The grade, absent when the submission could not be graded or is missing. */
+  grade?: SubmissionGrade;
+  /** pt-BR reason when there is no grade ("não entregue", a read error…). */
+  error?: string;
+  /** Taken from a previous run (submission and source unchanged). */
+  reused: boolean;
+  /** sha256 of the submission and of the source. */
+  submission_sha256?: string;
+  source_sha256: string;
+}
+
+/** Options of {@link gradeCourse}. */
+export interface CourseOptions extends GradeOptions {
+  /** Submissions graded at once. @default os.availableParallelism() */
+  jobs?: number;
+  /** Called after each submission (for a progress bar and JSON lines). */
+  onResult?: (r: CourseResult, done: number, total: number) => void;
+}
+
+/** What {@link gradeCourse} wrote. */
+export interface CourseSummary {
+  results: CourseResult[];
+  /** The gradebook CSV's path. */
+  gradebook: string;
+}
+
+const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+const dirs = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort() : []);
+
+function writeAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** The test cells of a source notebook, in order, with their points. */
+export function testCells(source: Notebook): { gradeId: string; points: number }[] {
+  return source.cells.filter((c) => nbMeta(c)?.grade && gradeId(c)).map((c) => ({ gradeId: gradeId(c)!, points: Number(nbMeta(c)!.points) }));
+}
+
+/**
+ * Grade every student's submission of an assignment.
+ *
+ * @param course the course folder
+ * @param assignment the assignment's name (a folder of `source/`)
+ * @param options jobs, limits, a callback per result
+ * @returns every result, and where the gradebook went
+ * @throws CdlabError `ERR_NO_ASSIGNMENT` when `source/<assignment>/` has no notebook; `ERR_BAD_EXERCISE` for a bad source
+ */
+export async function gradeCourse(course: string, assignment: string, options: CourseOptions = {}): Promise<CourseSummary> {
+  const { jobs = os.availableParallelism(), onResult, ...limits } = options;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new CdlabError("EINVAL", `Invalid option "jobs": expected a positive integer, got ${jobs}`);
+  const sourceDir = path.join(course, "source", assignment);
+  const notebooks = fs.existsSync(sourceDir) ? fs.readdirSync(sourceDir).filter((f) => f.endsWith(".ipynb")).sort() : [];
+  if (!notebooks.length) throw new CdlabError("ERR_NO_ASSIGNMENT", `Cannot grade "${assignment}": no notebook in ${sourceDir}`);
+  const sources = new Map(notebooks.map((nb) => [nb, { nb: readSource(path.join(sourceDir, nb)), sha: sha256(path.join(sourceDir, nb)) }]));
+  const students = dirs(path.join(course, "submitted")).filter((s) => fs.existsSync(path.join(course, "submitted", s, assignment)));
+
+  const tasks = students.flatMap((student) => notebooks.map((notebook) => ({ student, notebook })));
+  const results: CourseResult[] = new Array(tasks.length);
+  let next = 0;
+  let done = 0;
+  const one = async ({ student, notebook }: (typeof tasks)[number]): Promise<CourseResult> => {
+    const { nb: source, sha: source_sha256 } = sources.get(notebook)!;
+    const base = { student, assignment, notebook, source_sha256, reused: false };
+    const file = path.join(course, "submitted", student, assignment, notebook);
+    const record = path.join(course, "autograded", student, assignment, notebook.replace(/\.ipynb$/, ".json"));
+    const feedback = path.join(course, "feedback", student, assignment, notebook.replace(/\.ipynb$/, ".html"));
+    if (!fs.existsSync(file)) return { ...base, error: "não entregue" };
+    const submission_sha256 = sha256(file);
+    try {
+      const old = JSON.parse(fs.readFileSync(record, "utf8")) as CourseResult;
+      if (old.submission_sha256 === submission_sha256 && old.source_sha256 === source_sha256) {
+        if (!fs.existsSync(feedback)) writeAtomic(feedback, feedbackHtml(old));
+        return { ...old, reused: true };
+      }
+    } catch {
+      /* not graded yet */
+    }
+    let r: CourseResult;
+    try {
+      r = { ...base, submission_sha256, grade: await gradeSubmission(file, source, limits) };
+    } catch (e) {
+      if (limits.signal?.aborted) throw e;
+      r = { ...base, submission_sha256, error: (e as Error).message ?? String(e) };
+      if (!(e instanceof CdlabError)) return r; // not kept: an error of the grader's, not of the submission
+    }
+    writeAtomic(record, JSON.stringify(r, null, 1) + "\n");
+    writeAtomic(feedback, feedbackHtml(r));
+    return r;
+  };
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await one(tasks[i]);
+      onResult?.(results[i], ++done, tasks.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+
+  const columns = notebooks.flatMap((nb) =>
+    testCells(sources.get(nb)!.nb).map((t) => ({ notebook: nb, ...t, label: notebooks.length > 1 ? `${nb.replace(/\.ipynb$/, "")}:${t.gradeId}` : t.gradeId })),
+  );
+  const gradebook = path.join(course, `gradebook-${assignment}.csv`);
+  writeAtomic(gradebook, gradebookCsv(students, columns, results));
+  return { results, gradebook };
+}
