@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <string.h>
@@ -235,8 +236,9 @@ Napi::Value StartJob(Napi::Env env, std::shared_ptr<Job> job) {
 }
 
 // Spin budget of the try-first calls: retry a non-blocking call for up to `us`
-// microseconds on the calling thread before the caller hands the wait to a
-// waiter thread. A partner in another process usually answers within a few µs.
+// microseconds on the calling thread, yielding the CPU between tries, before the
+// caller sleeps or hands the wait to a waiter thread. A partner in another
+// process usually answers within a few µs.
 template <typename F>
 bool SpinFor(double us, F tryOnce) {
   if (tryOnce()) return true;
@@ -244,12 +246,9 @@ bool SpinFor(double us, F tryOnce) {
   struct timespec t0, t;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (;;) {
-    for (int i = 0; i < 16; i++) {
-      if (tryOnce()) return true;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
+    // Yield between tries: on a busy machine the partner may be waiting for this very CPU.
+    sched_yield();
+    if (tryOnce()) return true;
     clock_gettime(CLOCK_MONOTONIC, &t);
     if ((t.tv_sec - t0.tv_sec) * 1e6 + (t.tv_nsec - t0.tv_nsec) / 1e3 >= us) return false;
   }

@@ -138,11 +138,21 @@ export class NamedSemaphore extends HandleBase {
    * Take one, blocking this THREAD while the value is 0 (`sem_wait`). For worker
    * threads and child processes; in a notebook cell use {@link NamedSemaphore.wait}.
    * The in-process backend fails with EDEADLK instead of blocking forever.
+   *
+   * @param options.spinUs retry `sem_trywait` this many µs before sleeping in `sem_wait` (a partner on another
+   *   core usually posts within µs; waking from sleep costs more) @default 50
+   * @example
+   * ```ts
+   * declare const full: NamedSemaphore; // in a child process
+   * full.waitSync({ spinUs: 1000 });
+   * ```
    */
-  waitSync(): void {
+  waitSync(options: { spinUs?: number } = {}): void {
+    const { spinUs = TRY_FIRST_SPIN_US } = options;
+    if (typeof spinUs !== "number" || !(spinUs >= 0) || spinUs > 1e6) invalidArg("spinUs", spinUs, "expected microseconds from 0 to 1000000");
     this.checkOpen("wait on");
     try {
-      if (this.b.semTryWait(this.h, TRY_FIRST_SPIN_US)) return; // try first, spinning briefly, before sleeping in sem_wait
+      if (this.b.semTryWait(this.h, spinUs)) return; // try first, spinning briefly, before sleeping in sem_wait
       this.b.semWaitSync(this.h);
     } catch (err) {
       if ((err as { code?: string }).code === "EDEADLK")

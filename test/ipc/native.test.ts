@@ -46,6 +46,16 @@ for (const backend of BACKENDS) {
       if (backend === "in-process") expect(() => q.receiveSync()).to.throw(/EDEADLK|no other thread|deadlock/i);
     });
 
+    it("waitSync takes a unit at once when there is one, spinning or not; spinUs is validated", async () => {
+      const s = await openSemaphore(uniqueName("sem"), { value: 2, backend });
+      opened.push(s);
+      s.waitSync();
+      s.waitSync({ spinUs: 0 });
+      expect(s.value()).to.equal(0);
+      expect(() => s.waitSync({ spinUs: -1 })).to.throw(/"spinUs"/);
+      if (backend === "in-process") expect(() => s.waitSync({ spinUs: 10 })).to.throw(/EDEADLK|no other thread/);
+    });
+
     it("a message over the queue's capacity fails with EMSGSIZE, sync or not", async () => {
       const q = await openMessageQueue({ backend });
       opened.push(q);
