@@ -2,17 +2,129 @@
  * IPC benchmark (`npm run bench` calls {@link runIpcBench}): the full "4 copies
  * vs 2 copies" experiment from 1 to 256 MiB (pipe and shared memory next to
  * memcpy measured in the same run), the syscall counts from strace, message
- * queue and semaphore round trips, and the race with and without its semaphore.
+ * queue and semaphore ping-pongs between two processes (and two worker threads)
+ * next to C programs doing the same (bench/c/ipc-ref.c, compiled with cc and run
+ * in the same minutes), and the race with and without its semaphore.
  *
  * Run alone: `node dist/bench/ipc.js` (prints the rows as JSON).
  */
+import path from "node:path";
 import { copyExperiment, MiB } from "../src/lectures/08-memoria-compartilhada/copy-experiment";
 import { openMessageQueue } from "../src/ipc/mqueue";
 import { ipcBackend } from "../src/ipc/native";
 import { raceProcesses, raceThreads } from "../src/lectures/08-memoria-compartilhada/race";
 import { openSemaphore } from "../src/ipc/semaphore";
+import { run, type RunResult } from "../src/proc/child";
+import { compileC } from "../src/proc/compile";
+import { entryFile, programArgs, startWorker } from "../src/proc/program";
+import { PACKAGE_ROOT } from "../src/runtime/root";
 import type { BenchRow } from "./report";
 
+const PEER = entryFile(__dirname, "ipc-peer-main");
+
+function json(r: RunResult, what: string): Record<string, number> {
+  if (r.exitCode !== 0) throw new Error(`${what} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>;
+}
+
+/** Run bench/ipc-peer-main.ts as a child process; its `perS` when it is a timed side. */
+async function peerProcess(args: string[]): Promise<number | undefined> {
+  const r = await run(process.execPath, [...programArgs(PEER), ...args], { timeout: 120_000 });
+  if (r.exitCode !== 0) throw new Error(`ipc peer ${args[0]} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  return r.stdout.trim() ? (JSON.parse(r.stdout) as { perS: number }).perS : undefined;
+}
+
+/** Run bench/ipc-peer-main.ts in a worker thread; its `perS` when it is a timed side. */
+function peerWorker(args: string[]): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const w = startWorker(PEER, { argv: args });
+    let perS: number | undefined;
+    w.on("message", (m: { perS: number }) => (perS = m.perS));
+    w.once("error", reject);
+    w.once("exit", (code) => (code === 0 ? resolve(perS) : reject(new Error(`ipc peer worker ${args[0]} exited with ${code}`))));
+  });
+}
+
+/** Message queue ping-pong, cdlab on both sides: this process (async API) ↔ a child (sync API), and child ↔ child (sync). */
+export async function queuePingPongs(n: number): Promise<{ asyncMain: number; syncProcesses: number }> {
+  const q = await openMessageQueue();
+  try {
+    const echo = peerProcess(["msg-echo", String(q.id), String(n)]);
+    const warm = Math.floor(n / 10);
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      if (i === warm) t = performance.now();
+      await q.send(1, "ping");
+      await q.receive({ type: 2 });
+    }
+    const asyncMain = (n - warm) / ((performance.now() - t) / 1000);
+    await echo;
+    const [, ping] = await Promise.all([peerProcess(["msg-echo", String(q.id), String(n)]), peerProcess(["msg-ping", String(q.id), String(n)])]);
+    return { asyncMain, syncProcesses: ping! };
+  } finally {
+    await q.close();
+  }
+}
+
+/** Named semaphore ping-pong (2 hand-offs a round): async main ↔ child, child ↔ child, worker ↔ worker (sync API). */
+export async function semaphorePingPongs(n: number): Promise<{ asyncMain: number; syncProcesses: number; syncWorkers: number }> {
+  const names = [`/cdlab-bench-${process.pid}-a`, `/cdlab-bench-${process.pid}-b`];
+  const [a, b] = [await openSemaphore(names[0], { exclusive: true }), await openSemaphore(names[1], { exclusive: true })];
+  try {
+    const echo = peerProcess(["sem-echo", ...names, String(n)]);
+    const warm = Math.floor(n / 10);
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      if (i === warm) t = performance.now();
+      a.post();
+      await b.wait();
+    }
+    const asyncMain = (2 * (n - warm)) / ((performance.now() - t) / 1000);
+    await echo;
+    const [, syncProcesses] = await Promise.all([peerProcess(["sem-echo", ...names, String(n)]), peerProcess(["sem-ping", ...names, String(n)])]);
+    const [, syncWorkers] = await Promise.all([peerWorker(["sem-echo", ...names, String(n)]), peerWorker(["sem-ping", ...names, String(n)])]);
+    return { asyncMain, syncProcesses: syncProcesses!, syncWorkers: syncWorkers! };
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}
+
+const cExe = () => compileC(path.join(PACKAGE_ROOT, "bench", "c", "ipc-ref.c"));
+
+/** The C ping-pongs (bench/c/ipc-ref.c, compiled with cc, cached by content). */
+export async function cPingPongs(n: number): Promise<{ queue: number; semaphore: number }> {
+  const exe = await cExe();
+  const queue = json(await run(exe, ["msg-pingpong", String(n)], { timeout: 120_000 }), "ipc-ref msg-pingpong").roundTripsPerS;
+  const semaphore = json(await run(exe, ["sem-pingpong", String(n)], { timeout: 120_000 }), "ipc-ref sem-pingpong").handOffsPerS;
+  return { queue, semaphore };
+}
+
+/** C memcpy bandwidth, MiB/s by size in MiB (median of 5). */
+export async function cMemcpy(sizesMiB: number[]): Promise<Map<number, number>> {
+  const exe = await cExe();
+  const out = new Map<number, number>();
+  for (const mib of sizesMiB) out.set(mib, json(await run(exe, ["memcpy", String(mib), "5"], { timeout: 120_000 }), "ipc-ref memcpy").mibPerS);
+  return out;
+}
+
+/**
+ * The ping-pongs, cdlab's and C's, alternated `trials` times so both see the same load (the machine is
+ * shared): the best of each.
+ */
+async function pingPongs(n: number, trials: number) {
+  const best = { c: { queue: 0, semaphore: 0 }, mq: { asyncMain: 0, syncProcesses: 0 }, sem: { asyncMain: 0, syncProcesses: 0, syncWorkers: 0 } };
+  const keep = <T extends Record<string, number>>(into: T, got: T) => {
+    for (const k of Object.keys(got) as (keyof T)[]) (into[k] as number) = Math.max(into[k] as number, got[k] as number);
+  };
+  for (let i = 0; i < trials; i++) {
+    keep(best.c, await cPingPongs(n));
+    keep(best.mq, await queuePingPongs(n));
+    keep(best.sem, await semaphorePingPongs(n));
+  }
+  return best;
+}
+
+/** Send then receive in one process (never blocking). */
 async function queueRoundTrips(n: number): Promise<number> {
   const q = await openMessageQueue();
   try {
@@ -27,6 +139,7 @@ async function queueRoundTrips(n: number): Promise<number> {
   }
 }
 
+/** Post then wait in one process, half of the waits really blocking. */
 async function semaphoreHandOffs(n: number): Promise<number> {
   const s = await openSemaphore(`/cdlab-bench-${process.pid}-sem`, { value: 0, exclusive: true });
   try {
@@ -52,26 +165,57 @@ async function semaphoreHandOffs(n: number): Promise<number> {
  * const { rows } = await runIpcBench();
  * ```
  */
-export async function runIpcBench(): Promise<{ rows: BenchRow[]; backend: string; raw: Record<string, unknown> }> {
+export async function runIpcBench(options: { quick?: boolean } = {}): Promise<{ rows: BenchRow[]; backend: string; raw: Record<string, unknown> }> {
   const rows: BenchRow[] = [];
   const backend = ipcBackend();
   const raw: Record<string, unknown> = {};
   const row = (r: Omit<BenchRow, "section">) => rows.push({ section: "ipc", ...r });
+  const n = options.quick ? 5_000 : 20_000;
   if (backend !== "native") {
     row({ name: "pipe vs shared memory", value: null, unit: "MiB/s", note: "native IPC addon not built: in-process backend" });
   } else {
-    const copy = await copyExperiment({ sizes: [1, 4, 16, 64, 256].map((m) => m * MiB), repeats: 5, straceSize: 16 * MiB });
+    const sizes = [1, 4, 16, 64, 256];
+    const copy = await copyExperiment({ sizes: sizes.map((m) => m * MiB), repeats: 5, straceSize: 16 * MiB });
+    const memcpy = await cMemcpy(sizes);
     raw.copy = copy;
+    raw.cMemcpy = Object.fromEntries(memcpy);
     for (const size of [...new Set(copy.rows.map((r) => r.sizeMiB))]) {
       const by = (m: string) => copy.rows.find((r) => r.sizeMiB === size && r.method === m)!;
       const [pipe, shm, mem] = [by("pipe"), by("shared memory"), by("memcpy")];
-      row({ name: `pipe, ${size} MiB (4 copies)`, value: pipe.mibPerS, unit: "MiB/s", reference: mem.mibPerS, referenceName: "memcpy", note: `${pipe.ms} ms` });
-      row({ name: `shared memory, ${size} MiB (2 copies)`, value: shm.mibPerS, unit: "MiB/s", reference: pipe.mibPerS, referenceName: "pipe", note: `${shm.ms} ms` });
+      const fixed = (r: typeof pipe) => `; cold ${r.coldMs} ms`;
+      row({ name: `pipe, ${size} MiB (4 copies)`, value: pipe.mibPerS, unit: "MiB/s", reference: mem.mibPerS, referenceName: "memcpy", note: `${pipe.ms} ms${fixed(pipe)}` });
+      row({ name: `shared memory, ${size} MiB (2 copies)`, value: shm.mibPerS, unit: "MiB/s", reference: pipe.mibPerS, referenceName: "pipe", target: { min: 2 }, note: `${shm.ms} ms${fixed(shm)}` });
+      const cMem = memcpy.get(size);
+      if (cMem !== undefined)
+        row({ name: `shared memory, ${size} MiB vs C memcpy`, value: shm.mibPerS, unit: "MiB/s", reference: cMem, referenceName: "C memcpy", target: size >= 16 ? { min: 0.4 } : undefined, note: `Buffer.copy: ${mem.mibPerS} MiB/s` });
+    }
+    for (const method of ["pipe", "shared memory"] as const) {
+      const rs = copy.rows.filter((r) => r.method === method);
+      const worst = rs.reduce((a, b) => ((b.fixedMs ?? 0) > (a.fixedMs ?? 0) ? b : a));
+      const most = (k: "startMs" | "firstSetupMs") => Math.max(...rs.map((r) => r[k] ?? 0));
+      row({
+        name: `${method}: fixed cost per transfer besides process start (setup + start gate), worst size`,
+        value: worst.fixedMs ?? null,
+        unit: "ms",
+        reference: 2,
+        referenceName: "budget",
+        target: { max: 1 },
+        note: `${worst.sizeMiB} MiB: setup ${worst.setupMs} + gate ${worst.wakeMs} ms; apart: process start ≤ ${most("startMs")} ms, a fresh pair's first setup ≤ ${most("firstSetupMs")} ms`,
+      });
     }
     for (const s of copy.syscalls) {
       const calls = s.server.data.read + s.server.data.write + s.client.data.read + s.client.data.write;
       row({ name: `${s.method}, ${s.sizeMiB} MiB: data read+write calls (strace)`, value: calls, unit: "calls", note: `copies measured: ${s.copiesMeasured}` });
     }
+    const { c: ref, mq, sem } = await pingPongs(n, 3);
+    raw.pingPong = { c: ref, queue: mq, semaphore: sem };
+    const c = (name: string, value: number, reference: number, unit: string, min: number, note: string) =>
+      row({ name, value: Math.round(value), unit, reference: Math.round(reference), referenceName: "C", target: { min }, note });
+    c("message queue ping-pong, 2 processes: send/receive (async, main thread) ↔ child (sync)", mq.asyncMain, ref.queue, "round trips/s", 0.5, `type 1 → type 2 reply; best of 3 × ${n}, alternated with C`);
+    c("message queue ping-pong, 2 child processes: sendSync/receiveSync", mq.syncProcesses, ref.queue, "round trips/s", 0.5, "type 1 → type 2 reply");
+    c("named semaphore ping-pong, 2 processes: wait() (async, main thread) ↔ child (waitSync)", sem.asyncMain, ref.semaphore, "hand-offs/s", 0.25, "post A → wait B");
+    c("named semaphore ping-pong, 2 child processes: waitSync", sem.syncProcesses, ref.semaphore, "hand-offs/s", 0.8, "post A → wait B");
+    c("named semaphore ping-pong, 2 worker threads: waitSync", sem.syncWorkers, ref.semaphore, "hand-offs/s", 0.8, "post A → wait B");
     const racy = await raceProcesses({ workers: 4, increments: 200_000 });
     const safe = await raceProcesses({ workers: 4, increments: 200_000, useSemaphore: true });
     raw.raceProcesses = [racy, safe];
@@ -83,8 +227,8 @@ export async function runIpcBench(): Promise<{ rows: BenchRow[]; backend: string
   raw.raceThreads = [racyT, safeT];
   row({ name: "race, 4 threads × 1M, no semaphore: lost updates", value: racyT.lost, unit: "updates", note: `${racyT.ms} ms` });
   row({ name: "race, 4 threads × 1M, Atomics semaphore: lost updates", value: safeT.lost, unit: "updates", note: `${safeT.ms} ms` });
-  row({ name: `message queue send+receive (${backend})`, value: Math.round(await queueRoundTrips(20_000)), unit: "round trips/s" });
-  row({ name: `named semaphore post→wait hand-off (${backend})`, value: Math.round(await semaphoreHandOffs(2_000)), unit: "hand-offs/s" });
+  row({ name: `message queue send+receive, one process (${backend})`, value: Math.round(await queueRoundTrips(20_000)), unit: "round trips/s" });
+  row({ name: `named semaphore post→wait hand-off, one process (${backend})`, value: Math.round(await semaphoreHandOffs(2_000)), unit: "hand-offs/s" });
   return { rows, backend, raw };
 }
 

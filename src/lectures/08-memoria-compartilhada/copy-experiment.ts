@@ -8,8 +8,12 @@
  *   `full`, two slots): read(file→shared memory), write(shared memory→file): 2 copies;
  * - next to `Buffer.copy` (memcpy) of the same size in one process: 1 copy.
  *
- * Both children wait at a start gate (a semaphore), so process start-up is not
- * timed. With `strace` installed, one extra traced run per method counts each
+ * The fixed costs are measured apart from the transfer: each pair of processes is
+ * started once per method and size (process start: `startMs`), sets up
+ * (semaphores, shared memory: `firstSetupMs`; the file, each round: `setupMs`), and transfers the file
+ * `1 + repeats` times, each time released by a start gate (a semaphore; its
+ * wake-up: `wakeMs`). The first, cold round (`coldMs`) warms the code and the
+ * pages up; `ms` is the median of the others. With `strace` installed, one extra traced run per method counts each
  * side's read/write system calls (`strace -f -y -e trace=read,write`) and the
  * bytes they moved: bytes / size is the number of copies through the kernel
  * interface, measured rather than taken from the slide.
@@ -36,8 +40,8 @@ import { entryFile, programArgs } from "../../proc/program";
 import { getBackend } from "../../ipc/native";
 import { openSemaphore } from "../../ipc/semaphore";
 import { openSharedMemory } from "../../ipc/shm";
-import { HEADER, parseStrace } from "./copy-sides";
-import type { SyscallCount } from "./copy-sides";
+import { HEADER, monotonicMs, parseStrace, SLOTS } from "./copy-sides";
+import type { SideReport, SyscallCount } from "./copy-sides";
 
 /** 1 MiB in bytes. */
 export const MiB = 1 << 20;
@@ -46,7 +50,7 @@ export const MiB = 1 << 20;
 export interface CopyExperimentOptions {
   /** File sizes in bytes. @default 1, 4, 16, 64, 256 MiB */
   sizes?: number[];
-  /** Timed runs per method and size; the median is reported (the machine may be busy). @default 3 */
+  /** Timed transfers per method and size, after one warm-up; the median is reported (the machine may be busy). @default 3 */
   repeats?: number;
   /** Bytes per read/write call (and per shared memory slot). @default 1 MiB */
   chunkSize?: number;
@@ -54,10 +58,28 @@ export interface CopyExperimentOptions {
   strace?: boolean;
   /** Size of the traced run. @default 16 MiB (or the largest size, if smaller) */
   straceSize?: number;
+  /**
+   * Folder of the input and output files. @default a tmpfs (/dev/shm) when there is one, else os.tmpdir():
+   * the files stay in memory either way (page cache), but a disk's writeback of the output would be timed too
+   */
+  dir?: string;
   /** Stops the experiment. */
   signal?: AbortSignal;
   /** Called as the run goes, with the bytes copied so far and in all (e.g. `progressHook("cópias")` from "cdlab"). */
   progress?: ProgressHook;
+}
+
+/** A tmpfs folder for the files, when the machine has one. */
+function defaultDir(): string {
+  try {
+    if (fs.statSync("/dev/shm").isDirectory()) {
+      fs.accessSync("/dev/shm", fs.constants.W_OK);
+      return "/dev/shm";
+    }
+  } catch {
+    /* none */
+  }
+  return os.tmpdir();
 }
 
 /** Read/write calls of one side (server or client), from strace. */
@@ -72,11 +94,24 @@ export interface SideSyscalls {
 export interface CopyRow {
   method: "pipe" | "shared memory" | "memcpy";
   sizeMiB: number;
+  /** The transfer (median): from the first side leaving the start gate to the client's last write. */
   ms: number;
-  /** MiB per second. */
+  /** MiB per second of the transfer. */
   mibPerS: number;
   /** Copies of the data the path makes (lecture's model; measured by strace below). */
   copies: number;
+  /** Process start: from spawn to the later side's first statement of its setup (Node's start-up, loading cdlab). Not for memcpy. */
+  startMs?: number;
+  /** Setup per transfer of a started pair: opening the file, posting `ready` (the slower side, median). */
+  setupMs?: number;
+  /** Setup of a fresh pair, first round: opening the semaphores, the shared memory and the file, with cold code. */
+  firstSetupMs?: number;
+  /** Start gate: from the parent's post to the first side awake (median). */
+  wakeMs?: number;
+  /** What a transfer by a started pair costs besides copying: `setupMs + wakeMs`. */
+  fixedMs?: number;
+  /** The first transfer of the pair, with cold code and pages (not in the median). */
+  coldMs?: number;
 }
 
 /** strace counts for one method at one size. */
@@ -122,41 +157,59 @@ function sameFile(a: string, b: string, size: number): boolean {
   return ha === crypto.createHash("sha1").update(fs.readFileSync(b)).digest("hex");
 }
 
-interface Transfer {
-  ms: number;
+/** A pair of sides, run for some rounds. */
+interface Pair {
+  reports: SideReport[];
+  /** When the pair was spawned ({@link monotonicMs}). */
+  spawned: number;
+  /** When the gate was posted, per round. */
+  gates: number[];
   /** The data pipe's strace name, `pipe:[inode]`. */
   pipe?: string;
   traces?: [string, string];
 }
 
-async function transfer(method: "pipe" | "shm", input: string, output: string, size: number, chunk: number, trace: boolean, signal?: AbortSignal): Promise<Transfer> {
+async function transferRounds(method: "pipe" | "shm", input: string, output: string, size: number, chunk: number, rounds: number, trace: boolean, signal?: AbortSignal): Promise<Pair> {
   const prefix = `/cdlab-copy-${process.pid}-${++runs}`;
   const node = [process.execPath, ...programArgs(entryFile(__dirname, "copy-main"))];
   const traceFiles = trace ? [`${output}.server.strace`, `${output}.client.strace`] : [];
   const wrap = (i: number, args: string[]) => (trace ? ["strace", "-f", "-y", "-s", "0", "-e", "trace=read,write", "-o", traceFiles[i], ...args] : args);
-  const gate = await openSemaphore(`${prefix}-gate`, { exclusive: true, backend: "native" });
+  const gates = [await openSemaphore(`${prefix}-gate-server`, { exclusive: true, backend: "native" }), await openSemaphore(`${prefix}-gate-client`, { exclusive: true, backend: "native" })];
   const ready = await openSemaphore(`${prefix}-ready`, { exclusive: true, backend: "native" });
-  const opened: { close(): Promise<void> }[] = [gate, ready];
+  const opened: { close(): Promise<void> }[] = [...gates, ready];
   let children: ReturnType<typeof spawn>[] = [];
   try {
-    const common = [prefix, String(chunk)];
+    const common = [prefix, String(chunk), String(size), String(rounds)];
+    if (method === "shm") {
+      opened.push(await openSharedMemory(`${prefix}-shm`, { size: HEADER + SLOTS * chunk, exclusive: true, backend: "native" }));
+      opened.push(await openSemaphore(`${prefix}-empty`, { value: SLOTS, exclusive: true, backend: "native" }));
+      opened.push(await openSemaphore(`${prefix}-full`, { value: 0, exclusive: true, backend: "native" }));
+    }
+    const spawned = monotonicMs();
     if (method === "pipe") {
       const server = wrap(0, [...node, "pipe-server", input, ...common]).map(q).join(" ");
       const client = wrap(1, [...node, "pipe-client", output, ...common]).map(q).join(" ");
       children = [spawn("/bin/sh", ["-c", `${server} | ${client}`], { stdio: ["ignore", "ignore", "pipe"] })];
     } else {
-      opened.push(await openSharedMemory(`${prefix}-shm`, { size: HEADER + 2 * chunk, exclusive: true, backend: "native" }));
-      opened.push(await openSemaphore(`${prefix}-empty`, { value: 2, exclusive: true, backend: "native" }));
-      opened.push(await openSemaphore(`${prefix}-full`, { value: 0, exclusive: true, backend: "native" }));
       const [s, c] = [wrap(0, [...node, "shm-server", input, ...common]), wrap(1, [...node, "shm-client", output, ...common])];
       children = [s, c].map((args) => spawn(args[0], args.slice(1), { stdio: ["ignore", "ignore", "pipe"] }));
     }
     let stderr = "";
+    const reports: SideReport[] = [];
+    let onReport = () => {};
     const done = Promise.all(
       children.map(
         (ch) =>
           new Promise<void>((resolve, reject) => {
-            ch.stderr!.on("data", (d) => (stderr += d));
+            let partial = "";
+            ch.stderr!.on("data", (d) => {
+              const lines = (partial + d).split("\n");
+              partial = lines.pop()!;
+              for (const line of lines) {
+                if (line.startsWith('{"role"')) reports.push(JSON.parse(line) as SideReport), onReport();
+                else stderr += `${line}\n`;
+              }
+            });
             ch.once("error", reject);
             ch.once("close", (code) => (code === 0 ? resolve() : reject(new CdlabError("ERR_CHILD_FAILED", `Copy experiment child failed: ${stderr.trim().split("\n").pop() || `exit ${code}`}`))));
           }),
@@ -164,24 +217,51 @@ async function transfer(method: "pipe" | "shm", input: string, output: string, s
     );
     done.catch(() => {});
     const failedEarly = done.then(() => {
-      throw new CdlabError("ERR_CHILD_FAILED", `Copy experiment children exited before the start: ${stderr.trim()}`);
+      throw new CdlabError("ERR_CHILD_FAILED", `Copy experiment children exited before the end: ${stderr.trim()}`);
     });
     failedEarly.catch(() => {});
-    for (let i = 0; i < 2; i++) await Promise.race([ready.wait({ signal }), failedEarly]);
-    const t0 = performance.timeOrigin + performance.now();
-    gate.post();
-    gate.post();
+    const roundDone = (round: number) =>
+      new Promise<void>((resolve) => {
+        onReport = () => reports.filter((r) => r.round === round).length === 2 && resolve();
+        onReport();
+      });
+    const posted: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < 2; i++) await Promise.race([ready.wait({ signal }), failedEarly]);
+      const finished = roundDone(round);
+      posted.push(monotonicMs());
+      for (const g of gates) g.post();
+      await Promise.race([finished, failedEarly]);
+    }
     await done;
-    if (!stderr.includes('"served":true')) throw new CdlabError("ERR_CHILD_FAILED", `Copy experiment server failed: ${stderr.trim()}`);
-    const end = Number(/"end":([\d.]+)/.exec(stderr)?.[1]);
-    if (!Number.isFinite(end)) throw new CdlabError("ERR_CHILD_FAILED", `Copy experiment client reported no end time: ${stderr.trim()}`);
-    const ino = /"pipe":(\d+)/.exec(stderr)?.[1];
-    return { ms: end - t0, pipe: ino ? `pipe:[${ino}]` : undefined, traces: trace ? [fs.readFileSync(traceFiles[0], "utf8"), fs.readFileSync(traceFiles[1], "utf8")] : undefined };
+    const ino = reports.find((r) => r.pipe !== undefined)?.pipe;
+    return { reports, spawned, gates: posted, pipe: ino ? `pipe:[${ino}]` : undefined, traces: trace ? [fs.readFileSync(traceFiles[0], "utf8"), fs.readFileSync(traceFiles[1], "utf8")] : undefined };
   } finally {
     for (const ch of children) if (ch.exitCode === null) ch.kill("SIGKILL");
     for (const f of traceFiles) fs.rmSync(f, { force: true });
     await Promise.all(opened.map((o) => o.close()));
   }
+}
+
+/** The figures of a pair: the cold round apart, the median of the others. */
+function pairFigures(p: Pair): { ms: number; coldMs: number; wakeMs: number; startMs: number; setupMs: number; firstSetupMs: number } {
+  const round = (i: number) => {
+    const [a, b] = p.reports.filter((r) => r.round === i);
+    const first = Math.min(a.go, b.go);
+    const client = a.role.endsWith("client") ? a : b;
+    return { ms: client.end - first, wakeMs: first - p.gates[i], setupMs: Math.max(a.setup[1] - a.setup[0], b.setup[1] - b.setup[0]) };
+  };
+  const all = p.gates.map((_, i) => round(i));
+  const timed = all.length > 1 ? all.slice(1) : all;
+  const zero = p.reports.filter((r) => r.round === 0);
+  return {
+    ms: median(timed.map((r) => r.ms)),
+    coldMs: all[0].ms,
+    wakeMs: median(timed.map((r) => r.wakeMs)),
+    startMs: Math.max(...zero.map((r) => r.setup[0])) - p.spawned,
+    setupMs: median(timed.map((r) => r.setupMs)),
+    firstSetupMs: all[0].setupMs,
+  };
 }
 
 function median(xs: number[]): number {
@@ -226,19 +306,27 @@ export async function copyExperiment(options: CopyExperimentOptions = {}): Promi
   const straceSize = options.straceSize ?? Math.min(16 * MiB, Math.max(...sizes));
   getBackend("native");
   throwIfAborted(signal);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-copy-"));
+  const dir = fs.mkdtempSync(path.join(options.dir ?? defaultDir(), "cdlab-copy-files-"));
   const rows: CopyRow[] = [];
   const syscalls: CopySyscalls[] = [];
   // Progress in bytes copied: each size once by pipe, by shared memory and by memcpy.
   const totalBytes = 3 * [...new Set(sizes)].reduce((a, b) => a + b, 0);
   let doneBytes = 0;
   const advance = (size: number) => options.progress?.((doneBytes += size), totalBytes);
-  const row = (method: CopyRow["method"], size: number, ms: number, copies: number): CopyRow => ({
+  const row = (method: CopyRow["method"], size: number, ms: number, copies: number, fixed?: ReturnType<typeof pairFigures>): CopyRow => ({
     method,
     sizeMiB: round(size / MiB, 3),
     ms: round(ms, 2),
     mibPerS: round(size / MiB / (ms / 1000), 0),
     copies,
+    ...(fixed && {
+      startMs: round(fixed.startMs, 1),
+      setupMs: round(fixed.setupMs, 2),
+      firstSetupMs: round(fixed.firstSetupMs, 2),
+      wakeMs: round(fixed.wakeMs, 2),
+      fixedMs: round(fixed.setupMs + fixed.wakeMs, 2),
+      coldMs: round(fixed.coldMs, 2),
+    }),
   });
   try {
     const input = path.join(dir, "input.bin");
@@ -248,17 +336,14 @@ export async function copyExperiment(options: CopyExperimentOptions = {}): Promi
       for (const method of ["pipe", "shm"] as const) {
         const label = method === "pipe" ? "pipe" : "shared memory";
         if (sizes.includes(size)) {
-          const times: number[] = [];
-          for (let i = 0; i < repeats; i++) {
-            throwIfAborted(signal);
-            times.push((await transfer(method, input, output, size, chunkSize, false, signal)).ms);
-            if (i === 0 && !sameFile(input, output, size))
-              throw new CdlabError("ERR_COPY_MISMATCH", `The ${label} copy of ${size} bytes differs from the original`);
-          }
-          rows.push(row(label, size, median(times), method === "pipe" ? 4 : 2));
+          throwIfAborted(signal);
+          const figures = pairFigures(await transferRounds(method, input, output, size, chunkSize, 1 + repeats, false, signal));
+          if (!sameFile(input, output, size))
+            throw new CdlabError("ERR_COPY_MISMATCH", `The ${label} copy of ${size} bytes differs from the original`);
+          rows.push(row(label, size, figures.ms, method === "pipe" ? 4 : 2, figures));
         }
         if (trace && size === straceSize) {
-          const t = await transfer(method, input, output, size, chunkSize, true, signal);
+          const t = await transferRounds(method, input, output, size, chunkSize, 1, true, signal);
           const [server, client] = t.traces!.map((s) => parseStrace(s, [input, output, ...(t.pipe ? [t.pipe] : [])]));
           const bytes = server.data.readBytes + server.data.writeBytes + client.data.readBytes + client.data.writeBytes;
           syscalls.push({ method: label, sizeMiB: round(size / MiB, 3), server, client, copiesMeasured: round(bytes / size, 2) });

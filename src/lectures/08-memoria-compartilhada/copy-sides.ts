@@ -1,22 +1,32 @@
 /**
  * The two sides of the copy experiment (./copy-experiment.ts), run as child
- * processes by ./copy-main.ts: `node copy-main.js <role> <file> <prefix> <chunk>`.
+ * processes by ./copy-main.ts: `node copy-main.js <role> <file> <prefix> <chunk> <size> <rounds>`.
  *
  * - pipe-server: read(file) → write(stdout = the pipe)
  * - pipe-client: read(stdin = the pipe) → write(file)
- * - shm-server:  read(file) straight into a shared memory slot; post `full`
+ * - shm-server:  wait `empty`; read(file) straight into a shared memory slot (one of SLOTS); post `full`
  * - shm-client:  wait `full`; write(file) straight from the slot; post `empty`
  *
- * Both wait at the start gate (semaphore `<prefix>-gate`) after posting
- * `<prefix>-ready`. The client prints `{"end": <epoch ms>}` on stderr.
- * Blocking calls on purpose: these are processes of their own.
+ * A pair is started once and transfers the file `rounds` times (the first round
+ * warms the code and the pages up; the experiment times the others). Each round:
+ * open the file, post `<prefix>-ready`, wait at its start gate (`<prefix>-gate-server`
+ * or `-gate-client`: one each, so a side that finished early cannot take the other's),
+ * transfer `size` bytes, close the file, and print one JSON line on stderr with
+ * CLOCK_MONOTONIC stamps in ms (`process.hrtime`, comparable between processes):
+ * `{ role, round, setup: [from, to], go, end }`. Blocking calls on purpose:
+ * these are processes of their own.
  */
 import fs from "node:fs";
+import { getBackend } from "../../ipc/native";
 import { openSemaphore } from "../../ipc/semaphore";
 import { openSharedMemory } from "../../ipc/shm";
 
-/** Bytes before the two data slots: the length of each slot's content (int32). */
+/** Bytes before the data slots: the length of each slot's content (int32). */
 export const HEADER = 64;
+
+/** Data slots in the shared memory: the server fills one while the client empties another. */
+export const SLOTS = 4;
+
 
 /** Data-path read/write calls and bytes of one process. */
 export interface SyscallCount {
@@ -67,58 +77,87 @@ function writeAll(fd: number, buf: Buffer, offset: number, length: number): void
   }
 }
 
-const now = () => performance.timeOrigin + performance.now();
+/** CLOCK_MONOTONIC in ms, the same clock in every process (unlike performance.timeOrigin). */
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-/** Run one side; `argv` = [role, file, prefix, chunk]. */
-export async function runCopySide(argv: string[]): Promise<void> {
-  const [role, file, prefix, chunkText] = argv;
-  const chunk = Number(chunkText);
+/** One round as a side reports it (times: {@link monotonicMs}). */
+export interface SideReport {
+  role: string;
+  round: number;
+  /** The process's first statement (round 0 only). */
+  started?: number;
+  /** Setting up the round: opening semaphores and shared memory (round 0), and the file. */
+  setup: [number, number];
+  /** Leaving the start gate. */
+  go: number;
+  /** Last byte written (client) or read (server). */
+  end: number;
+  /** The data pipe's inode (pipe sides). */
+  pipe?: number;
+}
+
+/**
+ * Run one side; `argv` = [role, file, prefix, chunk, size, rounds].
+ *
+ * @param started when the process began ({@link monotonicMs}), reported with round 0
+ */
+export async function runCopySide(argv: string[], started?: number): Promise<void> {
+  const [role, file, prefix, chunkText, sizeText, roundsText] = argv;
+  const [chunk, size, rounds] = [Number(chunkText), Number(sizeText), Number(roundsText ?? 1)];
+  getBackend("native"); // loading the addon is part of starting, not of setting up
+  let from = monotonicMs();
   const sem = (s: string) => openSemaphore(`${prefix}-${s}`, { create: false, backend: "native" });
-  const [ready, gate] = [await sem("ready"), await sem("gate")];
   const isServer = role.endsWith("server");
-  let pipeInode: number | undefined;
-  const fd = isServer ? fs.openSync(file, "r") : fs.openSync(file, "w");
-  if (role.startsWith("pipe")) {
-    // A new open of the pipe through /proc: its own file status flags, so it is
-    // blocking even if something set O_NONBLOCK on fd 0/1.
-    const pipe = fs.openSync(`/proc/self/fd/${isServer ? 1 : 0}`, isServer ? "w" : "r");
-    pipeInode = fs.fstatSync(pipe).ino;
-    const [from, to] = isServer ? [fd, pipe] : [pipe, fd];
-    const buf = Buffer.allocUnsafe(chunk);
+  const [ready, gate] = [await sem("ready"), await sem(isServer ? "gate-server" : "gate-client")];
+  const isPipe = role.startsWith("pipe");
+  // A new open of the pipe through /proc: its own file status flags, so it is
+  // blocking even if something set O_NONBLOCK on fd 0/1.
+  const pipe = isPipe ? fs.openSync(`/proc/self/fd/${isServer ? 1 : 0}`, isServer ? "w" : "r") : -1;
+  const shm = isPipe ? undefined : await openSharedMemory(`${prefix}-shm`, { create: false, backend: "native" });
+  const [empty, full] = isPipe ? [] : [await sem("empty"), await sem("full")];
+  const mem = shm ? shm.buffer : Buffer.allocUnsafe(chunk);
+  const lengths = new Int32Array(mem.buffer, mem.byteOffset, SLOTS);
+  for (let round = 0; round < rounds; round++) {
+    // The client overwrites the output in place (no O_TRUNC): after the first round its pages are in the page
+    // cache like the input's, so a timed round measures the copies, not the page allocator.
+    const fd = isServer ? fs.openSync(file, "r") : fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o600);
+    const setup: [number, number] = [from, monotonicMs()];
     ready.post();
     gate.waitSync();
-    for (;;) {
-      const n = fs.readSync(from, buf, 0, chunk, null);
-      if (n === 0) break;
-      writeAll(to, buf, 0, n);
-    }
-    fs.closeSync(pipe);
-  } else {
-    const shm = await openSharedMemory(`${prefix}-shm`, { create: false, backend: "native" });
-    const [empty, full] = [await sem("empty"), await sem("full")];
-    const mem = shm.buffer;
-    const lengths = new Int32Array(mem.buffer, mem.byteOffset, 2);
-    ready.post();
-    gate.waitSync();
-    for (let slot = 0; ; slot ^= 1) {
-      const off = HEADER + slot * chunk;
-      if (isServer) {
-        empty.waitSync();
-        const n = fs.readSync(fd, mem, off, chunk, null); // kernel → shared memory: the only copy on this side
-        lengths[slot] = n;
-        full.post();
-        if (n === 0) break;
-      } else {
-        full.waitSync();
-        const n = lengths[slot];
-        if (n === 0) break;
-        writeAll(fd, mem, off, n); // shared memory → kernel: the only copy on this side
-        empty.post();
+    const go = monotonicMs();
+    if (isPipe) {
+      const [src, dst] = isServer ? [fd, pipe] : [pipe, fd];
+      for (let left = size; left > 0; ) {
+        const n = fs.readSync(src, mem, 0, Math.min(chunk, left), null);
+        if (n === 0) throw new Error(`${role}: unexpected end of input with ${left} bytes to go`);
+        writeAll(dst, mem, 0, n);
+        left -= n;
+      }
+    } else {
+      for (let slot = 0; ; slot = (slot + 1) % SLOTS) {
+        const off = HEADER + slot * chunk;
+        if (isServer) {
+          empty!.waitSync();
+          const n = fs.readSync(fd, mem, off, chunk, null); // kernel → shared memory: the only copy on this side
+          lengths[slot] = n;
+          full!.post();
+          if (n === 0) break;
+        } else {
+          full!.waitSync();
+          const n = lengths[slot];
+          if (n > 0) writeAll(fd, mem, off, n); // shared memory → kernel: the only copy on this side
+          empty!.post(); // the end marker's slot too, so the next round starts with both slots free
+          if (n === 0) break;
+        }
       }
     }
-    await Promise.all([shm.close(), empty.close(), full.close()]);
+    const end = monotonicMs();
+    fs.closeSync(fd);
+    const report: SideReport = { role, round, ...(round === 0 && started !== undefined ? { started } : {}), setup, go, end };
+    if (isPipe) report.pipe = fs.fstatSync(pipe).ino;
+    process.stderr.write(`${JSON.stringify(report)}\n`);
+    from = monotonicMs();
   }
-  fs.closeSync(fd);
-  process.stderr.write(`${JSON.stringify(isServer ? { served: true, pipe: pipeInode } : { end: now(), pipe: pipeInode })}\n`);
-  await Promise.all([ready.close(), gate.close()]);
+  if (isPipe) fs.closeSync(pipe);
+  await Promise.all([ready.close(), gate.close(), ...(shm ? [shm.close(), empty!.close(), full!.close()] : [])]);
 }
