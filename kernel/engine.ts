@@ -5,7 +5,7 @@
  * interrupt.
  */
 import util from "node:util";
-import type { MimeBundle } from "../src/runtime/display";
+import { NO_ECHO, type MimeBundle } from "../src/runtime/display";
 import { alertSync, confirmSync, promptSync } from "../src/runtime/input";
 import type { Engine, Outcome } from "./handler";
 import { cellFileName, compileError, INTERRUPTED, runtimeError, type CellSource, type Diag } from "./traceback";
@@ -84,7 +84,8 @@ export function createEngine(cwd: string, onTypescript: (ts: tslab.TypeScript) =
         diag: (d) => current?.cap.diags.push(d),
         error: (value) => current?.cap.errors.push(value),
         result: (value) => {
-          if (!current) return;
+          // A display handle as the last expression: the display was the output.
+          if (!current || (typeof value === "object" && value !== null && NO_ECHO in value)) return;
           current.cap.hasResult = true;
           current.cap.result = value;
         },

@@ -75,6 +75,12 @@ export interface DisplayHandle<A extends unknown[] = [MimeBundle]> {
   clear(options?: { wait?: boolean }): void;
 }
 
+/**
+ * A value marked with this symbol is not echoed when it is a cell's last
+ * expression (a display handle: the display itself is the output).
+ */
+export const NO_ECHO = Symbol.for("cdlab.noEcho");
+
 let counter = 0;
 
 function newId(): string {
@@ -83,11 +89,12 @@ function newId(): string {
 
 /** The handle of display `id`, whose update shows `toBundle(...args)`. */
 function handle<A extends unknown[]>(toBundle: (...args: A) => MimeBundle, id: string): DisplayHandle<A> {
-  return {
+  const h = {
     id,
     update: (...next: A) => show(toBundle(...next), { id, update: true }),
     clear: ({ wait = true } = {}) => ((globalThis as Slots)[CLEAR] as ClearSink | undefined)?.(wait),
   };
+  return Object.defineProperty(h, NO_ECHO, { value: true });
 }
 
 /** Show `toBundle(...args)` and return its handle. */

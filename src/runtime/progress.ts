@@ -14,7 +14,7 @@
  * barra.done();
  * ```
  */
-import { display, escapeHtml, inKernel, type DisplayHandle, type MimeBundle } from "./display";
+import { display, escapeHtml, inKernel, NO_ECHO, type DisplayHandle, type MimeBundle } from "./display";
 import { invalidArg } from "./errors";
 
 /** A progress bar. */
@@ -125,7 +125,7 @@ function createProgress(total: number, label: string, draw: (s: ProgressState) =
       t.now();
     },
   };
-  return bar;
+  return Object.defineProperty(bar, NO_ECHO, { value: true });
 }
 
 /** Options of {@link progress}. */

@@ -361,6 +361,14 @@ describe("cdlab kernel: output that updates in place", function () {
     expect(seen.map((m) => [displayId(m), text(m)])).to.deep.equal([[displayId(first[0]), "um"]]);
   });
 
+  it("a display call (or a bar) as a cell's last expression shows its display and echoes no handle", async function () {
+    for (const code of ['import { display } from "cdlab";\ndisplay.html("<b>oi</b>")', 'import { progress } from "cdlab";\nprogress({ total: 1 })']) {
+      const r = await execute(kernel, code);
+      expect(r.reply.status).to.equal("ok");
+      expect(r.outputs.map((m) => m.header.msg_type), code).to.deep.equal(["display_data"]);
+    }
+  });
+
   it("progress(): one display_data, then update_display_data of the same display_id, ending in the done state", async function () {
     const code = [
       'import { progress } from "cdlab";',
