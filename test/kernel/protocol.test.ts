@@ -1,6 +1,7 @@
 /**
  * The cdlab kernel through a real Jupyter server, the way JupyterLab talks to
- * it: results, errors, interrupt, completion, inspection, shutdown cleanup.
+ * it: results, errors, interrupt, completion, inspection, shutdown cleanup,
+ * displays updated in place (display handles, progress bars).
  */
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
@@ -178,6 +179,70 @@ describe("cdlab kernel protocol", function () {
       expect(resultOf(r)["text/plain"]).to.equal("1");
     }
   });
+
+  describe("output that updates in place", function () {
+    /** Run `code`; every iopub output message, clear_output included, in order. */
+    async function outputsOf(code: string): Promise<KernelMessage.IIOPubMessage[]> {
+      const future = kernel.requestExecute({ code, stop_on_error: true });
+      const got: KernelMessage.IIOPubMessage[] = [];
+      future.onIOPub = (m) => {
+        if (["display_data", "update_display_data", "clear_output", "error", "stream"].includes(m.header.msg_type)) got.push(m);
+      };
+      const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
+      expect(reply.content.status, JSON.stringify(got.map((m) => m.content))).to.equal("ok");
+      return got;
+    }
+
+    const displayId = (m: KernelMessage.IIOPubMessage) => (m.content as { transient?: { display_id?: string } }).transient?.display_id;
+    const text = (m: KernelMessage.IIOPubMessage) => String((m.content as { data: Record<string, unknown> }).data["text/plain"]);
+
+    it("display.html(…, { id }) then handle.update(…): update_display_data with the same display_id; clear() is clear_output wait=true", async function () {
+      const got = await outputsOf('import { display } from "cdlab";\nconst h = display.html("<b>0</b>", { id: "placar" });\nh.update("<b>1</b>");\nh.clear();');
+      expect(got.map((m) => m.header.msg_type)).to.deep.equal(["display_data", "update_display_data", "clear_output"]);
+      expect(got.slice(0, 2).map(displayId)).to.deep.equal(["placar", "placar"]);
+      expect(got.slice(0, 2).map(text)).to.deep.equal(["0", "1"]);
+      expect(got[2].content).to.deep.equal({ wait: true });
+    });
+
+    it("a later cell updates a display shown by an earlier one (display without an id gets one)", async function () {
+      const first = await outputsOf('import { display } from "cdlab";\nvar contador = display.markdown("zero");');
+      // A client hands update_display_data to the cell that showed the display (not to the one running now): watch all of iopub.
+      const seen: KernelMessage.IIOPubMessage[] = [];
+      const watch = (_: unknown, m: KernelMessage.IIOPubMessage) => void (m.header.msg_type === "update_display_data" && seen.push(m));
+      kernel.iopubMessage.connect(watch);
+      try {
+        await outputsOf('contador.update("um");');
+      } finally {
+        kernel.iopubMessage.disconnect(watch);
+      }
+      expect(displayId(first[0])).to.be.a("string").and.not.equal("");
+      expect(seen.map((m) => [displayId(m), text(m)])).to.deep.equal([[displayId(first[0]), "um"]]);
+    });
+
+    it("a display call (or a bar) as a cell's last expression shows its display and echoes no handle", async function () {
+      for (const code of ['import { display } from "cdlab";\ndisplay.html("<b>oi</b>")', 'import { progress } from "cdlab";\nprogress({ total: 1 })']) {
+        const r = await execute(kernel, code);
+        expect(r.reply.status).to.equal("ok");
+        expect(r.outputs.map((m) => m.header.msg_type), code).to.deep.equal(["display_data"]);
+      }
+    });
+
+    it("progress(): one display_data, then update_display_data of the same display_id, ending in the done state", async function () {
+      const code = [
+        'import { progress } from "cdlab";',
+        'const barra = progress({ total: 20, label: "passos" });',
+        "for (let i = 0; i < 20; i++) { await new Promise((r) => setTimeout(r, 50)); barra.tick(); }",
+        "barra.done();",
+      ].join("\n");
+      const got = await outputsOf(code);
+      expect(got[0].header.msg_type).to.equal("display_data");
+      const updates = got.slice(1);
+      expect(updates.length, "redrawn while it ran").to.be.at.least(2);
+      expect(updates.every((m) => m.header.msg_type === "update_display_data" && displayId(m) === displayId(got[0]))).to.equal(true);
+      expect(text(got[got.length - 1])).to.match(/^passos \[#{20}\] concluído em/);
+      expect(String((got[got.length - 1].content as { data: Record<string, string> }).data["text/html"])).to.contain('data-state="done"');
+    });
+  });
 });
 
 describe("cdlab kernel shutdown and restart", function () {
@@ -309,79 +374,5 @@ describe("cdlab kernel without its client", function () {
     client.kill("SIGKILL");
     await pollUntil(() => !isAlive(kernelPid), { timeoutMs: 10000, what: "the orphaned kernel to exit" });
     await pollUntil(() => !isAlive(childPid), { timeoutMs: 5000, what: "the kernel's child to die" });
-  });
-});
-
-describe("cdlab kernel: output that updates in place", function () {
-  this.timeout(60000);
-  let kernel: Kernel.IKernelConnection;
-
-  before(async function () {
-    kernel = await (await sharedServer()).startKernel();
-  });
-  after(async function () {
-    await kernel?.shutdown().catch(() => {});
-  });
-
-  /** Run `code`; every iopub output message, clear_output included, in order. */
-  async function outputsOf(code: string): Promise<KernelMessage.IIOPubMessage[]> {
-    const future = kernel.requestExecute({ code, stop_on_error: true });
-    const got: KernelMessage.IIOPubMessage[] = [];
-    future.onIOPub = (m) => {
-      if (["display_data", "update_display_data", "clear_output", "error", "stream"].includes(m.header.msg_type)) got.push(m);
-    };
-    const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
-    expect(reply.content.status, JSON.stringify(got.map((m) => m.content))).to.equal("ok");
-    return got;
-  }
-
-  const displayId = (m: KernelMessage.IIOPubMessage) => (m.content as { transient?: { display_id?: string } }).transient?.display_id;
-  const text = (m: KernelMessage.IIOPubMessage) => String((m.content as { data: Record<string, unknown> }).data["text/plain"]);
-
-  it("display.html(…, { id }) then handle.update(…): update_display_data with the same display_id; clear() is clear_output wait=true", async function () {
-    const got = await outputsOf('import { display } from "cdlab";\nconst h = display.html("<b>0</b>", { id: "placar" });\nh.update("<b>1</b>");\nh.clear();');
-    expect(got.map((m) => m.header.msg_type)).to.deep.equal(["display_data", "update_display_data", "clear_output"]);
-    expect(got.slice(0, 2).map(displayId)).to.deep.equal(["placar", "placar"]);
-    expect(got.slice(0, 2).map(text)).to.deep.equal(["0", "1"]);
-    expect(got[2].content).to.deep.equal({ wait: true });
-  });
-
-  it("a later cell updates a display shown by an earlier one (display without an id gets one)", async function () {
-    const first = await outputsOf('import { display } from "cdlab";\nvar contador = display.markdown("zero");');
-    // A client hands update_display_data to the cell that showed the display (not to the one running now): watch all of iopub.
-    const seen: KernelMessage.IIOPubMessage[] = [];
-    const watch = (_: unknown, m: KernelMessage.IIOPubMessage) => void (m.header.msg_type === "update_display_data" && seen.push(m));
-    kernel.iopubMessage.connect(watch);
-    try {
-      await outputsOf('contador.update("um");');
-    } finally {
-      kernel.iopubMessage.disconnect(watch);
-    }
-    expect(displayId(first[0])).to.be.a("string").and.not.equal("");
-    expect(seen.map((m) => [displayId(m), text(m)])).to.deep.equal([[displayId(first[0]), "um"]]);
-  });
-
-  it("a display call (or a bar) as a cell's last expression shows its display and echoes no handle", async function () {
-    for (const code of ['import { display } from "cdlab";\ndisplay.html("<b>oi</b>")', 'import { progress } from "cdlab";\nprogress({ total: 1 })']) {
-      const r = await execute(kernel, code);
-      expect(r.reply.status).to.equal("ok");
-      expect(r.outputs.map((m) => m.header.msg_type), code).to.deep.equal(["display_data"]);
-    }
-  });
-
-  it("progress(): one display_data, then update_display_data of the same display_id, ending in the done state", async function () {
-    const code = [
-      'import { progress } from "cdlab";',
-      'const barra = progress({ total: 20, label: "passos" });',
-      "for (let i = 0; i < 20; i++) { await new Promise((r) => setTimeout(r, 50)); barra.tick(); }",
-      "barra.done();",
-    ].join("\n");
-    const got = await outputsOf(code);
-    expect(got[0].header.msg_type).to.equal("display_data");
-    const updates = got.slice(1);
-    expect(updates.length, "redrawn while it ran").to.be.at.least(2);
-    expect(updates.every((m) => m.header.msg_type === "update_display_data" && displayId(m) === displayId(got[0]))).to.equal(true);
-    expect(text(got[got.length - 1])).to.match(/^passos \[#{20}\] concluído em/);
-    expect(String((got[got.length - 1].content as { data: Record<string, string> }).data["text/html"])).to.contain('data-state="done"');
   });
 });
