@@ -4,11 +4,10 @@
  * and the grader's notes.
  */
 import type { CourseResult } from "./course";
-import { STATUS_LABEL } from "./report";
+import { escapeHtml } from "../runtime/display";
+import { num, STATUS_LABEL } from "./report";
 
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const num = (x: number) => String(Math.round(x * 100) / 100).replace(".", ",");
+const esc = escapeHtml;
 
 /**
  * The feedback page of one result.

@@ -14,7 +14,8 @@ export const STATUS_LABEL: Record<CellStatus, string> = {
   tampered: "adulterada",
 };
 
-const num = (x: number) => String(Math.round(x * 100) / 100).replace(".", ",");
+/** Points in the Brazilian format, to 2 decimals: 1,5. */
+export const num = (x: number) => String(Math.round(x * 100) / 100).replace(".", ",");
 
 /**
  * The pt-BR report of one submission.
