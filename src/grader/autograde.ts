@@ -7,6 +7,7 @@
  * from a process of their own (probe.ts).
  */
 import path from "node:path";
+import { CdlabError } from "../runtime/errors";
 import { checkExercise } from "./release";
 import { readNotebook, type Notebook } from "./notebook";
 import { assemble } from "./steps/assemble";
@@ -50,15 +51,23 @@ export interface SubmissionGrade {
 export async function gradeSubmission(submission: string, source: Notebook, limits: GradeOptions = {}): Promise<SubmissionGrade> {
   const t0 = Date.now();
   const nb = readNotebook(submission);
-  const plan = assemble(source, nb, submission);
+  const plan = assembleOrReject(source, nb, submission);
   const specs = probeSpecs(Object.assign({}, ...plan.grades.map((g) => g.probes ?? {})));
   const probeResults = new Map<string, unknown>();
   let probes: ProbeProcess | undefined;
+  let probeTrouble: string | undefined;
   // Each kernel gets its own probe process, in its network namespace; the address goes in before any student code runs.
   const onKernel = async (k: KernelClient) => {
     await limits.onKernel?.(k);
     await probes?.close();
-    probes = await startProbes(specs, { prefix: limits.probe?.prefix ?? networkOf(k.pid) }, probeResults);
+    probes = undefined;
+    try {
+      probes = await startProbes(specs, { prefix: limits.probe?.prefix ?? networkOf(k.pid) }, probeResults);
+    } catch (e) {
+      // The cells' probes then do not run and their verdicts fail: say why, it is the grader's machine, not the student.
+      probeTrouble = `as sondas do corretor não puderam começar (${(e as Error).message}); testes que dependem delas falharam`;
+      return;
+    }
     await k.execute(`(globalThis as any)[Symbol.for(${JSON.stringify(PROBE_ADDRESS_KEY)})] = "127.0.0.1:${probes.port}";`, { timeoutMs: 30_000, signal: limits.signal });
   };
   let run: Awaited<ReturnType<typeof executePlan>>;
@@ -75,10 +84,20 @@ export async function gradeSubmission(submission: string, source: Notebook, limi
     score: round(cells.reduce((s, c) => s + c.points, 0)),
     max_score: round(cells.reduce((s, c) => s + c.max_points, 0)),
     cells,
-    warnings: plan.warnings,
+    warnings: [...plan.warnings, ...(probeTrouble ? [probeTrouble] : [])],
     ms: Date.now() - t0,
     kernel_starts: kernelStarts,
   };
+}
+
+/** {@link assemble}, where whatever the submission's metadata holds (wrong types anywhere) is a CdlabError for this file only. */
+function assembleOrReject(source: Notebook, nb: Notebook, submission: string): ReturnType<typeof assemble> {
+  try {
+    return assemble(source, nb, submission);
+  } catch (e) {
+    if (e instanceof CdlabError) throw e;
+    throw new CdlabError("ERR_NOT_NOTEBOOK", `Cannot grade notebook "${submission}": ${(e as Error).message}`);
+  }
 }
 
 /**

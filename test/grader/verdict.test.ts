@@ -100,6 +100,11 @@ describe("grader/verdict", function () {
       expect(probes.results.get("lossy")).to.deep.equal({ received: 2, texts: ["a", "b"] });
     });
 
+    it("a probe process that cannot start is an error for the grader, not a hang", async function () {
+      const e = await startProbes({ srv: { kind: "udp", send: ["oi"] } }, { prefix: ["/nonexistent/cdlab-enter"] }).then(() => undefined, (x: unknown) => x);
+      expect((e as NodeJS.ErrnoException)?.code).to.equal("ENOENT");
+    });
+
     it("outside the grader, probe() and observe() only show text", async function () {
       const shown: string[] = [];
       const write = process.stdout.write;
