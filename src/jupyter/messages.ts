@@ -45,8 +45,9 @@ export interface Envelope<C = Content> {
  * @param username @default the parent's username, else "kernel"
  * @example
  * ```ts
- * const req = makeMessage("kernel_info_request", {}, undefined, session, "cdlab-grader");
- * const reply = makeMessage("kernel_info_reply", { status: "ok" }, req.header, kernelSession);
+ * import { randomUUID } from "node:crypto";
+ * const req = makeMessage("kernel_info_request", {}, undefined, randomUUID(), "cdlab-grader");
+ * const reply = makeMessage("kernel_info_reply", { status: "ok" }, req.header, randomUUID());
  * ```
  */
 export function makeMessage<C extends Content>(
