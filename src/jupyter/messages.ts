@@ -46,6 +46,7 @@ export interface Envelope<C = Content> {
  * @example
  * ```ts
  * import { randomUUID } from "node:crypto";
+ * import { makeMessage } from "cdlab/jupyter";
  * const req = makeMessage("kernel_info_request", {}, undefined, randomUUID(), "cdlab-grader");
  * const reply = makeMessage("kernel_info_reply", { status: "ok" }, req.header, randomUUID());
  * ```
