@@ -109,19 +109,21 @@ export async function cMemcpy(sizesMiB: number[]): Promise<Map<number, number>> 
 
 /**
  * The ping-pongs, cdlab's and C's, alternated `trials` times so both see the same load (the machine is
- * shared): the best of each.
+ * shared): the median of each, and every trial.
  */
 async function pingPongs(n: number, trials: number) {
-  const best = { c: { queue: 0, semaphore: 0 }, mq: { asyncMain: 0, syncProcesses: 0 }, sem: { asyncMain: 0, syncProcesses: 0, syncWorkers: 0 } };
-  const keep = <T extends Record<string, number>>(into: T, got: T) => {
-    for (const k of Object.keys(got) as (keyof T)[]) (into[k] as number) = Math.max(into[k] as number, got[k] as number);
+  const all: { c: Record<string, number>; mq: Record<string, number>; sem: Record<string, number> }[] = [];
+  for (let i = 0; i < trials; i++) all.push({ c: await cPingPongs(n), mq: await queuePingPongs(n), sem: await semaphorePingPongs(n) });
+  const med = (part: "c" | "mq" | "sem", key: string) => {
+    const xs = all.map((t) => t[part][key]).sort((a, b) => a - b);
+    return xs[(xs.length - 1) >> 1];
   };
-  for (let i = 0; i < trials; i++) {
-    keep(best.c, await cPingPongs(n));
-    keep(best.mq, await queuePingPongs(n));
-    keep(best.sem, await semaphorePingPongs(n));
-  }
-  return best;
+  return {
+    c: { queue: med("c", "queue"), semaphore: med("c", "semaphore") },
+    mq: { asyncMain: med("mq", "asyncMain"), syncProcesses: med("mq", "syncProcesses") },
+    sem: { asyncMain: med("sem", "asyncMain"), syncProcesses: med("sem", "syncProcesses"), syncWorkers: med("sem", "syncWorkers") },
+    trials: all,
+  };
 }
 
 /** Send then receive in one process (never blocking). */
@@ -207,11 +209,11 @@ export async function runIpcBench(options: { quick?: boolean } = {}): Promise<{ 
       const calls = s.server.data.read + s.server.data.write + s.client.data.read + s.client.data.write;
       row({ name: `${s.method}, ${s.sizeMiB} MiB: data read+write calls (strace)`, value: calls, unit: "calls", note: `copies measured: ${s.copiesMeasured}` });
     }
-    const { c: ref, mq, sem } = await pingPongs(n, 3);
-    raw.pingPong = { c: ref, queue: mq, semaphore: sem };
+    const { c: ref, mq, sem, trials } = await pingPongs(n, 3);
+    raw.pingPong = { c: ref, queue: mq, semaphore: sem, trials };
     const c = (name: string, value: number, reference: number, unit: string, min: number, note: string) =>
       row({ name, value: Math.round(value), unit, reference: Math.round(reference), referenceName: "C", target: { min }, note });
-    c("message queue ping-pong, 2 processes: send/receive (async, main thread) ↔ child (sync)", mq.asyncMain, ref.queue, "round trips/s", 0.5, `type 1 → type 2 reply; best of 3 × ${n}, alternated with C`);
+    c("message queue ping-pong, 2 processes: send/receive (async, main thread) ↔ child (sync)", mq.asyncMain, ref.queue, "round trips/s", 0.5, `type 1 → type 2 reply; median of 3 × ${n}, alternated with C`);
     c("message queue ping-pong, 2 child processes: sendSync/receiveSync", mq.syncProcesses, ref.queue, "round trips/s", 0.5, "type 1 → type 2 reply");
     c("named semaphore ping-pong, 2 processes: wait() (async, main thread) ↔ child (waitSync)", sem.asyncMain, ref.semaphore, "hand-offs/s", 0.25, "post A → wait B");
     c("named semaphore ping-pong, 2 child processes: waitSync", sem.syncProcesses, ref.semaphore, "hand-offs/s", 0.8, "post A → wait B");
