@@ -137,4 +137,5 @@ nativeAddon();
 venv();
 kernelspec();
 require("./setup-vnet.js").setupVnet(log); // nftables/conntrack for src/vnet: root + apt-get only
+require("./setup-sandbox.js").setupSandbox(log); // bubblewrap for the grading sandbox: root + apt-get only
 log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -13,13 +13,16 @@ import path from "node:path";
 import * as zmq from "zeromq";
 import { CdlabError } from "../runtime/errors";
 import { killTree } from "../proc/tree";
-import { cdlabKernelArgv, endpoint, minimalEnv, newConnection } from "./launch";
+import { cdlabKernelArgv, endpoint, minimalEnv, newConnection, type KernelLauncher } from "./launch";
 import { makeMessage, type Message } from "./messages";
-import { collectOutputs, type ExecuteResult } from "./outputs";
+import { OutputCollector, type ExecuteResult, type OutputLimits } from "./outputs";
 import { decode, encode } from "./wire";
 
-export { cdlabKernelArgv } from "./launch";
-export type { ExecuteResult } from "./outputs";
+export { cdlabKernelArgv, type KernelLauncher } from "./launch";
+export type { ExecuteResult, OutputLimits } from "./outputs";
+
+/** The largest message read from the kernel; a larger one drops the connection (ZMQ reconnects). */
+const MAX_MESSAGE_BYTES = 16 << 20;
 
 /** Options of {@link KernelClient.start}. */
 export interface KernelOptions {
@@ -31,11 +34,13 @@ export interface KernelOptions {
   env?: NodeJS.ProcessEnv;
   /** How long the kernel may take to answer kernel_info. @default 30000 */
   startTimeoutMs?: number;
+  /** Run the kernel through this launcher (a sandbox): ipc sockets, the connection file on fd 3. `cwd` is then the launcher's. */
+  launcher?: KernelLauncher;
   signal?: AbortSignal;
 }
 
-/** Options of {@link KernelClient.execute}. */
-export interface ExecuteOptions {
+/** Options of {@link KernelClient.execute}; the output kept is bounded by {@link OutputLimits}. */
+export interface ExecuteOptions extends OutputLimits {
   /** Time limit for the code. @default 30000 */
   timeoutMs?: number;
   /** After interrupting, how long to wait for the kernel to come back. @default 1000 */
@@ -46,7 +51,7 @@ export interface ExecuteOptions {
 interface Pending {
   reply?: Message;
   idle: boolean;
-  iopub: Message[];
+  out: OutputCollector;
   wake: () => void;
 }
 
@@ -75,8 +80,9 @@ export class KernelClient {
     private readonly shell: zmq.Dealer,
     private readonly control: zmq.Dealer,
     private readonly iopub: zmq.Subscriber,
-    private readonly tmp: string,
+    private readonly tmp: string | undefined,
     private readonly ownCwd: string | undefined,
+    private readonly launcher: KernelLauncher | undefined,
   ) {
     child.once("exit", () => {
       this.exited = true;
@@ -106,31 +112,42 @@ export class KernelClient {
    * @throws CdlabError `ERR_KERNEL_START` when the kernel exits or does not answer in time
    */
   static async start(options: KernelOptions = {}): Promise<KernelClient> {
-    const { startTimeoutMs = 30_000, signal } = options;
+    const { startTimeoutMs = 30_000, signal, launcher } = options;
     signal?.throwIfAborted();
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-kernel-"));
-    const ownCwd = options.cwd ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-run-"));
-    const cwd = options.cwd ?? ownCwd!;
-    const conn = await newConnection();
-    const connFile = path.join(tmp, "connection.json");
-    fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
-    const argv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
+    // With a launcher the connection file exists only where the launcher puts it (written to the child's fd 3).
+    const tmp = launcher ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-kernel-"));
+    const ownCwd = options.cwd || launcher ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-run-"));
+    const cwd = launcher ? os.tmpdir() : options.cwd ?? ownCwd!;
+    const conn = await newConnection(launcher?.socketDir);
+    const connFile = launcher ? launcher.connectionPath : path.join(tmp!, "connection.json");
+    if (!launcher) fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
+    const kernelArgv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
+    const argv = launcher ? launcher.command(kernelArgv) : kernelArgv;
     const child = spawn(argv[0], argv.slice(1), {
-      cwd, env: options.env ?? minimalEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"],
+      cwd, env: options.env ?? minimalEnv(), detached: true, stdio: ["ignore", "pipe", "pipe", ...(launcher ? (["pipe"] as const) : [])],
     });
-    await new Promise<void>((res, rej) => child.once("spawn", res).once("error", rej)).catch((e) => {
-      fs.rmSync(tmp, { recursive: true, force: true });
+    const cleanup = () => {
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
       if (ownCwd) fs.rmSync(ownCwd, { recursive: true, force: true });
+      launcher?.dispose();
+    };
+    await new Promise<void>((res, rej) => child.once("spawn", res).once("error", rej)).catch((e) => {
+      cleanup();
       throw new CdlabError("ERR_KERNEL_START", `Cannot start the kernel "${argv[0]}": ${(e as Error).message}`);
     });
-    const shell = new zmq.Dealer({ linger: 0 });
-    const control = new zmq.Dealer({ linger: 0 });
-    const iopub = new zmq.Subscriber({ linger: 0 });
+    if (launcher) {
+      const fd3 = child.stdio[3] as import("node:stream").Writable;
+      fd3.on("error", () => undefined); // the launcher may exit before reading it: reported by waitReady
+      fd3.end(JSON.stringify(conn));
+    }
+    const shell = new zmq.Dealer({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
+    const control = new zmq.Dealer({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
+    const iopub = new zmq.Subscriber({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
     shell.connect(endpoint(conn, conn.shell_port));
     control.connect(endpoint(conn, conn.control_port));
     iopub.connect(endpoint(conn, conn.iopub_port));
     iopub.subscribe();
-    const client = new KernelClient(child, conn.key, shell, control, iopub, tmp, ownCwd);
+    const client = new KernelClient(child, conn.key, shell, control, iopub, tmp, ownCwd, launcher);
     try {
       await client.waitReady(startTimeoutMs, signal);
     } catch (e) {
@@ -148,17 +165,17 @@ export class KernelClient {
       if (this.exited) break;
       const id = await this.send(this.shell, "kernel_info_request", {});
       const p = this.pending.get(id)!;
-      await this.wait(p, () => p.iopub.length > 0 || this.exited, 250);
+      await this.wait(p, () => p.out.count > 0 || this.exited, 250);
       this.pending.delete(id);
-      if (p.iopub.length > 0 || (p.reply && p.idle)) return;
+      if (p.out.count > 0 || (p.reply && p.idle)) return;
     }
     const tail = this.processStderr.trim().split("\n").slice(-3).join(" | ");
     throw new CdlabError("ERR_KERNEL_START", `The kernel did not start${this.exited ? " (it exited)" : ` within ${timeoutMs} ms`}${tail ? `: ${tail}` : ""}`);
   }
 
-  private async send(sock: zmq.Dealer, msgType: string, content: Record<string, unknown>): Promise<string> {
+  private async send(sock: zmq.Dealer, msgType: string, content: Record<string, unknown>, limits?: OutputLimits): Promise<string> {
     const msg = makeMessage(msgType, content, undefined, this.session, "cdlab-grader");
-    this.pending.set(msg.header.msg_id, { idle: false, iopub: [], wake: () => {} });
+    this.pending.set(msg.header.msg_id, { idle: false, out: new OutputCollector(limits), wake: () => {} });
     await sock.send(encode({ ids: [], msg }, this.key));
     return msg.header.msg_id;
   }
@@ -182,7 +199,7 @@ export class KernelClient {
     if (!p) return;
     if (sock === this.iopub) {
       if (msg.header.msg_type === "status" && msg.content.execution_state === "idle") p.idle = true;
-      p.iopub.push(msg);
+      p.out.add(msg); // kept within the request's output limits, then dropped
     } else p.reply = msg;
     p.wake();
   }
@@ -222,16 +239,21 @@ export class KernelClient {
   }
 
   private async executeOnce(code: string, options: ExecuteOptions): Promise<ExecuteResult> {
-    const { timeoutMs = 30_000, graceMs = 1000, signal } = options;
+    const { timeoutMs = 30_000, graceMs = 1000, signal, maxOutputBytes, maxOutputLines } = options;
     signal?.throwIfAborted();
     if (this.exited) return { status: "died", stdout: "", stderr: "", outputs: [] };
     const id = await this.send(this.shell, "execute_request", {
       code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false,
-    });
+    }, { maxOutputBytes, maxOutputLines });
     const p = this.pending.get(id)!;
     const finished = () => (!!p.reply && p.idle) || this.exited;
-    await this.wait(p, finished, timeoutMs, signal);
-    if (p.reply && !p.idle && !this.exited) await this.wait(p, () => p.idle || this.exited, 500);
+    const deadline = Date.now() + timeoutMs;
+    await this.wait(p, () => !!p.reply || this.exited, timeoutMs, signal);
+    // After the reply, outputs may still be arriving: wait for `idle` as long as they keep coming (bounded).
+    for (let seen = -1; p.reply && !p.idle && !this.exited && p.out.count !== seen && Date.now() < deadline + 500; ) {
+      seen = p.out.count;
+      await this.wait(p, () => p.idle || this.exited, 2000, signal);
+    }
     signal?.throwIfAborted();
     let timedOut = false;
     let recovered: boolean | undefined;
@@ -250,9 +272,10 @@ export class KernelClient {
       recovered = !!p.reply && !this.exited && (await this.responsive(graceMs));
     }
     this.pending.delete(id);
-    const result = collectOutputs(p.iopub, p.reply);
+    const result = p.out.result(p.reply);
     if (timedOut) return { ...result, status: "timeout", recovered };
     if (!p.reply) return { ...result, status: "died" };
+    if (!p.idle) return { ...result, outputLost: true };
     return result;
   }
 
@@ -297,8 +320,9 @@ export class KernelClient {
     killTree(this.pid);
     if (!this.exited) await new Promise<void>((r) => this.exitWaiters.push(r));
     for (const s of [this.shell, this.control, this.iopub]) s.close();
-    fs.rmSync(this.tmp, { recursive: true, force: true });
+    if (this.tmp) fs.rmSync(this.tmp, { recursive: true, force: true });
     if (this.ownCwd) fs.rmSync(this.ownCwd, { recursive: true, force: true });
+    this.launcher?.dispose();
   }
 
   /** Same as {@link close}. */

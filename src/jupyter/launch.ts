@@ -22,9 +22,29 @@ export interface ConnectionInfo {
   kernel_name?: string;
 }
 
-/** The endpoint of one of the kernel's ports, e.g. `tcp://127.0.0.1:5555`. */
+/**
+ * The endpoint of one of the kernel's ports, e.g. `tcp://127.0.0.1:5555`; with
+ * transport `ipc`, a unix socket `ipc://<ip>-<port>` as jupyter_client names it.
+ */
 export function endpoint(info: ConnectionInfo, port: number): string {
-  return `${info.transport}://${info.ip}:${port}`;
+  return info.transport === "ipc" ? `ipc://${info.ip}-${port}` : `${info.transport}://${info.ip}:${port}`;
+}
+
+/**
+ * How to run a kernel somewhere else (a sandbox): the client writes the
+ * connection file into the command's file descriptor 3 (never to disk) and
+ * talks to the kernel over unix sockets in `socketDir`, a folder with the same
+ * path inside and outside.
+ */
+export interface KernelLauncher {
+  /** Folder of the kernel's ipc sockets, same path for both sides. */
+  readonly socketDir: string;
+  /** Where the kernel reads its connection file (its own view). */
+  readonly connectionPath: string;
+  /** The full command line that runs the kernel's `argv`, reading the connection file from fd 3. */
+  command(argv: string[]): string[];
+  /** Remove what the launcher made (the socket folder). Idempotent. */
+  dispose(): void;
 }
 
 /** The cdlab kernel's command line, as `src/cli/kernelspec.ts` writes it. */
@@ -61,11 +81,15 @@ export async function freePorts(n: number): Promise<number[]> {
   }
 }
 
-/** A new connection for a cdlab kernel on 127.0.0.1: five free ports and a random HMAC-SHA256 key. */
-export async function newConnection(): Promise<ConnectionInfo> {
-  const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await freePorts(5);
+/**
+ * A new connection for a cdlab kernel and a random HMAC-SHA256 key: five free
+ * TCP ports on 127.0.0.1, or, given `socketDir`, five unix sockets in it.
+ */
+export async function newConnection(socketDir?: string): Promise<ConnectionInfo> {
+  const [shell_port, iopub_port, stdin_port, control_port, hb_port] = socketDir ? [1, 2, 3, 4, 5] : await freePorts(5);
   return {
     shell_port, iopub_port, stdin_port, control_port, hb_port,
-    ip: "127.0.0.1", key: randomBytes(32).toString("hex"), transport: "tcp", signature_scheme: "hmac-sha256", kernel_name: "cdlab",
+    ip: socketDir ? path.join(socketDir, "k") : "127.0.0.1", transport: socketDir ? "ipc" : "tcp",
+    key: randomBytes(32).toString("hex"), signature_scheme: "hmac-sha256", kernel_name: "cdlab",
   };
 }

@@ -4,17 +4,37 @@
  * come back from an interrupt, it is killed and a new one is started; the
  * prelude and the student/locked steps that already ran are replayed (except
  * the one that broke it), so one hostile cell costs only what it breaks.
+ *
+ * Each kernel runs in a sandbox of its own where Linux allows it
+ * (../sandbox.ts); elsewhere the run says so once on stderr and in the notes.
+ * What is kept of the output is bounded per cell and per submission, and only
+ * test cells keep theirs (nothing else is scored).
  */
 import { KernelClient, type ExecuteResult, type KernelOptions } from "../../jupyter/kernel-client";
 import { hardening } from "../harden";
+import { createSandbox, sandboxSupport, type SandboxLimits } from "../sandbox";
 import type { Step } from "./assemble";
 
 /** Limits for {@link executePlan}. */
 export interface ExecuteLimits {
   /** Time limit per cell. @default 30000 */
   timeoutMs?: number;
+  /** Time limit of the grader's own prelude (a fresh kernel's first cell is slow on a loaded machine). @default max(120000, timeoutMs) */
+  preludeTimeoutMs?: number;
   /** Restarts allowed before the remaining steps are given up. @default 3 */
   maxRestarts?: number;
+  /** Output kept per cell, in characters. @default 1 MiB */
+  maxOutputBytes?: number;
+  /** Stream lines kept per cell. @default 1000 */
+  maxOutputLines?: number;
+  /** Output kept for the whole submission, in characters. @default 8 MiB */
+  maxSubmissionOutputBytes?: number;
+  /** Run each kernel in a sandbox where possible (false: never). @default true */
+  sandbox?: boolean;
+  /** The sandbox's resource limits. */
+  sandboxLimits?: SandboxLimits;
+  /** Files to keep out of the sandbox's view even under a folder it binds (the submission, the source). */
+  hide?: string[];
   /** How the kernel is launched (tests pass their own argv). */
   kernel?: KernelOptions;
   signal?: AbortSignal;
@@ -28,63 +48,100 @@ export interface StepResult {
   result: ExecuteResult;
 }
 
+let toldNoSandbox = false;
+
+/** Without a sandbox: say so once per process on stderr, and in each report (pt-BR). */
+function sandboxNote(limits: ExecuteLimits): { sandboxed: boolean; note?: string } {
+  if (limits.sandbox === false) return { sandboxed: false };
+  const s = sandboxSupport();
+  if (s.ok) return { sandboxed: true };
+  if (!toldNoSandbox) process.stderr.write(`cdlab grade: ${s.reason}; kernels run unsandboxed\n`);
+  toldNoSandbox = true;
+  return { sandboxed: false, note: `sem sandbox: o kernel rodou sem isolamento (${s.reason})` };
+}
+
+const notRun = (evalue: string): ExecuteResult => ({ status: "died", stdout: "", stderr: "", outputs: [], evalue });
+
+/** Why the prelude failed, in one line, never empty. */
+function preludeFailure(r: ExecuteResult, k: KernelClient, ms: number): string {
+  if (r.status === "timeout") return `it did not finish within ${ms} ms`;
+  const tail = k.processStderr.trim().split("\n").slice(-2).join(" | ");
+  if (r.status === "died") return `the kernel exited${tail ? `: ${tail}` : ""}`;
+  const first = r.stderr.trim().split("\n")[0];
+  return r.evalue || first || `reply status ${r.replyStatus ?? r.status}`;
+}
+
 /**
  * Execute every step; never throws because of what the code does.
  *
  * @param steps from {@link assemble}
  * @param limits see {@link ExecuteLimits}
- * @returns one result per step, in order, and how many kernels were started
+ * @returns one result per step, in order (outputs kept for test steps only), how many kernels were started, and pt-BR notes
+ * @throws Error when the grader's own prelude fails (a fault of the grader's machine, not of the submission)
  */
-export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Promise<{ results: StepResult[]; kernelStarts: number }> {
-  const { timeoutMs = 30_000, maxRestarts = 3, signal } = limits;
+export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Promise<{ results: StepResult[]; kernelStarts: number; notes: string[] }> {
+  const { timeoutMs = 30_000, maxRestarts = 3, signal, maxOutputLines } = limits;
+  const { maxOutputBytes = 1 << 20, maxSubmissionOutputBytes = 8 << 20 } = limits;
+  const preludeMs = limits.preludeTimeoutMs ?? Math.max(120_000, timeoutMs);
   const h = hardening();
+  const { sandboxed, note } = sandboxNote(limits);
+  const notes = note ? [note] : [];
   const results: StepResult[] = [];
   const replay: Step[] = [];
   let kernel: KernelClient | undefined;
   let starts = 0;
-  const opts = { timeoutMs, signal };
+  let budget = maxSubmissionOutputBytes;
+  const opts = () => ({ timeoutMs, signal, maxOutputLines, maxOutputBytes: Math.min(maxOutputBytes, budget) });
+  const quiet = { timeoutMs, signal, maxOutputBytes: 0, maxOutputLines: 0 };
 
   const boot = async (): Promise<KernelClient> => {
     starts++;
-    const k = await KernelClient.start({ ...limits.kernel, signal });
-    const r = await k.execute(h.prelude, opts);
+    const launcher = sandboxed ? createSandbox({ hide: limits.hide, limits: limits.sandboxLimits }) : undefined;
+    const k = await KernelClient.start({ ...limits.kernel, launcher, signal });
+    const r = await k.execute(h.prelude, { ...quiet, timeoutMs: preludeMs });
     if (r.status !== "ok") {
+      const why = preludeFailure(r, k, preludeMs);
       await k.close();
-      throw new Error(`the grading prelude failed: ${r.evalue ?? r.stderr.trim().split("\n")[0] ?? r.status}`);
+      throw new Error(`the grading prelude failed: ${why}`);
     }
     await limits.onKernel?.(k);
     for (const s of replay) {
-      await k.execute(s.code, opts);
+      await k.execute(s.code, quiet);
       if (!k.alive) break;
     }
     return k;
   };
 
   try {
-    for (const step of steps) {
+    for (const [i, step] of steps.entries()) {
       signal?.throwIfAborted();
       if (!kernel || !kernel.alive) {
         if (kernel) await kernel.close();
         kernel = undefined;
         if (starts > maxRestarts) {
-          results.push({ step, result: { status: "died", stdout: "", stderr: "", outputs: [], evalue: "o kernel morreu repetidas vezes; célula não executada" } });
+          results.push({ step, result: notRun("o kernel morreu repetidas vezes; célula não executada") });
           continue;
         }
         kernel = await boot();
       }
-      const code = step.kind === "test" ? h.wrap(step.code) : step.code;
-      const result = await kernel.execute(code, opts);
+      const test = step.kind === "test";
+      const code = test ? h.wrap(step.code) : step.code;
+      const full = await kernel.execute(code, test ? opts() : quiet);
+      budget = Math.max(0, budget - full.stdout.length - full.stderr.length);
+      if (full.cutBytes && test) notes.push(`saída cortada: a célula ${step.gradeId ?? i + 1} escreveu demais (${full.cutBytes} caracteres não guardados)`);
+      // Only test cells are scored: of the others keep how they ended, not what they printed.
+      const result: ExecuteResult = test ? full : { status: full.status, ename: full.ename, evalue: full.evalue, recovered: full.recovered, stdout: "", stderr: "", outputs: [] };
       results.push({ step, result });
       const broken = result.status === "died" || (result.status === "timeout" && !result.recovered) || !kernel.alive;
       if (broken) {
         await kernel.close();
         kernel = undefined;
-      } else if (step.kind !== "test" && result.status !== "timeout") {
+      } else if (!test && result.status !== "timeout") {
         replay.push(step);
       }
     }
   } finally {
     await kernel?.close();
   }
-  return { results, kernelStarts: starts };
+  return { results, kernelStarts: starts, notes };
 }

@@ -2,7 +2,8 @@
  * Step 3 of grading: turn each test cell's execution into points, like
  * nbgrader's `determine_grade`: an error output or anything on stderr is a
  * failure; a numeric execute_result is partial credit; otherwise full points.
- * A time-out, a dead kernel and a tampered cell score 0.
+ * Fail closed: only an `ok` reply scores; a time-out, a dead kernel, a reply
+ * with any other status (or none) and a tampered cell score 0.
  */
 import type { ExecuteResult } from "../../jupyter/kernel-client";
 import type { GradeCell } from "./assemble";
@@ -72,6 +73,12 @@ export function scoreResult(max: number, r: ExecuteResult): Omit<CellScore, "gra
     const { ename, evalue } = errorOf(r);
     if (ename === ASSERTION) return { points: 0, status: "failed", message: oneLine(evalue) };
     return { points: 0, status: "error", message: oneLine(`${ename}: ${evalue}`) };
+  }
+  if (r.outputLost) return { points: 0, status: "error", message: "a saída da célula não chegou inteira ao corretor" };
+  // Fail closed: only an `ok` reply scores; a missing or unknown status is 0.
+  if (r.status !== "ok") {
+    const what = r.replyStatus !== undefined ? `com status «${oneLine(r.replyStatus)}»` : "sem status";
+    return { points: 0, status: "error", message: `o kernel respondeu ${what}; só «ok» conta` };
   }
   if (r.stderr.trim()) return { points: 0, status: "failed", message: oneLine(`escreveu em stderr: ${r.stderr.trim().split("\n")[0]}`) };
   const partial = partialCredit(r, max);

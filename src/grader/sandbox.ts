@@ -1,0 +1,181 @@
+/**
+ * The sandbox a graded kernel runs in (Linux, bubblewrap): its own PID, mount,
+ * network (loopback only), IPC and UTS namespaces, an unprivileged uid, and
+ * rlimits on processes, file size, CPU time and memory. The kernel talks to
+ * the grader only through ZMQ over unix sockets in a directory bound into the
+ * sandbox at the same path; its connection file (with the HMAC key) is copied
+ * from a pipe into the sandbox's private /tmp and exists nowhere else.
+ *
+ * The chain the grader spawns: `prlimit … -- [setpriv --reuid 65534 …] bwrap …
+ * -- node kernel`. As root, setpriv drops to nobody (no capabilities) before
+ * bwrap, which then builds an unprivileged user namespace; as another user,
+ * bwrap maps uid 65534 inside to the caller. `--die-with-parent`: the sandbox
+ * dies with the grader, and with its PID namespace everything started in it.
+ *
+ * Where it cannot be had (not Linux, no bwrap, user namespaces refused),
+ * {@link sandboxSupport} says why and the grader runs kernels as before.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { KernelLauncher } from "../jupyter/launch";
+import { PACKAGE_ROOT } from "../runtime/root";
+
+/** Resource limits of one sandboxed kernel (per process, as rlimits). */
+export interface SandboxLimits {
+  /** RLIMIT_NPROC: processes and threads of the sandbox's uid. @default 1024 */
+  maxProcesses?: number;
+  /** RLIMIT_FSIZE: the largest file it may write. @default 64 MiB */
+  maxFileBytes?: number;
+  /** RLIMIT_CPU: CPU seconds of each process. @default 600 */
+  cpuSeconds?: number;
+  /** RLIMIT_AS: address space of each process. @default 16 GiB (V8 reserves much it never uses) */
+  memoryBytes?: number;
+  /** The kernel's V8 heap (`--max-old-space-size`). @default 1024 MiB */
+  heapMiB?: number;
+}
+
+/** Options of {@link createSandbox}. */
+export interface SandboxOptions {
+  /** Files that must not be visible inside even if they lie under a bound folder (the source notebook, the submission, reports). */
+  hide?: string[];
+  limits?: SandboxLimits;
+}
+
+/** Whether sandboxed grading works here, and if not, why (one English line). */
+export type SandboxSupport = { ok: true } | { ok: false; reason: string };
+
+const NOBODY = 65534;
+const isRoot = () => process.getuid?.() === 0;
+
+function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
+    const p = path.join(dir || ".", cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/** Bind mounts for the system: /usr, /etc, the top-level links into /usr, and Node's own prefix. */
+function systemMounts(): string[] {
+  const args = ["--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc", "/etc"];
+  for (const top of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(top);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(top), top);
+    else args.push("--ro-bind", top, top);
+  }
+  const nodePrefix = path.dirname(path.dirname(fs.realpathSync(process.execPath)));
+  if (!["/usr", "/"].includes(nodePrefix)) args.push("--ro-bind", nodePrefix, nodePrefix);
+  return args;
+}
+
+/** The parts of the project a kernel needs, read-only: no notebooks, tests, docs or .git. */
+export const PROJECT_PARTS = ["package.json", "dist/src", "dist/kernel", "node_modules", "build", "src"];
+
+function projectMounts(): string[] {
+  const args: string[] = [];
+  for (const part of PROJECT_PARTS) {
+    const p = path.join(PACKAGE_ROOT, part);
+    if (fs.existsSync(p)) args.push("--ro-bind", p, p);
+  }
+  return args;
+}
+
+/** Mask files that would otherwise be visible under a bound folder. */
+function hideMounts(hide: string[]): string[] {
+  const bound = ["/usr", "/etc", ...PROJECT_PARTS.map((p) => path.join(PACKAGE_ROOT, p))];
+  const args: string[] = [];
+  for (const f of hide) {
+    let real: string;
+    try {
+      real = fs.realpathSync(f);
+    } catch {
+      continue;
+    }
+    if (!bound.some((b) => real === b || real.startsWith(b + path.sep))) continue;
+    args.push(...(fs.statSync(real).isDirectory() ? ["--tmpfs", real] : ["--ro-bind", "/dev/null", real]));
+  }
+  return args;
+}
+
+function limitArgs(l: SandboxLimits): string[] {
+  const { maxProcesses = 1024, maxFileBytes = 64 << 20, cpuSeconds = 600, memoryBytes = 16 * 2 ** 30 } = l;
+  return [`--nproc=${maxProcesses}`, `--fsize=${maxFileBytes}`, `--cpu=${cpuSeconds}`, `--as=${memoryBytes}`, "--core=0"];
+}
+
+/** The commands in front of bwrap: rlimits, then (as root) the switch to nobody with no capabilities. */
+function prefix(limits: SandboxLimits, bwrap: string): string[] {
+  const pre = [which("prlimit") ?? "prlimit", ...limitArgs(limits), "--"];
+  if (isRoot()) {
+    pre.push(which("setpriv") ?? "setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--");
+  }
+  return [...pre, bwrap];
+}
+
+const NAMESPACES = ["--unshare-user", "--uid", `${NOBODY}`, "--gid", `${NOBODY}`, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "cdlab", "--die-with-parent", "--new-session"];
+
+let support: SandboxSupport | undefined;
+
+/**
+ * Can kernels be sandboxed here? Checked once per process with a real run of `true` in a sandbox.
+ *
+ * @returns `{ ok: true }`, or `{ ok: false, reason }` (one line, English)
+ */
+export function sandboxSupport(): SandboxSupport {
+  if (support) return support;
+  if (process.platform !== "linux") return (support = { ok: false, reason: `no sandbox on ${process.platform} (Linux only)` });
+  const bwrap = which("bwrap");
+  if (!bwrap) return (support = { ok: false, reason: "no sandbox: bubblewrap is not installed (as root: node scripts/setup-sandbox.js)" });
+  const argv = [...prefix({}, bwrap), ...NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", "--", "true"];
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout: 20_000 });
+  if (r.status !== 0) {
+    const why = (r.error?.message ?? r.stderr ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`;
+    return (support = { ok: false, reason: `no sandbox: bubblewrap cannot create namespaces here (${why})` });
+  }
+  return (support = { ok: true });
+}
+
+/**
+ * A launcher that runs one kernel in a new sandbox (see the module comment).
+ * Call only when {@link sandboxSupport} is ok.
+ *
+ * @param options files to hide and limits
+ * @returns the launcher for `KernelClient.start({ launcher })`; its `dispose()` removes the socket folder
+ */
+export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
+  const bwrap = which("bwrap") ?? "bwrap";
+  const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-sbx-"));
+  if (isRoot()) fs.chownSync(socketDir, NOBODY, NOBODY);
+  fs.chmodSync(socketDir, 0o700);
+  const limits = options.limits ?? {};
+  const inside = "/tmp/.cdlab";
+  const cwd = "/tmp/work";
+  return {
+    socketDir,
+    connectionPath: `${inside}/connection.json`,
+    command(argv: string[]): string[] {
+      const [node, ...rest] = argv;
+      const heap = path.basename(node).startsWith("node") ? [`--max-old-space-size=${limits.heapMiB ?? 1024}`] : [];
+      return [
+        ...prefix(limits, bwrap), ...NAMESPACES, ...systemMounts(), ...projectMounts(), ...hideMounts(options.hide ?? []),
+        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", cwd, "--dir", inside, "--bind", socketDir, socketDir,
+        "--file", "3", `${inside}/connection.json`, "--setenv", "HOME", cwd, "--chdir", cwd,
+        "--", node, ...heap, ...rest,
+      ];
+    },
+    dispose(): void {
+      fs.rmSync(socketDir, { recursive: true, force: true });
+    },
+  };
+}
