@@ -84,7 +84,7 @@ export async function gradeSubmission(submission: string, source: Notebook, limi
     score: round(cells.reduce((s, c) => s + c.points, 0)),
     max_score: round(cells.reduce((s, c) => s + c.max_points, 0)),
     cells,
-    warnings: [...plan.warnings, ...(probeTrouble ? [probeTrouble] : [])],
+    warnings: [...plan.warnings, ...run.notes, ...(probeTrouble ? [probeTrouble] : [])],
     ms: Date.now() - t0,
     kernel_starts: kernelStarts,
   };
