@@ -29,7 +29,7 @@ function ourKernels(): number[] {
 }
 
 describe("grader/grade", function () {
-  this.timeout(60_000);
+  this.timeout(180_000); // a sandboxed kernel or two per test, on a loaded 2-core machine
   const source = readSource(fx("exercise.ipynb"));
 
   afterEach(function () {
