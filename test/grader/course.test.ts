@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { gradeCourse, type CourseResult } from "../../src/grader/course";
 import { feedbackHtml } from "../../src/grader/feedback";
+import { progressLine } from "../../src/cli/commands/grade-course";
 
 const FIX = path.join(__dirname, "..", "fixtures", "grader");
 const A = "ex1";
@@ -73,6 +74,11 @@ describe("grader/course", function () {
     expect(Object.fromEntries(results.map((x) => [x.student, x.reused]))).to.deep.equal({ alice: true, bruno: true, carla: false, davi: true, eva: false });
     expect(r.carla.grade?.score).to.equal(0);
     expect(fs.existsSync(path.join(root, "feedback", "alice", A, "exercise.html")), "missing feedback rewritten").to.equal(true);
+  });
+
+  it("the progress line shows a bar, the count and the last student", function () {
+    expect(progressLine(3, 6, "ana")).to.equal(`\r[${"#".repeat(15)}${"-".repeat(15)}] 3/6 ana`);
+    expect(progressLine(0, 0, "")).to.match(/^\r\[#{30}\] 0\/0/);
   });
 
   it("feedback escapes what the submission controls", function () {

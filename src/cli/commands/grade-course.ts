@@ -23,7 +23,7 @@ export function jobsOption(v: unknown, cores: number): number {
 }
 
 /** The progress line: `[#####-----] 12/60 aluno3`. */
-function progressLine(done: number, total: number, last: string): string {
+export function progressLine(done: number, total: number, last: string): string {
   const width = 30;
   const full = total ? Math.round((done / total) * width) : width;
   return `\r[${"#".repeat(full)}${"-".repeat(width - full)}] ${done}/${total} ${last}`.slice(0, (process.stderr.columns || 80) - 1);
