@@ -79,7 +79,9 @@ export function testCells(source: Notebook): { gradeId: string; points: number }
  * @throws CdlabError `ERR_NO_ASSIGNMENT` when `source/<assignment>/` has no notebook; `ERR_BAD_EXERCISE` for a bad source
  */
 export async function gradeCourse(course: string, assignment: string, options: CourseOptions = {}): Promise<CourseSummary> {
-  const { jobs = os.availableParallelism(), onResult, ...limits } = options;
+  const { jobs = os.availableParallelism(), onResult, ...rest } = options;
+  // The sandbox keeps the whole course folder (sources, other students) out of each kernel's view.
+  const limits = { ...rest, hide: [...(rest.hide ?? []), path.resolve(course)] };
   if (!Number.isInteger(jobs) || jobs < 1) throw new CdlabError("EINVAL", `Invalid option "jobs": expected a positive integer, got ${jobs}`);
   const sourceDir = path.join(course, "source", assignment);
   const notebooks = fs.existsSync(sourceDir) ? fs.readdirSync(sourceDir).filter((f) => f.endsWith(".ipynb")).sort() : [];
