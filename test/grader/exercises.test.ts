@@ -35,10 +35,42 @@ vm.runInThisContext = (code: string, options?: object) => {
 };
 `;
 
+/** Honest solutions written unlike the reference (raw node:dgram, TextDecoder), by grade_id, per converted exercise. */
+const OTHER_STYLE: Record<string, Record<string, string>> = {
+  "02-udp.ipynb": {
+    upper_server: `async function startUpperServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const s = dgram.createSocket("udp4");
+  s.on("message", (msg, from) => s.send(msg.subarray(0, 1000).toString("utf8").toUpperCase(), from.port, from.address));
+  await new Promise<void>((ok) => s.bind(0, "127.0.0.1", () => ok()));
+  return { port: s.address().port, close: () => new Promise<void>((ok) => s.close(() => ok())) };
+}`,
+    request: `function request(text: string, port: number, options: { timeoutMs?: number; attempts?: number } = {}): Promise<{ reply: string; attempts: number }> {
+  const timeoutMs = options.timeoutMs ?? 1000, attempts = options.attempts ?? 3;
+  const s = dgram.createSocket("udp4");
+  return new Promise((resolve, reject) => {
+    let sent = 0, timer: NodeJS.Timeout | undefined;
+    const end = (f: () => void) => { clearTimeout(timer); s.close(); f(); };
+    const send = () => {
+      if (sent === attempts) return end(() => reject(Object.assign(new Error("sem resposta"), { code: "ETIMEDOUT" })));
+      sent++;
+      s.send(text, port, "127.0.0.1");
+      timer = setTimeout(send, timeoutMs);
+    };
+    s.on("message", (m) => end(() => resolve({ reply: m.toString("utf8"), attempts: sent })));
+    s.bind(0, "127.0.0.1", send);
+  });
+}`,
+    java_server_sees: `function javaServerSees(message: string, bufferSize = 1000): { length: number; text: string } {
+  const bytes = new TextEncoder().encode(message).slice(0, bufferSize);
+  return { length: bytes.byteLength, text: new TextDecoder().decode(bytes) };
+}`,
+  },
+};
+
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => f.endsWith(".ipynb")).sort() : [];
 
 describe("grader/exercises", function () {
-  this.timeout(240_000); // three gradings for the converted exercises, on a loaded machine
+  this.timeout(480_000); // up to four gradings for the converted exercises, on a loaded machine
   let tmp: string;
   before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-ex-"))));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -72,6 +104,14 @@ describe("grader/exercises", function () {
       expect(cheat.cells.map((c) => [c.grade_id, c.points, c.message.slice(0, 60)]), "patched realm, forged observations").to.deep.equal(
         cheat.cells.map((c) => [c.grade_id, 0, c.message.slice(0, 60)]),
       );
+      const other = OTHER_STYLE[f];
+      if (!other) return;
+      const honest = JSON.parse(text);
+      for (const c of honest.cells) if (other[c.metadata.nbgrader?.grade_id]) c.source = other[c.metadata.nbgrader.grade_id];
+      const file2 = path.join(tmp, `other-${f}`);
+      fs.writeFileSync(file2, JSON.stringify(honest));
+      const g = await gradeSubmission(file2, source);
+      expect(g.cells.filter((c) => c.status !== "passed"), "honest solutions in another style").to.deep.equal([]);
     });
   }
 });
