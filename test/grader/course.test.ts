@@ -76,6 +76,13 @@ describe("grader/course", function () {
     expect(fs.existsSync(path.join(root, "feedback", "alice", A, "exercise.html")), "missing feedback rewritten").to.equal(true);
   });
 
+  it("an assignment without a source notebook, or a bad jobs count, is rejected before any kernel starts", async function () {
+    const e = await gradeCourse(root, "nada").then(() => undefined, (x: unknown) => x);
+    expect(e).to.include({ code: "ERR_NO_ASSIGNMENT" });
+    const j = await gradeCourse(root, A, { jobs: 0 }).then(() => undefined, (x: unknown) => x);
+    expect(j).to.include({ code: "EINVAL" });
+  });
+
   it("the progress line shows a bar, the count and the last student", function () {
     expect(progressLine(3, 6, "ana")).to.equal(`\r[${"#".repeat(15)}${"-".repeat(15)}] 3/6 ana`);
     expect(progressLine(0, 0, "")).to.match(/^\r\[#{30}\] 0\/0/);
