@@ -146,6 +146,25 @@ export function sandboxSupport(): SandboxSupport {
   return (support = { ok: true });
 }
 
+/** Remove socket folders left by graders that were killed (their pid is in the name and no longer runs). */
+function sweepStale(): void {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = Number(/^cdlab-sbx-(\d+)-/.exec(n)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") fs.rmSync(path.join(os.tmpdir(), n), { recursive: true, force: true });
+    }
+  }
+}
+
 /**
  * A launcher that runs one kernel in a new sandbox (see the module comment).
  * Call only when {@link sandboxSupport} is ok.
@@ -155,7 +174,8 @@ export function sandboxSupport(): SandboxSupport {
  */
 export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
   const bwrap = which("bwrap") ?? "bwrap";
-  const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-sbx-"));
+  sweepStale();
+  const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), `cdlab-sbx-${process.pid}-`));
   if (isRoot()) fs.chownSync(socketDir, NOBODY, NOBODY);
   fs.chmodSync(socketDir, 0o700);
   const limits = options.limits ?? {};

@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { gradeSubmission, readSource } from "../../src/grader/autograde";
-import { sandboxSupport } from "../../src/grader/sandbox";
+import { createSandbox, sandboxSupport } from "../../src/grader/sandbox";
 import { scoreResult } from "../../src/grader/steps/score";
 import { collectOutputs } from "../../src/jupyter/outputs";
 import { makeMessage } from "../../src/jupyter/messages";
@@ -169,6 +169,11 @@ describe("grader/sandbox", function () {
         child.kill("SIGKILL");
         const alive = (p: number) => fs.existsSync(`/proc/${p}`) && !fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.startsWith("Z");
         await pollUntil(() => sandbox.every((p) => !alive(p)), { timeoutMs: 10_000, what: "the sandbox to die with the grader" });
+        // Its socket folder is swept by the next sandbox made on this machine.
+        const left = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`cdlab-sbx-${child.pid}-`));
+        expect(left).to.have.length(1);
+        createSandbox().dispose();
+        expect(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`cdlab-sbx-${child.pid}-`))).to.deep.equal([]);
       } finally {
         child.kill("SIGKILL");
       }
