@@ -263,7 +263,9 @@ export class MessageQueue extends HandleBase {
    * the wait with EIDRM. The in-process backend fails with EDEADLK instead of
    * blocking forever.
    *
-   * @param options type, nowait, maxSize, truncate (as {@link MessageQueue.receive})
+   * @param options type, nowait, maxSize, truncate (as {@link MessageQueue.receive}); spinUs: retry with
+   *   IPC_NOWAIT this many µs before sleeping in msgrcv. Each try is a system call that takes the queue's
+   *   lock, which the partner's msgsnd needs too: measured slower than sleeping in ping-pongs here @default 0
    * @returns the message `{ type, data, text }`
    * @throws CdlabError `ENOMSG` (nowait, none), `EIDRM`, `E2BIG`, `EDEADLK` (in-process)
    * @example
@@ -272,11 +274,18 @@ export class MessageQueue extends HandleBase {
    * const m = q.receiveSync({ type: 1 });
    * ```
    */
-  receiveSync(options: Omit<ReceiveOptions, "signal"> = {}): Message {
+  receiveSync(options: Omit<ReceiveOptions, "signal"> & { spinUs?: number } = {}): Message {
     const { type, maxSize, nowait, truncate } = this.receiveArgs(options);
+    const { spinUs = 0 } = options;
+    if (typeof spinUs !== "number" || !(spinUs >= 0) || spinUs > 1e6) invalidArg("spinUs", spinUs, "expected microseconds from 0 to 1000000");
     this.checkOpen("receive from");
     try {
-      return toMessage(nowait ? this.b.msgrcv(this.id, maxSize, type, truncate) : this.b.msgrcvSync(this.id, maxSize, type, truncate));
+      return toMessage(this.b.msgrcv(this.id, maxSize, type, truncate, nowait ? 0 : spinUs)); // try first
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOMSG" || nowait) throw this.fail("receive from", err);
+    }
+    try {
+      return toMessage(this.b.msgrcvSync(this.id, maxSize, type, truncate));
     } catch (err) {
       throw this.fail("receive from", err);
     }

@@ -41,7 +41,8 @@ for (const backend of BACKENDS) {
       expect(q.stat().messages).to.equal(1);
       const none = (() => { try { q.receiveSync({ type: 7, nowait: true }); } catch (e) { return e as { code?: string }; } })();
       expect(none?.code).to.equal("ENOMSG");
-      expect(q.receiveSync().text).to.equal("segunda");
+      expect(q.receiveSync({ spinUs: 0 }).text).to.equal("segunda");
+      expect(() => q.receiveSync({ spinUs: -1 })).to.throw(/"spinUs"/);
       expect(() => q.sendSync(0, "x")).to.throw(/mtype must be an integer/);
       if (backend === "in-process") expect(() => q.receiveSync()).to.throw(/EDEADLK|no other thread|deadlock/i);
     });
