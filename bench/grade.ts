@@ -12,6 +12,7 @@ import { gradeSubmission, readSource } from "../src/grader/autograde";
 import { gradeCourse } from "../src/grader/course";
 import { readNotebook, serializeNotebook } from "../src/grader/notebook";
 import { releaseNotebook } from "../src/grader/release";
+import { sandboxSupport } from "../src/grader/sandbox";
 import { PACKAGE_ROOT } from "../src/runtime/root";
 import type { BenchRow } from "./report";
 
@@ -35,12 +36,35 @@ export async function runGradeBench(options: { quick?: boolean; batch?: number; 
   for (let i = 0; i < batch; i++) await one(i % 2 ? "released.ipynb" : "exercise.ipynb");
   const total = Date.now() - t0;
   const note = "fixture exercise, 3 test cells, a fresh kernel each";
-  const klass = await runClassBench(options.classSize ?? (options.quick ? 4 : 60));
   return [
-    ...klass,
+    ...(await sandboxRows(dir, source, options.quick ? 3 : 6)),
     { section: "grade", name: "grade one submission (full marks)", value: single, unit: "ms", note },
     { section: "grade", name: "grade one released copy (0 points)", value: released, unit: "ms", note },
     { section: "grade", name: `grade a batch of ${batch}`, value: total, unit: "ms", note: `${Math.round(total / batch)} ms per submission, half solved, half released` },
+  ];
+}
+
+/**
+ * The sandbox's cost per submission: the same submission graded alternately
+ * sandboxed and not, `n` times each; the medians and their difference.
+ */
+async function sandboxRows(dir: string, source: ReturnType<typeof readSource>, n: number): Promise<BenchRow[]> {
+  const support = sandboxSupport();
+  if (!support.ok) return [{ section: "grade", name: "sandbox cost per submission", value: null, unit: "ms", note: support.reason }];
+  const file = path.join(dir, "exercise.ipynb");
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let i = 0; i < n; i++) {
+    on.push((await gradeSubmission(file, source, { sandbox: true })).ms);
+    off.push((await gradeSubmission(file, source, { sandbox: false })).ms);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [a, b] = [median(on), median(off)];
+  const note = `median of ${n} each, alternating; target ≤ 10%`;
+  return [
+    { section: "grade", name: "grade one submission, sandboxed", value: a, unit: "ms", note },
+    { section: "grade", name: "grade one submission, not sandboxed", value: b, unit: "ms", note },
+    { section: "grade", name: "sandbox cost per submission", value: a - b, unit: "ms", note: `${(((a - b) / b) * 100).toFixed(1)}% of a submission's time` },
   ];
 }
 
