@@ -147,15 +147,7 @@ export class MessageQueue extends HandleBase {
   async send(type: number, data: string | Uint8Array, options: SendOptions = {}): Promise<void> {
     const buf = this.message(type, data);
     throwIfAborted(options.signal);
-    this.checkOpen("send to");
-    try {
-      this.b.msgsnd(this.id, type, buf);
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== "EAGAIN") throw this.fail("send to", err);
-      this.checkFits(buf);
-      if (options.nowait) throw this.fail("send to", err);
-    }
+    if (this.trySend(type, buf, options.nowait)) return;
     try {
       await this.pending.run(this.b.msgsndWait(this.id, type, buf), options.signal, this.what("send to"));
     } catch (err) {
@@ -181,19 +173,30 @@ export class MessageQueue extends HandleBase {
    */
   sendSync(type: number, data: string | Uint8Array, options: { nowait?: boolean } = {}): void {
     const buf = this.message(type, data);
-    this.checkOpen("send to");
-    try {
-      this.b.msgsnd(this.id, type, buf);
-      return;
-    } catch (err) {
-      if ((err as { code?: string }).code !== "EAGAIN") throw this.fail("send to", err);
-      this.checkFits(buf);
-      if (options.nowait) throw this.fail("send to", err);
-    }
+    if (this.trySend(type, buf, options.nowait)) return;
     try {
       this.b.msgsndSync(this.id, type, buf);
     } catch (err) {
       throw this.fail("send to", err);
+    }
+  }
+
+  /**
+   * Try first: send without waiting (IPC_NOWAIT) on this thread.
+   *
+   * @returns true when sent; false when the queue is full and the caller may wait
+   * @throws CdlabError EAGAIN (full, nowait), EMSGSIZE (can never fit), and the send's other errors
+   */
+  private trySend(type: number, buf: Buffer, nowait = false): boolean {
+    this.checkOpen("send to");
+    try {
+      this.b.msgsnd(this.id, type, buf);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EAGAIN") throw this.fail("send to", err);
+      this.checkFits(buf);
+      if (nowait) throw this.fail("send to", err);
+      return false;
     }
   }
 
