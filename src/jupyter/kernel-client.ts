@@ -3,7 +3,11 @@
  * connection file, signs messages with HMAC-SHA256, executes code, collects
  * outputs and errors, enforces a per-call timeout (interrupt_request on the
  * control channel, then SIGINT; the caller restarts a kernel that does not come
- * back) and kills the kernel's whole process tree at the end.
+ * back) and kills the kernel's whole process tree at the end. With a
+ * {@link KernelLauncher} (the grader's sandbox) the kernel runs through the
+ * launcher's command, over unix sockets, and its connection file is written
+ * only to the launcher's fd 3. What is kept of each request's output is
+ * bounded ({@link OutputLimits}); messages over 16 MiB are not read.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -94,7 +98,7 @@ export class KernelClient {
     for (const sock of [shell, control, iopub]) void this.readLoop(sock);
   }
 
-  /** The kernel's PID. */
+  /** The kernel's PID (with a launcher: the launcher's outermost process, whose tree holds the kernel). */
   get pid(): number {
     return this.child.pid!;
   }
