@@ -1,3 +1,4 @@
+// Longer than 300 lines: one class per System V call family (msgget, msgsnd, msgrcv, msgctl), each with async and sync forms and the error mapping they share.
 /**
  * System V message queues (`msgget`, `msgsnd`, `msgrcv`, `msgctl`), as in the
  * lecture: a list of messages kept by the kernel, each with a positive `mtype`

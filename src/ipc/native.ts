@@ -1,3 +1,4 @@
+// Longer than 300 lines: the backend switch: loading the addon, wrapping its errno, and the waiter-thread bookkeeping every blocking IPC call shares.
 /**
  * The IPC backend switch. Two implementations share one interface:
  *

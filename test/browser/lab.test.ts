@@ -1,3 +1,4 @@
+// Longer than 300 lines: one JupyterLab and one Chromium for all the UI tests; each file would start its own.
 /**
  * JupyterLab in a real browser: Debian's Chromium (playwright-core) against
  * JupyterLab started by the test harness, on a COPY of notebooks/ in a temp

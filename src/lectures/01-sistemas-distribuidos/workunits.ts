@@ -1,3 +1,4 @@
+// Longer than 300 lines: the coordinator's wire protocol, leases, volunteers and runs are one state machine over shared maps; split, that state would cross files.
 /**
  * A BOINC-like volunteer-computing coordinator. It listens on TCP
  * (127.0.0.1 only), starts N worker processes (`worker-main`), hands each idle

@@ -1,3 +1,4 @@
+// Longer than 300 lines: the lecture's four IPC characteristics, each a small experiment over the same socket plumbing and relay hooks.
 /**
  * The lecture's characteristics of inter-process communication, each as a
  * small live experiment on loopback (every socket is opened and closed inside

@@ -1,3 +1,4 @@
+// Longer than 300 lines: the IPv4 and UDP headers, both checksums, the parser and the byte grid belong to one datagram and are read together.
 /**
  * One UDP datagram, layer by layer: the application's payload, the UDP header
  * (ports, length, checksum over an IPv4 pseudo-header) and the IPv4 header

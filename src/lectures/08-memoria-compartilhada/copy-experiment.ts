@@ -1,3 +1,4 @@
+// Longer than 300 lines: the experiment's driver: pre-started pairs, per-size repeats, strace counting and the timing fields notebook 08 shows.
 /**
  * The lecture's "4 copies vs 2 copies" experiment, measured. A server process
  * sends a file to a client process, which writes it to another file:
