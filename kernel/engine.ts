@@ -39,6 +39,44 @@ export function installCellGlobals(): void {
   Object.assign(globalThis, { prompt: promptSync, confirm: confirmSync, alert: alertSync });
 }
 
+/**
+ * What a cell's top-level `using` and `await using` declared (tslab.ts
+ * turns them into calls of the global {@link tslab.CELL_USING}), disposed
+ * in reverse order at the end of the cell, as at the end of a block.
+ */
+export class CellDisposables {
+  private stack: { value: unknown; isAwait: boolean }[] = [];
+
+  constructor() {
+    Object.assign(globalThis, { [tslab.CELL_USING]: (value: unknown, isAwait: boolean) => this.add(value, isAwait) });
+  }
+
+  add<T>(value: T, isAwait: boolean): T {
+    if (value === null || value === undefined) return value;
+    const v = value as { [Symbol.dispose]?: unknown; [Symbol.asyncDispose]?: unknown };
+    if (typeof (isAwait ? (v[Symbol.asyncDispose] ?? v[Symbol.dispose]) : v[Symbol.dispose]) !== "function") {
+      throw new TypeError(isAwait ? "The value of 'await using' has no [Symbol.asyncDispose]() method" : "The value of 'using' has no [Symbol.dispose]() method");
+    }
+    this.stack.push({ value, isAwait });
+    return value;
+  }
+
+  /** Dispose of everything the cell declared, last first. @returns the errors thrown */
+  async disposeAll(): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    for (let r = this.stack.pop(); r; r = this.stack.pop()) {
+      const v = r.value as { [Symbol.dispose]?: () => unknown; [Symbol.asyncDispose]?: () => unknown };
+      try {
+        if (r.isAwait) await (v[Symbol.asyncDispose] ?? v[Symbol.dispose])!.call(v);
+        else v[Symbol.dispose]!.call(v);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    return errors;
+  }
+}
+
 interface Capture {
   diags: Diag[];
   errors: unknown[];
@@ -68,6 +106,7 @@ export interface TslabEngine extends Engine {
 export function createEngine(cwd: string, onTypescript: (ts: tslab.TypeScript) => void, protect: <T>(fn: () => T) => T = (fn) => fn()): TslabEngine {
   const cells = new Map<number, CellSource>();
   installCellGlobals();
+  const disposables = new CellDisposables();
   let current: { n: number; ts: string; cap: Capture } | undefined;
   let executor: tslab.Executor | undefined;
   let interruptCell: (() => void) | undefined;
@@ -150,6 +189,9 @@ export function createEngine(cwd: string, onTypescript: (ts: tslab.TypeScript) =
       } finally {
         interruptCell = undefined;
       }
+      // The cell's `using` declarations end with it (not awaited after an interrupt: the registry interrupts what the cell opened).
+      const disposing = disposables.disposeAll();
+      if (!interrupted) cap.errors.push(...(await disposing));
       if (current?.cap === cap) current = undefined;
       if (interrupted || cap.errors.some(tslab.isInterrupt)) return { status: "error", ...INTERRUPTED };
       if (cap.diags.length) {

@@ -47,13 +47,15 @@ function context(src: string, line: number, column?: number): string[] {
 }
 
 /**
- * A compile error (syntax or type) from TypeScript diagnostics.
+ * A compile error (syntax or type) from TypeScript diagnostics. Its `ename`
+ * names the first diagnostic (`TS2304`), or is `SyntaxError` when the cell does
+ * not parse; `TSError` if the diagnostic has no code.
  *
  * @param cell the execution count, shown as `Cell In[n]`
  * @param syntax true when the cell does not parse (SyntaxError), else a type error
  */
 export function compileError(diags: Diag[], src: string, cell: number, syntax: boolean): JupyterError {
-  const ename = syntax ? "SyntaxError" : "TypeError";
+  const ename = syntax ? "SyntaxError" : diags[0]?.code ? `TS${diags[0].code}` : "TSError";
   const tb: string[] = [];
   const lines = src.split("\n").length;
   // After a syntax error the other diagnostics are mostly noise.
@@ -63,7 +65,7 @@ export function compileError(diags: Diag[], src: string, cell: number, syntax: b
     const line = Math.min(d.line + 1, lines);
     tb.push(`${where}, line ${line}:`);
     if (!d.file) tb.push(...context(src, line, d.line + 1 <= lines ? d.column : undefined));
-    tb.push(`${ename}: ${d.message}${d.code ? ` (TS${d.code})` : ""}`, "");
+    tb.push(syntax ? `${ename}: ${d.message}${d.code ? ` (TS${d.code})` : ""}` : `${d.code ? `TS${d.code}` : "TSError"}: ${d.message}`, "");
   }
   if (diags.length > shown.length) tb.push(`(+${diags.length - shown.length} more)`);
   const first = diags[0];

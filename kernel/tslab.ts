@@ -29,13 +29,25 @@
  * (resolve.ts) and `process.stdout/stderr.write` (main.ts).
  */
 import fs from "node:fs";
+import Module from "node:module";
 import path from "node:path";
 import vm from "node:vm";
 import type { ConsoleInterface, ConverterSet, Executor } from "tslab/dist/executor";
 import type { Converter, IsCompleteResult } from "tslab/dist/converter";
 
-/** The TypeScript package tslab compiles with. */
-export const TYPESCRIPT = "@tslab/typescript-for-tslab";
+/** The TypeScript package cells compile with: the one the project pins. */
+export const TYPESCRIPT = "typescript";
+
+/**
+ * The package tslab requires for its TypeScript: a fork of TypeScript 5.0.4
+ * whose only changes are a few exports ({@link forTslab}) and the compiler
+ * option `disableTopLevelAwait`. Its module is replaced, in `require.cache`,
+ * by the project's TypeScript with those exports added.
+ */
+export const TSLAB_TYPESCRIPT = "@tslab/typescript-for-tslab";
+
+/** The libraries cells compile against: what Node 20 runs (ES2023: `toSorted`…) and `Symbol.asyncDispose` (`await using`). */
+export const CELL_LIB = ["lib.es2023.d.ts", "lib.esnext.disposable.d.ts"];
 
 /** tslab's private modules cdlab requires, by what it takes from each. */
 export const MODULES = {
@@ -64,18 +76,143 @@ export const TSLAB_INTERRUPTED = "Interrupted asynchronously";
 /** Node's message when `vm.runInThisContext(code, { breakOnSigint: true })` is stopped by SIGINT. */
 export const VM_INTERRUPTED = /Script execution (was )?interrupted/;
 
-/** tslab's TypeScript module. */
-export type TypeScript = typeof import("@tslab/typescript-for-tslab");
+/** The TypeScript module cells compile with. */
+export type TypeScript = typeof import("typescript");
 
-/** Load tslab's TypeScript (about 0.15 s the first time). */
+let shim: TypeScript | undefined;
+
+/**
+ * Load the project's TypeScript (about 0.2 s the first time) and make it the
+ * one tslab requires: {@link TSLAB_TYPESCRIPT}'s module becomes a copy of it
+ * with what tslab's converter takes from the fork ({@link forTslab}).
+ */
 export function loadTypescript(): TypeScript {
-  return require(TYPESCRIPT);
+  if (shim) return shim;
+  const ts = require(TYPESCRIPT) as TypeScript;
+  shim = forTslab(ts);
+  const forkPath = require.resolve(TSLAB_TYPESCRIPT);
+  const m = new Module(forkPath, module);
+  Object.assign(m, { filename: forkPath, loaded: true, exports: shim });
+  require.cache[forkPath] = m;
+  return shim;
 }
 
-/** The TypeScript version tslab compiles with, read without loading TypeScript. */
+/** The TypeScript version cells compile with, read without loading TypeScript. */
 export function typescriptVersion(): string {
-  const main = require.resolve(TYPESCRIPT);
-  return JSON.parse(fs.readFileSync(path.join(path.dirname(main), "..", "package.json"), "utf8")).version;
+  return JSON.parse(fs.readFileSync(require.resolve(`${TYPESCRIPT}/package.json`), "utf8")).version;
+}
+
+/** `ts` with what tslab's converter and metadata take from its fork, added (`ts` itself is left as it is, but for the shared `ts.sys`). */
+export function forTslab(ts: TypeScript): TypeScript {
+  const t = ts as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const props: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(ts);
+  const add = (name: string, value: unknown) => (props[name] = { value, enumerable: true });
+  add("Completions", {
+    ...t.Completions,
+    // The fork's name for the internal getCompletionsAtPosition without a format context.
+    getCompletionsAtPositionForTslab: (...a: unknown[]) => t.Completions.getCompletionsAtPosition(...a.slice(0, 9), undefined),
+  });
+  add("getNullTransformationContext", () => t.nullTransformationContext);
+  add("getDefaultTypeRoots", (dir: string, host: { directoryExists?(p: string): boolean }) => {
+    const roots: string[] = [];
+    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+      const atTypes = path.join(d, "node_modules", "@types");
+      if (!host.directoryExists || host.directoryExists(atTypes)) roots.push(atTypes);
+      if (!host.directoryExists || path.dirname(d) === d) break;
+    }
+    return roots.length ? roots : undefined;
+  });
+  add("getQuickInfoAtPosition", (sf: import("typescript").SourceFile, checker: import("typescript").TypeChecker, _c: unknown, pos: number) => {
+    const touching = t.getTouchingPropertyName(sf, pos) as import("typescript").Node;
+    if (touching === sf) return undefined;
+    const node = ts.isNewExpression(touching.parent) && touching.pos === touching.parent.pos ? touching.parent.expression : touching;
+    const symbol = checker.getSymbolAtLocation(node);
+    const span = t.createTextSpanFromNode(node, sf);
+    if (!symbol) {
+      const type = ts.isIdentifier(node) || node.kind === ts.SyntaxKind.ThisKeyword ? checker.getTypeAtLocation(node) : undefined;
+      if (!type) return undefined;
+      return { kind: "", kindModifiers: "", textSpan: span, displayParts: t.typeToDisplayParts(checker, type, t.getContainerNode(node)), documentation: type.symbol?.getDocumentationComment(checker), tags: type.symbol?.getJsDocTags(checker) };
+    }
+    const d = t.SymbolDisplay.getSymbolDisplayPartsDocumentationAndSymbolKind(checker, symbol, sf, t.getContainerNode(node), node);
+    return { kind: d.symbolKind, kindModifiers: t.SymbolDisplay.getSymbolModifiers(checker, symbol), textSpan: span, displayParts: d.displayParts, documentation: d.documentation, tags: d.tags };
+  });
+  add("getPreEmitDiagnosticsOfFiles", (program: import("typescript").Program, files: import("typescript").SourceFile[]) => {
+    const all: import("typescript").Diagnostic[] = [...program.getConfigFileParsingDiagnostics(), ...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
+    for (const f of files) {
+      all.push(...program.getSyntacticDiagnostics(f), ...program.getSemanticDiagnostics(f));
+      if (program.getCompilerOptions().declaration) all.push(...program.getDeclarationDiagnostics(f));
+      if (path.basename(f.fileName) === CELL_FILE) all.push(...topLevelAwaits(ts, f));
+    }
+    return ts.sortAndDeduplicateDiagnostics(all);
+  });
+  // The compiler options of tslab's converter, with today's libraries, and its emit with `using` kept at the cell's top level.
+  add("createWatchCompilerHost", (roots: unknown, options: unknown, ...rest: unknown[]) => {
+    if (!Array.isArray(roots)) return t.createWatchCompilerHost(roots, options, ...rest);
+    const host = t.createWatchCompilerHost(roots, { ...(options as object), lib: CELL_LIB }, ...rest);
+    let created: ((b: import("typescript").BuilderProgram) => void) | undefined;
+    Object.defineProperty(host, "afterProgramCreate", {
+      get: () => created,
+      set: (f: typeof created) => (created = f && ((b) => f(withCellUsing(ts, b)))),
+    });
+    return host;
+  });
+  return Object.defineProperties({}, props) as TypeScript;
+}
+
+/** The global function a cell's top-level `using` and `await using` call at run time: `CELL_USING(value, isAwait)` keeps the value for disposal at the end of the cell and returns it. */
+export const CELL_USING = "__cdlabUsing";
+
+/**
+ * Make `builder`'s emit turn a cell's top-level `using x = v` (`await using`)
+ * into `const x = CELL_USING(v, false)` (`true`), before TypeScript lowers
+ * `using` for Node 20: lowered, the rest of the cell would move into a
+ * try block, where tslab neither finds the last expression nor keeps
+ * declarations for the next cells. The kernel disposes at the end of the cell.
+ */
+function withCellUsing<B extends import("typescript").BuilderProgram>(ts: TypeScript, builder: B): B {
+  const emit = builder.emit;
+  const f = ts.factory;
+  const using: import("typescript").TransformerFactory<import("typescript").SourceFile> = () => (sf) => {
+    if (path.basename(sf.fileName) !== CELL_FILE) return sf;
+    const statements = sf.statements.map((s) => {
+      if (!ts.isVariableStatement(s) || !(s.declarationList.flags & ts.NodeFlags.Using)) return s;
+      const isAwait = (s.declarationList.flags & ts.NodeFlags.AwaitUsing) === ts.NodeFlags.AwaitUsing;
+      const decls = s.declarationList.declarations.map((d) =>
+        f.updateVariableDeclaration(d, d.name, d.exclamationToken, d.type, d.initializer && f.createCallExpression(f.createIdentifier(CELL_USING), undefined, [d.initializer, isAwait ? f.createTrue() : f.createFalse()])),
+      );
+      return f.updateVariableStatement(s, s.modifiers, f.createVariableDeclarationList(decls, ts.NodeFlags.Const));
+    });
+    return f.updateSourceFile(sf, statements);
+  };
+  builder.emit = (file, write, token, dts, transformers) => emit.call(builder, file, write, token, dts, { ...transformers, before: [using, ...(transformers?.before ?? [])] });
+  return builder;
+}
+
+/** The name of the file tslab's converter compiles a cell as. */
+export const CELL_FILE = "__tslab__.ts";
+
+/** The diagnostic the fork reports for a top-level await (with `disableTopLevelAwait`), from which tslab's converter learns to run the cell in an async function: "'await' expressions are only allowed within async functions…". */
+export const TOP_LEVEL_AWAIT = 1308;
+
+/**
+ * The fork's `disableTopLevelAwait`, from outside the checker: a
+ * {@link TOP_LEVEL_AWAIT} diagnostic on the `await` keyword of each top-level
+ * `await`, `for await` and `await using` of `sf` (tslab drops these and wraps
+ * the cell in an async function).
+ */
+export function topLevelAwaits(ts: TypeScript, sf: import("typescript").SourceFile): import("typescript").Diagnostic[] {
+  const out: import("typescript").Diagnostic[] = [];
+  const at = (start: number) =>
+    out.push({ file: sf, start, length: 5, code: TOP_LEVEL_AWAIT, category: ts.DiagnosticCategory.Error, messageText: "'await' expressions are only allowed within async functions and at the top levels of modules." });
+  const visit = (n: import("typescript").Node): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n) || ts.isModuleDeclaration(n)) return;
+    if (ts.isAwaitExpression(n)) at(n.getStart(sf));
+    else if (ts.isForOfStatement(n) && n.awaitModifier) at(n.awaitModifier.getStart(sf));
+    else if (ts.isVariableDeclarationList(n) && (n.flags & ts.NodeFlags.AwaitUsing) === ts.NodeFlags.AwaitUsing) at(n.getStart(sf));
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
 }
 
 /** How many syntax errors TypeScript finds in `code` (its internal `SourceFile.parseDiagnostics`). */
@@ -104,17 +241,38 @@ export interface ExecutorReport {
   result(value: unknown): void;
 }
 
-/** The console object tslab's executor writes to, turned into {@link ExecutorReport} calls. */
-export function executorConsole(report: ExecutorReport): ConsoleInterface {
+/**
+ * The console object tslab's executor writes to, turned into {@link ExecutorReport} calls.
+ *
+ * @param codes the TypeScript codes of the diagnostics about to be printed, in order (taken one per diagnostic)
+ */
+export function executorConsole(report: ExecutorReport, codes: number[] = []): ConsoleInterface {
   return {
     log: (value: unknown) => report.result(value),
     error: (first: unknown, ...rest: unknown[]) => {
       if (first === DIAG_FORMAT) {
         const [file, line, col, message] = rest as [string, number, number, string];
-        report.diag({ file: file ? file.trim() : undefined, line: line - 1, column: col - 1, message });
+        const code = codes.shift();
+        report.diag({ file: file ? file.trim() : undefined, line: line - 1, column: col - 1, message, ...(code ? { code } : {}) });
       } else report.error(first);
     },
   };
+}
+
+/** Keep the codes of the diagnostics `convert` and `addModule` return (the executor prints them without) in `codes`. */
+function keepCodes(c: Converter, codes: number[]): Converter {
+  const { convert, addModule } = c;
+  c.convert = (...a) => {
+    const r = convert.apply(c, a);
+    codes.splice(0, codes.length, ...r.diagnostics.map((d) => d.code));
+    return r;
+  };
+  c.addModule = (...a) => {
+    const r = addModule.apply(c, a);
+    codes.splice(0, codes.length, ...r.map((d) => d.code));
+    return r;
+  };
+  return c;
 }
 
 /** The executor and what completes and documents code. */
@@ -127,12 +285,14 @@ export type { Executor };
  * @param wrap applied to the converter once created (e.g. to guard its methods)
  */
 export function createExecutor(cwd: string, report: ExecutorReport, wrap: (c: Converter) => Converter = (c) => c): Executor {
+  loadTypescript();
   const { createConverter } = require(MODULES.converter) as typeof import("tslab/dist/converter");
   const { createExecutor: create } = require(MODULES.executor) as typeof import("tslab/dist/executor");
   let conv: Converter | undefined;
+  const codes: number[] = [];
   const convs: ConverterSet = {
     get node() {
-      return (conv ??= wrap(createConverter({ isJS: false, isBrowser: false })));
+      return (conv ??= wrap(keepCodes(createConverter({ isJS: false, isBrowser: false }), codes)));
     },
     get browser() {
       return this.node;
@@ -141,7 +301,7 @@ export function createExecutor(cwd: string, report: ExecutorReport, wrap: (c: Co
       conv?.close();
     },
   };
-  const executor = create(cwd, convs, executorConsole(report));
+  const executor = create(cwd, convs, executorConsole(report, codes));
   void convs.node;
   return executor;
 }

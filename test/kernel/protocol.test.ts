@@ -1,3 +1,4 @@
+// Longer than 300 lines: one real Jupyter server and kernel per suite for the whole protocol; split files would each start their own.
 /**
  * The cdlab kernel through a real Jupyter server, the way JupyterLab talks to
  * it: results, errors, interrupt, completion, inspection, shutdown cleanup,
@@ -78,6 +79,31 @@ describe("cdlab kernel protocol", function () {
     const tb = e.traceback.join("\n");
     expect(tb).to.match(/2/);
     expect(tb).not.to.match(/tslab|node_modules|converter\.js/);
+  });
+
+  it("a type error's ename names the TypeScript diagnostic (TS2304), not a JavaScript error", async function () {
+    const r = await execute(kernel, "naoDeclarado + 1");
+    expect(r.reply.status).to.equal("error");
+    expect(errorOf(r).ename).to.equal("TS2304");
+    expect(errorOf(r).evalue).to.include("Cannot find name 'naoDeclarado'");
+  });
+
+  it("cells compile with the project's TypeScript: kernel_info's version, and ES2023's toSorted type-checks", async function () {
+    const info = (await kernel.requestKernelInfo())!.content as KernelMessage.IInfoReply;
+    expect(info.language_info.version).to.equal(require("typescript/package.json").version);
+    const r = await execute(kernel, "const ordenado: number[] = [3, 1, 2].toSorted();\nordenado");
+    expect(r.reply.status, JSON.stringify(r.outputs.map((o) => o.content))).to.equal("ok");
+    expect(resultOf(r)["text/plain"]).to.equal("[ 1, 2, 3 ]");
+  });
+
+  it("await using on a cdlab handle closes it at the end of the cell; the cell's last value is shown", async function () {
+    const r = await execute(kernel, 'import { udpServer } from "cdlab/net";\nawait using s = await udpServer({ port: 0 });\n(globalThis as any).portaUsing = s.port;\ns.port > 0');
+    expect(r.reply.status, JSON.stringify(r.outputs.map((o) => o.content))).to.equal("ok");
+    expect(resultOf(r)["text/plain"]).to.equal("true");
+    const port = Number(resultOf(await execute(kernel, "(globalThis as any).portaUsing"))["text/plain"]);
+    const rebind = await execute(kernel, `const again = await udpServer({ port: ${port} });\nawait again.close();\n"livre"`);
+    expect(rebind.reply.status, "the port is free again: the server was closed").to.equal("ok");
+    expect(resultOf(rebind)["text/plain"]).to.equal("'livre'");
   });
 
   it("a syntax error is an error reply", async function () {

@@ -33,9 +33,9 @@ function thrownBy(cell: CellSource, n: number): unknown {
 }
 
 describe("kernel/traceback", function () {
-  it("a type error: TypeError, Cell In[n] with the line, its neighbours, a caret under the column, and the TS code", function () {
+  it("a type error: its TypeScript code as ename (TS2322), Cell In[n] with the line, its neighbours and a caret under the column", function () {
     const e = compileError([{ line: 1, column: 6, message: "Type 'number' is not assignable to type 'string'.", code: 2322 }], "let a = 1;\nconst y: string = 3\nlet b = 2", 4, false);
-    expect(e.ename).to.equal("TypeError");
+    expect(e.ename).to.equal("TS2322");
     expect(e.evalue).to.equal("Type 'number' is not assignable to type 'string'. (line 2)");
     expect(e.traceback).to.deep.equal([
       "Cell In[4], line 2:",
@@ -43,7 +43,7 @@ describe("kernel/traceback", function () {
       "----> 2 const y: string = 3",
       "              ^",
       "      3 let b = 2",
-      "TypeError: Type 'number' is not assignable to type 'string'. (TS2322)",
+      "TS2322: Type 'number' is not assignable to type 'string'.",
     ]);
   });
 
@@ -57,7 +57,8 @@ describe("kernel/traceback", function () {
     const diags = Array.from({ length: 7 }, (_, i) => ({ file: "lib.ts", line: i, column: 0, message: `erro ${i}` }));
     const e = compileError(diags, "import './lib'", 1, false);
     expect(e.traceback[0]).to.equal("File lib.ts, line 1:");
-    expect(e.traceback.filter((l) => l.startsWith("TypeError: "))).to.have.length(5);
+    expect(e.ename).to.equal("TSError");
+    expect(e.traceback.filter((l) => l.startsWith("TSError: "))).to.have.length(5);
     expect(e.traceback[e.traceback.length - 1]).to.equal("(+2 more)");
     expect(e.traceback.some((l) => l.startsWith("---->"))).to.equal(false);
   });

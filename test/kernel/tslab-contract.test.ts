@@ -43,10 +43,22 @@ describe("kernel/tslab.ts: tslab's internals cdlab relies on", function () {
   beforeEach(clear);
 
   describe("module paths", function () {
-    it(`"${tslab.TYPESCRIPT}" loads, and its version is in the package.json one folder above its main file`, function () {
+    it(`"${tslab.TYPESCRIPT}" loads, its version is the project's, and tslab's "${tslab.TSLAB_TYPESCRIPT}" is replaced by it`, function () {
       const ts = tslab.loadTypescript();
       expect(ts.createSourceFile, upgrade(`${tslab.TYPESCRIPT} is TypeScript`)).to.be.a("function");
       expect(tslab.typescriptVersion(), upgrade(`version from ${tslab.TYPESCRIPT}/package.json`)).to.equal(ts.version);
+      expect(ts.version).to.equal(require("typescript/package.json").version);
+      expect(require(tslab.TSLAB_TYPESCRIPT), upgrade(`${tslab.TSLAB_TYPESCRIPT} in require.cache`)).to.equal(ts);
+    });
+
+    it(`what tslab's converter takes from the fork "${tslab.TSLAB_TYPESCRIPT}" exists (forTslab adds what stock TypeScript lacks)`, function () {
+      const fs_ = require("node:fs") as typeof fs;
+      const used = ["converter", "metadata"].map((f) => fs_.readFileSync(require.resolve(`tslab/dist/${f}.js`), "utf8")).join("\n");
+      const names = new Set([...used.matchAll(/\bts\.([A-Za-z_]+)/g)].map((m) => m[1]));
+      const ts = tslab.loadTypescript() as unknown as Record<string, unknown>;
+      const missing = [...names].filter((n) => !(n in ts));
+      expect(missing, upgrade("ts.* names tslab uses")).to.deep.equal([]);
+      expect((ts.Completions as Record<string, unknown>).getCompletionsAtPositionForTslab).to.be.a("function");
     });
 
     it(`"${tslab.MODULES.executor}" exports createExecutor`, function () {
@@ -117,7 +129,7 @@ describe("kernel/tslab.ts: tslab's internals cdlab relies on", function () {
     it(`DIAG_FORMAT ${JSON.stringify(tslab.DIAG_FORMAT)}: a compile diagnostic is console.error(DIAG_FORMAT, file, line, column, message)`, async function () {
       expect(await executor.execute("let a = 1;\nconst y: string = 3")).to.equal(false);
       expect(seen.errors, upgrade("diagnostics reported with DIAG_FORMAT")).to.deep.equal([]);
-      expect(seen.diags).to.deep.equal([{ file: undefined, line: 1, column: 6, message: "Type 'number' is not assignable to type 'string'." }]);
+      expect(seen.diags).to.deep.equal([{ file: undefined, line: 1, column: 6, message: "Type 'number' is not assignable to type 'string'.", code: 2322 }]);
     });
 
     it("a thrown value is console.error(value) and the last expression console.log(value)", async function () {
@@ -166,6 +178,50 @@ describe("kernel/tslab.ts: tslab's internals cdlab relies on", function () {
       const out = converter.convert("", "const total: number = 40 + 2\ntotal * 2").output ?? "";
       const stripped = out.split("\n").filter((l) => tslab.EXPORTED_VALUE.test(l)).map((l) => l.replace(tslab.EXPORTED_VALUE, ""));
       expect(stripped, upgrade("exports.x = … lines in the emit")).to.include.members(["total;", "total * 2;"]);
+    });
+  });
+
+  describe("today's TypeScript in cells", function () {
+    it(`a top-level await, for await and await using are reported as TS${tslab.TOP_LEVEL_AWAIT} (the fork's disableTopLevelAwait), so the cell runs async`, async function () {
+      const ts = tslab.loadTypescript();
+      const sf = ts.createSourceFile(tslab.CELL_FILE, "await 1;\nfor await (const x of []) {}\nawait using r = null;\nasync function f() { await 2 }", ts.ScriptTarget.ES2022, true);
+      expect(tslab.topLevelAwaits(ts, sf).map((d) => [d.code, sf.text.slice(d.start!, d.start! + d.length!)])).to.deep.equal([[1308, "await"], [1308, "await"], [1308, "await"]]);
+      expect(await executor.execute("const late = await Promise.resolve(5);\nlate")).to.equal(true);
+      expect(seen.diags).to.deep.equal([]);
+      expect(seen.results).to.deep.equal([5]);
+    });
+
+    it("lib ES2023 types Array.prototype.toSorted; a diagnostic carries its code (TS2304)", async function () {
+      expect(await executor.execute("[3, 1, 2].toSorted()")).to.equal(true);
+      expect(seen.diags).to.deep.equal([]);
+      expect(seen.results).to.deep.equal([[1, 2, 3]]);
+      clear();
+      expect(await executor.execute("nada + 1")).to.equal(false);
+      expect(seen.diags.map((d) => d.code)).to.deep.equal([2304]);
+    });
+
+    it(`CELL_USING: a top-level using / await using runs as const x = ${tslab.CELL_USING}(value, isAwait), last expression and declarations kept; a re-run cell redeclares it`, async function () {
+      const g = globalThis as Record<string, unknown>;
+      const kept: [unknown, boolean][] = [];
+      g[tslab.CELL_USING] = (v: unknown, isAwait: boolean) => (kept.push([v, isAwait]), v);
+      try {
+        const cell = `const tag = "r";
+await using r = { async [Symbol.asyncDispose]() {} };
+using s = { [Symbol.dispose]() {} };
+tag + (globalThis as any).kept()`;
+        g.kept = () => kept.length;
+        expect(await executor.execute(cell)).to.equal(true);
+        expect(await executor.execute(cell)).to.equal(true);
+        expect(seen.diags, JSON.stringify(seen.diags)).to.deep.equal([]);
+        expect(seen.errors).to.deep.equal([]);
+        expect(seen.results, upgrade("last expression after using")).to.deep.equal(["r2", "r4"]);
+        expect(kept.map(([, a]) => a)).to.deep.equal([true, false, true, false]);
+        expect(await executor.execute("r === undefined")).to.equal(true);
+        expect(seen.results[2], upgrade("using declarations visible to later cells")).to.equal(false);
+      } finally {
+        delete g[tslab.CELL_USING];
+        delete g.kept;
+      }
     });
   });
 
