@@ -22,22 +22,9 @@ import { gradeSubmission, readSource, type GradeOptions, type SubmissionGrade } 
 import { feedbackHtml } from "./feedback";
 import { gradebookCsv } from "./gradebook";
 import { gradeId, nbMeta, type Notebook } from "./notebook";
+import type { CourseResult } from "./course-result";
 
-/** One student's result for one notebook of the assignment. */
-export interface CourseResult {
-  student: string;
-  assignment: string;
-  notebook: string;
-  /** The grade, absent when the submission could not be graded or is missing. */
-  grade?: SubmissionGrade;
-  /** pt-BR reason when there is no grade ("não entregue", a read error…). */
-  error?: string;
-  /** Taken from a previous run (submission and source unchanged). */
-  reused: boolean;
-  /** sha256 of the submission and of the source. */
-  submission_sha256?: string;
-  source_sha256: string;
-}
+export type { CourseResult };
 
 /** Options of {@link gradeCourse}. */
 export interface CourseOptions extends GradeOptions {

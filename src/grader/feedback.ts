@@ -3,7 +3,7 @@
  * pt-BR with the total, each test cell's points, how it ended and its message,
  * and the grader's notes.
  */
-import type { CourseResult } from "./course";
+import type { CourseResult } from "./course-result";
 import { escapeHtml } from "../runtime/display";
 import { num, STATUS_LABEL } from "./report";
 

@@ -3,7 +3,7 @@
  * cell (points), the total and the maximum, and a pt-BR note for notebooks that
  * were missing or could not be graded.
  */
-import type { CourseResult } from "./course";
+import type { CourseResult } from "./course-result";
 
 /** A gradebook column: one test cell of one notebook. */
 export interface GradebookColumn {

@@ -21,7 +21,9 @@ function statuses(g: SubmissionGrade): Record<string, string> {
 function ourKernels(): number[] {
   return descendants(process.pid).filter((pid) => {
     try {
-      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("cdlab-kernel-");
+      // A kernel, sandboxed (bwrap … dist/kernel/main.js) or not (its connection file in a cdlab-kernel- folder).
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      return cmd.includes("cdlab-kernel-") || cmd.includes(path.join("dist", "kernel", "main.js"));
     } catch {
       return false;
     }
