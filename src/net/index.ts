@@ -21,3 +21,4 @@ export { openUdpRelay } from "./udp-relay";
 export type { UdpRelay, RelayOptions, RelayTarget, RelayDecision, RelayInspect, RelayPeer, RelayFlow } from "./udp-relay";
 export { lossyRelay, lossyPolicy } from "./lossy-relay";
 export type { LossyRelay, LossyRelayOptions, LossyPolicy, LossyPolicyOptions, RelayLogEntry } from "./lossy-relay";
+export { freePort } from "./free-port";
