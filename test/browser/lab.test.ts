@@ -115,7 +115,7 @@ const LECTURES: { file: string; timeoutMs: number; check(page: Page, sources: st
   },
   {
     file: "03-sockets-udp.ipynb",
-    timeoutMs: 40_000,
+    timeoutMs: 120_000, // compiles and starts the lecture's Java programs, and makes two virtual hosts
     async check(page, sources) {
       // The first cell that sends a datagram to the echo server shows the echo: "Reply: <what it sent>".
       const i = sources.findIndex((src) => /udpRequest\("[^"]+"/.test(src));
@@ -126,7 +126,7 @@ const LECTURES: { file: string; timeoutMs: number; check(page: Page, sources: st
   },
   {
     file: "01-sistemas-distribuidos.ipynb",
-    timeoutMs: 60_000,
+    timeoutMs: 180_000, // speed-up and parallel runs sized to the machine, best of 3
     async check(page) {
       // Plots from src/plot.ts: JupyterLab shows image/svg+xml as an <img>; naturalWidth > 0
       // means the browser parsed the SVG.
