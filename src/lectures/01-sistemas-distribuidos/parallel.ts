@@ -17,10 +17,10 @@
  * r.map((x) => [x.mode, x.computeMs]);
  * ```
  */
-import { Worker } from "node:worker_threads";
 import { CdlabError, invalidArg } from "../../runtime/errors";
 import { abortable, throwIfAborted } from "../../runtime/abort";
 import { makeHandle } from "../../runtime/handle";
+import { entryFile, startWorker } from "../../proc/program";
 import { countPrimes, primeUnits } from "./tasks";
 import { startCoordinator } from "./workunits";
 
@@ -55,16 +55,9 @@ export async function countPrimesWithThreads(upTo: number, parts = 2, options: {
   throwIfAborted(options.signal);
   const shared = new SharedArrayBuffer(4 * (parts + 1)); // slot per thread + a "go" flag at the end
   const counts = new Int32Array(shared);
-  const code = `
-    const { workerData, parentPort } = require("node:worker_threads");
-    const countPrimes = ${countPrimes.toString()};
-    const counts = new Int32Array(workerData.shared);
-    parentPort.postMessage("ready");
-    Atomics.wait(counts, workerData.parts, 0);
-    Atomics.store(counts, workerData.index, countPrimes(workerData.from, workerData.to));
-    parentPort.postMessage("done");`;
+  const file = entryFile(__dirname, "count-primes-thread-main");
   const t0 = performance.now();
-  const threads = units.map((u, index) => new Worker(code, { eval: true, workerData: { shared, parts, index, from: u.from, to: u.to } }));
+  const threads = units.map((u, index) => startWorker(file, { workerData: { shared, parts, index, from: u.from, to: u.to } }));
   const handle = makeHandle({}, {
     kind: "worker",
     label: `${parts} prime-counting threads`,
