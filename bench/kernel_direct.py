@@ -2,7 +2,8 @@
 between) and print one JSON object on stdout. Used by bench/kernel.ts.
 
   python kernel_direct.py rtt KERNEL... --runs N [--warmup W] [--starts S]
-      per kernel: start → first result (ms, median of S), N trivial-cell
+      per kernel: start → first result (ms, median of S), shutdown for a
+      restart right after a start → old process gone (ms, median of S), N trivial-cell
       round trips (ms, the kernels taking turns), resident memory after
       start (KiB, the kernel's process tree)
   python kernel_direct.py notebooks KERNEL NB.ipynb...
@@ -114,6 +115,22 @@ def stop(km, kc) -> None:
     km.shutdown_kernel(now=False)
 
 
+def restart_ms(kernel: str) -> float:
+    """Start `kernel`, wait for its kernel_info (as a client does), ask it to
+    shut down for a restart and time until its process is gone (ms): a
+    restart clicked right after a start waits that long for the old kernel."""
+    km, kc = start(kernel)
+    t0 = time.perf_counter()
+    kc.shutdown(restart=True)
+    proc = km.provisioner.process
+    while proc.poll() is None and time.perf_counter() - t0 < 30:
+        time.sleep(0.005)
+    ms = (time.perf_counter() - t0) * 1000
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    return ms
+
+
 def kernel_pid(km) -> int:
     return km.provisioner.process.pid
 
@@ -137,6 +154,11 @@ def cmd_rtt(kernels: list[str], runs: int, warmup: int, starts: int) -> dict:
                     live[k] = (km, kc)
                 else:
                     stop(km, kc)
+        for rep in range(starts):
+            for k in kernels:
+                out[k].setdefault("restart_ms_all", []).append(restart_ms(k))
+        for k in kernels:
+            out[k]["restart_ms"] = sorted(out[k]["restart_ms_all"])[len(out[k]["restart_ms_all"]) // 2]
         for k, (km, _) in live.items():
             out[k]["rss_start_kib"] = tree_rss_kib(kernel_pid(km))
             out[k]["start_ms"] = sorted(out[k]["start_ms_all"])[len(out[k]["start_ms_all"]) // 2]

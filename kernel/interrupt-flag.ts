@@ -70,6 +70,11 @@ export class InterruptFlag {
     return Atomics.load(this.words, 3) >= n;
   }
 
+  /** Worker: no execute_request has reached the main thread yet (no cell ran: nothing to clean up). */
+  get neverExecuted(): boolean {
+    return Atomics.load(this.words, 2) === 0;
+  }
+
   /** Worker: an `interrupt` message is on its way to the main thread. */
   posted(): void {
     Atomics.store(this.words, 0, POSTED);

@@ -123,6 +123,12 @@ async function run(data: TransportData): Promise<void> {
     await answer(env, "shutdown_reply", { status: "ok", restart });
     if (shuttingDown) return;
     shuttingDown = true;
+    if (flag.neverExecuted) {
+      // No cell ran: no child, resource or output to clean up, and the main thread may still be
+      // building the compiler for a second. A restart right after a start should not wait for it.
+      await sleep(20); // let the reply leave the socket
+      process.kill(process.pid, "SIGKILL");
+    }
     post({ t: "shutdown", restart });
     // A busy main thread cannot clean up: stop it; if it still does not exit, do it here.
     void interrupt();
