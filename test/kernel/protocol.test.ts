@@ -376,6 +376,33 @@ describe("cdlab kernel over ZMQ directly (jupyter_client)", function () {
   });
 });
 
+describe("cdlab kernel restart right after a start (jupyter_client)", function () {
+  this.timeout(60000);
+
+  it("before any cell, shutdown_request is answered and the transport ends the process itself (no wait for the compiler); after a cell, the main thread cleans up and exits 0", function () {
+    const script = [
+      "import time, jupyter_client",
+      "def run(cell):",
+      "    km, kc = jupyter_client.manager.start_new_kernel(kernel_name='cdlab')",
+      "    try:",
+      "        if cell: kc.execute_interactive('1 + 1', timeout=30, output_hook=lambda m: None)",
+      "        kc.shutdown(restart=True)",
+      "        reply = kc.get_control_msg(timeout=10)",
+      "        proc = km.provisioner.process",
+      "        t = time.monotonic()",
+      "        while proc.poll() is None and time.monotonic() - t < 20: time.sleep(0.01)",
+      "        return reply['msg_type'], reply['content']['restart'], proc.poll()",
+      "    finally:",
+      "        kc.stop_channels(); km.shutdown_kernel(now=True)",
+      "print(*run(False), *run(True))",
+    ].join("\n");
+    const { python, env } = jupyterClientPython();
+    const r = spawnSync(python, ["-c", script], { env, encoding: "utf8", timeout: 55000 });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal("shutdown_reply True -9 shutdown_reply True 0");
+  });
+});
+
 describe("cdlab kernel without its client", function () {
   this.timeout(60000);
 
