@@ -20,21 +20,30 @@ function cells(file: string): string[] {
   return nb.cells.filter((c) => c.cell_type === "code").map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source)).filter((s) => s.trim());
 }
 
-/** Run one cell; resolves with its reply status ("error" when an error output came). */
-async function execute(k: Kernel.IKernelConnection, code: string): Promise<{ status: string }> {
+/** Run one cell; resolves with its reply status ("error" when an error output came) and the error's text. */
+async function execute(k: Kernel.IKernelConnection, code: string, timeoutMs = 120_000): Promise<{ status: string; error?: string }> {
   const future = k.requestExecute({ code, stop_on_error: true });
-  let failed = false;
+  let error: string | undefined;
   future.onIOPub = (msg) => {
-    if (msg.header.msg_type === "error") failed = true;
+    if (msg.header.msg_type === "error") error = `${(msg.content as { ename: string }).ename}: ${(msg.content as { evalue: string }).evalue}`;
   };
-  const reply = (await future.done) as { content: { status: string } };
-  return { status: failed ? "error" : reply.content.status };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)));
+  const reply = await Promise.race([future.done.catch((e: Error) => ({ content: { status: `failed: ${e.message}` } })), late]).finally(() => clearTimeout(timer));
+  if (reply === "timeout") {
+    future.dispose();
+    await k.interrupt().catch(() => undefined);
+    return { status: "timeout", error: `no reply within ${timeoutMs} ms` };
+  }
+  return { status: error ? "error" : (reply as { content: { status: string } }).content.status, error };
 }
 
-async function runNotebook(k: Kernel.IKernelConnection, code: string[]): Promise<number> {
-  let failed = 0;
-  for (const c of code) {
-    if ((await execute(k, c)).status !== "ok") failed++;
+/** Run a notebook's cells; returns one line per failed cell. */
+async function runNotebook(k: Kernel.IKernelConnection, code: string[]): Promise<string[]> {
+  const failed: string[] = [];
+  for (const [i, c] of code.entries()) {
+    const r = await execute(k, c);
+    if (r.status !== "ok") failed.push(`cell ${i + 1}: ${(r.error ?? r.status).slice(0, 200)}`);
   }
   return failed;
 }
@@ -77,7 +86,7 @@ export async function runHubBench(options: { quick?: boolean; log?: (line: strin
       const k = await km.startNew({ name: "cdlab" });
       await k.info;
       const failed = await runNotebook(k, lecture03);
-      if (failed) log(`${u}: ${failed} cell(s) of notebook 03 failed`);
+      if (failed.length) log(`${u}: notebook 03: ${failed.join("; ")}`);
       await execute(k, `const { udpServer: benchUdpServer, udpRequest: benchUdpRequest } = require("cdlab/net"); const benchEcho = await benchUdpServer({ port: 0 });`);
       kernels[i] = k;
       const m = hub.memoryOf(u);
@@ -127,21 +136,26 @@ export async function runHubBench(options: { quick?: boolean; log?: (line: strin
     const failures = await Promise.all(
       hub.students.slice(0, n).map(async (u, i) => {
         const k = await managers[i].startNew({ name: "cdlab" });
-        let failed = 0;
-        for (const f of files) failed += await runNotebook(k, cells(f));
+        const failed: string[] = [];
+        for (const f of files) failed.push(...(await runNotebook(k, cells(f))).map((l) => `${u} ${path.basename(f)} ${l}`));
         await k.shutdown();
         return failed;
       }),
     );
-    const failed = failures.reduce((a, b) => a + b, 0);
+    const failed = failures.flat().length;
+    for (const l of failures.flat()) log(l);
     raw.notebooks = { students: n, files: files.map((f) => path.basename(f)), ms: Date.now() - t0, failed_cells: failed };
     rows.push({ section: SECTION, name: `notebooks 03–08 by ${n} students at once`, value: Date.now() - t0, unit: "ms", note: `${failed} failed cell(s)` });
   } finally {
+    // A kernel connection disposed while a request is pending rejects it: keep that from ending the process first.
+    const ignore = () => undefined;
+    process.on("unhandledRejection", ignore);
     for (const km of managers) {
       await km.shutdownAll().catch(() => undefined);
       km.dispose();
     }
     await hub.stop();
+    process.off("unhandledRejection", ignore);
   }
   return { rows, raw };
 }

@@ -68,8 +68,9 @@ c.Spawner.default_url = "/lab/tree/curso"
 c.Spawner.mem_limit = s.mem_limit
 c.Spawner.cpu_limit = s.cpu_limit
 c.CdlabSpawner.pids_limit = s.pids_limit
-c.Spawner.start_timeout = 120
-c.Spawner.http_timeout = 120
+# Many students logging in at once on few cores: a server may need a while to answer (CDLAB_SPAWN_TIMEOUT seconds).
+c.Spawner.start_timeout = int(env.get("CDLAB_SPAWN_TIMEOUT", "180"))
+c.Spawner.http_timeout = int(env.get("CDLAB_SPAWN_TIMEOUT", "180"))
 spawn_env = {
     "CDLAB_PUBLISHED": s.published,
     "CDLAB_HUB_VENV": s.venv,

@@ -9,10 +9,11 @@ student (a student's symlink cannot make root read or write anything).
   cdlab-course release <nome>       cdlab release -> release/<nome>/, published, copied into every student's ~/curso
   cdlab-course collect <nome>       ~aluno/curso/exercicios/<arquivo> -> submitted/<aluno>/<nome>/<arquivo>
                                     (a copy still identical to the release is not a submission)
-  cdlab-course grade <nome>         cdlab grade on every collected submission -> grades/<nome>.csv (+ JSON lines)
+  cdlab-course grade <nome>         cdlab grade --course: every collected submission, sandboxed -> autograded/,
+                                    feedback/, gradebook-<nome>.csv (+ one JSON line per submission)
 
 Course folder (CDLAB_COURSE_DIR, default ~instructor/curso, mode 0700):
-  source/<nome>/  release/<nome>/  submitted/<aluno>/<nome>/  grades/<nome>.csv
+  source/<nome>/  release/<nome>/  submitted/<aluno>/<nome>/  autograded/  feedback/  gradebook-<nome>.csv
 """
 import glob
 import grp
@@ -38,6 +39,17 @@ def _own(path, user, mode):
     os.chmod(path, mode)
 
 
+def _give(top, user):
+    """chown `top` (a file, or a folder and everything in it) to `user`, never through a symlink."""
+    e = pwd.getpwnam(user)
+    paths = [top] if os.path.isfile(top) else []
+    for d, dirs, files in os.walk(top):
+        paths += [d] + [os.path.join(d, f) for f in dirs + files]
+    for p in paths:
+        if not os.path.islink(p):
+            os.chown(p, e.pw_uid, e.pw_gid)
+
+
 def _mkdir(path, user, mode=0o700):
     os.makedirs(path, exist_ok=True)
     _own(path, user, mode)
@@ -54,7 +66,7 @@ def students(s):
 
 def init(s):
     _mkdir(s.course_dir, s.instructor)
-    for sub in ("source", "release", "submitted", "grades"):
+    for sub in ("source", "release", "submitted"):
         _mkdir(os.path.join(s.course_dir, sub), s.instructor)
     for src in sorted(glob.glob(os.path.join(s.root, "notebooks", "exercicios", "*.ipynb"))):
         name = os.path.splitext(os.path.basename(src))[0]
@@ -134,19 +146,14 @@ def collect(s, name):
 
 
 def grade(s, name):
-    # One `cdlab grade` over every collected submission. When `cdlab grade` learns the course layout (issue 15:
-    # sandbox per submission, --jobs, gradebook), this becomes that one command.
-    code = 0
-    for source in sorted(glob.glob(os.path.join(s.course_dir, "source", name, "*.ipynb"))):
-        f = os.path.basename(source)
-        subs = sorted(glob.glob(os.path.join(s.course_dir, "submitted", "*", name, f)))
-        if not subs:
-            print(f"{f}: nenhuma entrega recolhida")
-            continue
-        csv = os.path.join(s.course_dir, "grades", f"{name}.csv")
-        r = _as(s.instructor, [s.node, os.path.join(s.root, "bin", "cdlab.js"), "grade", *subs, "--source", source, "--json", "--csv", csv])
-        code = code or r.returncode
-    return code
+    # `cdlab grade --course` (the grading issue's class-wide grader): every submitted/<aluno>/<nome>/ against
+    # source/<nome>/, each submission in its own sandbox (another uid, its own namespaces), results in autograded/,
+    # feedback/ and gradebook-<nome>.csv. It runs as root so that the sandbox can be made; what it writes is then
+    # given to the instructor.
+    r = subprocess.run([s.node, os.path.join(s.root, "bin", "cdlab.js"), "grade", "--course", s.course_dir, name], cwd=s.course_dir)
+    for written in ("autograded", "feedback", f"gradebook-{name}.csv"):
+        _give(os.path.join(s.course_dir, written), s.instructor)
+    return r.returncode
 
 
 def main(argv=None):

@@ -218,13 +218,16 @@ describe("course server on JupyterHub (deploy/)", function () {
 
     const grade = h.course(["grade", "02-udp"]);
     expect(grade.status, grade.stderr).to.equal(0);
+    // cdlab grade --course: one JSON line per submission, and the gradebook, owned by the instructor.
     const reports = grade.stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-    const scoreOf = (u: string) => reports.find((r) => String(r.file).includes(`/${u}/`));
-    expect(reports, grade.stdout).to.have.length(2);
-    const solved = scoreOf(solver), stubs = scoreOf(editor);
-    expect(solved.score, JSON.stringify(solved)).to.equal(solved.max_score).and.to.be.greaterThan(0);
-    expect(stubs.score, JSON.stringify(stubs)).to.equal(0);
-    expect(fs.readFileSync(path.join(h.home(h.instructor), "curso", "grades", "02-udp.csv"), "utf8").trim().split("\n")).to.have.length(3);
+    const gradeOf = (u: string) => reports.find((r) => r.student === u);
+    expect(reports.map((r) => r.student).sort(), grade.stdout).to.deep.equal([solver, editor].sort());
+    const solved = gradeOf(solver), stubs = gradeOf(editor);
+    expect(solved?.score, JSON.stringify(reports)).to.equal(solved?.max_score).and.to.be.greaterThan(0);
+    expect(stubs?.score, JSON.stringify(reports)).to.equal(0);
+    const gradebook = path.join(h.home(h.instructor), "curso", "gradebook-02-udp.csv");
+    expect(fs.readFileSync(gradebook, "utf8")).to.include(solver).and.to.include(editor);
+    expect(fs.statSync(gradebook).uid, "the gradebook belongs to the instructor").to.equal(h.uid(h.instructor));
   });
 
   it("when a student's server stops, none of its processes, ports or IPC objects are left", async function () {
