@@ -77,6 +77,9 @@ export interface ProbeProcess {
 export async function startProbes(plan: Record<string, ProbeSpec>, launcher: ProbeLauncher = {}, results = new Map<string, unknown>()): Promise<ProbeProcess> {
   const argv = [...(launcher.prefix ?? []), process.execPath, ...programArgs(entryFile(__dirname, "probe-main"))];
   const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "ignore"] });
+  // A probe that cannot start (e.g. nsenter refused) exits before reading its plan: the "exit" below reports it;
+  // the EPIPE of this write must not crash the grader.
+  child.stdin!.on("error", () => {});
   child.stdin!.end(JSON.stringify(plan) + "\n");
   const lines = readline.createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
