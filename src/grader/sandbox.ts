@@ -137,12 +137,17 @@ export function sandboxSupport(): SandboxSupport {
   if (process.platform !== "linux") return (support = { ok: false, reason: `no sandbox on ${process.platform} (Linux only)` });
   const bwrap = which("bwrap");
   if (!bwrap) return (support = { ok: false, reason: "no sandbox: bubblewrap is not installed (as root: node scripts/setup-sandbox.js)" });
-  const argv = [...prefix({}, bwrap), ...NAMESPACES, ...systemMounts(), "--proc", "/proc", "--dev", "/dev", "--", "true"];
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout: 20_000 });
-  if (r.status !== 0) {
-    const why = (r.error?.message ?? r.stderr ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`;
-    return (support = { ok: false, reason: `no sandbox: bubblewrap cannot create namespaces here (${why})` });
-  }
+  const run = (mounts: string[]) => {
+    const argv = [...prefix({}, bwrap), ...NAMESPACES, ...mounts, "--proc", "/proc", "--dev", "/dev", "--", "true"];
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout: 20_000 });
+    return r.status === 0 ? undefined : (r.error?.message ?? r.stderr ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`;
+  };
+  const why = run(systemMounts());
+  if (why) return (support = { ok: false, reason: `no sandbox: bubblewrap cannot create namespaces here (${why})` });
+  // The sandbox user must be able to reach the project (a clone inside a 0700 folder is not reachable by nobody).
+  const unreadable = run([...systemMounts(), ...projectMounts()]);
+  if (unreadable)
+    return (support = { ok: false, reason: `no sandbox: the sandbox user cannot read the project at ${PACKAGE_ROOT} (${unreadable}); make its folders readable by others (chmod o+rx)` });
   return (support = { ok: true });
 }
 
