@@ -54,7 +54,8 @@ describe("grader/grade", function () {
       expect(c.status).to.equal("error");
       expect(c.message).to.include("Ainda não implementado");
     }
-    expect(g.warnings).to.deep.equal([]);
+    // Where the machine cannot sandbox kernels the report says so ("sem sandbox: …"); nothing else may be warned.
+    expect(g.warnings.filter((w) => !w.startsWith("sem sandbox:"))).to.deep.equal([]);
   });
 
   it("process.exit() in one test and an infinite loop in another cost those two tests only", async function () {
