@@ -98,7 +98,7 @@ export interface ProbeAnswer {
  * grader, not to this kernel. Outside the grader nothing is probed.
  *
  * @param name the probe's name, as declared in the hidden part (`cdlab:probe name`)
- * @param target what to measure: a port on 127.0.0.1 (none for a server probe)
+ * @param target what to measure: a port on 127.0.0.1, or a process by its pid (none for a server probe)
  * @param options.timeoutMs how long to wait for the probe @default 10000
  * @returns whether it ran, and a server probe's port
  * @example
@@ -108,7 +108,7 @@ export interface ProbeAnswer {
  * await probe("servidor", { port: server.port });
  * ```
  */
-export async function probe(name: string, target?: { port: number }, options: { timeoutMs?: number } = {}): Promise<ProbeAnswer> {
+export async function probe(name: string, target?: { port?: number; pid?: number }, options: { timeoutMs?: number } = {}): Promise<ProbeAnswer> {
   const address = (globalThis as Record<symbol, unknown>)[Symbol.for(PROBE_ADDRESS_KEY)];
   if (typeof address !== "string") {
     display.raw({ "text/plain": `sonda "${name}": só roda durante a correção` });
@@ -120,7 +120,7 @@ export async function probe(name: string, target?: { port: number }, options: { 
     let answer = "";
     const timer = setTimeout(() => sock.destroy(), options.timeoutMs ?? 10_000);
     sock.setEncoding("utf8");
-    sock.on("connect", () => sock.write(JSON.stringify({ name, port: target?.port }) + "\n"));
+    sock.on("connect", () => sock.write(JSON.stringify({ name, port: target?.port, pid: target?.pid }) + "\n"));
     sock.on("data", (d) => (answer += d));
     sock.on("error", () => {});
     sock.on("close", () => {

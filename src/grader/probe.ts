@@ -7,53 +7,96 @@
  * only "ok" back to the kernel. So a student's code can pick the target, but
  * not what is sent to it nor what the grader reads back.
  *
+ * Each kind of probe is one module in `src/grader/probes/` (add a kind = add a
+ * file): it exports `probe`, a {@link ProbeKind} with the builder used in
+ * declarations and the `run` of the probe process. {@link probeKinds} loads
+ * every module of that folder; there is no list to edit.
+ *
  * Where the kernel runs in a sandbox, pass {@link ProbeLauncher.prefix} with
  * the command that enters it (the probe must share the kernel's loopback).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import readline from "node:readline";
 import { entryFile, programArgs } from "../proc/program";
 import { descendants } from "../proc/tree";
 
-/** Datagrams sent to the cell's target port (127.0.0.1), one fresh socket each. */
-export interface UdpProbeSpec {
-  kind: "udp";
-  /** Texts to send (UTF-8), in order. */
-  send: string[];
-  /** Send all at once, from as many sockets, instead of one after the other. @default false */
-  parallel?: boolean;
-  /** How long to wait for each reply. @default 2000 */
-  timeoutMs?: number;
+/** A probe's declaration, evaluated: its kind (the module's file name) and its options. */
+export interface ProbeSpec {
+  kind: string;
 }
 
-/** Is the cell's target UDP port free (can the probe bind 127.0.0.1 on it)? Result: `{ free }`. */
-export interface UdpFreeProbeSpec {
-  kind: "udp-free";
+/** What a cell names as a probe's target: a port on 127.0.0.1, a process (a pid as the kernel sees it). */
+export interface ProbeTarget {
+  port?: number;
+  pid?: number;
 }
+
+/** What the cell learns besides "it ran": a server probe's port. */
+export interface ProbeReply {
+  port?: number;
+}
+
+/** What the probe process gives a probe's `run`. */
+export interface ProbeContext {
+  /** Send the result to the grader (servers and watchers send it again at each change). */
+  report(result: unknown): void;
+  /** The kernel's process as the grader sees it (its tree is where a cell's pid is looked up), when known. */
+  kernelPid?: number;
+}
+
+/** A kind of probe: what one module of `src/grader/probes/` exports as `probe`. */
+export interface ProbeKind<S extends ProbeSpec = ProbeSpec> {
+  /** The spec's `kind`: the module's file name without extension (`udp-free`). */
+  kind: S["kind"];
+  /** The builder's name in `cdlab:probe` declarations (`udpFree`). */
+  declaration: string;
+  /** Build the spec from the declaration's arguments; throw (plain English) on a bad declaration. */
+  build(...args: never[]): S;
+  /**
+   * Run the probe in the probe process, once, against the cell's target.
+   *
+   * @returns the cell's answer, or undefined when the target does not fit (the cell gets "not run")
+   */
+  run(spec: S, target: ProbeTarget, context: ProbeContext): Promise<ProbeReply | undefined>;
+}
+
+/** ".ts" from source (under tsx), ".js" from dist. */
+const EXTENSION = path.extname(__filename);
+let kinds: Map<string, ProbeKind> | undefined;
 
 /**
- * A UDP server run by the probe process for the cell to talk to (its port is
- * the answer the cell gets). Result, updated at each datagram: `{ received, texts }`.
+ * Every kind of probe, by kind: each module of `src/grader/probes/` (this
+ * build's extension) that exports `probe`.
+ *
+ * @returns kind → its module's {@link ProbeKind}
+ * @throws Error when a module's kind is not its file name or two declarations share a name
  */
-export interface UdpServerProbeSpec {
-  kind: "udp-server";
-  /** Datagrams dropped (not answered) first. @default 0 */
-  drop?: number;
-  /** Answer with the text in upper case, or never. @default "upper" */
-  reply?: "upper" | "none";
+export function probeKinds(): Map<string, ProbeKind> {
+  if (kinds) return kinds;
+  const dir = path.join(__dirname, "probes");
+  const found = new Map<string, ProbeKind>();
+  const names = new Set<string>();
+  for (const file of fs.readdirSync(dir).sort()) {
+    if (!file.endsWith(EXTENSION) || file.endsWith(".d.ts")) continue;
+    const k = (require(path.join(dir, file)) as { probe?: ProbeKind }).probe;
+    if (!k) continue;
+    const base = file.slice(0, -EXTENSION.length);
+    if (k.kind !== base) throw new Error(`Probe module ${file}: its kind is "${k.kind}", expected "${base}" (the file's name)`);
+    if (names.has(k.declaration)) throw new Error(`Probe module ${file}: declaration "${k.declaration}" is already taken`);
+    names.add(k.declaration);
+    found.set(k.kind, k);
+  }
+  return (kinds = found);
 }
-
-/** Every kind of probe. */
-export type ProbeSpec = UdpProbeSpec | UdpFreeProbeSpec | UdpServerProbeSpec;
-
-/** A UDP probe's result: one entry per datagram sent, `text: null` when no reply came. */
-export type UdpProbeResult = { text: string | null; length: number; from: number | null }[];
 
 /** How the grader starts the probe process. */
 export interface ProbeLauncher {
   /** Command put before `node probe-main.js`, e.g. `["nsenter", "--net=/proc/<kernel pid>/ns/net", "--"]`. @default [] */
   prefix?: string[];
+  /** The kernel's pid (as the grader sees it): a cell's `{ pid }` target is looked up in its tree. */
+  kernelPid?: number;
 }
 
 /** A running probe process. */
@@ -80,7 +123,7 @@ export async function startProbes(plan: Record<string, ProbeSpec>, launcher: Pro
   // A probe that cannot start (e.g. nsenter refused) exits before reading its plan: the "exit" below reports it;
   // the EPIPE of this write must not crash the grader.
   child.stdin!.on("error", () => {});
-  child.stdin!.end(JSON.stringify(plan) + "\n");
+  child.stdin!.end(JSON.stringify({ plan, kernelPid: launcher.kernelPid }) + "\n");
   const lines = readline.createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("error", reject);
@@ -136,4 +179,78 @@ export function networkOf(kernelPid: number): string[] {
     return ["nsenter", `--target=${pid}`, "--net", ...user, "--"];
   }
   return [];
+}
+
+/** The pids of a process in each PID namespace it is in, outermost (ours) first; undefined when it is gone. */
+function nsPids(hostPid: number): number[] | undefined {
+  try {
+    const line = /^NSpid:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${hostPid}/status`, "utf8"))?.[1];
+    return line ? line.trim().split(/\s+/).map(Number) : [hostPid];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process the cell named, as the probe process finds it. */
+export interface FoundProcess {
+  /** Its pid here (the grader's view of /proc). */
+  host: number;
+  /** How many PID namespaces deep it is: its pid as the kernel sees it is `nsPids[depth - 1]`. */
+  depth: number;
+}
+
+/**
+ * Find the process a cell names by its pid (as the kernel sees it, in its
+ * sandbox's PID namespace), only in the kernel's tree (zombies included) — so
+ * a cell cannot point a probe at the grader's processes.
+ *
+ * @param pid the cell's pid
+ * @param kernelPid the kernel's pid here; without it the pid is taken as is
+ * @returns where it is, or undefined when no such process is in the tree
+ */
+export function findProcess(pid: number, kernelPid?: number): FoundProcess | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (kernelPid === undefined) {
+    const ns = nsPids(pid);
+    return ns ? { host: pid, depth: ns.length } : undefined;
+  }
+  const byParent = new Map<number, number[]>();
+  for (const d of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    const ppid = procPpid(Number(d));
+    if (ppid !== undefined) byParent.set(ppid, [...(byParent.get(ppid) ?? []), Number(d)]);
+  }
+  for (const queue = [kernelPid]; queue.length; ) {
+    const host = queue.shift()!;
+    const ns = nsPids(host);
+    if (ns?.[ns.length - 1] === pid) return { host, depth: ns.length };
+    queue.push(...(byParent.get(host) ?? []));
+  }
+  return undefined;
+}
+
+function procPpid(hostPid: number): number | undefined {
+  try {
+    const s = fs.readFileSync(`/proc/${hostPid}/stat`, "utf8");
+    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A process's ancestry as the kernel sees it: `[pid, parent, …]`, up to the
+ * first process whose parent is outside the kernel's PID namespace (there the
+ * parent reads as 0: PID 1, or a process started from outside).
+ *
+ * @param p the process, from {@link findProcess}
+ * @returns the pids, in the kernel's namespace
+ */
+export function ancestryOf(p: FoundProcess): number[] {
+  const chain: number[] = [];
+  for (let host: number | undefined = p.host; host !== undefined && host > 0; host = procPpid(host)) {
+    const ns = nsPids(host);
+    if (!ns || ns.length < p.depth) break;
+    chain.push(ns[p.depth - 1]);
+  }
+  return chain;
 }

@@ -19,7 +19,7 @@
 import { assert, AssertionError } from "./assert";
 import { OBSERVATION_MIME, type Observation } from "./observe";
 import type { Output } from "./notebook";
-import type { ProbeSpec } from "./probe";
+import { probeKinds, type ProbeSpec } from "./probe";
 
 const BLOCK = /\/\*\s*cdlab:(verdict|probe)\b([^\n]*)\n([\s\S]*?)\*\//g;
 
@@ -129,16 +129,13 @@ export function judge(verdict: string, outputs: Output[], probes: Map<string, un
 /**
  * Evaluate probe declarations (JavaScript expressions: `udp({ send: ["oi"] })`,
  * `udpFree()`, `udpServer({ drop: 2 })`) into specs for the probe process.
+ * The builders are those of every kind in src/grader/probes/ ({@link probeKinds}).
  *
  * @param probes name → expression
  * @returns name → spec
  */
 export function probeSpecs(probes: Record<string, string>): Record<string, ProbeSpec> {
-  const kinds = {
-    udp: (o: { send: string[]; parallel?: boolean; timeoutMs?: number }): ProbeSpec => ({ kind: "udp", ...o }),
-    udpFree: (): ProbeSpec => ({ kind: "udp-free" }),
-    udpServer: (o: { drop?: number; reply?: "upper" | "none" } = {}): ProbeSpec => ({ kind: "udp-server", ...o }),
-  };
-  const make = new Function(...Object.keys(kinds), "expr", `"use strict"; return eval(expr);`);
-  return Object.fromEntries(Object.entries(probes).map(([name, expr]) => [name, make(...Object.values(kinds), expr) as ProbeSpec]));
+  const builders = [...probeKinds().values()].map((k) => [k.declaration, (...a: never[]) => ({ ...k.build(...a), kind: k.kind })] as const);
+  const make = new Function(...builders.map(([name]) => name), "expr", `"use strict"; return eval(expr);`);
+  return Object.fromEntries(Object.entries(probes).map(([name, expr]) => [name, make(...builders.map(([, b]) => b), expr) as ProbeSpec]));
 }
