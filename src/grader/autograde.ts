@@ -62,7 +62,7 @@ export async function gradeSubmission(submission: string, source: Notebook, limi
     await probes?.close();
     probes = undefined;
     try {
-      probes = await startProbes(specs, { prefix: limits.probe?.prefix ?? networkOf(k.pid) }, probeResults);
+      probes = await startProbes(specs, { prefix: limits.probe?.prefix ?? networkOf(k.pid), kernelPid: limits.probe?.kernelPid ?? k.pid }, probeResults);
     } catch (e) {
       // The cells' probes then do not run and their verdicts fail: say why, it is the grader's machine, not the student.
       probeTrouble = `as sondas do corretor não puderam começar (${(e as Error).message}); testes que dependem delas falharam`;
@@ -96,7 +96,7 @@ function assembleOrReject(source: Notebook, nb: Notebook, submission: string): R
     return assemble(source, nb, submission);
   } catch (e) {
     if (e instanceof CdlabError) throw e;
-    throw new CdlabError("ERR_NOT_NOTEBOOK", `Cannot grade notebook "${submission}": ${(e as Error).message}`);
+    throw new CdlabError("ERR_NOT_NOTEBOOK", `Não foi possível corrigir o notebook "${submission}": ${(e as Error).message}`);
   }
 }
 
