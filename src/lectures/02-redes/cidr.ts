@@ -24,14 +24,14 @@ import { CdlabError } from "../../runtime/errors";
  * ```
  */
 export function parseIPv4(text: string): number {
-  if (typeof text !== "string") throw new CdlabError("ERR_INVALID_IP", `Invalid IPv4 address ${JSON.stringify(text)}: expected a string like "192.168.0.1"`);
+  if (typeof text !== "string") throw new CdlabError("ERR_INVALID_IP", `Endereço IPv4 inválido ${JSON.stringify(text)}: esperado um texto como "192.168.0.1"`);
   const parts = text.trim().split(".");
-  if (parts.length !== 4) throw new CdlabError("ERR_INVALID_IP", `Invalid IPv4 address "${text}": expected 4 numbers separated by dots, got ${parts.length}`);
+  if (parts.length !== 4) throw new CdlabError("ERR_INVALID_IP", `Endereço IPv4 inválido "${text}": esperados 4 números separados por pontos, veio ${parts.length}`);
   let n = 0;
   for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) throw new CdlabError("ERR_INVALID_IP", `Invalid IPv4 address "${text}": "${p}" is not a number from 0 to 255`);
+    if (!/^\d{1,3}$/.test(p)) throw new CdlabError("ERR_INVALID_IP", `Endereço IPv4 inválido "${text}": "${p}" não é um número de 0 a 255`);
     const v = Number(p);
-    if (v > 255) throw new CdlabError("ERR_INVALID_IP", `Invalid IPv4 address "${text}": ${v} is greater than 255`);
+    if (v > 255) throw new CdlabError("ERR_INVALID_IP", `Endereço IPv4 inválido "${text}": ${v} é maior que 255`);
     n = n * 256 + v;
   }
   return n;
@@ -48,7 +48,7 @@ export function parseIPv4(text: string): number {
  * ```
  */
 export function formatIPv4(n: number): string {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new CdlabError("ERR_INVALID_IP", `Invalid IPv4 number ${n}: expected an integer from 0 to 4294967295`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new CdlabError("ERR_INVALID_IP", `Número IPv4 inválido ${n}: esperado um inteiro de 0 a 4294967295`);
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 
@@ -159,12 +159,12 @@ export function parseCidr(cidr: string): CidrInfo {
 }
 
 function splitCidr(cidr: string): { address: string; prefix: number } {
-  if (typeof cidr !== "string") throw new CdlabError("ERR_INVALID_CIDR", `Invalid CIDR ${JSON.stringify(cidr)}: expected a string like "192.168.0.0/24"`);
+  if (typeof cidr !== "string") throw new CdlabError("ERR_INVALID_CIDR", `CIDR inválido ${JSON.stringify(cidr)}: esperado um texto como "192.168.0.0/24"`);
   const [address, p, extra] = cidr.trim().split("/");
-  if (extra !== undefined) throw new CdlabError("ERR_INVALID_CIDR", `Invalid CIDR "${cidr}": more than one "/"`);
+  if (extra !== undefined) throw new CdlabError("ERR_INVALID_CIDR", `CIDR inválido "${cidr}": mais de uma "/"`);
   parseIPv4(address);
   if (p === undefined) return { address, prefix: 32 };
-  if (!/^\d{1,2}$/.test(p) || Number(p) > 32) throw new CdlabError("ERR_INVALID_CIDR", `Invalid CIDR "${cidr}": prefix /${p} is not an integer from 0 to 32`);
+  if (!/^\d{1,2}$/.test(p) || Number(p) > 32) throw new CdlabError("ERR_INVALID_CIDR", `CIDR inválido "${cidr}": o prefixo /${p} não é um inteiro de 0 a 32`);
   return { address, prefix: Number(p) };
 }
 

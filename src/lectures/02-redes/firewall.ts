@@ -96,12 +96,12 @@ export function evaluateRules(rules: readonly FirewallRule[], from: { address: s
 }
 
 function checkRules(rules: unknown): FirewallRule[] {
-  if (!Array.isArray(rules)) invalidArg("rules", rules, "expected an array of { action, from?, fromPort?, contains?, largerThan? }");
+  if (!Array.isArray(rules)) invalidArg("rules", rules, "esperada uma lista de { action, from?, fromPort?, contains?, largerThan? }");
   rules.forEach((r: FirewallRule, i) => {
-    if (!r || (r.action !== "allow" && r.action !== "deny")) invalidArg(`rules[${i}].action`, r?.action, 'expected "allow" or "deny"');
+    if (!r || (r.action !== "allow" && r.action !== "deny")) invalidArg(`rules[${i}].action`, r?.action, 'esperado "allow" ou "deny"');
     if (r.from !== undefined) parseCidr(r.from);
     if (r.fromPort !== undefined) (Array.isArray(r.fromPort) ? r.fromPort : [r.fromPort]).forEach((p) => validatePort(p, `rules[${i}].fromPort`));
-    if (r.largerThan !== undefined && !(Number.isInteger(r.largerThan) && r.largerThan >= 0)) invalidArg(`rules[${i}].largerThan`, r.largerThan, "expected an integer >= 0");
+    if (r.largerThan !== undefined && !(Number.isInteger(r.largerThan) && r.largerThan >= 0)) invalidArg(`rules[${i}].largerThan`, r.largerThan, "esperado um inteiro >= 0");
   });
   return rules.map((r) => ({ ...r }));
 }
@@ -127,7 +127,7 @@ function describe(r: FirewallRule | undefined): string {
 export async function startFirewall(options: FirewallOptions): Promise<Firewall> {
   const rules = checkRules(options?.rules);
   const defaultAction = options.defaultAction ?? "deny";
-  if (defaultAction !== "allow" && defaultAction !== "deny") invalidArg("defaultAction", defaultAction, 'expected "allow" or "deny"');
+  if (defaultAction !== "allow" && defaultAction !== "deny") invalidArg("defaultAction", defaultAction, 'esperado "allow" ou "deny"');
   await replaceNamed(options.name);
   const drops: DropRecord[] = [];
   let allowed = 0;

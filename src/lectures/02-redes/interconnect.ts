@@ -31,12 +31,12 @@ export interface Frame {
 export const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
 
 function checkPorts(ports: number): number {
-  if (!Number.isInteger(ports) || ports < 2 || ports > 64) invalidArg("ports", ports, "expected an integer from 2 to 64");
+  if (!Number.isInteger(ports) || ports < 2 || ports > 64) invalidArg("ports", ports, "esperado um inteiro de 2 a 64");
   return ports;
 }
 
 function checkPort(port: number, ports: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > ports) invalidArg("inPort", port, `expected a port from 1 to ${ports}`);
+  if (!Number.isInteger(port) || port < 1 || port > ports) invalidArg("inPort", port, `esperada uma porta de 1 a ${ports}`);
 }
 
 /** A hub with ports 1…n. */
@@ -155,7 +155,7 @@ export interface Router {
  * ```
  */
 export function makeRouter(routes: readonly Route[]): Router {
-  if (!Array.isArray(routes)) invalidArg("routes", routes, "expected an array of { prefix, iface }");
+  if (!Array.isArray(routes)) invalidArg("routes", routes, "esperada uma lista de { prefix, iface }");
   const table = routes.map((r) => ({ ...r, bits: parseCidr(r.prefix).prefix }));
   return {
     route(dstIp, ttl) {

@@ -32,7 +32,7 @@ import { openUdpRelay, type RelayInspect } from "../../net/udp-relay";
 type Opt = { signal?: AbortSignal };
 
 function int(name: string, v: number, lo: number, hi: number): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) invalidArg(name, v, `expected an integer from ${lo} to ${hi}`);
+  if (!Number.isInteger(v) || v < lo || v > hi) invalidArg(name, v, `esperado um inteiro de ${lo} a ${hi}`);
   return v;
 }
 
@@ -49,7 +49,7 @@ async function scoped<T>(label: string, signal: AbortSignal | undefined, body: (
   const handle = makeHandle({}, {
     kind: "other",
     label,
-    interrupt: () => interrupt.abort(new CdlabError("EINTR", `${label}: interrupted`)),
+    interrupt: () => interrupt.abort(new CdlabError("EINTR", `${label}: interrompido`)),
     release: async () => {
       for (const c of held.splice(0).reverse()) await Promise.resolve(c.close()).catch(() => {});
     },
@@ -255,7 +255,7 @@ async function linkedPair(keep: Keep, inspect: RelayInspect) {
 export async function reliabilityExperiment(options: { messages?: number; dropRate?: number; seed?: number } & Opt = {}): Promise<ReliabilityResult[]> {
   const messages = int("messages", options.messages ?? 40, 1, 1000);
   const dropRate = options.dropRate ?? 0.2;
-  if (typeof dropRate !== "number" || !(dropRate >= 0 && dropRate <= 0.9)) invalidArg("dropRate", dropRate, "expected a number from 0 to 0.9");
+  if (typeof dropRate !== "number" || !(dropRate >= 0 && dropRate <= 0.9)) invalidArg("dropRate", dropRate, "esperado um número de 0 a 0,9");
   const seed = int("seed", options.seed ?? 7, 0, 2 ** 31);
   throwIfAborted(options.signal);
   const run = (withAcks: boolean) => scoped("reliabilityExperiment", options.signal, async (keep, signal) => {
@@ -277,7 +277,7 @@ export async function reliabilityExperiment(options: { messages?: number; dropRa
         continue;
       }
       for (let attempt = 0; ; attempt++) {
-        if (attempt > 50) throw new CdlabError("ETIMEDOUT", `Cannot deliver message ${i}: no acknowledgement after 50 retransmissions`);
+        if (attempt > 50) throw new CdlabError("ETIMEDOUT", `Não foi possível entregar a mensagem ${i}: nenhuma confirmação depois de 50 retransmissões`);
         if (attempt > 0) retransmissions++;
         const acked = new Promise<boolean>((resolve) => {
           const t = setTimeout(() => { sender.off("message", on); resolve(false); }, 40);

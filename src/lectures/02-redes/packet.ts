@@ -99,11 +99,11 @@ export function buildUdpPacket(options: UdpPacketOptions): Uint8Array {
   const { srcIp, dstIp, payload, ttl = 64, id = 0 } = options ?? ({} as UdpPacketOptions);
   const src = parseIPv4(srcIp), dst = parseIPv4(dstIp);
   const srcPort = validatePort(options.srcPort, "srcPort"), dstPort = validatePort(options.dstPort, "dstPort");
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) invalidArg("ttl", ttl, "expected an integer from 0 to 255");
-  if (!Number.isInteger(id) || id < 0 || id > 0xffff) invalidArg("id", id, "expected an integer from 0 to 65535");
-  if (typeof payload !== "string" && !(payload instanceof Uint8Array)) invalidArg("payload", payload, "expected a string or a Uint8Array");
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) invalidArg("ttl", ttl, "esperado um inteiro de 0 a 255");
+  if (!Number.isInteger(id) || id < 0 || id > 0xffff) invalidArg("id", id, "esperado um inteiro de 0 a 65535");
+  if (typeof payload !== "string" && !(payload instanceof Uint8Array)) invalidArg("payload", payload, "esperado um texto ou um Uint8Array");
   const data = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
-  if (data.length > 65507) invalidArg("payload", `${data.length} bytes`, "expected at most 65507 bytes");
+  if (data.length > 65507) invalidArg("payload", `${data.length} bytes`, "esperado no máximo 65507 bytes");
   const udp = new Uint8Array(8 + data.length);
   const u = new DataView(udp.buffer);
   u.setUint16(0, srcPort);
@@ -139,24 +139,24 @@ export function buildUdpPacket(options: UdpPacketOptions): Uint8Array {
  * ```
  */
 export function parseUdpPacket(bytes: Uint8Array): ParsedUdpPacket {
-  const bad = (why: string) => new CdlabError("ERR_BAD_PACKET", `Cannot parse packet: ${why}`);
-  if (!(bytes instanceof Uint8Array)) throw bad("expected a Uint8Array");
-  if (bytes.length < 20) throw bad(`${bytes.length} bytes is shorter than an IPv4 header (20)`);
+  const bad = (why: string) => new CdlabError("ERR_BAD_PACKET", `Pacote ilegível: ${why}`);
+  if (!(bytes instanceof Uint8Array)) throw bad("esperado um Uint8Array");
+  if (bytes.length < 20) throw bad(`${bytes.length} bytes é menos que um cabeçalho IPv4 (20)`);
   const h = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = bytes[0] >> 4, headerLength = (bytes[0] & 15) * 4;
-  if (version !== 4) throw bad(`IP version ${version}, expected 4`);
-  if (headerLength < 20 || headerLength > bytes.length) throw bad(`IPv4 header length ${headerLength} is invalid for ${bytes.length} bytes`);
+  if (version !== 4) throw bad(`versão do IP ${version}, esperada 4`);
+  if (headerLength < 20 || headerLength > bytes.length) throw bad(`tamanho do cabeçalho IPv4 ${headerLength} inválido para ${bytes.length} bytes`);
   const totalLength = h.getUint16(2);
-  if (totalLength !== bytes.length) throw bad(`IPv4 total length says ${totalLength} bytes, got ${bytes.length}`);
+  if (totalLength !== bytes.length) throw bad(`o tamanho total do IPv4 diz ${totalLength} bytes, vieram ${bytes.length}`);
   const protocol = bytes[9];
-  if (protocol !== 17) throw bad(`protocol ${protocol}${protocol === 6 ? " (TCP)" : protocol === 1 ? " (ICMP)" : ""}, expected 17 (UDP)`);
-  if (bytes.length < headerLength + 8) throw bad("too short for a UDP header");
+  if (protocol !== 17) throw bad(`protocolo ${protocol}${protocol === 6 ? " (TCP)" : protocol === 1 ? " (ICMP)" : ""}, esperado 17 (UDP)`);
+  if (bytes.length < headerLength + 8) throw bad("curto demais para um cabeçalho UDP");
   const flags = h.getUint16(6);
   const src = h.getUint32(12), dst = h.getUint32(16);
   const udpBytes = bytes.subarray(headerLength);
   const u = new DataView(udpBytes.buffer, udpBytes.byteOffset, udpBytes.byteLength);
   const udpLength = u.getUint16(4);
-  if (udpLength !== udpBytes.length) throw bad(`UDP length says ${udpLength} bytes, got ${udpBytes.length}`);
+  if (udpLength !== udpBytes.length) throw bad(`o tamanho do UDP diz ${udpLength} bytes, vieram ${udpBytes.length}`);
   const checksum = u.getUint16(6);
   const zeroed = udpBytes.slice();
   zeroed[6] = zeroed[7] = 0;

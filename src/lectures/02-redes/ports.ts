@@ -72,7 +72,7 @@ export type PortRange = "well-known" | "registrada" | "dinâmica";
  * ```
  */
 export function portRange(port: number): PortRange {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) invalidArg("port", port, "expected an integer from 0 to 65535");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) invalidArg("port", port, "esperado um inteiro de 0 a 65535");
   return port < 1024 ? "well-known" : port < 49152 ? "registrada" : "dinâmica";
 }
 
@@ -89,7 +89,7 @@ export function portRange(port: number): PortRange {
  */
 export async function ephemeralPortRange(): Promise<{ first: number; last: number }> {
   const text = await fs.readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => {
-    throw new CdlabError("ENOENT", "Cannot read the ephemeral port range: /proc/sys/net/ipv4/ip_local_port_range is not available (this needs Linux)");
+    throw new CdlabError("ENOENT", "Não foi possível ler a faixa de portas efêmeras: /proc/sys/net/ipv4/ip_local_port_range não existe (isto precisa de Linux)");
   });
   const [first, last] = text.trim().split(/\s+/).map(Number);
   return { first, last };
@@ -120,7 +120,7 @@ export interface ListeningPort {
  */
 export function decodeProcAddress(hex: string): { address: string; port: number } {
   const m = /^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{32}):([0-9A-Fa-f]{4})$/.exec(hex);
-  if (!m) throw new CdlabError("ERR_PARSE", `Cannot parse /proc/net address "${hex}": expected HEXADDR:HEXPORT`);
+  if (!m) throw new CdlabError("ERR_PARSE", `Endereço ilegível em /proc/net "${hex}": esperado HEXADDR:HEXPORT`);
   const port = parseInt(m[2], 16);
   const words = m[1].match(/.{8}/g)!.map((w) => w.match(/../g)!.reverse().join("")); // each 32-bit word is little-endian
   if (words.length === 1) return { address: words[0].match(/../g)!.map((b) => parseInt(b, 16)).join("."), port };
@@ -180,6 +180,6 @@ export async function listeningPorts(options: { signal?: AbortSignal } = {}): Pr
       out.push({ protocol, address, port, loopbackOnly: address.startsWith("127.") || address === "::1", service: wk?.service, inode: Number(cols[9]) });
     }
   }
-  if (found === 0) throw new CdlabError("ENOENT", "Cannot list listening ports: /proc/net is not available (this needs Linux)");
+  if (found === 0) throw new CdlabError("ENOENT", "Não foi possível listar as portas em escuta: /proc/net não existe (isto precisa de Linux)");
   return out.sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
 }

@@ -47,7 +47,7 @@ export interface SwitchingResult {
  */
 export function simulateSwitching(options: { packets?: number } = {}): SwitchingResult[] {
   const { packets = 4 } = options;
-  if (!Number.isInteger(packets) || packets < 1 || packets > 50) invalidArg("packets", packets, "expected an integer from 1 to 50");
+  if (!Number.isInteger(packets) || packets < 1 || packets > 50) invalidArg("packets", packets, "esperado um inteiro de 1 a 50");
   return [broadcast(packets), circuit(packets), packet(packets)];
 }
 

@@ -51,7 +51,7 @@ export async function startJavaUdpServer(java: JavaPrograms, options: { timeoutM
     if (answered) return Object.assign(child, { port });
     if (Date.now() > deadline) {
       await child.close();
-      throw new CdlabError("ETIMEDOUT", `Java UDPServer did not answer on port ${port} within ${timeoutMs} ms`);
+      throw new CdlabError("ETIMEDOUT", `O UDPServer Java não respondeu na porta ${port} em ${timeoutMs} ms`);
     }
   }
 }

@@ -53,11 +53,11 @@ export interface ConcurrencyOptions {
  */
 export async function measureConcurrency(options: ConcurrencyOptions = {}): Promise<ConcurrencyRow[]> {
   const { clients = [1, 2, 4, 8], cpuMs = 20, modes = ["event-loop", "thread"], repeat = 1, signal } = options;
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) invalidArg("repeat", repeat, "expected an integer from 1 to 20");
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) invalidArg("repeat", repeat, "esperado um inteiro de 1 a 20");
   if (!Array.isArray(clients) || clients.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) {
-    invalidArg("clients", clients, "expected an array of integers from 1 to 200");
+    invalidArg("clients", clients, "esperada uma lista de inteiros de 1 a 200");
   }
-  if (!(typeof cpuMs === "number" && cpuMs >= 0 && cpuMs <= 1000)) invalidArg("cpuMs", cpuMs, "expected milliseconds from 0 to 1000");
+  if (!(typeof cpuMs === "number" && cpuMs >= 0 && cpuMs <= 1000)) invalidArg("cpuMs", cpuMs, "esperados milissegundos de 0 a 1000");
   const rows: ConcurrencyRow[] = [];
   for (const mode of modes) {
     const server = await tcpServer({ port: 0, mode, cpuMs });

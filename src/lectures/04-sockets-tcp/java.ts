@@ -57,7 +57,7 @@ export async function startJavaTcpServer(java: JavaPrograms, options: { timeoutM
   while (!(await accepts(port))) {
     if (Date.now() > deadline) {
       await child.close();
-      throw new CdlabError("ETIMEDOUT", `Java TCPServer did not listen on port ${port} within ${timeoutMs} ms`);
+      throw new CdlabError("ETIMEDOUT", `O TCPServer Java não abriu a porta ${port} em ${timeoutMs} ms`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -53,7 +53,7 @@ export function cCompiler(): string | undefined {
  * ```
  */
 export function cExampleSource(name: CExample): string {
-  if (!C_EXAMPLES.includes(name)) invalidArg("name", name, `must be one of ${C_EXAMPLES.join(", ")}`);
+  if (!C_EXAMPLES.includes(name)) invalidArg("name", name, `esperado um de ${C_EXAMPLES.join(", ")}`);
   return fs.readFileSync(path.join(C_SOURCE_DIR, `${name}.c`), "utf8");
 }
 
@@ -82,7 +82,7 @@ export interface CExampleResult {
  * ```
  */
 export function runCExample(name: CExample, options: { signal?: AbortSignal } = {}): Promise<CExampleResult> {
-  if (!C_EXAMPLES.includes(name)) invalidArg("name", name, `must be one of ${C_EXAMPLES.join(", ")}`);
+  if (!C_EXAMPLES.includes(name)) invalidArg("name", name, `esperado um de ${C_EXAMPLES.join(", ")}`);
   return compileAndRun(name, options);
 }
 

@@ -24,6 +24,7 @@ import path from "node:path";
 import { collectStdout, type ChildHandle } from "../../proc/child";
 import { entryFile, startProgram } from "../../proc/program";
 import { describeFd } from "../../proc/fds";
+import { CdlabError } from "../../runtime/errors";
 
 /** One row of the comparison. */
 export type FamilyRow = {
@@ -70,7 +71,7 @@ export async function parentAndChild(options: { env?: string } = {}) {
     const out = collectStdout(child);
     const report = await new Promise<Record<string, any>>((resolve, reject) => {
       child!.child.once("message", resolve);
-      child!.result.then(() => reject(new Error("The child exited without reporting")));
+      child!.result.then(() => reject(new CdlabError("ERR_CHILD_FAILED", "O processo filho terminou sem enviar o relatório")));
     });
     await out;
     const posParentAfter = describeFd(process.pid, fd)!.pos!;

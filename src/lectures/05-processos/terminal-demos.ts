@@ -137,7 +137,7 @@ async function foregroundChild(shellPid: number, comm: string, timeoutMs = 5000)
       // the child of the shell whose process group is the terminal's foreground group
       if (s && s.comm === comm && s.ppid === shellPid && s.pgid === s.tpgid) return { pid, foregroundGroup: s.tpgid };
     }
-    if (Date.now() > end) throw new CdlabError("ETIMEDOUT", `No "${comm}" in the foreground of the terminal of PID ${shellPid} after ${timeoutMs} ms`);
+    if (Date.now() > end) throw new CdlabError("ETIMEDOUT", `Nenhum "${comm}" em primeiro plano no terminal do PID ${shellPid} depois de ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

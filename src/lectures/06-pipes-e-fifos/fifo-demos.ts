@@ -41,7 +41,7 @@ import { makeFifo } from "../../ipc/fifo";
  * ```
  */
 export async function fifoBetweenUnrelated(message = "olá, processo desconhecido!") {
-  if (typeof message !== "string" || Buffer.byteLength(message) > 4096) invalidArg("message", message, "must be a string of at most 4096 bytes");
+  if (typeof message !== "string" || Buffer.byteLength(message) > 4096) invalidArg("message", message, "esperado um texto de no máximo 4096 bytes");
   const fifo = await makeFifo();
   const reader = await startProgram(entryFile(__dirname, "fifo-reader-main"), { args: [fifo.path], stdio: ["ignore", "pipe", "inherit"] });
   let orphan: Handle | undefined; // the writer, once started
@@ -60,7 +60,7 @@ export async function fifoBetweenUnrelated(message = "olá, processo desconhecid
     const waitFor = async (name: string) => {
       while (!events[name]) {
         const r = await Promise.race([new Promise<string>((res) => (wake = () => res("data"))), reader.result.then(() => "exit")]);
-        if (r === "exit" && !events[name]) throw new CdlabError("ERR_CHILD_FAILED", `The FIFO reader exited before "${name}"`);
+        if (r === "exit" && !events[name]) throw new CdlabError("ERR_CHILD_FAILED", `O leitor da FIFO terminou antes de "${name}"`);
       }
       return events[name];
     };

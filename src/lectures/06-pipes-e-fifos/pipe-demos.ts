@@ -89,7 +89,7 @@ export async function waitUntilSleeping(pid: number, wchan: string, timeoutMs = 
   for (;;) {
     const s = sleepState(pid);
     if (s.wchan.endsWith(wchan) || (s.wchan === "?" && s.state === "S")) return s;
-    if (Date.now() > end) throw new CdlabError("ETIMEDOUT", `Process ${pid} did not block in ${wchan}: it is ${s.state} in ${s.wchan}`);
+    if (Date.now() > end) throw new CdlabError("ETIMEDOUT", `O processo ${pid} não bloqueou em ${wchan}: está ${s.state} em ${s.wchan}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -106,7 +106,7 @@ export async function waitUntilSleeping(pid: number, wchan: string, timeoutMs = 
  * ```
  */
 export function checkText(option: string, text: unknown): void {
-  if (typeof text !== "string" || text.length === 0 || Buffer.byteLength(text) > 4096) invalidArg(option, text, "must be a string of 1 to 4096 bytes");
+  if (typeof text !== "string" || text.length === 0 || Buffer.byteLength(text) > 4096) invalidArg(option, text, "esperado um texto de 1 a 4096 bytes");
 }
 
 /** Kill and reap every child (best effort), for finally blocks. */
@@ -148,7 +148,7 @@ export async function pipeToChild(message = "hello world\n") {
  */
 export async function twoWayPipes(lines: string[] = ["ping", "hello world"]) {
   if (!Array.isArray(lines) || lines.some((l) => typeof l !== "string" || l.includes("\n")))
-    invalidArg("lines", lines, "must be an array of strings without line breaks");
+    invalidArg("lines", lines, "esperada uma lista de textos sem quebras de linha");
   const toChild = await pipe();
   const toParent = await pipe();
   let child: ChildHandle | undefined;

@@ -116,7 +116,7 @@ export async function demoEpipe() {
  * ```
  */
 export async function demoFullPipe(bytes = 200000) {
-  if (!Number.isInteger(bytes) || bytes < 1 || bytes > 64 * 1024 * 1024) invalidArg("bytes", bytes, "must be an integer from 1 to 67108864");
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > 64 * 1024 * 1024) invalidArg("bytes", bytes, "esperado um inteiro de 1 a 67108864");
   const p = await pipe();
   let writer: ChildHandle | undefined;
   try {
@@ -144,7 +144,7 @@ export async function demoFullPipe(bytes = 200000) {
  * ```
  */
 export async function demoByteStream(writes: string[] = ["abc", "def"]) {
-  if (!Array.isArray(writes) || writes.length === 0) invalidArg("writes", writes, "must be a non-empty array of strings");
+  if (!Array.isArray(writes) || writes.length === 0) invalidArg("writes", writes, "esperada uma lista de textos, não vazia");
   writes.forEach((w, i) => checkText(`writes[${i}]`, w));
   checkText("writes", writes.join(""));
   const { report } = await withReadOnceChild(

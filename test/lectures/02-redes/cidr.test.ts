@@ -22,10 +22,10 @@ describe("network/cidr", function () {
   });
 
   it("rejects bad addresses and prefixes with one clear line", function () {
-    expect(() => parseCidr("300.1.1.1/24")).to.throw('Invalid IPv4 address "300.1.1.1": 300 is greater than 255');
-    expect(() => parseCidr("10.0.0.1/33")).to.throw('Invalid CIDR "10.0.0.1/33": prefix /33 is not an integer from 0 to 32');
-    expect(() => parseIPv4("1.2.3")).to.throw("expected 4 numbers separated by dots, got 3");
-    expect(() => parseIPv4("1.2.3.x")).to.throw('"x" is not a number from 0 to 255');
+    expect(() => parseCidr("300.1.1.1/24")).to.throw('Endereço IPv4 inválido "300.1.1.1": 300 é maior que 255');
+    expect(() => parseCidr("10.0.0.1/33")).to.throw('CIDR inválido "10.0.0.1/33": o prefixo /33 não é um inteiro de 0 a 32');
+    expect(() => parseIPv4("1.2.3")).to.throw("esperados 4 números separados por pontos, veio 3");
+    expect(() => parseIPv4("1.2.3.x")).to.throw('"x" não é um número de 0 a 255');
     try {
       parseCidr("10.0.0.1/-1");
     } catch (e) {

@@ -6,7 +6,7 @@ describe("network/interconnect", function () {
     const hub = makeHub(4);
     expect(hub.receive({ src: "aa", dst: "bb" }, 1).out).to.deep.equal([2, 3, 4]);
     expect(hub.receive({ src: "bb", dst: "aa" }, 2).out).to.deep.equal([1, 3, 4]);
-    expect(() => hub.receive({ src: "aa", dst: "bb" }, 5)).to.throw('Invalid option "inPort" 5');
+    expect(() => hub.receive({ src: "aa", dst: "bb" }, 5)).to.throw(/"inPort".*5.*: esperada uma porta de 1 a \d+$/);
   });
 
   it("a switch floods an unknown destination, learns sources, then forwards to one port", function () {

@@ -36,13 +36,13 @@ describe("network/packet", function () {
   });
 
   it("rejects unparseable packets and bad options with one clear line", function () {
-    expect(() => parseUdpPacket(new Uint8Array(5))).to.throw("Cannot parse packet: 5 bytes is shorter than an IPv4 header (20)");
+    expect(() => parseUdpPacket(new Uint8Array(5))).to.throw("Pacote ilegível: 5 bytes é menos que um cabeçalho IPv4 (20)");
     const bytes = buildUdpPacket({ srcIp: "10.0.0.1", dstIp: "10.0.0.2", srcPort: 1, dstPort: 2, payload: "abc" });
-    expect(() => parseUdpPacket(bytes.subarray(0, 25))).to.throw("IPv4 total length says 31 bytes, got 25");
+    expect(() => parseUdpPacket(bytes.subarray(0, 25))).to.throw("o tamanho total do IPv4 diz 31 bytes, vieram 25");
     const tcp = bytes.slice();
     tcp[9] = 6;
-    expect(() => parseUdpPacket(tcp)).to.throw("protocol 6 (TCP), expected 17 (UDP)");
-    expect(() => buildUdpPacket({ srcIp: "300.1.1.1", dstIp: "10.0.0.2", srcPort: 1, dstPort: 2, payload: "" })).to.throw(/300 is greater than 255/);
-    expect(() => buildUdpPacket({ srcIp: "1.1.1.1", dstIp: "10.0.0.2", srcPort: 70000, dstPort: 2, payload: "" })).to.throw(/Invalid srcPort 70000/);
+    expect(() => parseUdpPacket(tcp)).to.throw("protocolo 6 (TCP), esperado 17 (UDP)");
+    expect(() => buildUdpPacket({ srcIp: "300.1.1.1", dstIp: "10.0.0.2", srcPort: 1, dstPort: 2, payload: "" })).to.throw(/300 é maior que 255/);
+    expect(() => buildUdpPacket({ srcIp: "1.1.1.1", dstIp: "10.0.0.2", srcPort: 70000, dstPort: 2, payload: "" })).to.throw(/srcPort.*70000/);
   });
 });

@@ -10,6 +10,6 @@ describe("network/switching", function () {
     expect(circuit.doneCD).to.be.greaterThan(circuit.doneAB + 4); // C waits for A's circuit to be released
     expect(packet.doneCD).to.be.lessThan(circuit.doneCD);
     expect(packet.deliveredToOthers).to.equal(0);
-    expect(() => simulateSwitching({ packets: 0 })).to.throw('Invalid option "packets" 0');
+    expect(() => simulateSwitching({ packets: 0 })).to.throw(/"packets".*: esperado um inteiro de 1 a 50$/);
   });
 });

@@ -17,8 +17,8 @@ describe("net/concurrency", function () {
 
   it("validates its options by name", async function () {
     for (const [o, re] of [
-      [{ clients: [0] }, /^Invalid option "clients"/],
-      [{ cpuMs: -5 }, /^Invalid option "cpuMs"/],
+      [{ clients: [0] }, /"clients".*\[0\].*: esperada uma lista de inteiros de 1 a 200$/],
+      [{ cpuMs: -5 }, /"cpuMs".*-5.*: esperados milissegundos de 0 a 1000$/],
     ] as const) {
       try {
         await measureConcurrency(o as never);

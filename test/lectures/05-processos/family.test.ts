@@ -51,10 +51,10 @@ describe("proc/family and the C examples", () => {
     try {
       const e = await compileC(bad).catch((err) => err);
       expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ERR_COMPILE" });
-      expect(e.message).to.match(/^Cannot compile cdlab-bad-\d+\.c: .*error/);
+      expect(e.message).to.match(/cdlab-bad-\d+\.c: .*error/);
     } finally {
       fs.rmSync(bad, { force: true });
     }
-    expect(() => runCExample("nope" as "fork")).to.throw(CdlabError, /Invalid option "name"/);
+    expect(() => runCExample("nope" as "fork")).to.throw(CdlabError, /"name".*"nope".*: esperado um de /);
   });
 });
