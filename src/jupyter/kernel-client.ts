@@ -137,7 +137,7 @@ export class KernelClient {
     };
     await new Promise<void>((res, rej) => child.once("spawn", res).once("error", rej)).catch((e) => {
       cleanup();
-      throw new CdlabError("ERR_KERNEL_START", `Cannot start the kernel "${argv[0]}": ${(e as Error).message}`);
+      throw new CdlabError("ERR_KERNEL_START", `Não foi possível iniciar o kernel "${argv[0]}": ${(e as Error).message}`);
     });
     if (launcher) {
       const fd3 = child.stdio[3] as import("node:stream").Writable;
@@ -174,7 +174,7 @@ export class KernelClient {
       if (p.out.count > 0 || (p.reply && p.idle)) return;
     }
     const tail = this.processStderr.trim().split("\n").slice(-3).join(" | ");
-    throw new CdlabError("ERR_KERNEL_START", `The kernel did not start${this.exited ? " (it exited)" : ` within ${timeoutMs} ms`}${tail ? `: ${tail}` : ""}`);
+    throw new CdlabError("ERR_KERNEL_START", `O kernel não iniciou${this.exited ? " (o processo terminou)" : ` em ${timeoutMs} ms`}${tail ? `: ${tail}` : ""}`);
   }
 
   private async send(sock: zmq.Dealer, msgType: string, content: Record<string, unknown>, limits?: OutputLimits): Promise<string> {

@@ -26,14 +26,14 @@ function sign(key: string, parts: (string | Uint8Array)[]): string {
  */
 export function decode(frames: Uint8Array[], key: string): Envelope {
   const i = frames.findIndex((f) => Buffer.from(f).equals(DELIM));
-  if (i < 0) throw new Error("Invalid message: missing <IDS|MSG> delimiter");
+  if (i < 0) throw new Error("Mensagem inválida: falta o delimitador <IDS|MSG>");
   const signature = Buffer.from(frames[i + 1] ?? "").toString();
   const parts = frames.slice(i + 2, i + 6);
-  if (parts.length < 4) throw new Error("Invalid message: fewer than 4 parts");
+  if (parts.length < 4) throw new Error("Mensagem inválida: menos de 4 partes");
   if (key) {
     const want = Buffer.from(sign(key, parts));
     const got = Buffer.from(signature);
-    if (want.length !== got.length || !timingSafeEqual(want, got)) throw new Error("Invalid message: bad signature");
+    if (want.length !== got.length || !timingSafeEqual(want, got)) throw new Error("Mensagem inválida: assinatura errada");
   }
   const json = (b: Uint8Array) => JSON.parse(Buffer.from(b).toString("utf8"));
   return {

@@ -48,7 +48,7 @@ export type UdpReply = Uint8Array | string | undefined | void;
  * ```
  * @internal
  */
-export async function bindUdp(socket: dgram.Socket, port = 0, host = "127.0.0.1", what = "UDP socket"): Promise<number> {
+export async function bindUdp(socket: dgram.Socket, port = 0, host = "127.0.0.1", what = "o socket UDP"): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
     socket.bind(port, host, () => {
@@ -57,7 +57,7 @@ export async function bindUdp(socket: dgram.Socket, port = 0, host = "127.0.0.1"
     });
   }).catch((e) => {
     socket.close();
-    throw systemError(`Cannot bind ${what} to ${host}:${port}`, e);
+    throw systemError(`Não foi possível associar ${what} a ${host}:${port}`, e);
   });
   return socket.address().port;
 }
@@ -68,7 +68,7 @@ export async function resolveHost(host: string, signal?: AbortSignal, family?: 4
     return await abortable(family ? dns.promises.lookup(host, { family }) : dns.promises.lookup(host), signal);
   } catch (e) {
     if (signal?.aborted) throw e;
-    throw systemError(`Cannot resolve host "${host}"`, e);
+    throw systemError(`Não foi possível resolver o host "${host}"`, e);
   }
 }
 
@@ -89,19 +89,19 @@ export function toBytes(message: string | Uint8Array): Buffer {
   let bytes: Buffer;
   if (typeof message === "string") bytes = Buffer.from(message, "utf8");
   else if (message instanceof Uint8Array) bytes = Buffer.from(message);
-  else return invalidArg("message", message, "expected a string or a Uint8Array");
+  else return invalidArg("message", message, "esperado uma string ou um Uint8Array");
   if (bytes.length > MAX_DATAGRAM) throw tooBig(bytes.length);
   return bytes;
 }
 
 /** @internal */
 export function tooBig(n: number): CdlabError {
-  return new CdlabError("EMSGSIZE", `Cannot send a datagram of ${n} bytes: a UDP payload holds at most ${MAX_DATAGRAM} bytes`);
+  return new CdlabError("EMSGSIZE", `Não é possível enviar um datagrama de ${n} bytes: o conteúdo de um datagrama UDP tem no máximo ${MAX_DATAGRAM} bytes`);
 }
 
 /** @internal */
 export function checkHost(host: unknown): string {
-  if (typeof host !== "string" || host.length === 0) invalidArg("host", host, "expected a host name or an IP address");
+  if (typeof host !== "string" || host.length === 0) invalidArg("host", host, "esperado um nome de host ou um endereço IP");
   return host as string;
 }
 
@@ -109,7 +109,7 @@ export function checkHost(host: unknown): string {
 export function checkBufferSize(n: unknown): number {
   if (n === undefined) return JAVA_BUFFER_SIZE;
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 65535) {
-    invalidArg("bufferSize", n, "expected an integer from 1 to 65535");
+    invalidArg("bufferSize", n, "esperado um inteiro de 1 a 65535");
   }
   return n as number;
 }

@@ -124,7 +124,7 @@ export function decodeModifiedUtf8(bytes: Uint8Array): string {
   const n = bytes.length;
   let i = 0;
   const bad = (at: number) =>
-    new CdlabError("ERR_UTF_DATA_FORMAT", `Malformed modified UTF-8: malformed input around byte ${at}`);
+    new CdlabError("ERR_UTF_DATA_FORMAT", `UTF-8 modificado malformado: entrada inválida perto do byte ${at}`);
   while (i < n) {
     const a = bytes[i];
     switch (a >> 4) {
@@ -133,7 +133,7 @@ export function decodeModifiedUtf8(bytes: Uint8Array): string {
         i += 1;
         break;
       case 12: case 13: {
-        if (i + 2 > n) throw new CdlabError("ERR_UTF_DATA_FORMAT", "Malformed modified UTF-8: partial character at end");
+        if (i + 2 > n) throw new CdlabError("ERR_UTF_DATA_FORMAT", "UTF-8 modificado malformado: caractere incompleto no final");
         const b = bytes[i + 1];
         if ((b & 0xc0) !== 0x80) throw bad(i + 1);
         units.push(((a & 0x1f) << 6) | (b & 0x3f));
@@ -141,7 +141,7 @@ export function decodeModifiedUtf8(bytes: Uint8Array): string {
         break;
       }
       case 14: {
-        if (i + 3 > n) throw new CdlabError("ERR_UTF_DATA_FORMAT", "Malformed modified UTF-8: partial character at end");
+        if (i + 3 > n) throw new CdlabError("ERR_UTF_DATA_FORMAT", "UTF-8 modificado malformado: caractere incompleto no final");
         const b = bytes[i + 1];
         const c = bytes[i + 2];
         if ((b & 0xc0) !== 0x80 || (c & 0xc0) !== 0x80) throw bad(i + 1);
@@ -172,7 +172,7 @@ export function decodeModifiedUtf8(bytes: Uint8Array): string {
  * ```
  */
 export function writeUTF(s: string): Buffer {
-  if (typeof s !== "string") throw new CdlabError("ERR_INVALID_ARG", `Invalid message ${JSON.stringify(s)}: expected a string`);
+  if (typeof s !== "string") throw new CdlabError("ERR_INVALID_ARG", `Mensagem inválida (${JSON.stringify(s)}): esperado uma string`);
   // Fast path: encode as UTF-8 straight into the frame, keep it if no byte differs.
   const n = Buffer.byteLength(s, "utf8");
   if (n <= MAX_UTF_BYTES) {
@@ -187,7 +187,7 @@ export function writeUTF(s: string): Buffer {
   if (len > MAX_UTF_BYTES) {
     throw new CdlabError(
       "ERR_UTF_TOO_LONG",
-      `Cannot send message with writeUTF: encoded string too long: ${len} bytes (the limit is ${MAX_UTF_BYTES})`,
+      `Não é possível enviar a mensagem com writeUTF: texto codificado longo demais: ${len} bytes (o limite é ${MAX_UTF_BYTES})`,
     );
   }
   const out = Buffer.allocUnsafe(2 + len);

@@ -97,9 +97,9 @@ export function lossyPolicy(options: LossyPolicyOptions = {}): LossyPolicy {
   const dropRate = rate("dropRate", options.dropRate ?? 0);
   const reorderRate = rate("reorderRate", options.reorderRate ?? 0);
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(seed)) invalidArg("seed", seed, "expected an integer");
+  if (!Number.isInteger(seed)) invalidArg("seed", seed, "esperado um inteiro");
   const holdMs = options.holdMs ?? 50;
-  if (!(Number.isFinite(holdMs) && holdMs >= 0)) invalidArg("holdMs", holdMs, "expected a number of milliseconds ≥ 0");
+  if (!(Number.isFinite(holdMs) && holdMs >= 0)) invalidArg("holdMs", holdMs, "esperado um número de milissegundos ≥ 0");
   const both = options.directions === "both";
   const random = mulberry32(seed);
   const log: RelayLogEntry[] = [];
@@ -149,7 +149,7 @@ export function lossyPolicy(options: LossyPolicyOptions = {}): LossyPolicy {
  */
 export async function lossyRelay(options: LossyRelayOptions): Promise<LossyRelay> {
   if (!options || typeof options.target !== "object" || options.target === null) {
-    invalidArg("target", options?.target, "expected { host?, port }");
+    invalidArg("target", options?.target, "esperado { host?, port }");
   }
   const target = checkTarget(options.target, "target", false);
   const port = validatePort(options.port ?? 0);
@@ -171,7 +171,7 @@ export async function lossyRelay(options: LossyRelayOptions): Promise<LossyRelay
 }
 
 function rate(name: string, v: unknown): number {
-  if (typeof v !== "number" || !(v >= 0 && v <= 1)) invalidArg(name, v, "expected a probability from 0 to 1");
+  if (typeof v !== "number" || !(v >= 0 && v <= 1)) invalidArg(name, v, "esperado uma probabilidade de 0 a 1");
   return v as number;
 }
 

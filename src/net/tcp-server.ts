@@ -75,13 +75,13 @@ export interface TcpServer extends Handle {
 export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServer> {
   const port = validatePort(options.port ?? 7896);
   const host = options.host ?? "127.0.0.1";
-  if (typeof host !== "string" || !host) invalidArg("host", host, "expected a host name or an IP address");
+  if (typeof host !== "string" || !host) invalidArg("host", host, "esperado um nome de host ou um endereço IP");
   const mode = options.mode ?? "event-loop";
-  if (mode !== "event-loop" && mode !== "thread") invalidArg("mode", mode, 'expected "event-loop" or "thread"');
+  if (mode !== "event-loop" && mode !== "thread") invalidArg("mode", mode, 'esperado "event-loop" ou "thread"');
   const cpuMs = options.cpuMs ?? 0;
-  if (typeof cpuMs !== "number" || !(cpuMs >= 0) || !Number.isFinite(cpuMs)) invalidArg("cpuMs", cpuMs, "expected a number of milliseconds ≥ 0");
-  if (options.handler !== undefined && typeof options.handler !== "function") invalidArg("handler", options.handler, "expected a function");
-  if (options.handler && mode === "thread") invalidArg("handler", "function", 'a custom handler runs only in mode "event-loop" (threads echo)');
+  if (typeof cpuMs !== "number" || !(cpuMs >= 0) || !Number.isFinite(cpuMs)) invalidArg("cpuMs", cpuMs, "esperado um número de milissegundos ≥ 0");
+  if (options.handler !== undefined && typeof options.handler !== "function") invalidArg("handler", options.handler, "esperado uma função");
+  if (options.handler && mode === "thread") invalidArg("handler", "function", 'um handler próprio só roda no modo "event-loop" (no modo "thread" as threads fazem eco)');
   const handler = options.handler ?? ((m: string) => m);
   if (cpuMs > 0) calibrate();
   const trace = options.trace;
@@ -108,7 +108,7 @@ export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServ
     });
   }).catch((e) => {
     server.close();
-    throw systemError(`Cannot listen on ${host}:${port}`, e);
+    throw systemError(`Não foi possível escutar em ${host}:${port}`, e);
   });
   const bound = (server.address() as net.AddressInfo).port;
   trace?.record(life, "bind", `${host}:${bound}`);
@@ -168,7 +168,7 @@ export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServ
     let chain = Promise.resolve();
     let queued = 0;
     const answer = (out: unknown) => {
-      if (typeof out !== "string") throw new TypeError(`The handler returned ${typeof out}, expected a string`);
+      if (typeof out !== "string") throw new TypeError(`O handler devolveu ${typeof out}: ele deve devolver uma string`);
       reply(out, writeUTF(out));
     };
     const broken = (e: unknown) => {

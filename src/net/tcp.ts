@@ -87,7 +87,7 @@ export interface TcpConnection extends Handle {
 export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpConnection> {
   const port = validatePort(options.port ?? 7896);
   const host = options.host ?? "127.0.0.1";
-  if (typeof host !== "string" || !host) invalidArg("host", host, "expected a host name or an IP address");
+  if (typeof host !== "string" || !host) invalidArg("host", host, "esperado um nome de host ou um endereço IP");
   const { signal, trace } = options;
   throwIfAborted(signal);
   const life = trace ? trace.lifeline("cliente") : "cliente";
@@ -123,7 +123,7 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
     waiters.clear();
   };
 
-  socket.on("error", (e) => endAll(systemError(`Connection to ${host}:${port} failed`, e)));
+  socket.on("error", (e) => endAll(systemError(`A conexão com ${host}:${port} falhou`, e)));
   await abortable(
     new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
@@ -137,7 +137,7 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
   ).catch((e) => {
     socket.destroy();
     if (signal?.aborted) throw e;
-    throw systemError(`Cannot connect to ${host}:${port}`, e);
+    throw systemError(`Não foi possível conectar a ${host}:${port}`, e);
   });
   localPort = socket.localPort ?? 0;
   const ports = { local: localPort, peer: port };
@@ -161,8 +161,8 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
       } else queue.push(m);
     }
   });
-  socket.on("end", () => endAll(new CdlabError("ERR_EOF", `Connection closed by ${host}:${port} before a complete message arrived`)));
-  socket.on("close", () => endAll(new CdlabError("ERR_EOF", `Connection to ${host}:${port} is closed`)));
+  socket.on("end", () => endAll(new CdlabError("ERR_EOF", `Conexão fechada por ${host}:${port} antes de chegar uma mensagem completa`)));
+  socket.on("close", () => endAll(new CdlabError("ERR_EOF", `A conexão com ${host}:${port} está fechada`)));
 
   // Interrupting the cell that opened this connection closes it: a pending receive rejects with EINTR.
   const interrupt = () => {
@@ -172,8 +172,8 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
   const release = async () => {
     endAll(
       interrupted
-        ? new CdlabError("EINTR", "Interrupted while waiting for a message")
-        : new CdlabError("ERR_SOCKET_CLOSED", "The connection was closed while waiting for a message"),
+        ? new CdlabError("EINTR", "Interrompido enquanto esperava uma mensagem")
+        : new CdlabError("ERR_SOCKET_CLOSED", "A conexão foi fechada enquanto esperava uma mensagem"),
     );
     if (!socket.destroyed) trace?.record(life, "close");
     await new Promise<void>((r) => {
@@ -192,7 +192,7 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
       if (socket.destroyed || !socket.writable) {
         throw ended instanceof CdlabError && ended.code !== "ERR_EOF"
           ? ended
-          : new CdlabError("EPIPE", `Cannot send to ${host}:${port}: the connection is closed`);
+          : new CdlabError("EPIPE", `Não é possível enviar para ${host}:${port}: a conexão está fechada`);
       }
       trace?.record(life, "send", `"${message.slice(0, 20)}"`, ports);
       // Like Java's write: done once the bytes are handed over; only a full
@@ -200,12 +200,12 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
       // connection, and the next send or receive reports it.
       if (socket.write(frame)) return;
       await drain();
-      if (socket.destroyed) throw ended ?? new CdlabError("EPIPE", `Cannot send to ${host}:${port}: the connection is closed`);
+      if (socket.destroyed) throw ended ?? new CdlabError("EPIPE", `Não é possível enviar para ${host}:${port}: a conexão está fechada`);
     },
     receive(opts = {}) {
       const { timeoutMs, signal: s } = opts;
       if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
-        invalidArg("timeoutMs", timeoutMs, "expected a number of milliseconds ≥ 0");
+        invalidArg("timeoutMs", timeoutMs, "esperado um número de milissegundos ≥ 0");
       }
       if (s?.aborted) return Promise.reject(s.reason);
       if (queue.length) return Promise.resolve(queue.shift()!);
@@ -218,7 +218,7 @@ export async function tcpConnect(options: TcpConnectOptions = {}): Promise<TcpCo
       if (timeoutMs === undefined) return abortable(p, s, () => waiters.delete(w));
       const timer = setTimeout(() => {
         waiters.delete(w);
-        w.reject(new CdlabError("ETIMEDOUT", `No message from ${host}:${port} within ${timeoutMs} ms`));
+        w.reject(new CdlabError("ETIMEDOUT", `Nenhuma mensagem de ${host}:${port} em ${timeoutMs} ms`));
       }, timeoutMs);
       return abortable(p.finally(() => clearTimeout(timer)), s, () => waiters.delete(w));
     },

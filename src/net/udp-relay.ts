@@ -102,13 +102,13 @@ const LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
  */
 export function checkTarget(target: RelayTarget | number | undefined, option = "target", loopbackOnly = true): RelayPeer {
   const t = typeof target === "number" ? { port: target } : target;
-  if (!t || typeof t !== "object") invalidArg(option, target, "expected a port or { host: \"127.0.0.1\", port }");
+  if (!t || typeof t !== "object") invalidArg(option, target, "esperado uma porta ou { host: \"127.0.0.1\", port }");
   const host = t.host ?? "127.0.0.1";
-  if (typeof host !== "string" || host.length === 0) invalidArg(`${option}.host`, host, "expected a host name or an IP address");
+  if (typeof host !== "string" || host.length === 0) invalidArg(`${option}.host`, host, "esperado um nome de host ou um endereço IP");
   const address = host === "localhost" ? "127.0.0.1" : host;
-  if (loopbackOnly && !LOOPBACK.test(address)) invalidArg(`${option}.host`, host, "expected a loopback address (127.x.x.x): relays stay on this machine");
+  if (loopbackOnly && !LOOPBACK.test(address)) invalidArg(`${option}.host`, host, "esperado um endereço de loopback (127.x.x.x): os relays ficam nesta máquina");
   const port = validatePort(t.port, `${option}.port`);
-  if (port === 0) invalidArg(`${option}.port`, 0, "expected the port of a running server (1 to 65535)");
+  if (port === 0) invalidArg(`${option}.port`, 0, "esperado a porta de um servidor rodando (1 a 65535)");
   return { address, port };
 }
 
@@ -130,7 +130,7 @@ export async function openUdpRelay(options: RelayOptions): Promise<UdpRelay> {
   const inspect: RelayInspect = options.inspect ?? (() => undefined);
   const outsideHost = LOOPBACK.test(target.address) ? "127.0.0.1" : "0.0.0.0";
   const inside = dgram.createSocket("udp4");
-  const port = await bindUdp(inside, listenPort, "127.0.0.1", "relay");
+  const port = await bindUdp(inside, listenPort, "127.0.0.1", "o relay");
   inside.on("error", () => {});
   const flows = new Map<string, { info: RelayFlow; outside: dgram.Socket; ready: Promise<boolean> }>();
   const timers = new Set<NodeJS.Timeout>();
@@ -158,7 +158,7 @@ export async function openUdpRelay(options: RelayOptions): Promise<UdpRelay> {
     const outside = dgram.createSocket("udp4");
     const info: RelayFlow = { client, outsidePort: 0, target, packetsOut: 0, packetsIn: 0, bytesOut: 0, bytesIn: 0, created: Date.now(), lastSeen: Date.now() };
     outside.on("error", () => {});
-    const ready = bindUdp(outside, 0, outsideHost, "relay").then((p) => ((info.outsidePort = p), true), () => false);
+    const ready = bindUdp(outside, 0, outsideHost, "o relay").then((p) => ((info.outsidePort = p), true), () => false);
     outside.on("message", (msg, rinfo) => {
       const d = inspect(msg, { address: rinfo.address, port: rinfo.port }, "in") ?? {};
       if (d.drop !== undefined) return;

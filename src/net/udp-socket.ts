@@ -73,7 +73,7 @@ export interface UdpSocket extends Handle {
  */
 export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSocket> {
   const type = options.type ?? "udp4";
-  if (type !== "udp4" && type !== "udp6") invalidArg("type", type, 'expected "udp4" or "udp6"');
+  if (type !== "udp4" && type !== "udp6") invalidArg("type", type, 'esperado "udp4" ou "udp6"');
   const localPort = validatePort(options.port ?? 0);
   const localHost = checkHost(options.host ?? (type === "udp6" ? "::" : "0.0.0.0"));
   const bufferSize = checkBufferSize(options.bufferSize);
@@ -93,7 +93,7 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
     for (const w of waiters) w.reject(e);
     waiters.clear();
   };
-  socket.on("error", (e) => fail(systemError("UDP socket error", e)));
+  socket.on("error", (e) => fail(systemError("Erro no socket UDP", e)));
   socket.on("message", (msg, rinfo) => {
     const d = toDatagram(msg, rinfo, bufferSize);
     trace?.record(life, "recv", describe(d), { local: port, peer: rinfo.port });
@@ -104,7 +104,7 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
     } else queue.push(d);
   });
   if (options.port !== undefined || options.host !== undefined) {
-    port = await bindUdp(socket, localPort, localHost, "UDP socket");
+    port = await bindUdp(socket, localPort, localHost, "o socket UDP");
     trace?.record(life, "bind", `${localHost}:${port}`);
   }
 
@@ -116,8 +116,8 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
   const release = async () => {
     closed = true;
     const err = interrupted
-      ? new CdlabError("EINTR", "Interrupted while waiting for a datagram")
-      : new CdlabError("ERR_SOCKET_CLOSED", "The UDP socket was closed while waiting for a datagram");
+      ? new CdlabError("EINTR", "Interrompido enquanto esperava um datagrama")
+      : new CdlabError("ERR_SOCKET_CLOSED", "O socket UDP foi fechado enquanto esperava um datagrama");
     for (const w of waiters) w.reject(err);
     waiters.clear();
     trace?.record(life, "close");
@@ -131,7 +131,7 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
       return port;
     },
     async send(message, to = {}) {
-      if (closed) throw new CdlabError("ERR_SOCKET_CLOSED", "Cannot send: the UDP socket is closed");
+      if (closed) throw new CdlabError("ERR_SOCKET_CLOSED", "Não é possível enviar: o socket UDP está fechado");
       const bytes = toBytes(message);
       const dport = validatePort(to.port ?? 6789, "port");
       const dhost = checkHost(to.host ?? "127.0.0.1");
@@ -139,13 +139,13 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
         // An address and a bound socket: nothing to wait for (UDP send does not
         // block); a late error fails the socket's pending and next receives.
         trace?.record(life, "send", preview(bytes), { local: port, peer: dport });
-        socket.send(bytes, dport, dhost, (e) => e && fail(systemError(`Cannot send datagram to ${dhost}:${dport}`, e)));
+        socket.send(bytes, dport, dhost, (e) => e && fail(systemError(`Não foi possível enviar o datagrama para ${dhost}:${dport}`, e)));
         return;
       }
       await new Promise<void>((resolve, reject) => {
         socket.send(bytes, dport, dhost, (e) => (e ? reject(e) : resolve()));
       }).catch((e) => {
-        throw systemError(`Cannot send datagram to ${dhost}:${dport}`, e);
+        throw systemError(`Não foi possível enviar o datagrama para ${dhost}:${dport}`, e);
       });
       if (!port) port = socket.address().port;
       trace?.record(life, "send", preview(bytes), { local: port, peer: dport });
@@ -153,7 +153,7 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
     receive(opts = {}) {
       const { timeoutMs, signal } = opts;
       if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
-        invalidArg("timeoutMs", timeoutMs, "expected a number of milliseconds ≥ 0");
+        invalidArg("timeoutMs", timeoutMs, "esperado um número de milissegundos ≥ 0");
       }
       try {
         throwIfAborted(signal);
@@ -162,7 +162,7 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
       }
       if (queue.length) return Promise.resolve(queue.shift()!);
       if (failure) return Promise.reject(failure);
-      if (closed) return Promise.reject(new CdlabError("ERR_SOCKET_CLOSED", "Cannot receive: the UDP socket is closed"));
+      if (closed) return Promise.reject(new CdlabError("ERR_SOCKET_CLOSED", "Não é possível receber: o socket UDP está fechado"));
       let timer: NodeJS.Timeout | undefined;
       let waiter!: { resolve: (d: Datagram) => void; reject: (e: Error) => void };
       const p = new Promise<Datagram>((resolve, reject) => {
@@ -171,7 +171,7 @@ export async function udpSocket(options: UdpSocketOptions = {}): Promise<UdpSock
         if (timeoutMs !== undefined) {
           timer = setTimeout(() => {
             waiters.delete(waiter);
-            reject(new CdlabError("ETIMEDOUT", `No datagram arrived within ${timeoutMs} ms (UDP does not retransmit: the request or the reply may be lost, or no server is listening)`));
+            reject(new CdlabError("ETIMEDOUT", `Nenhum datagrama chegou em ${timeoutMs} ms (o UDP não retransmite: o pedido ou a resposta pode ter se perdido, ou nenhum servidor está escutando)`));
           }, timeoutMs);
         }
       }).finally(() => clearTimeout(timer));

@@ -82,7 +82,7 @@ export async function udpServer(options: UdpServerOptions = {}): Promise<UdpServ
   const host = checkHost(options.host ?? "127.0.0.1");
   const bufferSize = checkBufferSize(options.bufferSize);
   const handler = options.handler ?? ((d: Datagram) => d.data);
-  if (typeof handler !== "function") invalidArg("handler", handler, "expected a function");
+  if (typeof handler !== "function") invalidArg("handler", handler, "esperado uma função");
   const trace = options.trace;
   const life = trace ? trace.lifeline("servidor") : "servidor";
   await replaceNamed(options.name);
@@ -92,7 +92,7 @@ export async function udpServer(options: UdpServerOptions = {}): Promise<UdpServ
   const errors: Error[] = [];
   let received = 0;
   let closed = false;
-  const bound = await bindUdp(socket, port, host, "UDP server");
+  const bound = await bindUdp(socket, port, host, "o servidor UDP");
   trace?.record(life, "bind", `${host}:${bound}`);
   socket.on("error", (e) => errors.push(e));
   socket.on("message", (msg, rinfo) => {
@@ -178,7 +178,7 @@ export async function udpRequest(message: string | Uint8Array, options: UdpReque
   const port = validatePort(options.port ?? 6789);
   const host = checkHost(options.host ?? "127.0.0.1");
   const timeoutMs = options.timeoutMs ?? 5000;
-  if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) invalidArg("timeoutMs", timeoutMs, "expected a number of milliseconds ≥ 0");
+  if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) invalidArg("timeoutMs", timeoutMs, "esperado um número de milissegundos ≥ 0");
   const { signal, trace } = options;
   throwIfAborted(signal);
   // Java's order: new DatagramSocket(), then InetAddress.getByName(host).
@@ -190,7 +190,7 @@ export async function udpRequest(message: string | Uint8Array, options: UdpReque
     await s.send(bytes, { host: address.address, port });
     return await s.receive({ timeoutMs, signal }).catch((e) => {
       if (e instanceof CdlabError && e.code === "ETIMEDOUT") {
-        throw new CdlabError("ETIMEDOUT", `No reply from ${host}:${port} within ${timeoutMs} ms (UDP does not retransmit: the request or the reply was lost, or no server is listening)`);
+        throw new CdlabError("ETIMEDOUT", `Nenhuma resposta de ${host}:${port} em ${timeoutMs} ms (o UDP não retransmite: o pedido ou a resposta se perdeu, ou nenhum servidor está escutando)`);
       }
       throw e;
     });

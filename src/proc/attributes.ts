@@ -56,7 +56,7 @@ export interface ProcessAttributes {
 }
 
 function checkPid(pid: unknown): number {
-  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) invalidArg("pid", pid, "must be a positive integer");
+  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) invalidArg("pid", pid, "deve ser um inteiro positivo");
   return pid;
 }
 
@@ -65,8 +65,8 @@ function readProc(pid: number, file: string): string {
     return fs.readFileSync(`/proc/${pid}/${file}`, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ESRCH") throw new CdlabError("ESRCH", `No process with PID ${pid}: no such process`, { cause: e });
-    throw systemError(`Cannot read /proc/${pid}/${file}`, e);
+    if (code === "ENOENT" || code === "ESRCH") throw new CdlabError("ESRCH", `Nenhum processo com PID ${pid}: o processo não existe (já terminou?)`, { cause: e });
+    throw systemError(`Não foi possível ler /proc/${pid}/${file}`, e);
   }
 }
 

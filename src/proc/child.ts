@@ -78,13 +78,13 @@ export const OWNED_BY_HANDLE: unique symbol = Symbol.for("cdlab.child.ownedByHan
  * ```
  */
 export function checkChildOptions(o: ChildOptions): void {
-  if (o.timeout !== undefined && (!Number.isFinite(o.timeout) || o.timeout < 0)) invalidArg("timeout", o.timeout, "must be a number of ms >= 0");
+  if (o.timeout !== undefined && (!Number.isFinite(o.timeout) || o.timeout < 0)) invalidArg("timeout", o.timeout, "deve ser um número de ms ≥ 0");
   if (o.forceKillAfterDelay !== undefined && (!Number.isFinite(o.forceKillAfterDelay) || o.forceKillAfterDelay < 0))
-    invalidArg("forceKillAfterDelay", o.forceKillAfterDelay, "must be a number of ms >= 0");
+    invalidArg("forceKillAfterDelay", o.forceKillAfterDelay, "deve ser um número de ms ≥ 0");
   if (o.killSignal !== undefined && (typeof o.killSignal !== "string" || !/^SIG[A-Z0-9]+$/.test(o.killSignal)))
-    invalidArg("killSignal", o.killSignal, 'must be a signal name such as "SIGTERM"');
+    invalidArg("killSignal", o.killSignal, 'deve ser o nome de um sinal, como "SIGTERM"');
   if (o.args !== undefined && (!Array.isArray(o.args) || o.args.some((a) => typeof a !== "string")))
-    invalidArg("args", o.args, "must be an array of strings");
+    invalidArg("args", o.args, "deve ser um array de strings");
 }
 
 /**
@@ -102,7 +102,7 @@ export function checkChildOptions(o: ChildOptions): void {
  * ```
  */
 export async function startChild(command: string, options: ChildOptions = {}): Promise<ChildHandle> {
-  if (typeof command !== "string" || command === "") invalidArg("command", command, "must be a non-empty string");
+  if (typeof command !== "string" || command === "") invalidArg("command", command, "deve ser uma string não vazia");
   checkChildOptions(options);
   const { args = [], stdio = "pipe", env, cwd, timeout = 10000, killSignal = "SIGTERM", forceKillAfterDelay = 2000, signal } = options;
   throwIfAborted(signal);
@@ -112,13 +112,13 @@ export async function startChild(command: string, options: ChildOptions = {}): P
     child = spawn(command, args, { stdio, env, cwd });
     (child as ChildProcess & { [OWNED_BY_HANDLE]?: true })[OWNED_BY_HANDLE] = true;
   } catch (e) {
-    throw systemError(`Cannot run "${command}"`, e);
+    throw systemError(`Não foi possível executar "${command}"`, e);
   }
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);
     child.once("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") reject(new CdlabError("ENOENT", `Cannot run "${command}": command not found`, { cause: e }));
-      else reject(systemError(`Cannot run "${command}"`, e));
+      if (e.code === "ENOENT") reject(new CdlabError("ENOENT", `Não foi possível executar "${command}": comando não encontrado`, { cause: e }));
+      else reject(systemError(`Não foi possível executar "${command}"`, e));
     });
   });
   child.on("error", () => {

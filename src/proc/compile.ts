@@ -82,8 +82,8 @@ async function cached(name: string, sources: string[], build: (tmp: string) => P
 
 function compileError(what: string, r: RunResult): CdlabError {
   const lines = r.stderr.split("\n");
-  const first = lines.find((l) => /error/.test(l)) ?? lines.find((l) => l.trim()) ?? `exit code ${r.exitCode}`;
-  return new CdlabError("ERR_COMPILE", `Cannot compile ${what}: ${first.trim()}`);
+  const first = lines.find((l) => /error/.test(l)) ?? lines.find((l) => l.trim()) ?? `código de saída ${r.exitCode}`;
+  return new CdlabError("ERR_COMPILE", `Não foi possível compilar ${what}: ${first.trim()}`);
 }
 
 /**
@@ -102,7 +102,7 @@ function compileError(what: string, r: RunResult): CdlabError {
  */
 export function compileC(source: string, options: { signal?: AbortSignal } = {}): Promise<string> {
   const { cc } = compilers();
-  if (!cc) throw new CdlabError("ENOENT", "Cannot compile C: no C compiler (cc, gcc or clang) on PATH");
+  if (!cc) throw new CdlabError("ENOENT", "Não é possível compilar C: nenhum compilador C (cc, gcc ou clang) no PATH");
   return cached(path.basename(source, ".c"), [source], async (tmp) => {
     const r = await run(cc, ["-Wall", "-O1", "-o", tmp, source], { timeout: 60000, signal: options.signal });
     if (r.exitCode !== 0) throw compileError(path.basename(source), r);
@@ -124,7 +124,7 @@ export function compileC(source: string, options: { signal?: AbortSignal } = {})
  */
 export function compileJava(sources: string[], options: { signal?: AbortSignal } = {}): Promise<string> {
   const { javac } = compilers();
-  if (!javac) throw new CdlabError("ENOENT", "Cannot compile Java: no JDK (javac and java) on PATH");
+  if (!javac) throw new CdlabError("ENOENT", "Não é possível compilar Java: nenhum JDK (javac e java) no PATH");
   const name = path.basename(sources[0] ?? "java", ".java");
   return cached(`${name}-classes`, sources, async (tmp) => {
     fs.mkdirSync(tmp, { recursive: true });

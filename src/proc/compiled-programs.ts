@@ -41,7 +41,7 @@ function javaArgs(classes: string, className: string, args: string[]): string[] 
  */
 export function startJava(classes: string, className: string, args: string[], options: ChildOptions = {}): Promise<ChildHandle> {
   const { java } = compilers();
-  if (!java) throw new CdlabError("ENOENT", "Cannot run Java: no java on PATH");
+  if (!java) throw new CdlabError("ENOENT", "Não é possível executar Java: nenhum java no PATH");
   return startChild(java, {
     label: `java ${className} ${args.join(" ")}`.trim(),
     ...options,
@@ -72,7 +72,7 @@ export function runJava(
   options: Omit<ChildOptions, "args" | "stdio"> & { input?: string | Buffer } = {},
 ): Promise<RunResult> {
   const { java } = compilers();
-  if (!java) throw new CdlabError("ENOENT", "Cannot run Java: no java on PATH");
+  if (!java) throw new CdlabError("ENOENT", "Não é possível executar Java: nenhum java no PATH");
   return run(java, javaArgs(classes, className, args), { ...options, env: { ...(options.env ?? process.env), ...JAVA_ENV } });
 }
 
@@ -109,7 +109,7 @@ async function programs(dir: string, tool: Toolchain): Promise<Programs> {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith(tool.ext)).sort();
   const names = files.map((f) => f.slice(0, -tool.ext.length));
   const source = (name: string) => {
-    if (!names.includes(name)) throw new CdlabError("ERR_INVALID_ARG", `Invalid option "name": expected one of ${names.join(", ")}, got ${JSON.stringify(name)}`);
+    if (!names.includes(name)) throw new CdlabError("ERR_INVALID_ARG", `Opção "name" inválida (${JSON.stringify(name)}): esperado um de ${names.join(", ")}`);
     return fs.readFileSync(path.join(dir, name + tool.ext), "utf8");
   };
   const launch = tool.available ? await tool.build(files.map((f) => path.join(dir, f))) : undefined;
@@ -153,7 +153,7 @@ export function javaPrograms(dir: string): Promise<Programs> {
     ext: ".java",
     available: javac !== undefined,
     note: "Sem JDK nesta máquina (javac e java): os programas Java não foram compilados nem executados.",
-    missing: "Cannot run Java: no JDK (javac and java) on PATH",
+    missing: "Não é possível executar Java: nenhum JDK (javac e java) no PATH",
     build: async (files) => {
       const classes = await compileJava(files);
       return (name, args) => ({ command: java!, args: javaArgs(classes, name, args), env: JAVA_ENV });
@@ -178,7 +178,7 @@ export function cPrograms(dir: string): Promise<Programs> {
     ext: ".c",
     available: compilers().cc !== undefined,
     note: "Sem compilador C nesta máquina (cc, gcc ou clang): os programas em C não foram compilados nem executados.",
-    missing: "Cannot compile C: no C compiler (cc, gcc or clang) on PATH",
+    missing: "Não é possível compilar C: nenhum compilador C (cc, gcc ou clang) no PATH",
     build: async (files) => {
       const exes = new Map<string, string>();
       for (const f of files) exes.set(path.basename(f, ".c"), await compileC(f));

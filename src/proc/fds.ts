@@ -84,8 +84,8 @@ export function describeFds(pid: number = process.pid): FdInfo[] {
   try {
     names = fs.readdirSync(`/proc/${pid}/fd`);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new CdlabError("ESRCH", `No process with PID ${pid}: no such process`, { cause: e });
-    throw systemError(`Cannot read the fd table of PID ${pid}`, e);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new CdlabError("ESRCH", `Nenhum processo com PID ${pid}: o processo não existe (já terminou?)`, { cause: e });
+    throw systemError(`Não foi possível ler a tabela de descritores do PID ${pid}`, e);
   }
   return names
     .map(Number)

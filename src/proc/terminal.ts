@@ -107,10 +107,10 @@ let shown = 0;
  */
 export function openTerminal(command = "bash", options: TerminalOptions = {}): Promise<Terminal> {
   const { cols = 80, rows = 24, timeout = 30000 } = options;
-  if (typeof command !== "string" || command === "") invalidArg("command", command, "must be a non-empty string");
-  if (!Number.isInteger(cols) || cols < 10 || cols > 500) invalidArg("cols", cols, "must be an integer from 10 to 500");
-  if (!Number.isInteger(rows) || rows < 2 || rows > 200) invalidArg("rows", rows, "must be an integer from 2 to 200");
-  if (!Number.isFinite(timeout) || timeout < 0) invalidArg("timeout", timeout, "must be a number of ms >= 0");
+  if (typeof command !== "string" || command === "") invalidArg("command", command, "deve ser uma string não vazia");
+  if (!Number.isInteger(cols) || cols < 10 || cols > 500) invalidArg("cols", cols, "deve ser um inteiro de 10 a 500");
+  if (!Number.isInteger(rows) || rows < 2 || rows > 200) invalidArg("rows", rows, "deve ser um inteiro de 2 a 200");
+  if (!Number.isFinite(timeout) || timeout < 0) invalidArg("timeout", timeout, "deve ser um número de ms ≥ 0");
   return startTerminal(command, options);
 }
 
@@ -121,7 +121,7 @@ async function startTerminal(command: string, options: TerminalOptions): Promise
   try {
     p = pty.spawn(command, args, { name: "xterm", cols, rows, cwd: cwd ?? process.cwd(), env: { ...process.env, PS1: "$ ", ...env } as Record<string, string> });
   } catch (e) {
-    throw new CdlabError("ENOENT", `Cannot run "${command}" in a terminal: ${(e as Error).message.split("\n")[0]}`, { cause: e });
+    throw new CdlabError("ENOENT", `Não foi possível executar "${command}" num terminal: ${(e as Error).message.split("\n")[0]}`, { cause: e });
   }
   let raw = "";
   let timer: NodeJS.Timeout | undefined;
@@ -149,7 +149,7 @@ async function startTerminal(command: string, options: TerminalOptions): Promise
   // node-pty reports a command that cannot be executed as an immediate exit.
   const early = await Promise.race([exited, new Promise((r) => setTimeout(r, 30))]);
   if (early && (early as { exitCode: number }).exitCode !== 0 && /execvp|No such file/.test(raw))
-    throw new CdlabError("ENOENT", `Cannot run "${command}" in a terminal: command not found`);
+    throw new CdlabError("ENOENT", `Não foi possível executar "${command}" num terminal: comando não encontrado`);
   timer = timeout > 0 ? setTimeout(() => p.kill("SIGKILL"), timeout) : undefined;
   timer?.unref();
 
@@ -189,8 +189,8 @@ async function startTerminal(command: string, options: TerminalOptions): Promise
       const wait = new Promise<string>((resolve, reject) => {
         listener = () => test() && resolve(renderScreen(raw));
         listeners.add(listener);
-        to = setTimeout(() => reject(new CdlabError("ETIMEDOUT", `Terminal output did not show ${pattern} within ${timeoutMs} ms`)), timeoutMs);
-        exited.then(() => setImmediate(() => (test() ? resolve(renderScreen(raw)) : reject(new CdlabError("ERR_EXITED", `Terminal program exited before showing ${pattern}`)))));
+        to = setTimeout(() => reject(new CdlabError("ETIMEDOUT", `A saída do terminal não mostrou ${pattern} em ${timeoutMs} ms`)), timeoutMs);
+        exited.then(() => setImmediate(() => (test() ? resolve(renderScreen(raw)) : reject(new CdlabError("ERR_EXITED", `O programa do terminal terminou antes de mostrar ${pattern}`)))));
       });
       try {
         return await abortable(wait, signal);

@@ -43,7 +43,7 @@ export interface LinearFit {
 export function linearFit(xs: readonly Maybe[], ys: readonly Maybe[]): LinearFit {
   const pts = pairs(xs, ys, (v) => isNum(v));
   const n = pts.length;
-  if (n < 2) throw new CdlabError("ERR_NO_DATA", `Cannot fit a line: need at least 2 points with numbers, got ${n}`);
+  if (n < 2) throw new CdlabError("ERR_NO_DATA", `Não é possível ajustar uma reta: são precisos pelo menos 2 pontos com números, há ${n}`);
   const mx = pts.reduce((s, p) => s + p[0], 0) / n;
   const my = pts.reduce((s, p) => s + p[1], 0) / n;
   let sxx = 0, sxy = 0, syy = 0;
@@ -52,7 +52,7 @@ export function linearFit(xs: readonly Maybe[], ys: readonly Maybe[]): LinearFit
     sxy += (x - mx) * (y - my);
     syy += (y - my) ** 2;
   }
-  if (sxx === 0) throw new CdlabError("ERR_NO_DATA", "Cannot fit a line: all x values are equal");
+  if (sxx === 0) throw new CdlabError("ERR_NO_DATA", "Não é possível ajustar uma reta: todos os valores de x são iguais");
   const slope = sxy / sxx;
   const intercept = my - slope * mx;
   const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
@@ -74,9 +74,9 @@ export function linearFit(xs: readonly Maybe[], ys: readonly Maybe[]): LinearFit
  * ```
  */
 export function ticks(min: number, max: number, scale: Scale = "linear"): number[] {
-  if (!(Number.isFinite(min) && Number.isFinite(max)) || min > max) invalidArg("min/max", [min, max], "expected finite numbers with min <= max");
+  if (!(Number.isFinite(min) && Number.isFinite(max)) || min > max) invalidArg("min/max", [min, max], "esperado números finitos com min ≤ max");
   if (scale === "log") {
-    if (min <= 0) invalidArg("min", min, "a log axis needs values > 0");
+    if (min <= 0) invalidArg("min", min, "um eixo logarítmico precisa de valores > 0");
     const lo = Math.floor(Math.log10(min) + 1e-9), hi = Math.ceil(Math.log10(max) - 1e-9);
     const decades = Math.log10(max / min);
     const mults = decades < 1 ? [1, 2, 3, 5, 7] : decades < 2 ? [1, 2, 5] : [1];
@@ -115,7 +115,7 @@ export function isNum(v: unknown): v is number {
 }
 
 export function pairs(xs: readonly Maybe[], ys: readonly Maybe[], ok: (v: Maybe) => boolean): [number, number][] {
-  if (xs.length !== ys.length) invalidArg("ys", `${ys.length} values`, `expected as many values as xs (${xs.length})`);
+  if (xs.length !== ys.length) invalidArg("ys", `${ys.length} valores`, `esperado tantos valores quanto xs (${xs.length})`);
   const out: [number, number][] = [];
   xs.forEach((x, i) => {
     if (ok(x) && ok(ys[i])) out.push([x as number, ys[i] as number]);

@@ -1,7 +1,9 @@
 /**
  * Errors thrown by cdlab. Every error has a stable `code` (Node's own where one
  * exists, e.g. `EADDRINUSE`, `EINVAL`, `EPIPE`), and a one-line message in
- * Deno's style: sentence case, no trailing period, detail after a colon.
+ * Brazilian Portuguese (the student reads it), in Deno's style: sentence case,
+ * no trailing period, detail after a colon — what was wrong and what to do.
+ * The `code` is stable; the message is for people and may change.
  *
  * docs/contributors/errors.md lists every code cdlab throws.
  *
@@ -33,7 +35,7 @@ export class CdlabError extends Error {
  * Wrap a system error (`err.code` like `ECONNREFUSED`) into a one-line
  * {@link CdlabError} that keeps the code and says what failed.
  *
- * @param what what was being done, e.g. `Cannot connect to 127.0.0.1:7896`
+ * @param what what was being done, in pt-BR, e.g. `Não foi possível conectar a 127.0.0.1:7896`
  * @param err the original error
  * @returns a CdlabError with the original code (or `ERR_UNKNOWN`) and `cause`
  */
@@ -45,27 +47,27 @@ export function systemError(what: string, err: unknown): CdlabError {
 }
 
 const ERRNO_TEXT: Record<string, string> = {
-  EADDRINUSE: "address already in use (another server is bound to this port)",
-  EADDRNOTAVAIL: "address not available on this machine",
-  EACCES: "permission denied",
-  ECONNREFUSED: "connection refused (is the server running?)",
-  ECONNRESET: "connection reset by peer",
-  EEXIST: "already exists",
-  EINVAL: "invalid argument",
-  EISDIR: "is a directory",
-  ENOENT: "no such file or directory",
-  ENOTDIR: "not a directory",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "host name lookup failed (temporary failure)",
-  EPIPE: "broken pipe (the reading end is closed)",
-  ESRCH: "no such process",
-  ETIMEDOUT: "timed out",
-  EIDRM: "the object was removed",
-  ENOSPC: "no space left (a system limit was reached)",
-  EAGAIN: "resource temporarily unavailable",
+  EADDRINUSE: "endereço já em uso (outro servidor já está ligado a esta porta)",
+  EADDRNOTAVAIL: "endereço indisponível nesta máquina",
+  EACCES: "permissão negada",
+  ECONNREFUSED: "conexão recusada (o servidor está rodando?)",
+  ECONNRESET: "conexão encerrada pelo outro lado",
+  EEXIST: "já existe",
+  EINVAL: "argumento inválido",
+  EISDIR: "é um diretório",
+  ENOENT: "arquivo ou diretório inexistente",
+  ENOTDIR: "não é um diretório",
+  ENOTFOUND: "host não encontrado",
+  EAI_AGAIN: "falha temporária ao resolver o nome do host",
+  EPIPE: "pipe quebrado (a ponta de leitura está fechada)",
+  ESRCH: "processo inexistente",
+  ETIMEDOUT: "tempo esgotado",
+  EIDRM: "o objeto foi removido",
+  ENOSPC: "sem espaço (um limite do sistema foi atingido)",
+  EAGAIN: "recurso temporariamente indisponível",
 };
 
-/** Short English text for a system error code, or undefined when unknown. */
+/** Short pt-BR text for a system error code, or undefined when unknown. */
 export function describeErrno(code: string): string | undefined {
   return ERRNO_TEXT[code];
 }
@@ -87,19 +89,21 @@ export function validatePort(value: unknown, option = "port"): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 65535) {
     throw new CdlabError(
       "ERR_INVALID_PORT",
-      `Invalid ${option} ${JSON.stringify(value)}: expected an integer from 0 to 65535`,
+      `Opção "${option}" inválida (${JSON.stringify(value)}): esperado um inteiro de 0 a 65535`,
     );
   }
   return n;
 }
 
 /**
- * Throw `ERR_INVALID_ARG` naming the option, in the project's message style.
+ * Throw `ERR_INVALID_ARG` naming the option, in the project's message style:
+ * `Opção "size" inválida (-1): deve ser um inteiro positivo`.
  *
+ * @param expected what the option must be, in pt-BR, lower case (`deve ser…`, `esperado…`)
  * @example
  * ```ts
  * declare const size: number;
- * if (size <= 0) invalidArg("size", size, "must be a positive integer");
+ * if (size <= 0) invalidArg("size", size, "deve ser um inteiro positivo");
  * ```
  */
 export function invalidArg(option: string, value: unknown, expected: string): never {
@@ -109,5 +113,5 @@ export function invalidArg(option: string, value: unknown, expected: string): ne
   } catch {
     shown = String(value);
   }
-  throw new CdlabError("ERR_INVALID_ARG", `Invalid option "${option}" ${shown}: ${expected}`);
+  throw new CdlabError("ERR_INVALID_ARG", `Opção "${option}" inválida (${shown}): ${expected}`);
 }

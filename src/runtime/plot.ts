@@ -74,20 +74,20 @@ const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b
  */
 export function lineChart(series: readonly Series[], options: ChartOptions = {}): string {
   const o = checkOptions(options);
-  if (!isArray(series) || series.length === 0) throw new CdlabError("ERR_NO_DATA", "Cannot plot: no series given");
+  if (!isArray(series) || series.length === 0) throw new CdlabError("ERR_NO_DATA", "Nada a desenhar: nenhuma série foi dada");
   const okX = (v: Maybe) => isNum(v) && (o.xScale !== "log" || v > 0);
   const okY = (v: Maybe) => isNum(v) && (o.yScale !== "log" || v > 0);
   let skipped = 0;
   const prepared = series.map((s, i) => {
-    if (!s || !isArray(s.x) || !isArray(s.y)) invalidArg(`series[${i}]`, s?.name ?? i, "expected { x: number[], y: number[] }");
-    if (s.x.length !== s.y.length) invalidArg(`series[${i}].y`, `${s.y.length} values`, `expected as many values as x (${s.x.length})`);
+    if (!s || !isArray(s.x) || !isArray(s.y)) invalidArg(`series[${i}]`, s?.name ?? i, "esperado { x: number[], y: number[] }");
+    if (s.x.length !== s.y.length) invalidArg(`series[${i}].y`, `${s.y.length} valores`, `esperado tantos valores quanto x (${s.x.length})`);
     const good = s.x.map((x, j) => okX(x) && okY(s.y[j]));
     skipped += good.filter((g) => !g).length;
     return { s, good, color: s.color ?? PALETTE[i % PALETTE.length] };
   });
   const xs = prepared.flatMap((p) => p.s.x.filter((_, j) => p.good[j]) as number[]);
   const ys = prepared.flatMap((p) => p.s.y.filter((_, j) => p.good[j]) as number[]);
-  if (xs.length === 0) throw new CdlabError("ERR_NO_DATA", "Cannot plot: no point has finite x and y" + (o.xScale === "log" || o.yScale === "log" ? " (> 0 on a log axis)" : ""));
+  if (xs.length === 0) throw new CdlabError("ERR_NO_DATA", "Nada a desenhar: nenhum ponto tem x e y finitos" + (o.xScale === "log" || o.yScale === "log" ? " (e > 0 num eixo logarítmico)" : ""));
   const fr = frame(o, xs, ys);
   const parts: string[] = [];
   const legend: { name: string; color: string; dash?: boolean; marker?: boolean }[] = [];
@@ -146,10 +146,10 @@ export interface Bar {
  */
 export function barChart(bars: readonly Bar[], options: ChartOptions = {}): string {
   const o = checkOptions({ ...options, xScale: "linear" });
-  if (!isArray(bars)) invalidArg("bars", bars, "expected an array of { label, value }");
+  if (!isArray(bars)) invalidArg("bars", bars, "esperado um array de { label, value }");
   const ok = (v: Maybe) => isNum(v) && (o.yScale !== "log" || v > 0);
   const vals = bars.filter((b) => ok(b.value)).map((b) => b.value as number);
-  if (vals.length === 0) throw new CdlabError("ERR_NO_DATA", "Cannot plot: no bar has a finite value");
+  if (vals.length === 0) throw new CdlabError("ERR_NO_DATA", "Nada a desenhar: nenhuma barra tem valor finito");
   const base = o.yScale === "log" ? Math.min(...vals) : Math.min(0, ...vals);
   const slot = (o.width - 90) / bars.length;
   const longest = Math.max(...bars.map((b) => String(b.label).length));
@@ -217,9 +217,9 @@ interface Frame {
 
 function checkOptions(options: ChartOptions): Opts {
   const { width = 640, height = 400, xScale = "linear", yScale = "linear" } = options ?? {};
-  if (!Number.isFinite(width) || width < 100) invalidArg("width", width, "expected a number of pixels >= 100");
-  if (!Number.isFinite(height) || height < 80) invalidArg("height", height, "expected a number of pixels >= 80");
-  for (const [k, v] of [["xScale", xScale], ["yScale", yScale]] as const) if (v !== "linear" && v !== "log") invalidArg(k, v, 'expected "linear" or "log"');
+  if (!Number.isFinite(width) || width < 100) invalidArg("width", width, "esperado um número de pixels ≥ 100");
+  if (!Number.isFinite(height) || height < 80) invalidArg("height", height, "esperado um número de pixels ≥ 80");
+  for (const [k, v] of [["xScale", xScale], ["yScale", yScale]] as const) if (v !== "linear" && v !== "log") invalidArg(k, v, 'esperado "linear" ou "log"');
   return { ...options, width, height, xScale, yScale };
 }
 

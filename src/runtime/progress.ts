@@ -91,7 +91,7 @@ export function throttle(draw: () => void, intervalMs: number, clock: Clock = re
 
 /** Build a bar over `draw`. */
 function createProgress(total: number, label: string, draw: (s: ProgressState) => void, intervalMs: number, clock: Clock): Progress {
-  if (!Number.isFinite(total) || total < 0) invalidArg("total", total, "must be a finite number ≥ 0");
+  if (!Number.isFinite(total) || total < 0) invalidArg("total", total, "deve ser um número finito ≥ 0");
   const start = clock.now();
   const s: ProgressState = { value: 0, total, label, state: "running", elapsedMs: 0 };
   const redraw = () => draw({ ...s, elapsedMs: clock.now() - start });

@@ -6,7 +6,7 @@ function findPackageRoot(start: string): string {
   for (let d = start; ; d = path.dirname(d)) {
     const pj = path.join(d, "package.json");
     if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, "utf8")).name === "cdlab") return d;
-    if (path.dirname(d) === d) throw new Error(`Cannot find the cdlab package above ${start}`);
+    if (path.dirname(d) === d) throw new Error(`Pacote cdlab não encontrado acima de ${start}: reinstale o cdlab (npm start)`);
   }
 }
 

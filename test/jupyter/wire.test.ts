@@ -63,22 +63,22 @@ describe("jupyter/wire", function () {
   it("rejects a message whose content was changed after signing", function () {
     const frames = encode(request(), KEY);
     frames[frames.length - 1] = Buffer.from(JSON.stringify({ code: "process.exit()" }));
-    expect(() => decode(frames, KEY)).to.throw(/bad signature/);
+    expect(() => decode(frames, KEY)).to.throw(/assinatura errada/);
   });
 
   it("rejects a message signed with another key, and one with no signature when a key is set", function () {
-    expect(() => decode(encode(request(), "another key"), KEY)).to.throw(/bad signature/);
-    expect(() => decode(encode(request(), ""), KEY)).to.throw(/bad signature/);
+    expect(() => decode(encode(request(), "another key"), KEY)).to.throw(/assinatura errada/);
+    expect(() => decode(encode(request(), ""), KEY)).to.throw(/assinatura errada/);
   });
 
   it("rejects frames with no <IDS|MSG> delimiter", function () {
     const frames = encode(request(), KEY).filter((f) => f.toString() !== DELIM);
-    expect(() => decode(frames, KEY)).to.throw(/missing <IDS\|MSG> delimiter/);
+    expect(() => decode(frames, KEY)).to.throw(/falta o delimitador <IDS\|MSG>/);
   });
 
   it("rejects a message with fewer than four parts after the signature", function () {
     const frames = encode(request(), KEY).slice(0, -1);
-    expect(() => decode(frames, KEY)).to.throw(/fewer than 4 parts/);
+    expect(() => decode(frames, KEY)).to.throw(/menos de 4 partes/);
   });
 
   it("an empty key means no signing: the signature frame is empty and not checked", function () {

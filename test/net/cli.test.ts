@@ -98,7 +98,7 @@ describe("net CLI: udp-server, udp-client, tcp-server, tcp-client", function () 
   for (const port of ["-1", "70000", "abc"]) {
     it(`every command rejects port ${port} in one line`, function () {
       for (const args of [["udp-server", port], ["tcp-server", port], ["udp-client", "m", "127.0.0.1", port], ["tcp-client", "m", "127.0.0.1", port]]) {
-        expectOneLineError(cdlab(...args), new RegExp(`^cdlab ${args[0]}: Invalid port "${port}": expected an integer from 0 to 65535\\n$`));
+        expectOneLineError(cdlab(...args), new RegExp(`^cdlab ${args[0]}: Opção "port" inválida \\("${port}"\\): esperado um inteiro de 0 a 65535\\n$`));
       }
     });
   }
@@ -107,27 +107,27 @@ describe("net CLI: udp-server, udp-client, tcp-server, tcp-client", function () 
     const s = await server("tcp-server", "0");
     await stop(s.child, "SIGTERM");
     const r = cdlab("tcp-client", "m", "127.0.0.1", s.port);
-    expectOneLineError(r, new RegExp(`^cdlab tcp-client: Cannot connect to 127\\.0\\.0\\.1:${s.port}: connection refused`));
+    expectOneLineError(r, new RegExp(`^cdlab tcp-client: Não foi possível conectar a 127\\.0\\.0\\.1:${s.port}: conexão recusada`));
     expect(r.status).to.equal(1);
   });
 
   it("clients: an unknown host is one line, exit 1", function () {
     for (const cmd of ["udp-client", "tcp-client"]) {
       const r = cdlab(cmd, "m", "no-such-host.invalid", "9");
-      expectOneLineError(r, new RegExp(`^cdlab ${cmd}: Cannot resolve host "no-such-host.invalid": `));
+      expectOneLineError(r, new RegExp(`^cdlab ${cmd}: Não foi possível resolver o host "no-such-host.invalid": `));
     }
   });
 
   it("udp-client: no reply within --timeout is one line, exit 1", async function () {
     const s = await server("tcp-server", "0"); // a port where no UDP server listens
     const r = cdlab("udp-client", "alô", "127.0.0.1", s.port, "--timeout", "200");
-    expectOneLineError(r, /^cdlab udp-client: No reply from 127\.0\.0\.1:\d+ within 200 ms \(UDP does not retransmit/);
-    expectOneLineError(cdlab("udp-client", "m", "127.0.0.1", "--timeout", "soon"), /Invalid option "--timeout" "soon"/);
+    expectOneLineError(r, /^cdlab udp-client: Nenhuma resposta de 127\.0\.0\.1:\d+ em 200 ms \(o UDP não retransmite/);
+    expectOneLineError(cdlab("udp-client", "m", "127.0.0.1", "--timeout", "soon"), /Opção "--timeout" inválida \("soon"\)/);
   });
 
   it("udp-client: a datagram over 65507 bytes is one line, exit 1", function () {
     const r = cdlab("udp-client", "x".repeat(65508), "127.0.0.1", "9");
-    expectOneLineError(r, /^cdlab udp-client: Cannot send a datagram of 65508 bytes: a UDP payload holds at most 65507 bytes\n$/);
+    expectOneLineError(r, /^cdlab udp-client: Não é possível enviar um datagrama de 65508 bytes: o conteúdo de um datagrama UDP tem no máximo 65507 bytes\n$/);
   });
 
   it("usage errors exit 2; --help documents the defaults 6789 and 7896", function () {

@@ -54,7 +54,7 @@ describe("net/java-utf: writeUTF/readUTF framing", function () {
       } catch (e) {
         expect(e).to.be.instanceOf(CdlabError);
         expect((e as CdlabError).code).to.equal("ERR_UTF_TOO_LONG");
-        expect((e as Error).message).to.match(/encoded string too long: \d+ bytes/);
+        expect((e as Error).message).to.match(/texto codificado longo demais: \d+ bytes/);
         expect((e as Error).message).to.include(`${modifiedUtf8Length(s)} bytes`);
       }
     }
@@ -70,7 +70,7 @@ describe("net/java-utf: writeUTF/readUTF framing", function () {
     expect(decodeModifiedUtf8(Buffer.from([0x00]))).to.equal("\u0000");
     for (const bad of [[0x80], [0xf0, 0x9d, 0x84, 0x9e], [0xc3], [0xe2, 0x98], [0xc3, 0x41]]) {
       expect(() => decodeModifiedUtf8(Buffer.from(bad)), hex(Buffer.from(bad)))
-        .to.throw(CdlabError, /Malformed modified UTF-8/)
+        .to.throw(CdlabError, /UTF-8 modificado malformado/)
         .with.property("code", "ERR_UTF_DATA_FORMAT");
     }
   });

@@ -59,7 +59,7 @@ describe("net/tcp", function () {
   it("refuses a message over 65535 encoded bytes before connecting", async function () {
     const e = await failure(tcpRequest("☃".repeat(21846), { port: 9 }));
     expect(e.code).to.equal("ERR_UTF_TOO_LONG");
-    expect(e.message).to.equal("Cannot send message with writeUTF: encoded string too long: 65538 bytes (the limit is 65535)");
+    expect(e.message).to.equal("Não é possível enviar a mensagem com writeUTF: texto codificado longo demais: 65538 bytes (o limite é 65535)");
   });
 
   it("connection refused and unknown host are one-line errors with codes", async function () {
@@ -68,7 +68,7 @@ describe("net/tcp", function () {
     await s.close();
     const e = await failure(tcpRequest("x", { port }));
     expect(e.code).to.equal("ECONNREFUSED");
-    expect(e.message).to.equal(`Cannot connect to 127.0.0.1:${port}: connection refused (is the server running?)`);
+    expect(e.message).to.equal(`Não foi possível conectar a 127.0.0.1:${port}: conexão recusada (o servidor está rodando?)`);
     const h = await failure(tcpRequest("x", { host: "no-such-host.invalid" }));
     expect(h.code).to.be.oneOf(["ENOTFOUND", "EAI_AGAIN"]);
   });
@@ -103,9 +103,9 @@ describe("net/tcp", function () {
 
   it("validates options by name, rejects handler in thread mode", async function () {
     expect((await failure(tcpServer({ port: 70000 }))).code).to.equal("ERR_INVALID_PORT");
-    expect((await failure(tcpServer({ mode: "fork" as never }))).message).to.match(/^Invalid option "mode" "fork"/);
-    expect((await failure(tcpServer({ mode: "thread", handler: (m) => m }))).message).to.match(/^Invalid option "handler"/);
-    expect((await failure(tcpServer({ cpuMs: -1 }))).message).to.match(/^Invalid option "cpuMs"/);
+    expect((await failure(tcpServer({ mode: "fork" as never }))).message).to.match(/^Opção "mode" inválida \("fork"\)/);
+    expect((await failure(tcpServer({ mode: "thread", handler: (m) => m }))).message).to.match(/^Opção "handler" inválida/);
+    expect((await failure(tcpServer({ cpuMs: -1 }))).message).to.match(/^Opção "cpuMs" inválida/);
   });
 
   it("a named server replaces the previous one; receive honours signal and timeoutMs; close is idempotent", async function () {

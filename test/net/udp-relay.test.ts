@@ -98,12 +98,12 @@ describe("net/udp-relay", function () {
     const taken = keep(await peer());
     const err = await failure(openUdpRelay({ target: 9, port: taken.port }));
     expect(err.code).to.equal("EADDRINUSE");
-    expect(err.message).to.match(new RegExp(`^Cannot bind relay to 127\\.0\\.0\\.1:${taken.port}: address already in use`));
+    expect(err.message).to.match(new RegExp(`^Não foi possível associar o relay a 127\\.0\\.0\\.1:${taken.port}: endereço já em uso`));
   });
 
   it("refuses a target off this machine unless loopbackOnly is false", async function () {
     const err = await failure(openUdpRelay({ target: { host: "10.0.0.1", port: 53 } }));
-    expect(err.message).to.equal('Invalid option "target.host" "10.0.0.1": expected a loopback address (127.x.x.x): relays stay on this machine');
+    expect(err.message).to.equal('Opção "target.host" inválida ("10.0.0.1"): esperado um endereço de loopback (127.x.x.x): os relays ficam nesta máquina');
     const relay = keep(await openUdpRelay({ target: { host: "10.0.0.1", port: 53 }, loopbackOnly: false }));
     expect(relay.target).to.deep.equal({ address: "10.0.0.1", port: 53 });
   });
@@ -180,9 +180,9 @@ describe("net/lossy-relay", function () {
 
   it("validates its options", async function () {
     for (const [o, re] of [
-      [{ target: { port: 1 }, dropRate: 2 }, /^Invalid option "dropRate" 2/],
-      [{ target: { port: 70000 } }, /^Invalid target.port 70000/],
-      [{}, /^Invalid option "target"/],
+      [{ target: { port: 1 }, dropRate: 2 }, /^Opção "dropRate" inválida \(2\)/],
+      [{ target: { port: 70000 } }, /^Opção "target.port" inválida \(70000\)/],
+      [{}, /^Opção "target" inválida/],
     ] as const) {
       try {
         await lossyRelay(o as never);

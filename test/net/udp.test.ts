@@ -49,26 +49,26 @@ describe("net/udp", function () {
     expect(e).to.be.instanceOf(CdlabError);
     expect(e.code).to.equal("ETIMEDOUT");
     expect(e.message).to.equal(
-      `No reply from 127.0.0.1:${silent.port} within 100 ms (UDP does not retransmit: the request or the reply was lost, or no server is listening)`,
+      `Nenhuma resposta de 127.0.0.1:${silent.port} em 100 ms (o UDP não retransmite: o pedido ou a resposta se perdeu, ou nenhum servidor está escutando)`,
     );
   });
 
   it("refuses datagrams over 65507 bytes before sending, and invalid options synchronously named", async function () {
     const e = await failure(udpRequest(new Uint8Array(65508), { port: 9 }));
     expect(e.code).to.equal("EMSGSIZE");
-    expect(e.message).to.equal("Cannot send a datagram of 65508 bytes: a UDP payload holds at most 65507 bytes");
+    expect(e.message).to.equal("Não é possível enviar um datagrama de 65508 bytes: o conteúdo de um datagrama UDP tem no máximo 65507 bytes");
     for (const port of [-1, 70000, "abc"]) {
       const p = await failure(udpServer({ port: port as number }));
       expect(p.code).to.equal("ERR_INVALID_PORT");
     }
-    expect((await failure(udpRequest("x", { timeoutMs: -1 }))).message).to.match(/^Invalid option "timeoutMs" -1/);
-    expect((await failure(udpServer({ bufferSize: 0 }))).message).to.match(/^Invalid option "bufferSize"/);
+    expect((await failure(udpRequest("x", { timeoutMs: -1 }))).message).to.match(/^Opção "timeoutMs" inválida \(-1\)/);
+    expect((await failure(udpServer({ bufferSize: 0 }))).message).to.match(/^Opção "bufferSize" inválida/);
   });
 
   it("an unknown host is one clear error", async function () {
     const e = await failure(udpRequest("x", { host: "no-such-host.invalid", port: 9, timeoutMs: 100 }));
     expect(e.code).to.be.oneOf(["ENOTFOUND", "EAI_AGAIN"]);
-    expect(e.message).to.match(/^Cannot resolve host "no-such-host.invalid": /);
+    expect(e.message).to.match(/^Não foi possível resolver o host "no-such-host.invalid": /);
   });
 
   it("a handler error is recorded and the server keeps serving", async function () {

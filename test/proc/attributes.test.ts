@@ -87,7 +87,7 @@ describe("proc/attributes", () => {
   });
 
   it("a PID that does not exist is ESRCH; a bad PID is ERR_INVALID_ARG", () => {
-    expect(() => processAttributes(2 ** 22 + 12345)).to.throw(CdlabError, "No process with PID 4206649: no such process").with.property("code", "ESRCH");
-    expect(() => processAttributes(-1)).to.throw(CdlabError, /Invalid option "pid" -1/);
+    expect(() => processAttributes(2 ** 22 + 12345)).to.throw(CdlabError, "Nenhum processo com PID 4206649: o processo não existe (já terminou?)").with.property("code", "ESRCH");
+    expect(() => processAttributes(-1)).to.throw(CdlabError, /Opção "pid" inválida \(-1\)/);
   });
 });

@@ -66,9 +66,9 @@ describe("proc/child", () => {
 
   it("a command that is not found, or a bad option, is one clear error", async () => {
     const e = await run("no-such-command-cdlab").catch((err) => err);
-    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT", message: 'Cannot run "no-such-command-cdlab": command not found' });
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT", message: 'Não foi possível executar "no-such-command-cdlab": comando não encontrado' });
     const bad = await startChild("sleep", { timeout: -1 }).catch((err) => err);
     expect(bad).to.be.instanceOf(CdlabError).and.include({ code: "ERR_INVALID_ARG" });
-    expect(bad.message).to.match(/^Invalid option "timeout" -1/);
+    expect(bad.message).to.match(/^Opção "timeout" inválida \(-1\)/);
   });
 });

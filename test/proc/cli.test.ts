@@ -24,7 +24,7 @@ describe("cdlab proc", () => {
   it("a PID that does not exist exits 1 with one line; a bad PID is a usage error", () => {
     const r = cdlab("proc", "4000000");
     expect(r.status).to.equal(1);
-    expect(r.stderr.trim()).to.equal("cdlab proc: No process with PID 4000000: no such process");
+    expect(r.stderr.trim()).to.equal("cdlab proc: Nenhum processo com PID 4000000: o processo não existe (já terminou?)");
     expect(cdlab("proc", "abc").status).to.equal(2);
   });
 });

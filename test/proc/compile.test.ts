@@ -27,7 +27,7 @@ describe("proc/compile: the lecture's Java programs", function () {
     const tcp = await tcpJava();
     expect(tcp.names).to.deep.equal(["TCPClient", "TCPServer"]);
     expect(tcp.source("TCPServer")).to.match(/^class Connection extends Thread/m);
-    expect(() => tcp.source("Nope")).to.throw(CdlabError, /expected one of TCPClient, TCPServer/);
+    expect(() => tcp.source("Nope")).to.throw(CdlabError, /esperado um de TCPClient, TCPServer/);
   });
 
   it("without a JDK: available is false, the note says why in pt-BR, run and start fail with ENOENT", async function () {
@@ -53,7 +53,7 @@ describe("proc/compile: the lecture's Java programs", function () {
       fs.writeFileSync(path.join(dir, "Bad.java"), "public class Bad { void f() { int x = ; } }\n");
       const e = await compileJava([path.join(dir, "Bad.java")]).catch((err) => err);
       expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ERR_COMPILE" });
-      expect(e.message).to.match(/^Cannot compile Bad\.java: .*error/);
+      expect(e.message).to.match(/^Não foi possível compilar Bad\.java: .*error/);
       const p = await javaPrograms(dir).catch((err) => err);
       expect(p).to.be.instanceOf(CdlabError).and.include({ code: "ERR_COMPILE" });
     } finally {

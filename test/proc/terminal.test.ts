@@ -53,7 +53,7 @@ describe("proc/terminal", () => {
     await t.close();
     const e = await openTerminal("no-such-command-cdlab").catch((err) => err);
     expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT" });
-    expect(() => openTerminal("bash", { cols: 3 })).to.throw(CdlabError, /^Invalid option "cols" 3/);
+    expect(() => openTerminal("bash", { cols: 3 })).to.throw(CdlabError, /^Opção "cols" inválida \(3\)/);
   });
 
   it("is listed by resources() while its program runs, and leaves the list when the program exits", async () => {

@@ -16,20 +16,20 @@ describe("errors", function () {
       } catch (e) {
         expect(e).to.be.instanceOf(CdlabError);
         expect((e as CdlabError).code).to.equal("ERR_INVALID_PORT");
-        expect((e as Error).message).to.match(/^Invalid --port .*: expected an integer from 0 to 65535$/);
+        expect((e as Error).message).to.match(/^Opção "--port" inválida \(.*\): esperado um inteiro de 0 a 65535$/);
         expect((e as Error).message).not.to.include("\n");
       }
     });
   }
 
   it("systemError keeps the system code and explains it", function () {
-    const e = systemError("Cannot connect to 127.0.0.1:7896", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
+    const e = systemError("Não foi possível conectar a 127.0.0.1:7896", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
     expect(e.code).to.equal("ECONNREFUSED");
-    expect(e.message).to.equal("Cannot connect to 127.0.0.1:7896: connection refused (is the server running?)");
+    expect(e.message).to.equal("Não foi possível conectar a 127.0.0.1:7896: conexão recusada (o servidor está rodando?)");
     expect(e.cause).to.be.instanceOf(Error);
   });
 
   it("invalidArg names the option and the expectation", function () {
-    expect(() => invalidArg("size", -1, "must be a positive integer")).to.throw(CdlabError, 'Invalid option "size" -1: must be a positive integer');
+    expect(() => invalidArg("size", -1, "deve ser um inteiro positivo")).to.throw(CdlabError, 'Opção "size" inválida (-1): deve ser um inteiro positivo');
   });
 });

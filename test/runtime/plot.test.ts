@@ -74,7 +74,7 @@ describe("plot", function () {
     expect(fit.slope).to.be.closeTo(2, 1e-12);
     expect(fit.intercept).to.be.closeTo(1, 1e-12);
     expect(fit.r2).to.be.closeTo(1, 1e-12);
-    expect(() => linearFit([1], [1])).to.throw(CdlabError, "need at least 2 points");
+    expect(() => linearFit([1], [1])).to.throw(CdlabError, "pelo menos 2 pontos");
   });
 
   it("draws bars and labels missing values NA", function () {
@@ -94,10 +94,10 @@ describe("plot", function () {
       throw new Error("did not throw");
     };
     expect(err(() => lineChart([])).code).to.equal("ERR_NO_DATA");
-    expect(err(() => lineChart([{ x: [], y: [] }])).message).to.equal("Cannot plot: no point has finite x and y");
+    expect(err(() => lineChart([{ x: [], y: [] }])).message).to.equal("Nada a desenhar: nenhum ponto tem x e y finitos");
     expect(err(() => lineChart([{ x: [NaN], y: [1] }])).code).to.equal("ERR_NO_DATA");
-    expect(err(() => barChart([])).message).to.equal("Cannot plot: no bar has a finite value");
-    expect(err(() => lineChart([{ x: [1, 2], y: [1] }])).message).to.match(/^Invalid option "series\[0\]\.y"/);
+    expect(err(() => barChart([])).message).to.equal("Nada a desenhar: nenhuma barra tem valor finito");
+    expect(err(() => lineChart([{ x: [1, 2], y: [1] }])).message).to.match(/^Opção "series\[0\]\.y" inválida/);
     expect(err(() => lineChart([{ x: [1], y: [1] }], { xScale: "ln" as "log" })).code).to.equal("ERR_INVALID_ARG");
   });
 

@@ -8,7 +8,7 @@
  *
  * taking the literal text of the argument (string literals, template literal parts without their `${…}`, both sides
  * of `+`, `??`, `||` and of a `? :`). A message is flagged as English when it holds one of {@link ENGLISH} as a whole
- * word, after dropping what is code, not prose: quoted text (`"…"`, `'…'`, `` `…` ``) and code-like tokens
+ * word, after dropping what is code, not prose: quoted text (`"…"`, `'…'`, `` `…` ``), `{ … }` shapes and code-like tokens
  * (`EADDRINUSE`, `IPC_NOWAIT`, `msgsnd`, `timeoutMs`). The list holds no word that is also Portuguese (`no`, `a`,
  * `as`, `do`, `for`, `me`, `time`, `data`), so it does not fire on pt-BR.
  *
@@ -72,6 +72,7 @@ function literalText(node: ts.Expression): string[] {
 export function englishWords(message: string): string[] {
   const prose = message
     .replace(/"[^"]*"|`[^`]*`|(?<![\p{L}\p{N}])'[^']*'(?![\p{L}\p{N}])/gu, " ")
+    .replace(/\{[^{}]*\}/g, " ") // { host?, port }: an object's shape
     .replace(/\b[A-Z][A-Z0-9_]+\b/g, " ") // EADDRINUSE, IPC_NOWAIT, UDP, TCP
     .replace(/\b[a-z]+[A-Z]\w*\b/g, " ") // timeoutMs, writeUTF, readUTF
     .replace(/[\w.-]+\(\)/g, " "); // close(), msgsnd()
