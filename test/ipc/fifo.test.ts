@@ -112,7 +112,7 @@ describe("ipc/fifo", () => {
     }
     const none = await openFifo("/nonexistent-dir-cdlab/x", "r").catch((e) => e);
     expect(none).to.include({ code: "ENOENT" });
-    expect(() => openFifo("/tmp/x", "rw" as "r")).to.throw(CdlabError, /Invalid option "mode"/);
+    expect(() => openFifo("/tmp/x", "rw" as "r")).to.throw(CdlabError, /Opção "mode" inválida/);
   });
 
   it("writing into a FIFO whose reader has gone is EPIPE", async () => {

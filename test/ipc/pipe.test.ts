@@ -135,7 +135,7 @@ describe("ipc/pipe", () => {
 
   it("writing with no reader: EPIPE for the parent, SIGPIPE kills yes", async () => {
     const r = await demoEpipe();
-    expect(r.parentError).to.match(/^EPIPE: Cannot write to pipe:\[\d+\]: broken pipe/);
+    expect(r.parentError).to.match(/^EPIPE: Cannot write to pipe:\[\d+\]: pipe quebrado/);
     expect(r.yes.signal).to.equal("SIGPIPE");
   });
 
@@ -191,7 +191,7 @@ describe("ipc/pipe", () => {
   });
 
   it("bad options name the option", async () => {
-    expect(await pipeToChild("").catch((e) => e.message)).to.equal('Invalid option "message" "": must be a string of 1 to 4096 bytes');
+    expect(await pipeToChild("").catch((e) => e.message)).to.equal('Opção "message" inválida (""): must be a string of 1 to 4096 bytes');
     expect(await demoFullPipe(-1).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
     expect(await twoWayPipes(["a\nb"]).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
     expect(await runPipeline([]).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
@@ -200,6 +200,6 @@ describe("ipc/pipe", () => {
   it("a command that is not found is one clear error, and earlier stages are stopped", async () => {
     const e = await runPipeline([["sleep", "30"], ["no-such-command-cdlab"]]).catch((err) => err);
     expect(e).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT" });
-    expect(e.message).to.equal('Cannot run "no-such-command-cdlab": command not found');
+    expect(e.message).to.equal('Não foi possível executar "no-such-command-cdlab": comando não encontrado');
   });
 });

@@ -16,7 +16,7 @@ describe("vnet: plans and parsers", () => {
   });
 
   it("rejects bad host names and duplicates, naming the option", async () => {
-    expect(() => planNetwork(["Cliente"])).to.throw(/Invalid option "hosts" "Cliente"/);
+    expect(() => planNetwork(["Cliente"])).to.throw(/Opção "hosts" inválida \("Cliente"\)/);
     expect(() => planNetwork(["a", "a"])).to.throw(/must be distinct/);
     expect(() => planNetwork(["a"], "a")).to.throw(/must be distinct/);
     expect((await failure(virtualNetwork({ hosts: ["a"], router: { nat: ["b"] } }))).code).to.equal("ERR_INVALID_ARG");
@@ -28,8 +28,8 @@ describe("vnet: plans and parsers", () => {
       `tc -n ${h.portNs} qdisc replace dev eth1 root tbf rate 1mbit burst 4kb latency 200ms`,
       `tc -n ${h.ns} qdisc replace dev eth0 root tbf rate 1mbit burst 4kb latency 200ms`,
     ]);
-    expect(() => limitScript(h, { rate: "1 mega" })).to.throw(/Invalid option "rate" "1 mega"/);
-    expect(() => limitScript(h, { rate: "1mbit", latency: "soon" })).to.throw(/Invalid option "latency"/);
+    expect(() => limitScript(h, { rate: "1 mega" })).to.throw(/Opção "rate" inválida \("1 mega"\)/);
+    expect(() => limitScript(h, { rate: "1mbit", latency: "soon" })).to.throw(/Opção "latency" inválida/);
   });
 
   it("reads conntrack -L and /proc/net/nf_conntrack lines, telling translated flows", () => {

@@ -43,7 +43,7 @@ describe("distributed/grosch and seti", function () {
     expect(s.kilobytesPerUnit).to.equal(250);
     expect(s.computersToKeepUp).to.equal(175_000);
     expect(s.megabitsPerSecond).to.be.closeTo(3.24, 0.01);
-    expect(() => setiNumbers({ workUnits: -1 })).to.throw('Invalid option "workUnits" -1');
+    expect(() => setiNumbers({ workUnits: -1 })).to.throw('Opção "workUnits" inválida (-1)');
     expect(boincNumbers().gigaflopsPerComputer).to.be.closeTo(12.28, 0.01);
     expect(boincNumbers({ petaflops: 6348 }).gigaflopsPerComputer).to.be.closeTo(12282.3, 0.1);
     const g = pricePerformanceGrowth();

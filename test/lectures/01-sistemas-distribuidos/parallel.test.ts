@@ -25,7 +25,7 @@ describe("distributed/parallel", function () {
       await parallelVsDistributed({ parts: 0 });
       expect.fail("no error");
     } catch (e) {
-      expect((e as Error).message).to.equal('Invalid option "parts" 0: expected an integer from 1 to 32');
+      expect((e as Error).message).to.equal('Opção "parts" inválida (0): expected an integer from 1 to 32');
     }
     const ac = new AbortController();
     const p = countPrimesWithThreads(50_000_000, 2, { signal: ac.signal });

@@ -36,7 +36,7 @@ describe("distributed/queue-link", function () {
   });
 
   it("validates its options", function () {
-    expect(() => queueingLink({ packetsPerSecond: 0 })).to.throw('Invalid option "packetsPerSecond"');
-    expect(() => queueingLink({ queueLimit: -1 })).to.throw('Invalid option "queueLimit"');
+    expect(() => queueingLink({ packetsPerSecond: 0 })).to.throw('Opção "packetsPerSecond" inválida');
+    expect(() => queueingLink({ queueLimit: -1 })).to.throw('Opção "queueLimit" inválida');
   });
 });

@@ -42,6 +42,6 @@ describe("distributed/replicas", function () {
     await carol.sync().catch((e) => (err = e));
     expect((err as { code?: string })?.code).to.equal("ECONNREFUSED");
     expect(carol.pending()).to.deep.equal([{ key: "x", value: "1" }]);
-    expect(() => openReplica({ port: 0, name: "x" })).to.throw('Invalid option "port" 0');
+    expect(() => openReplica({ port: 0, name: "x" })).to.throw('Opção "port" inválida (0)');
   });
 });

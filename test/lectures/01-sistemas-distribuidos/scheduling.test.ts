@@ -19,9 +19,9 @@ describe("distributed/scheduling", function () {
   it("refuses bad options and a policy that returns a bad index", async function () {
     let err: Error | undefined;
     await runSchedule({ nodes: [], units: 1, choose: () => 0 }).catch((e) => (err = e));
-    expect(err?.message).to.match(/^Invalid option "nodes"/);
+    expect(err?.message).to.match(/^Opção "nodes" inválida/);
     await runSchedule({ nodes, units: 2, choose: () => 7 }).catch((e) => (err = e));
-    expect(err?.message).to.match(/^Invalid option "choose"/);
+    expect(err?.message).to.match(/^Opção "choose" inválida/);
     const ac = new AbortController();
     ac.abort(new Error("stop"));
     await runSchedule({ nodes, units: 2, choose: () => 0, signal: ac.signal }).catch((e) => (err = e));

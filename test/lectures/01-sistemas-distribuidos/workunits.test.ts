@@ -25,7 +25,7 @@ describe("distributed/workunits", function () {
     expect(sieveCount(1000, 5000)).to.equal(countPrimes(1000, 5000));
     const units = primeUnits({ upTo: 1000, units: 3 });
     expect(units.map((u) => [u.from, u.to])).to.deep.equal([[0, 333], [333, 666], [666, 1000]]);
-    expect(() => primeUnits({ upTo: 10, units: 0 })).to.throw('Invalid option "units" 0');
+    expect(() => primeUnits({ upTo: 10, units: 0 })).to.throw('Opção "units" inválida (0)');
   });
 
   it("hands units to worker processes over TCP and checks every result", async function () {
