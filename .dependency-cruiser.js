@@ -10,6 +10,7 @@
  *   src/jupyter      wire format, messages, kernel client        imports runtime, proc
  *   src/lectures/NN  one folder per notebook: its demos          imports runtime and mechanisms, never another lecture
  *   src/grader       autograder                                  imports runtime, proc, jupyter
+ *   src/grader/probes/ipc  the IPC probes' job                    also imports ipc
  *   src/cli          the `cdlab` command                         imports anything in src
  *   src/index.ts     the small root every notebook imports
  *   kernel/          the Jupyter kernel on tslab                 imports src (runtime, jupyter, proc)
@@ -41,7 +42,9 @@ module.exports = {
     layer("net", ["runtime", "proc"]),
     layer("vnet", ["runtime", "proc", "net"]),
     layer("jupyter", ["runtime", "proc"]),
-    layer("grader", ["runtime", "proc", "jupyter"]),
+    { ...layer("grader", ["runtime", "proc", "jupyter"]), from: { path: "^src/grader/", pathNot: "^src/grader/probes/ipc/" } },
+    // the IPC probes' job runs outside the kernel and measures it with the mechanism itself
+    layer("grader/probes/ipc", ["grader", "runtime", "proc", "ipc"]),
     {
       name: "lectures-import-runtime-and-mechanisms",
       comment: "a lecture's demos import the runtime and the mechanisms, never the grader, the CLI or the root",
