@@ -44,7 +44,7 @@ export function pythonFloatOf(v: unknown): number {
     if (/^[+-]?nan$/i.test(t)) return NaN;
     if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return Number(t);
   }
-  throw new TypeError(`could not convert to float: ${JSON.stringify(v)}`);
+  throw new TypeError(`não foi possível converter em número: ${JSON.stringify(v)}`);
 }
 
 /** Python's `str()` of a JSON value read from metadata (booleans print as True/False). */
@@ -91,7 +91,7 @@ export const isLocked = (c: Cell): boolean => truthy(lockedFlag(c.metadata?.nbgr
  */
 export function computeChecksum(cell: Cell): string {
   const m = cell.metadata?.nbgrader;
-  if (!m || typeof m.grade_id !== "string") throw new TypeError("cell has no nbgrader grade_id");
+  if (!m || typeof m.grade_id !== "string") throw new TypeError("célula sem grade_id do nbgrader");
   const h = createHash("md5");
   h.update(cellSource(cell), "utf8");
   h.update(cell.cell_type, "utf8");

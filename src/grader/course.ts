@@ -69,9 +69,11 @@ export async function gradeCourse(course: string, assignment: string, options: C
   const { jobs = os.availableParallelism(), onResult, ...rest } = options;
   // The sandbox keeps the whole course folder (sources, other students) out of each kernel's view.
   const limits = { ...rest, hide: [...(rest.hide ?? []), path.resolve(course)] };
+  // english: the instructor's command, not a student's feedback
   if (!Number.isInteger(jobs) || jobs < 1) throw new CdlabError("EINVAL", `Invalid option "jobs": expected a positive integer, got ${jobs}`);
   const sourceDir = path.join(course, "source", assignment);
   const notebooks = fs.existsSync(sourceDir) ? fs.readdirSync(sourceDir).filter((f) => f.endsWith(".ipynb")).sort() : [];
+  // english: the instructor's command
   if (!notebooks.length) throw new CdlabError("ERR_NO_ASSIGNMENT", `Cannot grade "${assignment}": no notebook in ${sourceDir}`);
   const sources = new Map(notebooks.map((nb) => [nb, { nb: readSource(path.join(sourceDir, nb)), sha: sha256(path.join(sourceDir, nb)) }]));
   const students = dirs(path.join(course, "submitted")).filter((s) => fs.existsSync(path.join(course, "submitted", s, assignment)));

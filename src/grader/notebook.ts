@@ -75,20 +75,20 @@ export function parseNotebook(text: string, file: string): Notebook {
   try {
     nb = JSON.parse(text);
   } catch (e) {
-    throw new CdlabError("ERR_NOT_NOTEBOOK", `Cannot read notebook "${file}": invalid JSON (${(e as Error).message})`);
+    throw new CdlabError("ERR_NOT_NOTEBOOK", `Não foi possível ler o notebook "${file}": JSON inválido (${(e as Error).message})`);
   }
   const o = nb as Partial<Notebook>;
   if (!o || typeof o !== "object" || !Array.isArray(o.cells) || typeof o.nbformat !== "number") {
-    throw new CdlabError("ERR_NOT_NOTEBOOK", `Cannot read notebook "${file}": not a Jupyter notebook (no "cells" or "nbformat")`);
+    throw new CdlabError("ERR_NOT_NOTEBOOK", `Não foi possível ler o notebook "${file}": não é um notebook do Jupyter (sem "cells" ou "nbformat")`);
   }
   if (o.nbformat !== 4) {
-    throw new CdlabError("ERR_NOT_NOTEBOOK", `Cannot read notebook "${file}": nbformat ${o.nbformat} is not supported (expected 4)`);
+    throw new CdlabError("ERR_NOT_NOTEBOOK", `Não foi possível ler o notebook "${file}": nbformat ${o.nbformat} não é suportado (esperado 4)`);
   }
   for (const [i, c] of o.cells.entries()) {
     const ok =
       c && typeof c === "object" && typeof c.cell_type === "string" &&
       (typeof c.source === "string" || (Array.isArray(c.source) && c.source.every((l) => typeof l === "string")));
-    if (!ok) throw new CdlabError("ERR_NOT_NOTEBOOK", `Cannot read notebook "${file}": cell ${i + 1} is malformed`);
+    if (!ok) throw new CdlabError("ERR_NOT_NOTEBOOK", `Não foi possível ler o notebook "${file}": a célula ${i + 1} está malformada`);
     if (!c.metadata || typeof c.metadata !== "object") c.metadata = {};
   }
   o.metadata ??= {};
@@ -108,8 +108,8 @@ export function readNotebook(file: string): Notebook {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.message;
-    throw new CdlabError(err.code ?? "ERR_UNKNOWN", `Cannot read notebook "${file}": ${why}`);
+    const why = err.code === "ENOENT" ? "arquivo não encontrado" : err.code === "EISDIR" ? "é uma pasta" : err.message;
+    throw new CdlabError(err.code ?? "ERR_UNKNOWN", `Não foi possível ler o notebook "${file}": ${why}`);
   }
   return parseNotebook(text, file);
 }

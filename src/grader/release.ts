@@ -18,6 +18,11 @@ const MARKERS = {
   hidden: ["BEGIN HIDDEN TESTS", "END HIDDEN TESTS"],
 } as const;
 
+/** A mistake in the instructor's exercise: English, like the rest of `cdlab release`/`validate` (no student sees it). */
+function badExercise(where: string, what: string): CdlabError {
+  return new CdlabError("ERR_BAD_EXERCISE", `${where}: ${what}`); // english: instructor-only
+}
+
 /**
  * Replace or drop the lines between a BEGIN/END pair (nbgrader's rule: a line
  * containing the marker text starts/ends the region, markers included).
@@ -31,18 +36,18 @@ export function replaceRegions(source: string, kind: keyof typeof MARKERS, stub:
   let found = false;
   for (const line of source.split("\n")) {
     if (line.includes(begin)) {
-      if (inside) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: nested "${begin}"`);
+      if (inside) throw badExercise(where, `nested "${begin}"`);
       inside = found = true;
       if (stub !== null) {
         const indent = /^\s*/.exec(line)![0];
         for (const s of stub.split("\n")) out.push(indent + s);
       }
     } else if (line.includes(end)) {
-      if (!inside) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: "${end}" without "${begin}"`);
+      if (!inside) throw badExercise(where, `"${end}" without "${begin}"`);
       inside = false;
     } else if (!inside) out.push(line);
   }
-  if (inside) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: "${begin}" without "${end}"`);
+  if (inside) throw badExercise(where, `"${begin}" without "${end}"`);
   return { source: out.join("\n"), found };
 }
 
@@ -67,27 +72,27 @@ export function checkExercise(nb: Notebook, file: string): void {
     const m = nbMeta(c);
     if (!m) continue;
     const where = `${file}: ${describe(i, c)}`;
-    if (m.schema_version !== 3) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: nbgrader schema_version must be 3, got ${JSON.stringify(m.schema_version)}`);
+    if (m.schema_version !== 3) throw badExercise(where, `nbgrader schema_version must be 3, got ${JSON.stringify(m.schema_version)}`);
     for (const k of ["grade", "solution", "locked", "task"] as const) {
-      if (m[k] !== undefined && typeof m[k] !== "boolean") throw new CdlabError("ERR_BAD_EXERCISE", `${where}: nbgrader "${k}" must be true or false`);
+      if (m[k] !== undefined && typeof m[k] !== "boolean") throw badExercise(where, `nbgrader "${k}" must be true or false`);
     }
     if (!(m.grade || m.solution || m.locked)) continue;
     const id = m.grade_id;
-    if (typeof id !== "string" || !/^[a-zA-Z0-9_-]+$/.test(id)) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: grade_id must be letters, digits, "_" or "-"`);
-    if (ids.has(id)) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: duplicate grade_id "${id}"`);
+    if (typeof id !== "string" || !/^[a-zA-Z0-9_-]+$/.test(id)) throw badExercise(where, `grade_id must be letters, digits, "_" or "-"`);
+    if (ids.has(id)) throw badExercise(where, `duplicate grade_id "${id}"`);
     ids.add(id);
     if (m.grade) {
-      if (typeof m.points !== "number" || !(m.points >= 0)) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: grade cell needs "points" >= 0`);
+      if (typeof m.points !== "number" || !(m.points >= 0)) throw badExercise(where, `grade cell needs "points" >= 0`);
       graded++;
     }
     if (c.cell_type === "markdown" && !!m.grade !== !!m.solution && !m.task) {
-      throw new CdlabError("ERR_BAD_EXERCISE", `${where}: a markdown grade cell must also be a solution cell`);
+      throw badExercise(where, `a markdown grade cell must also be a solution cell`);
     }
     const src = cellSource(c);
-    if (replaceRegions(src, "solution", null, where).found && !m.solution) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: solution region in a cell that is not a solution cell`);
-    if (replaceRegions(src, "hidden", null, where).found && !m.grade) throw new CdlabError("ERR_BAD_EXERCISE", `${where}: hidden tests in a cell that is not a grade cell`);
+    if (replaceRegions(src, "solution", null, where).found && !m.solution) throw badExercise(where, `solution region in a cell that is not a solution cell`);
+    if (replaceRegions(src, "hidden", null, where).found && !m.grade) throw badExercise(where, `hidden tests in a cell that is not a grade cell`);
   }
-  if (graded === 0) throw new CdlabError("ERR_BAD_EXERCISE", `${file}: no grade cells (cells with metadata.nbgrader.grade = true)`);
+  if (graded === 0) throw badExercise(file, "no grade cells (cells with metadata.nbgrader.grade = true)");
 }
 
 /**

@@ -25,7 +25,7 @@ describe("grader/cli", function () {
     const csv = path.join(tmp, "notas.csv");
     const r = cdlab("grade", "exercise.ipynb", "sub-malformed.ipynb", "--source", "exercise.ipynb", "--json", "--csv", csv, "--timeout", "20");
     expect(r.status, r.stderr).to.equal(1);
-    expect(r.stderr).to.include('Cannot read notebook "sub-malformed.ipynb": invalid JSON');
+    expect(r.stderr).to.include('Não foi possível ler o notebook "sub-malformed.ipynb": JSON inválido');
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines[0]).to.deep.include({ file: "exercise.ipynb", score: 4.5, max_score: 4.5 });
     expect(lines[0].cells[0]).to.deep.equal({ grade_id: "test_soma", points: 2, max_points: 2, status: "passed", message: "" });
@@ -33,7 +33,7 @@ describe("grader/cli", function () {
     const rows = fs.readFileSync(csv, "utf8").trim().split("\n");
     expect(rows[0]).to.equal("file,score,max_score,test_soma,test_dobra,test_espera,error");
     expect(rows[1]).to.equal("exercise.ipynb,4.5,4.5,2,1,1.5,");
-    expect(rows[2]).to.match(/^sub-malformed\.ipynb,,,,,,"Cannot read notebook/);
+    expect(rows[2]).to.match(/^sub-malformed\.ipynb,,,,,,"Não foi possível ler o notebook/);
   });
 
   it("grade --course: a JSON line per submission, the gradebook, and a re-run that reuses what is unchanged", function () {

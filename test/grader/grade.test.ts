@@ -97,11 +97,11 @@ describe("grader/grade", function () {
 
   it("input that cannot be graded is rejected with a clear error before any kernel starts", async function () {
     const cases: [string, string, RegExp][] = [
-      ["sub-malformed.ipynb", "ERR_NOT_NOTEBOOK", /invalid JSON/],
-      ["other-exercise.ipynb", "ERR_NOT_THIS_EXERCISE", /none of the exercise's cells/],
-      ["nbgrader-checksum.py", "ERR_NOT_NOTEBOOK", /invalid JSON/],
-      ["checksum-vectors.json", "ERR_NOT_NOTEBOOK", /not a Jupyter notebook/],
-      ["missing.ipynb", "ENOENT", /no such file/],
+      ["sub-malformed.ipynb", "ERR_NOT_NOTEBOOK", /JSON inválido/],
+      ["other-exercise.ipynb", "ERR_NOT_THIS_EXERCISE", /nenhuma célula deste exercício/],
+      ["nbgrader-checksum.py", "ERR_NOT_NOTEBOOK", /JSON inválido/],
+      ["checksum-vectors.json", "ERR_NOT_NOTEBOOK", /não é um notebook do Jupyter/],
+      ["missing.ipynb", "ENOENT", /arquivo não encontrado/],
     ];
     for (const [file, code, re] of cases) {
       const e = await gradeSubmission(fx(file), source).then(() => undefined, (x: unknown) => x);

@@ -86,7 +86,7 @@ export function assemble(source: Notebook, submission: Notebook, file: string): 
   }
   const matched = [...sourceIds].filter((id) => submitted.has(id)).length;
   if (matched === 0) {
-    throw new CdlabError("ERR_NOT_THIS_EXERCISE", `Cannot grade "${file}": it has none of the exercise's cells (no matching grade_id)`);
+    throw new CdlabError("ERR_NOT_THIS_EXERCISE", `Não foi possível corrigir "${file}": ele não tem nenhuma célula deste exercício (nenhum grade_id em comum)`);
   }
   const sourceOrder = source.cells.map(gradeId).filter((id): id is string => !!id && submitted.has(id));
   if (order.join("\n") !== sourceOrder.join("\n")) warnings.push("células fora da ordem original; executadas na ordem original");

@@ -57,7 +57,7 @@ function sandboxNote(limits: ExecuteLimits): { sandboxed: boolean; note?: string
   if (s.ok) return { sandboxed: true };
   if (!toldNoSandbox) process.stderr.write(`cdlab grade: ${s.reason}; kernels run unsandboxed\n`);
   toldNoSandbox = true;
-  return { sandboxed: false, note: `sem sandbox: o kernel rodou sem isolamento (${s.reason})` };
+  return { sandboxed: false, note: "sem sandbox: o kernel rodou sem isolamento (o corretor não consegue isolar kernels nesta máquina)" };
 }
 
 const notRun = (evalue: string): ExecuteResult => ({ status: "died", stdout: "", stderr: "", outputs: [], evalue });
@@ -102,6 +102,7 @@ export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Pr
     if (r.status !== "ok") {
       const why = preludeFailure(r, k, preludeMs);
       await k.close();
+      // english: the grader's own failure, for the instructor (never kept in a student's feedback)
       throw new Error(`the grading prelude failed: ${why}`);
     }
     await limits.onKernel?.(k);
