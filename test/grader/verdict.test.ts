@@ -7,7 +7,9 @@
  * (so the attacks are real); probes measure from a process of their own.
  */
 import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
+import net from "node:net";
 import path from "node:path";
 import { gradeSubmission, readSource, type SubmissionGrade } from "../../src/grader/autograde";
 import { cellSource, readNotebook, type Notebook } from "../../src/grader/notebook";
@@ -16,6 +18,8 @@ import { startProbes, type ProbeProcess } from "../../src/grader/probe";
 import { assemble } from "../../src/grader/steps/assemble";
 import { judge, probeSpecs, splitTest } from "../../src/grader/verdict";
 import type { Output } from "../../src/grader/notebook";
+import { descendants } from "../../src/proc/tree";
+import { pollUntil } from "../support/poll";
 
 const FIX = path.join(__dirname, "..", "fixtures", "grader");
 const fx = (name: string) => path.join(FIX, name);
@@ -62,10 +66,18 @@ describe("grader/verdict", function () {
   describe("probes", function () {
     let probes: ProbeProcess | undefined;
     let server: dgram.Socket | undefined;
+    let tcp: net.Server | undefined;
+    let family: ChildProcess | undefined;
     afterEach(async () => {
       await probes?.close();
       server?.close();
-      [probes, server] = [undefined, undefined];
+      tcp?.close();
+      if (family && family.exitCode === null && family.signalCode === null) {
+        for (const pid of descendants(family.pid!)) process.kill(pid, "SIGKILL");
+        family.kill("SIGKILL");
+        await new Promise((r) => family!.once("exit", r));
+      }
+      [probes, server, tcp, family] = [undefined, undefined, undefined, undefined];
       delete (globalThis as Record<symbol, unknown>)[Symbol.for(PROBE_ADDRESS_KEY)];
     });
 
@@ -98,6 +110,77 @@ describe("grader/verdict", function () {
       c.close();
       expect(replies).to.deep.equal(["B"]);
       expect(probes.results.get("lossy")).to.deep.equal({ received: 2, texts: ["a", "b"] });
+    });
+
+    it("TCP probes: a writeUTF client (one connection, or one per text, frames split in pieces), a free port, a server of the grader's", async function () {
+      this.timeout(30_000);
+      const frame = (t: string) => {
+        const b = Buffer.from(t, "utf8");
+        return Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]);
+      };
+      // the student's side: answers each writeUTF frame with the text reversed, one buffer per connection
+      const rev = net.createServer((s) => {
+        let pending = Buffer.alloc(0);
+        s.on("data", (d) => {
+          pending = Buffer.concat([pending, d]);
+          while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+            const n = pending.readUInt16BE(0);
+            s.write(frame([...pending.toString("utf8", 2, 2 + n)].reverse().join("")));
+            pending = pending.subarray(2 + n);
+          }
+        });
+      });
+      tcp = rev;
+      await new Promise<void>((r) => rev.listen(0, "127.0.0.1", r));
+      const port = (rev.address() as net.AddressInfo).port;
+      probes = await startProbes(
+        probeSpecs({ seq: 'tcp({ send: ["olá", "", "ab".repeat(30000)] })', par: 'tcp({ send: ["primeiro", "segundo"], parallel: true, chunk: 3 })', taken: "tcpFree()", srv: "tcpServer()" }),
+      );
+      (globalThis as Record<symbol, unknown>)[Symbol.for(PROBE_ADDRESS_KEY)] = `127.0.0.1:${probes.port}`;
+      expect(await probe("seq", { port })).to.deep.equal({ ran: true });
+      expect(probes.results.get("seq")).to.deep.equal([
+        { text: "álo", length: 4 },
+        { text: "", length: 0 },
+        { text: "ba".repeat(30000), length: 60000 },
+      ]);
+      expect(await probe("par", { port })).to.deep.equal({ ran: true });
+      expect(probes.results.get("par")).to.deep.equal([
+        { text: "oriemirp", length: 8 },
+        { text: "odnuges", length: 7 },
+      ]);
+      expect(await probe("taken", { port })).to.deep.equal({ ran: true });
+      expect(probes.results.get("taken")).to.deep.equal({ free: false });
+      const srv = await probe("srv");
+      const c = net.connect(srv.port!, "127.0.0.1");
+      let got = Buffer.alloc(0);
+      c.on("data", (d) => (got = Buffer.concat([got, d])));
+      c.write(Buffer.concat([frame("oi"), frame("ação")]));
+      await pollUntil(() => got.length >= 10);
+      c.end();
+      await pollUntil(() => (probes!.results.get("srv") as { closed: number }).closed === 1);
+      expect(got.toString("hex")).to.equal(Buffer.concat([frame("OI"), frame("AÇÃO")]).toString("hex"));
+      expect(probes.results.get("srv")).to.deep.equal({ connections: 1, closed: 1, received: 2, texts: ["oi", "ação"] });
+    });
+
+    it("process probes: /proc of a pid the cell names, looked up in the kernel's tree only; a watch of its new children", async function () {
+      this.timeout(30_000);
+      probes = await startProbes(probeSpecs({ neto: "processInfo()", fora: "processInfo()", filhos: 'children({ forMs: 5000, env: ["CDLAB_PROBE_X"] })' }), { kernelPid: process.pid });
+      (globalThis as Record<symbol, unknown>)[Symbol.for(PROBE_ADDRESS_KEY)] = `127.0.0.1:${probes.port}`;
+      family = spawn("sh", ["-c", "sleep 30 & echo $!; wait"], { stdio: ["ignore", "pipe", "ignore"] });
+      const grandchild = Number(await new Promise<string>((r) => family!.stdout!.once("data", (b) => r(String(b)))));
+      expect(await probe("neto", { pid: grandchild })).to.deep.equal({ ran: true });
+      const info = probes.results.get("neto") as { chain: number[] };
+      expect(info).to.deep.include({ exists: true, pid: grandchild, ppid: family.pid, name: "sleep", state: "S" });
+      expect(info.chain.slice(0, 3)).to.deep.equal([grandchild, family.pid, process.pid]);
+      expect(info.chain.at(-1)).to.equal(1);
+      expect(await probe("fora", { pid: 1 }), "pid 1 is not in this kernel's tree").to.deep.equal({ ran: true });
+      expect(probes.results.get("fora")).to.deep.equal({ exists: false });
+      expect(await probe("filhos", { pid: process.pid })).to.deep.equal({ ran: true });
+      const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 300)"], { cwd: "/", env: { ...process.env, CDLAB_PROBE_X: "42" }, stdio: "ignore" });
+      await new Promise((r) => child.once("exit", r));
+      await pollUntil(() => (probes!.results.get("filhos") as { pid: number; exited: boolean }[]).some((c) => c.pid === child.pid && c.exited));
+      const seen = (probes.results.get("filhos") as { pid: number }[]).find((c) => c.pid === child.pid);
+      expect(seen).to.deep.equal({ pid: child.pid, cmdline: [process.execPath, "-e", "setTimeout(() => {}, 300)"], cwd: "/", env: { CDLAB_PROBE_X: "42" }, exited: true });
     });
 
     it("a probe process that cannot start is an error for the grader, not a hang", async function () {
