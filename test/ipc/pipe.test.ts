@@ -135,7 +135,7 @@ describe("ipc/pipe", () => {
 
   it("writing with no reader: EPIPE for the parent, SIGPIPE kills yes", async () => {
     const r = await demoEpipe();
-    expect(r.parentError).to.match(/^EPIPE: Cannot write to pipe:\[\d+\]: pipe quebrado/);
+    expect(r.parentError).to.match(/^EPIPE: Cannot write to pipe:\[\d+\]: broken pipe/);
     expect(r.yes.signal).to.equal("SIGPIPE");
   });
 
@@ -191,7 +191,7 @@ describe("ipc/pipe", () => {
   });
 
   it("bad options name the option", async () => {
-    expect(await pipeToChild("").catch((e) => e.message)).to.equal('Opção "message" inválida (""): must be a string of 1 to 4096 bytes');
+    expect(await pipeToChild("").catch((e) => e.message)).to.equal('Opção "message" inválida (""): esperado um texto de 1 a 4096 bytes');
     expect(await demoFullPipe(-1).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
     expect(await twoWayPipes(["a\nb"]).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
     expect(await runPipeline([]).catch((e) => e.code)).to.equal("ERR_INVALID_ARG");
