@@ -19,6 +19,9 @@
  * import { syncVsAsync } from "cdlab/lectures/02-redes";
  * table(await syncVsAsync({ messages: 10, serverDelayMs: 10 }));
  * ```
+ *
+ * The experiments that return tables return rows with pt-BR keys (the headers a student sees) and numbers as
+ * numbers (`table` writes them in the Brazilian format).
  */
 import dgram from "node:dgram";
 import net from "node:net";
@@ -63,17 +66,25 @@ async function scoped<T>(label: string, signal: AbortSignal | undefined, body: (
 
 const closeUdp = (s: dgram.Socket) => ({ close: () => new Promise<void>((r) => { try { s.close(() => r()); } catch { r(); } }) });
 
-/** One line of {@link syncVsAsync}. */
+/** One line of {@link syncVsAsync} (pt-BR keys: a table's headers). */
 export interface SyncAsyncResult {
-  mode: "síncrono" | "assíncrono";
-  messages: number;
+  modo: "síncrono" | "assíncrono";
+  mensagens: number;
   /** Time the sender was held in its send loop, ms. */
-  senderBlockedMs: number;
+  "remetente preso no laço (ms)": number;
   /** Time until every reply had arrived, ms. */
-  allRepliesMs: number;
+  "todas as respostas em (ms)": number;
   /** Replies the sender had received when its send loop ended. */
-  repliesWhenLoopEnded: number;
+  "respostas ao sair do laço": number;
 }
+
+const syncAsyncRow = (modo: SyncAsyncResult["modo"], mensagens: number, blockedMs: number, allMs: number, replies: number): SyncAsyncResult => ({
+  modo,
+  mensagens,
+  "remetente preso no laço (ms)": blockedMs,
+  "todas as respostas em (ms)": allMs,
+  "respostas ao sair do laço": replies,
+});
 
 /**
  * Send `messages` requests over TCP to a server that takes `serverDelayMs` to
@@ -133,7 +144,7 @@ export async function syncVsAsync(options: { messages?: number; serverDelayMs?: 
       await abortable(reply, signal);
     }
     const syncMs = performance.now() - t0;
-    out.push({ mode: "síncrono", messages, senderBlockedMs: syncMs, allRepliesMs: syncMs, repliesWhenLoopEnded: messages });
+    out.push(syncAsyncRow("síncrono", messages, syncMs, syncMs, messages));
     const b = await connect();
     t0 = performance.now();
     const all: Promise<string>[] = [];
@@ -146,15 +157,15 @@ export async function syncVsAsync(options: { messages?: number; serverDelayMs?: 
     all.forEach((p) => p.then(() => answered++));
     const answeredAtLoopEnd = answered;
     await abortable(Promise.all(all), signal);
-    out.push({ mode: "assíncrono", messages, senderBlockedMs: blocked, allRepliesMs: performance.now() - t0, repliesWhenLoopEnded: answeredAtLoopEnd });
+    out.push(syncAsyncRow("assíncrono", messages, blocked, performance.now() - t0, answeredAtLoopEnd));
     return out;
   });
 }
 
-/** One observation of {@link messageDestinations}. */
+/** One observation of {@link messageDestinations} (pt-BR keys: a table's headers). */
 export interface DestinationObservation {
-  experiment: string;
-  result: string;
+  experimento: string;
+  resultado: string;
 }
 
 /**
@@ -183,10 +194,10 @@ export async function messageDestinations(options: Opt = {}): Promise<Destinatio
     sender.send("para P", pp, "127.0.0.1");
     sender.send("para Q", qp, "127.0.0.1");
     const [mp, mq] = await abortable(Promise.all([gp, gq]), signal);
-    out.push({ experiment: `enviar "para P" a 127.0.0.1:${pp} e "para Q" a 127.0.0.1:${qp}`, result: `P recebeu "${mp}", Q recebeu "${mq}"` });
+    out.push({ experimento: `enviar "para P" a 127.0.0.1:${pp} e "para Q" a 127.0.0.1:${qp}`, resultado: `P recebeu "${mp}", Q recebeu "${mq}"` });
     const dup = mk();
     const bindErr = await bindUdp(dup, pp).then(() => "aceito (inesperado)", (e: NodeJS.ErrnoException) => e.code ?? String(e));
-    out.push({ experiment: `outro socket faz bind em 127.0.0.1:${pp} (já em uso)`, result: `recusado: ${bindErr}` });
+    out.push({ experimento: `outro socket faz bind em 127.0.0.1:${pp} (já em uso)`, resultado: `recusado: ${bindErr}` });
     const nobody = mk();
     const freePort = await bindUdp(nobody);
     await new Promise<void>((r) => nobody.close(() => r()));
@@ -208,19 +219,20 @@ export async function messageDestinations(options: Opt = {}): Promise<Destinatio
       c.send("alguém aí?", (e) => (e ? fail(e) : timers.push(setTimeout(() => !settled && c.send("alguém aí?", fail), 20))));
       timers.push(setTimeout(() => resolve("nenhum erro (o datagrama se perdeu em silêncio)"), 500));
     });
-    out.push({ experiment: `enviar a 127.0.0.1:${freePort}, onde ninguém escuta`, result: await abortable(refused, signal) });
+    out.push({ experimento: `enviar a 127.0.0.1:${freePort}, onde ninguém escuta`, resultado: await abortable(refused, signal) });
     return out;
   });
 }
 
-/** One line of {@link reliabilityExperiment}. */
+/** One line of {@link reliabilityExperiment} (pt-BR keys: a table's headers). */
 export interface ReliabilityResult {
-  protocol: string;
-  sent: number;
-  delivered: number;
-  /** Datagrams the lossy link threw away. */
-  lostOnLink: number;
-  retransmissions: number;
+  protocolo: string;
+  enviadas: number;
+  /** Distinct messages the receiving application got. */
+  entregues: number;
+  /** Datagrams the lossy link threw away (data and acknowledgements). */
+  "perdidos no enlace": number;
+  retransmissões: number;
 }
 
 /** A receiver, the one UDP relay in front of it with the experiment's hook, and a sender. */
@@ -289,7 +301,8 @@ export async function reliabilityExperiment(options: { messages?: number; dropRa
       }
     }
     await new Promise((r) => setTimeout(r, 50)); // let the last datagrams land
-    return { protocol: withAcks ? "UDP + confirmação e retransmissão" : "UDP puro", sent: messages, delivered: got.size, lostOnLink: loss.log.filter((e) => e.fate === "dropped").length, retransmissions };
+    const lost = loss.log.filter((e) => e.fate === "dropped").length;
+    return { protocolo: withAcks ? "UDP + confirmação e retransmissão" : "UDP puro", enviadas: messages, entregues: got.size, "perdidos no enlace": lost, retransmissões: retransmissions };
   });
   return [await run(false), await run(true)];
 }

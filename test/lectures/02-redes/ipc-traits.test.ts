@@ -10,22 +10,23 @@ describe("network/ipc-traits", function () {
 
   it("synchronous sender waits for every reply, asynchronous one does not", async function () {
     const [sync, async_] = await syncVsAsync({ messages: 5, serverDelayMs: 20 });
-    expect(sync.senderBlockedMs).to.be.at.least(5 * 20 - 5); // lower bounds follow from the server's delays, not from speed
-    expect(async_.allRepliesMs).to.be.at.least(20 - 5);
-    expect([sync.repliesWhenLoopEnded, async_.repliesWhenLoopEnded]).to.deep.equal([5, 0]);
+    expect(Object.keys(sync)).to.deep.equal(["modo", "mensagens", "remetente preso no laço (ms)", "todas as respostas em (ms)", "respostas ao sair do laço"]);
+    expect(sync["remetente preso no laço (ms)"]).to.be.at.least(5 * 20 - 5); // lower bounds follow from the server's delays, not from speed
+    expect(async_["todas as respostas em (ms)"]).to.be.at.least(20 - 5);
+    expect([sync["respostas ao sair do laço"], async_["respostas ao sair do laço"]]).to.deep.equal([5, 0]);
   });
 
   it("delivers to (address, port), refuses a taken port and an empty one", async function () {
     const obs = await messageDestinations();
-    expect(obs.map((o) => o.result)).to.deep.equal(['P recebeu "para P", Q recebeu "para Q"', "recusado: EADDRINUSE", "ECONNREFUSED"]);
+    expect(obs.map((o) => o.resultado)).to.deep.equal(['P recebeu "para P", Q recebeu "para Q"', "recusado: EADDRINUSE", "ECONNREFUSED"]);
   });
 
   it("loses datagrams on a lossy link unless they are acknowledged and retransmitted", async function () {
     const [raw, arq] = await reliabilityExperiment({ messages: 30, dropRate: 0.3, seed: 1 });
-    expect(raw.delivered).to.equal(raw.sent - raw.lostOnLink);
-    expect(raw.lostOnLink).to.be.greaterThan(0);
-    expect(arq.delivered).to.equal(30);
-    expect(arq.retransmissions).to.be.greaterThan(0);
+    expect(raw.entregues).to.equal(raw.enviadas - raw["perdidos no enlace"]);
+    expect(raw["perdidos no enlace"]).to.be.greaterThan(0);
+    expect(arq.entregues).to.equal(30);
+    expect(arq.retransmissões).to.be.greaterThan(0);
     let err: Error | undefined;
     await reliabilityExperiment({ dropRate: 1 }).catch((e) => (err = e));
     expect((err as { code?: string } | undefined)?.code).to.equal("ERR_INVALID_ARG");
@@ -34,7 +35,7 @@ describe("network/ipc-traits", function () {
 
   it("loses the same datagrams for the same seed (notebook 02: seed 7 loses 10 of 40)", async function () {
     const [raw] = await reliabilityExperiment({ messages: 40, dropRate: 0.2, seed: 7 });
-    expect(raw).to.deep.equal({ protocol: "UDP puro", sent: 40, delivered: 30, lostOnLink: 10, retransmissions: 0 });
+    expect(raw).to.deep.equal({ protocolo: "UDP puro", enviadas: 40, entregues: 30, "perdidos no enlace": 10, retransmissões: 0 });
   });
 
   it("reorders with random delays and restores order with sequence numbers", async function () {
