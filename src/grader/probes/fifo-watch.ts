@@ -1,0 +1,37 @@
+/**
+ * Probe `fifoWatch({ dir, ms? })`: watches a folder of the kernel's (`dir`,
+ * absolute; `{pid}` in it becomes the pid the cell names, which must be the
+ * kernel's or one of its processes) from outside the kernel, in its mount
+ * namespace: what appears there, with its type when first seen (`"fifo"`,
+ * `"file"`, …), and what is left. The cell asks before the work it checks
+ * (`await probe("fifos", { pid: process.pid })`); the watch is up when the
+ * answer comes. Result, sent again at each change:
+ * `{ entries: [{ name, type }], left: [names] | null }` (`null`: no folder).
+ */
+import path from "node:path";
+import { findProcess, type ProbeKind } from "../probe";
+import { startJob, withPid } from "./ipc/job";
+
+/** Watch a folder the cell names by the kernel's pid. */
+export interface FifoWatchProbeSpec {
+  kind: "fifo-watch";
+  /** Absolute path; `{pid}` is replaced with the cell's pid. */
+  dir: string;
+  /** How long to watch. @default 60000 */
+  ms?: number;
+}
+
+export const probe: ProbeKind<FifoWatchProbeSpec> = {
+  kind: "fifo-watch",
+  declaration: "fifoWatch",
+  build(o: Omit<FifoWatchProbeSpec, "kind">) {
+    if (typeof o?.dir !== "string" || !path.isAbsolute(o.dir)) throw new Error("fifoWatch: dir must be an absolute path");
+    return { kind: "fifo-watch", ...o };
+  },
+  async run(spec, { pid }, { report, kernelPid }) {
+    const p = pid === undefined ? undefined : findProcess(pid, kernelPid);
+    if (!p) return undefined;
+    const dir = path.resolve(withPid(spec.dir, pid!));
+    return (await startJob(p.host, { op: "watch", dir, ms: spec.ms ?? 60_000 }, report)) ? {} : undefined;
+  },
+};
