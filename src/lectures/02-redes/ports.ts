@@ -89,7 +89,7 @@ export function portRange(port: number): PortRange {
  */
 export async function ephemeralPortRange(): Promise<{ first: number; last: number }> {
   const text = await fs.readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => {
-    throw new CdlabError("ENOENT", "Não foi possível ler a faixa de portas efêmeras: /proc/sys/net/ipv4/ip_local_port_range não existe (isto precisa de Linux)");
+    throw new CdlabError("ENOENT", 'Não foi possível ler a faixa de portas efêmeras: "/proc/sys/net/ipv4/ip_local_port_range" não existe (isto precisa de Linux)');
   });
   const [first, last] = text.trim().split(/\s+/).map(Number);
   return { first, last };
