@@ -1,5 +1,5 @@
 /**
- * The IPC probes of exercises 05 and 07 (src/grader/probes/fifo-watch.ts,
+ * The IPC probes of exercises 05 and 07 (src/grader/probes/dir-watch.ts,
  * shm-state.ts, shm-ring.ts): each runs its job in a process of its own, in
  * the mount and IPC namespaces of the process the cell names, and measures
  * real FIFOs, segments and semaphores. The last test runs one against a
@@ -41,16 +41,16 @@ describe("grader/probes (IPC)", function () {
 
   it("declarations: builders of the three kinds; a bad declaration is a plain error", function () {
     const specs = probeSpecs({
-      a: 'fifoWatch({ dir: "/tmp/x-{pid}" })',
+      a: 'dirWatch({ dir: "/tmp/x-{pid}" })',
       b: 'shmState({ segment: "/s-{pid}", semaphores: ["/m-{pid}"] })',
       c: 'shmRing({ prefix: "/r-{pid}", produce: 3 })',
     });
     expect(specs).to.deep.equal({
-      a: { kind: "fifo-watch", dir: "/tmp/x-{pid}" },
+      a: { kind: "dir-watch", dir: "/tmp/x-{pid}" },
       b: { kind: "shm-state", segment: "/s-{pid}", semaphores: ["/m-{pid}"] },
       c: { kind: "shm-ring", prefix: "/r-{pid}", produce: 3 },
     });
-    expect(() => probeSpecs({ a: 'fifoWatch({ dir: "tmp" })' })).to.throw("fifoWatch: dir must be an absolute path");
+    expect(() => probeSpecs({ a: 'dirWatch({ dir: "tmp" })' })).to.throw("dirWatch: dir must be an absolute path");
     expect(() => probeSpecs({ a: 'shmState({ segment: "s" })' })).to.throw("shmState: segment and semaphores are POSIX names");
     expect(() => probeSpecs({ a: 'shmRing({ prefix: "/r", produce: 1, consume: 1 })' })).to.throw("shmRing: give either produce or consume");
   });
@@ -60,10 +60,10 @@ describe("grader/probes (IPC)", function () {
     expect((await runProbe('shmState({ segment: "/x" })', { pid: 1 }, process.pid)).answer).to.equal(undefined);
   });
 
-  it("fifoWatch: sees the FIFOs made in the folder, with their type, and what is left", async function () {
+  it("dirWatch: sees the FIFOs made in the folder, with their type, and what is left; with ms 0, one look", async function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-probe-"));
     try {
-      const { answer, results } = await runProbe(`fifoWatch({ dir: ${JSON.stringify(dir)}, ms: 3000 })`, { pid: process.pid });
+      const { answer, results } = await runProbe(`dirWatch({ dir: ${JSON.stringify(dir)}, ms: 3000 })`, { pid: process.pid });
       expect(answer).to.deep.equal({});
       expect(results[0]).to.deep.equal({ entries: [], left: [] });
       const fifo = await makeFifo(path.join(dir, "servidor"));
@@ -75,6 +75,9 @@ describe("grader/probes (IPC)", function () {
         return r.left.length === 1 && r;
       }, { what: "the FIFO removed" });
       expect(end).to.deep.equal({ entries: [{ name: "servidor", type: "fifo" }, { name: "nota.txt", type: "file" }], left: ["nota.txt"] });
+      const snapshot = await runProbe(`dirWatch({ dir: ${JSON.stringify(dir)}, ms: 0 })`, { pid: process.pid });
+      await jobsDone();
+      expect(snapshot.results).to.deep.equal([{ entries: [{ name: "nota.txt", type: "file" }], left: ["nota.txt"] }]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -21,7 +21,7 @@ function typeOf(file: string): string | null {
   }
 }
 
-/** Everything that appeared in `dir` (name → type when first seen) and what is there now; again at each change. */
+/** Everything that appeared in `dir` (name → type when first seen) and what is there now; again at each change (`ms` 0: once). */
 function watch(job: WatchJob): Promise<void> {
   const seen = new Map<string, string | null>();
   let last = "";
@@ -39,6 +39,7 @@ function watch(job: WatchJob): Promise<void> {
     if (text !== last) print(result);
     last = text;
   };
+  if (job.ms <= 0) return Promise.resolve(scan());
   return new Promise((resolve) => {
     let watcher: fs.FSWatcher | undefined;
     try {
