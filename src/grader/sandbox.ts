@@ -12,6 +12,10 @@
  * bwrap maps uid 65534 inside to the caller. `--die-with-parent`: the sandbox
  * dies with the grader, and with its PID namespace everything started in it.
  *
+ * Where the machine allows it (root, or a delegated cgroup), each kernel also
+ * gets a control group of its own (cgroup.ts): `maxProcesses` and
+ * `groupMemoryBytes` then bound the submission as a whole, whatever `--jobs`.
+ *
  * Where it cannot be had (not Linux, no bwrap, user namespaces refused),
  * {@link sandboxSupport} says why and the grader runs kernels as before.
  */
@@ -20,12 +24,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { KernelLauncher } from "../jupyter/launch";
+import { createCgroup } from "./cgroup";
 import { PACKAGE_ROOT } from "../runtime/root";
 
-/** Resource limits of one sandboxed kernel (per process, as rlimits). */
+/** Resource limits of one sandboxed kernel (rlimits per process; with a cgroup, per submission). */
 export interface SandboxLimits {
-  /** RLIMIT_NPROC: processes and threads of the sandbox's uid. @default 1024 */
+  /**
+   * Processes and threads of the submission: `pids.max` of its cgroup where there is one (RLIMIT_NPROC, shared by
+   * the uid, is then only a loose guard of 16 times that); else RLIMIT_NPROC of the sandbox's uid. @default 1024
+   */
   maxProcesses?: number;
+  /** All the memory of the submission (processes, `/tmp`, `/dev/shm`), where it has a cgroup. @default 2 GiB */
+  groupMemoryBytes?: number;
   /** RLIMIT_FSIZE: the largest file it may write. @default 64 MiB */
   maxFileBytes?: number;
   /** RLIMIT_CPU: CPU seconds of each process. @default 600 */
@@ -109,14 +119,14 @@ function hideMounts(hide: string[]): string[] {
   return args;
 }
 
-function limitArgs(l: SandboxLimits): string[] {
+function limitArgs(l: SandboxLimits, grouped = false): string[] {
   const { maxProcesses = 1024, maxFileBytes = 64 << 20, cpuSeconds = 600, memoryBytes = 16 * 2 ** 30 } = l;
-  return [`--nproc=${maxProcesses}`, `--fsize=${maxFileBytes}`, `--cpu=${cpuSeconds}`, `--as=${memoryBytes}`, "--core=0"];
+  return [`--nproc=${grouped ? maxProcesses * 16 : maxProcesses}`, `--fsize=${maxFileBytes}`, `--cpu=${cpuSeconds}`, `--as=${memoryBytes}`, "--core=0"];
 }
 
 /** The commands in front of bwrap: rlimits, then (as root) the switch to nobody with no capabilities. */
-function prefix(limits: SandboxLimits, bwrap: string): string[] {
-  const pre = [which("prlimit") ?? "prlimit", ...limitArgs(limits), "--"];
+function prefix(limits: SandboxLimits, bwrap: string, grouped = false): string[] {
+  const pre = [which("prlimit") ?? "prlimit", ...limitArgs(limits, grouped), "--"];
   if (isRoot()) {
     pre.push(which("setpriv") ?? "setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--");
   }
@@ -184,6 +194,7 @@ export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
   if (isRoot()) fs.chownSync(socketDir, NOBODY, NOBODY);
   fs.chmodSync(socketDir, 0o700);
   const limits = options.limits ?? {};
+  const group = createCgroup({ maxProcesses: limits.maxProcesses ?? 1024, memoryBytes: limits.groupMemoryBytes ?? 2 * 2 ** 30 });
   const inside = "/tmp/.cdlab";
   const cwd = "/tmp/work";
   return {
@@ -193,13 +204,14 @@ export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
       const [node, ...rest] = argv;
       const heap = path.basename(node).startsWith("node") ? [`--max-old-space-size=${limits.heapMiB ?? 1024}`] : [];
       return [
-        ...prefix(limits, bwrap), ...NAMESPACES, ...systemMounts(), ...projectMounts(), ...hideMounts(options.hide ?? []),
+        ...(group?.enter() ?? []), ...prefix(limits, bwrap, !!group), ...NAMESPACES, ...systemMounts(), ...projectMounts(), ...hideMounts(options.hide ?? []),
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", cwd, "--dir", inside, "--bind", socketDir, socketDir,
         "--file", "3", `${inside}/connection.json`, "--setenv", "HOME", cwd, "--chdir", cwd,
         "--", node, ...heap, ...rest,
       ];
     },
     dispose(): void {
+      group?.close();
       fs.rmSync(socketDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,247 @@
+/**
+ * One control group per graded kernel: a cap on the processes and threads of
+ * that submission alone (`pids.max`) and on all the memory it uses — its
+ * processes, its private `/tmp` and its `/dev/shm` files (`memory.max`, or
+ * `memory.limit_in_bytes` on cgroup v1). rlimits cannot do either: RLIMIT_NPROC
+ * counts every process of the uid, so with `--jobs N` the sandboxes (all uid
+ * 65534) would share one budget, and RLIMIT_AS is per process.
+ *
+ * cgroup v2 is used where its `pids` and `memory` controllers can be enabled,
+ * else the v1 `pids` and `memory` hierarchies (as many container hosts still
+ * mount). Both need write access to the hierarchy (root, or a delegated
+ * subtree); where there is none, {@link cgroupSupport} says why and the sandbox
+ * keeps its rlimits only.
+ *
+ * Groups live under `cdlab-grader/<grader pid>-<n>`; those of a grader that was
+ * killed are emptied and removed by the next grader.
+ *
+ * @example
+ * ```ts
+ * import { createCgroup } from "./cgroup";
+ * const cg = createCgroup({ maxProcesses: 256, memoryBytes: 2 * 2 ** 30 });
+ * if (cg) {
+ *   const argv = [...cg.enter(), "node", "kernel.js"]; // the shell joins the group, then execs
+ *   console.log(argv.length);
+ *   // … spawn argv …
+ *   cg.close(); // kills what is left in it and removes the group
+ * }
+ * ```
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+/** Limits of one submission's group. */
+export interface CgroupLimits {
+  /** `pids.max`: processes and threads of the submission. */
+  maxProcesses: number;
+  /** `memory.max` (v2) or `memory.limit_in_bytes` (v1): all its memory, tmpfs included. */
+  memoryBytes: number;
+}
+
+/** Whether per-submission groups can be made here; `version` says which hierarchy. */
+export type CgroupSupport = { ok: true; version: 1 | 2 } | { ok: false; reason: string };
+
+/** A submission's group; {@link close} empties and removes it. */
+export interface SubmissionCgroup {
+  /** 1 or 2. */
+  readonly version: 1 | 2;
+  /** The group's folders (one for v2; `pids` and `memory` for v1). */
+  readonly dirs: readonly string[];
+  /** A command prefix: a shell that moves itself into the group, then execs the rest of the command line. */
+  enter(): string[];
+  /** Processes in the group now. */
+  pids(): number[];
+  /** Has a fork or a thread been refused because the group was at `pids.max`? */
+  processLimitHit(): boolean;
+  /** Has the memory limit been hit (an OOM kill, or allocations refused)? */
+  memoryExceeded(): boolean;
+  /** Kill everything still in the group, then remove it. Idempotent. */
+  close(): void;
+}
+
+const ROOT = "/sys/fs/cgroup";
+const GROUP = "cdlab-grader";
+
+interface Layout {
+  version: 1 | 2;
+  /** Parent folders of the submission groups (v1: one per controller). */
+  parents: string[];
+}
+
+let layout: Layout | { reason: string } | undefined;
+
+const read = (f: string): string => {
+  try {
+    return fs.readFileSync(f, "utf8");
+  } catch {
+    return "";
+  }
+};
+
+function mountsOf(type: string): { dir: string; opts: string[] }[] {
+  return read("/proc/self/mounts")
+    .split("\n")
+    .map((l) => l.split(" "))
+    .filter((f) => f[2] === type)
+    .map((f) => ({ dir: f[1], opts: f[3].split(",") }));
+}
+
+function tryV2(): Layout | string {
+  const mount = mountsOf("cgroup2")[0];
+  if (!mount) return "no cgroup v2";
+  const have = read(path.join(mount.dir, "cgroup.controllers")).trim().split(/\s+/);
+  if (!have.includes("pids") || !have.includes("memory")) return `cgroup v2 at ${mount.dir} has no pids/memory controller`;
+  const parent = path.join(mount.dir, GROUP);
+  try {
+    fs.writeFileSync(path.join(mount.dir, "cgroup.subtree_control"), "+pids +memory");
+    fs.mkdirSync(parent, { recursive: true });
+    fs.writeFileSync(path.join(parent, "cgroup.subtree_control"), "+pids +memory");
+  } catch (e) {
+    return `cgroup v2 at ${mount.dir} is not writable (${(e as NodeJS.ErrnoException).code})`;
+  }
+  return { version: 2, parents: [parent] };
+}
+
+function tryV1(): Layout | string {
+  const dirs: string[] = [];
+  for (const ctl of ["pids", "memory"]) {
+    const mount = mountsOf("cgroup").find((m) => m.opts.includes(ctl));
+    if (!mount) return `no cgroup v1 ${ctl} hierarchy`;
+    const parent = path.join(mount.dir, GROUP);
+    try {
+      fs.mkdirSync(parent, { recursive: true });
+    } catch (e) {
+      return `the cgroup v1 ${ctl} hierarchy is not writable (${(e as NodeJS.ErrnoException).code})`;
+    }
+    dirs.push(parent);
+  }
+  return { version: 1, parents: dirs };
+}
+
+function findLayout(): Layout | { reason: string } {
+  if (layout) return layout;
+  if (process.platform !== "linux" || !fs.existsSync(ROOT)) return (layout = { reason: "no cgroups (Linux only)" });
+  const v2 = tryV2();
+  if (typeof v2 !== "string") return (layout = v2);
+  const v1 = tryV1();
+  if (typeof v1 !== "string") return (layout = v1);
+  return (layout = { reason: `no per-submission cgroup: ${v2}; ${v1}` });
+}
+
+/**
+ * Can per-submission groups be made here? Checked once per process.
+ *
+ * @returns `{ ok: true, version }` or `{ ok: false, reason }` (one English line for the instructor)
+ */
+export function cgroupSupport(): CgroupSupport {
+  const l = findLayout();
+  return "reason" in l ? { ok: false, reason: l.reason } : { ok: true, version: l.version };
+}
+
+/** The folders that hold the submission groups (v1: one per controller); empty where there are none. */
+export function cgroupParents(): string[] {
+  const l = findLayout();
+  return "reason" in l ? [] : [...l.parents];
+}
+
+const procsOf = (dir: string): number[] =>
+  read(path.join(dir, "cgroup.procs"))
+    .split("\n")
+    .filter(Boolean)
+    .map(Number);
+
+/** Kill every process in the groups and remove them, waiting up to `ms` for the last ones to go. */
+function empty(dirs: readonly string[], ms = 3000): void {
+  const until = Date.now() + ms;
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const left = new Set(dirs.flatMap(procsOf));
+    for (const dir of dirs) if (fs.existsSync(path.join(dir, "cgroup.kill"))) fs.writeFileSync(path.join(dir, "cgroup.kill"), "1");
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    let busy = false;
+    for (const dir of dirs) {
+      try {
+        fs.rmdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") busy = true;
+      }
+    }
+    if (!busy || Date.now() > until) return;
+    Atomics.wait(sleep, 0, 0, 20);
+  }
+}
+
+/** Remove the groups of graders that no longer run (their pid is the first part of the name). */
+function sweep(parents: readonly string[]): void {
+  for (const parent of parents) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(parent).filter((n) => /^\d+-\d+$/.test(n));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const pid = Number(n.split("-")[0]);
+      if (pid === process.pid) continue;
+      try {
+        process.kill(pid, 0);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ESRCH") empty([path.join(parent, n)], 500);
+      }
+    }
+  }
+}
+
+let serial = 0;
+let swept = false;
+
+/**
+ * Make a group for one submission's kernel, with its limits set.
+ *
+ * @param limits processes and memory of the whole submission
+ * @returns the group, or undefined where {@link cgroupSupport} is not ok or the group cannot be made
+ */
+export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined {
+  const l = findLayout();
+  if ("reason" in l) return undefined;
+  if (!swept) {
+    swept = true;
+    sweep(l.parents);
+  }
+  const name = `${process.pid}-${++serial}`;
+  const dirs = l.parents.map((p) => path.join(p, name));
+  const pidsDir = l.version === 2 ? dirs[0] : dirs.find((d) => d.includes("pids"))!;
+  const memDir = l.version === 2 ? dirs[0] : dirs.find((d) => d.includes("memory"))!;
+  try {
+    for (const d of dirs) fs.mkdirSync(d);
+    fs.writeFileSync(path.join(pidsDir, "pids.max"), String(limits.maxProcesses));
+    fs.writeFileSync(path.join(memDir, l.version === 2 ? "memory.max" : "memory.limit_in_bytes"), String(limits.memoryBytes));
+    if (l.version === 2 && fs.existsSync(path.join(memDir, "memory.swap.max"))) fs.writeFileSync(path.join(memDir, "memory.swap.max"), "0");
+  } catch {
+    empty(dirs, 0);
+    return undefined;
+  }
+  let closed = false;
+  return {
+    version: l.version,
+    dirs,
+    enter: () => ["/bin/sh", "-c", `for d in ${dirs.map((d) => `'${d}'`).join(" ")}; do echo $$ > "$d/cgroup.procs" || exit 97; done; exec "$@"`, "cdlab-cgroup"],
+    pids: () => [...new Set(dirs.flatMap(procsOf))],
+    processLimitHit: () => /^max [1-9]/m.test(read(path.join(pidsDir, "pids.events"))),
+    memoryExceeded: () => {
+      if (l.version === 2) return /^(oom_kill|max) [1-9]/m.test(read(path.join(memDir, "memory.events")));
+      return Number(read(path.join(memDir, "memory.failcnt")) || 0) > 0;
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      empty(dirs);
+    },
+  };
+}

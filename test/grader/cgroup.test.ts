@@ -1,0 +1,72 @@
+/**
+ * A graded kernel's control group: the submission as a whole is held to its process and memory limits (not the
+ * uid, shared by every sandbox of a `--jobs` run), and nothing of the group outlives it. Needs write access to a
+ * cgroup hierarchy (root here); elsewhere the cases skip and say why.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { cgroupParents, cgroupSupport, createCgroup, type SubmissionCgroup } from "../../src/grader/cgroup";
+import { createSandbox, sandboxSupport } from "../../src/grader/sandbox";
+import { pollUntil } from "../support/poll";
+
+const exited = (c: ChildProcess) => new Promise<{ code: number | null; signal: string | null }>((r) => c.once("exit", (code, signal) => r({ code, signal })));
+
+describe("grader/cgroup", function () {
+  this.timeout(30_000);
+  let group: SubmissionCgroup | undefined;
+
+  before(function () {
+    const s = cgroupSupport();
+    if (!s.ok) {
+      console.log(`      (skipped: ${s.reason})`);
+      this.skip();
+    }
+  });
+  afterEach(() => group?.close());
+
+  it("caps the processes of one submission: forks past pids.max fail, and close() kills the rest and removes the group", async function () {
+    group = createCgroup({ maxProcesses: 24, memoryBytes: 512 << 20 });
+    expect(group, "a group").to.not.equal(undefined);
+    const forker = 'for (let i = 0; i < 40; i++) require("child_process").spawn("sleep", ["30"]).on("error", () => {}); setTimeout(() => {}, 30_000);';
+    const c = spawn(group!.enter()[0], [...group!.enter().slice(1), process.execPath, "-e", forker], { stdio: "ignore" });
+    await pollUntil(() => group!.processLimitHit(), { timeoutMs: 20_000, what: "a fork refused at pids.max" });
+    expect(group!.pids().length).to.be.within(2, 24);
+    const dirs = group!.dirs;
+    group!.close();
+    const end = await exited(c);
+    expect(end.signal).to.equal("SIGKILL");
+    for (const d of dirs) expect(fs.existsSync(d), d).to.equal(false);
+  });
+
+  it("caps the memory of the whole submission: a process that allocates past it is killed, and the group says so", async function () {
+    group = createCgroup({ maxProcesses: 64, memoryBytes: 96 << 20 });
+    const hog = "const a = []; for (;;) a.push(Buffer.alloc(16 << 20, 1));";
+    const c = spawn(group!.enter()[0], [...group!.enter().slice(1), process.execPath, "-e", hog], { stdio: "ignore" });
+    const end = await exited(c);
+    expect(end.signal).to.equal("SIGKILL");
+    expect(group!.memoryExceeded()).to.equal(true);
+  });
+
+  it("a sandboxed kernel's command runs inside a group of its own, gone after dispose()", async function () {
+    if (!sandboxSupport().ok) {
+      console.log(`      (skipped: ${(sandboxSupport() as { reason: string }).reason})`);
+      return this.skip();
+    }
+    const ours = () => cgroupParents().flatMap((p) => fs.readdirSync(p).filter((n) => n.startsWith(`${process.pid}-`)).map((n) => path.join(p, n)));
+    const launcher = createSandbox({ limits: { maxProcesses: 64 } });
+    const argv = launcher.command([process.execPath, "-e", "setTimeout(() => {}, 30_000)"]);
+    const c = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe", "pipe"] });
+    const fd3 = c.stdio[3] as import("node:stream").Duplex;
+    fd3.on("error", () => {}); // bwrap reads the file and closes its end
+    fd3.end("{}");
+    c.stderr!.resume();
+    const procs = (d: string) => fs.readFileSync(path.join(d, "cgroup.procs"), "utf8").split("\n").filter(Boolean).length;
+    await pollUntil(() => ours().some((d) => procs(d) > 1), { timeoutMs: 10_000, what: "the sandbox's processes in a group" });
+    const done = exited(c);
+    launcher.dispose();
+    await done;
+    expect(ours()).to.deep.equal([]);
+  });
+});
