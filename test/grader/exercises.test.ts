@@ -16,7 +16,7 @@ import { releaseNotebook } from "../../src/grader/release";
 
 const DIR = path.resolve(__dirname, "..", "..", "notebooks", "exercicios");
 /** Exercises whose hidden tests are verdicts decided in the grader (the others still check in the kernel). */
-const CONVERTED = ["01-grosch-work-units.ipynb", "02-udp.ipynb"];
+const CONVERTED = ["01-grosch-work-units.ipynb", "02-udp.ipynb", "03-tcp.ipynb"];
 
 /** A student cell with the three ways that beat in-kernel checks, plus forged observations (real ones dropped). */
 const ATTACK = String.raw`const vm = require("node:vm");
@@ -37,6 +37,81 @@ vm.runInThisContext = (code: string, options?: object) => {
 
 /** Honest solutions written unlike the reference (raw node:dgram, TextDecoder), by grade_id, per converted exercise. */
 const OTHER_STYLE: Record<string, Record<string, string>> = {
+  "03-tcp.ipynb": {
+    encode_frame: `function encodeFrame(text: string): Buffer {
+  const utf8 = new TextEncoder().encode(text);
+  if (utf8.byteLength >= 1 << 16) throw new RangeError("encoded string too long (" + utf8.byteLength + " bytes)");
+  const out = new Uint8Array(utf8.byteLength + 2);
+  new DataView(out.buffer).setUint16(0, utf8.byteLength, false);
+  out.set(utf8, 2);
+  return Buffer.from(out.buffer);
+}`,
+    frame_decoder: `class FrameDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+  private parts: Uint8Array[] = [];
+  private stored = 0;
+
+  push(chunk: Uint8Array): string[] {
+    this.parts.push(Uint8Array.from(chunk));
+    this.stored += chunk.byteLength;
+    const out: string[] = [];
+    for (;;) {
+      const head = this.peek(2);
+      if (!head) return out;
+      const size = (head[0] << 8) | head[1];
+      const frame = this.peek(2 + size);
+      if (!frame) return out;
+      out.push(new TextDecoder().decode(frame.subarray(2)));
+      this.skip(2 + size);
+    }
+  }
+
+  private peek(n: number): Uint8Array | undefined {
+    if (this.stored < n) return undefined;
+    const all = new Uint8Array(this.stored);
+    let at = 0;
+    for (const p of this.parts) { all.set(p, at); at += p.byteLength; }
+    this.parts = [all];
+    return all.subarray(0, n);
+  }
+
+  private skip(n: number): void {
+    this.parts = [this.parts[0].subarray(n)];
+    this.stored -= n;
+  }
+}`,
+    ask_all: `async function askAll(port: number, messages: string[]): Promise<string[]> {
+  const socket = net.createConnection({ port, host: "127.0.0.1" });
+  await new Promise((ok, fail) => { socket.once("connect", ok); socket.once("error", fail); });
+  const answers: string[] = [];
+  const decoder = new FrameDecoder();
+  socket.write(Buffer.concat(messages.map(encodeFrame)));
+  if (messages.length) {
+    for await (const chunk of socket) {
+      answers.push(...decoder.push(chunk as Buffer));
+      if (answers.length === messages.length) break; // break destroys the socket
+    }
+  }
+  socket.destroy();
+  return answers;
+}`,
+    reverse_server: `function startReverseServer(): Promise<net.Server> {
+  const server = new net.Server();
+  server.on("connection", (client) => {
+    let bytes = Buffer.alloc(0);
+    client.on("error", () => {});
+    client.on("data", (more) => {
+      bytes = Buffer.concat([bytes, more]);
+      while (bytes.length >= 2 && bytes.length >= 2 + bytes.readUInt16BE(0)) {
+        const text = bytes.subarray(2, 2 + bytes.readUInt16BE(0)).toString("utf8");
+        bytes = bytes.subarray(2 + Buffer.byteLength(text));
+        client.write(encodeFrame(Array.from(text).reverse().join("")));
+      }
+    });
+  });
+  return new Promise((ok) => server.listen({ port: 0, host: "127.0.0.1" }, () => ok(server)));
+}`,
+  },
   "02-udp.ipynb": {
     upper_server: `async function startUpperServer(): Promise<{ port: number; close(): Promise<void> }> {
   const s = dgram.createSocket("udp4");
