@@ -7,8 +7,8 @@
  *
  * @example
  * ```ts
- * import { table, resources } from "cdlab";
- * table([{ recurso: "exemplo", aberto: "sim" }]);
+ * import { table, resources, formatNumber } from "cdlab";
+ * table([{ recurso: "exemplo", aberto: true, bytes: formatNumber(123456) }]); // aberto: sim, bytes: 123.456
  * resources(); // what this kernel still has open
  * ```
  */
@@ -20,6 +20,7 @@ export * from "./runtime/display";
 export { input, type InputOptions } from "./runtime/input";
 export { progress, progressHook, progressBar, type Progress, type ProgressHook, type ProgressOptions } from "./runtime/progress";
 export * from "./runtime/plot";
+export { formatNumber, formatPercent, type NumberFormatOptions } from "./runtime/numbers";
 // Every exercise's test cells use the assertions; they stay in the root so released notebooks keep their imports.
 export { assert, AssertionError } from "./grader/assert";
 export type { Assert, ErrorMatcher } from "./grader/assert";

@@ -11,6 +11,7 @@
  * ```
  */
 import { CdlabError, invalidArg } from "./errors";
+import { formatNumber } from "./numbers";
 
 /** A value that may be missing: `null`, `undefined` or NaN are skipped. */
 export type Maybe = number | null | undefined;
@@ -132,10 +133,22 @@ export function runs<T>(pts: (T | null)[]): T[][] {
   return out;
 }
 
-/** Short number text for ticks and labels: 1e-3 … 1e7 plainly, else exponent. */
-export function fmt(v: number): string {
+const SUPERSCRIPT: Record<string, string> = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+
+/**
+ * Short pt-BR number text for ticks and labels, 3 significant digits: `0,25`, `1,5`, `2020`, `12.500`; from 10⁷ up
+ * and below 10⁻³ as a power of ten, `1,5×10⁷`, `2,0×10⁻⁴`.
+ *
+ * @param v the value
+ * @param group group thousands with "." @default from five digits on (a year stays `2020`); an axis passes
+ *   whether its largest tick has five digits, so its ticks are grouped alike (`5.000`, `10.000`)
+ */
+export function fmt(v: number, group: boolean = Math.abs(v) >= 1e4): string {
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e7 || a < 1e-3) return v.toExponential(1).replace("e+", "e");
-  return String(Number(v.toPrecision(3)));
+  if (a >= 1e7 || a < 1e-3) {
+    const [m, e] = v.toExponential(1).split("e");
+    return `${formatNumber(Number(m), { decimals: 1 })}×10${[...String(Number(e))].map((c) => SUPERSCRIPT[c]).join("")}`;
+  }
+  return formatNumber(Number(v.toPrecision(3)), { group });
 }

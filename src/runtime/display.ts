@@ -10,6 +10,8 @@
  * ```
  */
 
+import { formatCell } from "./numbers";
+
 /** A MIME bundle: MIME type → data (strings; PNG as base64). */
 export type MimeBundle = Record<string, string | object>;
 
@@ -177,6 +179,12 @@ function stripTags(html: string): string {
 /**
  * Render rows as an HTML table (and a plain-text one), and show it.
  *
+ * The student reads it, so the header (the keys) is pt-BR and values are shown in pt-BR (`formatCell`):
+ * `true`/`false` as `sim`/`não`; a fractional number in the Brazilian format (`1.234,57`, `0,0042`); an integer as it
+ * is, ungrouped (`50000`, `4206649`), since a table cannot tell a count from a port, a PID, an IPC key or a year —
+ * pass `formatNumber(n)` (a string, shown as is) to group a count; an array's items joined by `, `; `null`/`undefined`
+ * empty.
+ *
  * @param objects rows: objects (or interface-typed values) with the same keys; keys become the header
  * @param options.columns which keys to show, in order @default all keys of the first row
  * @param options.id the display's id (see {@link DisplayOptions})
@@ -197,7 +205,7 @@ export function table(
 function tableBundle(objects: readonly object[], columns?: string[]): MimeBundle {
   const rows = objects as readonly Record<string, unknown>[];
   const cols = columns ?? Object.keys(rows[0] ?? {});
-  const cell = (v: unknown) => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+  const cell = formatCell;
   const head = cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
   const body = rows
     .map((r) => `<tr>${cols.map((c) => `<td>${escapeHtml(cell(r[c]))}</td>`).join("")}</tr>`)

@@ -10,6 +10,10 @@
  * lecture's "NA") are skipped and break the line there; on a log axis values
  * `<= 0` are skipped too. The chart says how many points it skipped.
  *
+ * Numbers on a chart are pt-BR (`formatNumber`): tick labels `0,5`, `2020`, an axis
+ * that reaches five digits grouped alike (`5.000`, `10.000`), powers of ten from 10⁷
+ * (`1,5×10⁷`); bar values and the fit's legend (`R² = 0,998`) too.
+ *
  * @example
  * ```ts
  * import { plot } from "cdlab";
@@ -19,6 +23,7 @@
  */
 import { CdlabError, invalidArg } from "./errors";
 import { display, escapeHtml } from "./display";
+import { formatNumber } from "./numbers";
 import { fmt, isNum, linearFit, pad, pairs, runs, ticks, type LinearFit, type Maybe, type Scale } from "./chart-scales";
 
 export { linearFit, ticks };
@@ -118,7 +123,7 @@ export function lineChart(series: readonly Series[], options: ChartOptions = {})
       }
       parts.push(`<polyline fill="none" stroke="${attr(p.color)}" stroke-width="1.5" stroke-dasharray="6 4" points="${line.map((q) => `${f(q[0])},${f(q[1])}`).join(" ")}"/>`);
       const what = o.xScale === "log" && o.yScale === "log" ? `ajuste: y ∝ x^${fmt(fit.slope)}` : `ajuste: inclinação ${fmt(fit.slope)}`;
-      legend.push({ name: `${what} (R² = ${fit.r2.toFixed(3)})`, color: p.color, dash: true });
+      legend.push({ name: `${what} (R² = ${formatNumber(fit.r2, { decimals: 3 })})`, color: p.color, dash: true });
     }
   }
   return svgDoc(o, fr, parts.join(""), legend, skipped);
@@ -242,16 +247,20 @@ function svgDoc(o: Opts, fr: Frame, body: string, legend: { name: string; color:
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${o.width}" height="${o.height}" viewBox="0 0 ${o.width} ${o.height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   if (o.title) out.push(`<text x="${o.width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeHtml(o.title)}</text>`);
-  for (const v of ticks(fr.yMin, fr.yMax, o.yScale)) {
+  const yTicks = ticks(fr.yMin, fr.yMax, o.yScale);
+  const yGroup = axisGroup(yTicks);
+  for (const v of yTicks) {
     const y = fr.py(v);
     out.push(`<line x1="${fr.left}" x2="${fr.right}" y1="${f(y)}" y2="${f(y)}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${fr.left - 6}" y="${f(y + 4)}" text-anchor="end">${fmt(v)}</text>`);
+    out.push(`<text x="${fr.left - 6}" y="${f(y + 4)}" text-anchor="end">${fmt(v, yGroup)}</text>`);
   }
   if (!bar) {
-    for (const v of ticks(fr.xMin, fr.xMax, o.xScale)) {
+    const xTicks = ticks(fr.xMin, fr.xMax, o.xScale);
+    const xGroup = axisGroup(xTicks);
+    for (const v of xTicks) {
       const x = fr.px(v);
       out.push(`<line x1="${f(x)}" x2="${f(x)}" y1="${fr.top}" y2="${fr.bottom}" stroke="#e5e5e5"/>`);
-      out.push(`<text x="${f(x)}" y="${fr.bottom + 16}" text-anchor="middle">${fmt(v)}</text>`);
+      out.push(`<text x="${f(x)}" y="${fr.bottom + 16}" text-anchor="middle">${fmt(v, xGroup)}</text>`);
     }
   }
   out.push(`<rect x="${fr.left}" y="${fr.top}" width="${fr.right - fr.left}" height="${fr.bottom - fr.top}" fill="none" stroke="#333"/>`);
@@ -268,6 +277,11 @@ function svgDoc(o: Opts, fr: Frame, body: string, legend: { name: string; color:
   if (skipped > 0) out.push(`<text x="${fr.right}" y="${fr.top - 4}" text-anchor="end" fill="#888">${skipped} ${bar ? "barra(s) sem valor (NA)" : "ponto(s) sem valor (NA) omitido(s)"}</text>`);
   out.push(`</svg>`);
   return out.join("\n");
+}
+
+/** An axis groups thousands in all its tick labels when its largest one has five digits (`5.000`, `10.000`; `2020`). */
+function axisGroup(values: number[]): boolean {
+  return values.some((v) => Math.abs(v) >= 1e4);
 }
 
 function isArray(v: unknown): boolean {

@@ -16,6 +16,7 @@
  */
 import { display, escapeHtml, inKernel, NO_ECHO, type DisplayHandle, type MimeBundle } from "./display";
 import { invalidArg } from "./errors";
+import { formatNumber } from "./numbers";
 
 /** A progress bar. */
 export interface Progress {
@@ -225,16 +226,16 @@ function fraction(s: ProgressState): number {
   return s.total === 0 ? 1 : s.value / s.total;
 }
 
-/** The status after the bar: "50% (5/10) · 1,2 s", "concluído em 3,4 s", "falhou: …". */
+/** The status after the bar: "50 % (5/10) · 1,2 s", "concluído em 3,4 s", "falhou: …". */
 function status(s: ProgressState): string {
-  const secs = `${(s.elapsedMs / 1000).toLocaleString("pt-BR", { maximumFractionDigits: 1 })} s`;
-  const count = `${Math.floor(fraction(s) * 100)}% (${s.value.toLocaleString("pt-BR")}/${s.total.toLocaleString("pt-BR")})`;
+  const secs = `${formatNumber(s.elapsedMs / 1000, { maxDecimals: 1 })} s`;
+  const count = `${Math.floor(fraction(s) * 100)} % (${formatNumber(s.value)}/${formatNumber(s.total)})`;
   if (s.state === "done") return `concluído em ${secs}`;
   if (s.state === "failed") return `falhou em ${count}${s.reason ? `: ${s.reason}` : ""}`;
   return `${count} · ${secs}`;
 }
 
-/** A bar as one line of text: `label [#####.....] 50% (5/10) · 1,2 s`. */
+/** A bar as one line of text: `label [#####.....] 50 % (5/10) · 1,2 s`. */
 export function progressText(s: ProgressState, width = 20): string {
   const full = Math.round(fraction(s) * width);
   return `${s.label} [${"#".repeat(full)}${".".repeat(width - full)}] ${status(s)}`;

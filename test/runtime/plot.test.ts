@@ -46,7 +46,7 @@ describe("plot", function () {
     expect(ticks(0, 10)).to.deep.equal([0, 2, 4, 6, 8, 10]);
     const svg = lineChart([{ x: [10, 1000, 100000], y: [1, 2, 3] }], { xScale: "log" });
     assertWellFormedSvg(svg);
-    for (const t of ["10", "100", "1000", "10000", "100000"]) expect(svg).to.include(`>${t}</text>`);
+    for (const t of ["10", "100", "1.000", "10.000", "100.000"]) expect(svg).to.include(`>${t}</text>`);
   });
 
   it("skips NaN, null and non-positive values on log axes, says so, and breaks the line", function () {
@@ -64,8 +64,23 @@ describe("plot", function () {
     const x = [1, 10, 100, 1000];
     const svg = lineChart([{ name: "y = 3x²", x, y: x.map((v) => 3 * v * v), mode: "points", fit: true }], { xScale: "log", yScale: "log" });
     assertWellFormedSvg(svg);
-    expect(svg).to.include("y ∝ x^2 (R² = 1.000)");
+    expect(svg).to.include("y ∝ x^2 (R² = 1,000)");
     expect(svg).to.include('stroke-dasharray="6 4"');
+  });
+
+  it("writes numbers in pt-BR: decimal comma, an axis grouped alike, powers of ten", function () {
+    const labels = (svg: string) => [...svg.matchAll(/>([^<>]*)<\/text>/g)].map((m) => m[1]);
+    const small = labels(lineChart([{ x: [0, 0.5, 1], y: [0.001, 0.0015, 0.002] }]));
+    expect(small).to.include.members(["0,5", "0,0015"]);
+    expect(small.join(" ")).not.to.match(/\d\.\d/);
+    const years = labels(lineChart([{ x: [1990, 2000, 2020], y: [5000, 12000, 20000] }]));
+    expect(years).to.include.members(["1990", "2000", "2020"]); // a year axis stays ungrouped
+    expect(years).to.include.members(["5.000", "10.000", "20.000"]); // an axis reaching 10.000 groups every tick
+    const huge = labels(lineChart([{ x: [1, 2], y: [1e7, 2e7] }]));
+    expect(huge).to.include("2,0×10⁷");
+    expect(labels(barChart([{ label: "a", value: 4.25 }, { label: "b", value: 12500 }]))).to.include.members(["4,25", "12.500"]);
+    const fit = labels(lineChart([{ x: [1, 2, 3], y: [1.5, 3, 4.5], fit: true }]));
+    expect(fit.join(" ")).to.include("ajuste: inclinação 1,5 (R² = 1,000)");
   });
 
   it("linearFit returns slope, intercept and r2", function () {

@@ -100,7 +100,7 @@ describe("runtime/progress", function () {
       bar.set(1);
       bar.fail(new Error("processo morreu"));
       const last = shown[shown.length - 1].bundle;
-      expect(String(last["text/plain"])).to.equal("corrida [#####...............] falhou em 25% (1/4): processo morreu");
+      expect(String(last["text/plain"])).to.equal("corrida [#####...............] falhou em 25 % (1/4): processo morreu");
       expect(String(last["text/html"])).to.contain('data-state="failed"').and.to.contain("#c62828");
     });
   });
@@ -117,7 +117,7 @@ describe("runtime/progress", function () {
 
   it("progressText: label, bar, percent and count in pt-BR", function () {
     const s = { value: 1500, total: 3000, label: "bytes", state: "running" as const, elapsedMs: 1250 };
-    expect(progressText(s, 10)).to.equal("bytes [#####.....] 50% (1.500/3.000) · 1,3 s");
+    expect(progressText(s, 10)).to.equal("bytes [#####.....] 50 % (1.500/3.000) · 1,3 s");
   });
 
   it("progressBar on a terminal redraws one line with \\r and ends it; on a pipe it writes nothing", function () {
