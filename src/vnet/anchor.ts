@@ -53,9 +53,13 @@ function hasCommand(cmd: string, args: string[]): boolean {
 
 let cached: VnetSupport | undefined;
 
+/** The switch that turns virtual networks off (`CDLAB_VNET=0`), e.g. to run the notebooks' loopback fallback. */
+export const VNET_SWITCH = "CDLAB_VNET";
+
 /**
  * Measure (once per process) whether virtual networks can be made here: as root, or in an unprivileged
- * user namespace (`unshare --user --net`).
+ * user namespace (`unshare --user --net`). With `CDLAB_VNET=0` (or `off`, `false`, `no`) in the environment
+ * they are off, as on a machine that does not allow them.
  *
  * @returns availability, mode, the pt-BR reason when unavailable, and whether nft/conntrack exist
  * @example
@@ -69,6 +73,9 @@ export function vnetSupport(): VnetSupport {
   const nft = hasCommand("nft", ["--version"]);
   const conntrack = hasCommand("conntrack", ["--version"]);
   const no = (reason: string): VnetSupport => (cached = { available: false, reason, nft, conntrack });
+  const off = process.env[VNET_SWITCH];
+  if (off !== undefined && /^(0|off|false|no)$/i.test(off.trim()))
+    return no(`Rede virtual desligada (${VNET_SWITCH}=${off.trim()}); os exemplos usam 127.0.0.1`);
   if (process.platform !== "linux") return no("Redes virtuais precisam de Linux (namespaces de rede); os exemplos usam 127.0.0.1");
   if (!hasCommand("ip", ["-V"]) || !hasCommand("unshare", ["--version"]) || !hasCommand("nsenter", ["--version"]))
     return no("Redes virtuais precisam dos comandos ip, unshare e nsenter (iproute2, util-linux); os exemplos usam 127.0.0.1");

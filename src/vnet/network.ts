@@ -9,10 +9,12 @@
 import { makeHandle, register, type Handle } from "../runtime/handle";
 import { throwIfAborted } from "../runtime/abort";
 import { table } from "../runtime/display";
-import { invalidArg } from "../runtime/errors";
+import { invalidArg, validatePort } from "../runtime/errors";
 import path from "node:path";
+import type net from "node:net";
 import { run, type ChildHandle, type ChildOptions, type RunResult } from "../proc/child";
-import { programArgs } from "../proc/program";
+import { entryFile, programArgs } from "../proc/program";
+import { listenOnHost } from "./listen";
 import { requireVnet, startAnchor, type Anchor, type VnetMode } from "./anchor";
 import { buildScript, limitScript, linkScript, parseQueue, planNetwork, queueScript, teardownScript, type HostPlan, type QueueStats, type RateLimit } from "./topology";
 import { nftSetupScript, noNft, Router } from "./router";
@@ -47,6 +49,19 @@ export interface VirtualHost {
   startNode(code: string, options?: ChildOptions): Promise<ChildHandle>;
   /** Start a cdlab entry file (`entryFile(__dirname, "worker-main")`, see src/proc/program.ts) on this host; `args` are its own. */
   startProgram(file: string, options?: ChildOptions): Promise<ChildHandle>;
+  /**
+   * A TCP server of this process (the notebook's kernel) whose listening socket lives on this host, on
+   * 0.0.0.0:`port`: clients reach it at `address` through the virtual network, so cuts and rate limits apply.
+   * The caller closes it (`server.close()`), before closing the network.
+   * @param port the port on this host @default 0 (a free one: `server.address().port`)
+   * @example
+   * ```ts
+   * declare const rede: import("./network").VirtualNetwork;
+   * const servidor = await rede.host("servidor").listen();
+   * servidor.on("connection", (c) => c.end(`oi, ${c.remoteAddress}\n`));
+   * ```
+   */
+  listen(port?: number): Promise<net.Server>;
 }
 
 /** A virtual network: its hosts, its router and its links' faults. */
@@ -86,21 +101,21 @@ export interface VirtualNetwork extends Handle {
  * ```
  */
 export async function virtualNetwork(options: VirtualNetworkOptions): Promise<VirtualNetwork> {
-  if (typeof options !== "object" || options === null) invalidArg("options", options, "must be an object with hosts");
+  if (typeof options !== "object" || options === null) invalidArg("options", options, "deve ser um objeto com hosts");
   const { hosts, router = false, signal } = options;
   const routerOpts = router === true ? {} : router === false ? undefined : router;
-  if (routerOpts !== undefined && typeof routerOpts !== "object") invalidArg("router", router, "must be true, false or { name, nat }");
+  if (routerOpts !== undefined && typeof routerOpts !== "object") invalidArg("router", router, "deve ser true, false ou { name, nat }");
   const plan = planNetwork(hosts, routerOpts ? routerOpts.name ?? "roteador" : undefined);
   const byName = new Map(plan.hosts.map((h) => [h.name, h]));
-  const natHosts = (routerOpts?.nat ?? []).map((n) => byName.get(n) ?? invalidArg("router.nat", n, `must name hosts of this network (${hosts.join(", ")})`));
+  const natHosts = (routerOpts?.nat ?? []).map((n) => byName.get(n) ?? invalidArg("router.nat", n, `deve citar máquinas desta rede (${hosts.join(", ")})`));
   const support = requireVnet();
   if (natHosts.length > 0 && !support.nft) throw noNft();
   throwIfAborted(signal);
 
   const anchor = await startAnchor(`rede virtual (${hosts.join(", ")})`);
   const children = new Set<ChildHandle>();
-  const hostOf = (name: string): HostPlan => byName.get(name) ?? invalidArg("host", name, `must be one of ${hosts.join(", ")}`);
-  const resolve = (x: string) => (byName.get(x)?.address ?? (/^10\.200\.\d{1,3}\.\d{1,3}$/.test(x) ? x : invalidArg("host", x, "must be a host of this network or one of its addresses")));
+  const hostOf = (name: string): HostPlan => byName.get(name) ?? invalidArg("host", name, `deve ser uma destas: ${hosts.join(", ")}`);
+  const resolve = (x: string) => (byName.get(x)?.address ?? (/^10\.200\.\d{1,3}\.\d{1,3}$/.test(x) ? x : invalidArg("host", x, "deve ser uma máquina desta rede ou um dos seus endereços")));
 
   const release = async () => {
     await Promise.all([...children].map((c) => c.close()));
@@ -123,17 +138,21 @@ export async function virtualNetwork(options: VirtualNetworkOptions): Promise<Vi
     void c.result.then(() => children.delete(c));
     return c;
   };
-  const makeHost = (h: HostPlan): VirtualHost => ({
-    name: h.name,
-    address: h.address,
-    gateway: h.gateway,
-    run: async (command, args = [], opts = {}) => run("nsenter", anchor.command(h.ns, command, args), opts),
-    start: async (command, opts = {}) => keep(await anchor.start(h.ns, command, { ...opts, label: opts.label ?? `${command} em ${h.name}` })),
-    startNode: async (code, opts = {}) =>
-      keep(await anchor.start(h.ns, process.execPath, { label: `node -e … em ${h.name}`, ...opts, args: ["-e", code, ...(opts.args ?? [])] })),
-    startProgram: async (file, opts = {}) =>
-      keep(await anchor.start(h.ns, process.execPath, { label: `${path.basename(file)} em ${h.name}`, ...opts, args: [...programArgs(file), ...(opts.args ?? [])] })),
-  });
+  const makeHost = (h: HostPlan): VirtualHost => {
+    const host: VirtualHost = {
+      name: h.name,
+      address: h.address,
+      gateway: h.gateway,
+      run: async (command, args = [], opts = {}) => run("nsenter", anchor.command(h.ns, command, args), opts),
+      start: async (command, opts = {}) => keep(await anchor.start(h.ns, command, { ...opts, label: opts.label ?? `${command} em ${h.name}` })),
+      startNode: async (code, opts = {}) =>
+        keep(await anchor.start(h.ns, process.execPath, { label: `node -e … em ${h.name}`, ...opts, args: ["-e", code, ...(opts.args ?? [])] })),
+      startProgram: async (file, opts = {}) =>
+        keep(await anchor.start(h.ns, process.execPath, { label: `${path.basename(file)} em ${h.name}`, ...opts, args: [...programArgs(file), ...(opts.args ?? [])] })),
+      listen: (port = 0) => listenOnHost(host.startProgram, entryFile(__dirname, "listen-main"), validatePort(port), h.name),
+    };
+    return host;
+  };
   const vhosts = plan.hosts.map(makeHost);
 
   const network: VirtualNetwork = makeHandle<VirtualNetwork>(

@@ -195,16 +195,16 @@ export class Router {
     this.needNft();
     const text = typeof rule === "string" ? rule : this.ruleText(rule);
     const m = /^(.*?)\s*\b(drop|accept|reject)\s*$/.exec(text);
-    if (!m || /[;'"\\`$\n{}]/.test(text)) invalidArg("rule", rule, 'must be an nft rule ending in drop, accept or reject, such as "udp dport 9999 drop"');
+    if (!m || /[;'"\\`$\n{}]/.test(text)) invalidArg("rule", rule, 'deve ser uma regra do nft terminada em drop, accept ou reject, como "udp dport 9999 drop"');
     const out = await this.inRouter(`nft --echo --handle add rule ip cdlab forward ${m[1]} counter ${m[2]}`);
     const h = /# handle (\d+)/.exec(out);
     return h ? Number(h[1]) : -1;
   }
 
   private ruleText(s: RuleSpec): string {
-    if (s.port !== undefined && !s.protocol) invalidArg("protocol", s.protocol, 'is needed with "port" ("udp" or "tcp")');
-    if (s.protocol !== undefined && s.protocol !== "udp" && s.protocol !== "tcp") invalidArg("protocol", s.protocol, 'must be "udp" or "tcp"');
-    if (s.port !== undefined && (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)) invalidArg("port", s.port, "must be a port from 1 to 65535");
+    if (s.port !== undefined && !s.protocol) invalidArg("protocol", s.protocol, 'é necessário com "port" ("udp" ou "tcp")');
+    if (s.protocol !== undefined && s.protocol !== "udp" && s.protocol !== "tcp") invalidArg("protocol", s.protocol, 'deve ser "udp" ou "tcp"');
+    if (s.port !== undefined && (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)) invalidArg("port", s.port, "deve ser uma porta de 1 a 65535");
     return [
       s.from ? `ip saddr ${this.resolve(s.from)}` : "",
       s.to ? `ip daddr ${this.resolve(s.to)}` : "",
@@ -219,7 +219,7 @@ export class Router {
   /** Remove a rule added with {@link Router.addRule}. */
   async removeRule(handle: number): Promise<void> {
     this.needNft();
-    if (!Number.isInteger(handle) || handle < 0) invalidArg("handle", handle, "must be a handle returned by addRule");
+    if (!Number.isInteger(handle) || handle < 0) invalidArg("handle", handle, "deve ser um número devolvido por addRule");
     await this.inRouter(`nft delete rule ip cdlab forward handle ${handle}`);
   }
 

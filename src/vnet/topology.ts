@@ -50,11 +50,11 @@ let counter = 0;
  * ```
  */
 export function planNetwork(hosts: readonly string[], router?: string): NetworkPlan {
-  if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 200) invalidArg("hosts", hosts, "must be a list of 1 to 200 host names");
+  if (!Array.isArray(hosts) || hosts.length === 0 || hosts.length > 200) invalidArg("hosts", hosts, "deve ser uma lista de 1 a 200 nomes de máquinas");
   const names = [...hosts, ...(router ? [router] : [])];
   for (const n of names)
-    if (typeof n !== "string" || !NAME.test(n)) invalidArg("hosts", n, "a host name is lowercase letters, digits and '-', starting with a letter (at most 20)");
-  if (new Set(names).size !== names.length) invalidArg("hosts", names, "host names must be distinct (the router's too)");
+    if (typeof n !== "string" || !NAME.test(n)) invalidArg("hosts", n, "um nome de máquina tem letras minúsculas sem acento, dígitos e '-', começa com uma letra (no máximo 20)");
+  if (new Set(names).size !== names.length) invalidArg("hosts", names, "os nomes das máquinas devem ser diferentes (o do roteador também)");
   const prefix = `c${process.pid}n${++counter}`;
   const routerNs = router ? `${prefix}-${router}` : undefined;
   return {
@@ -137,9 +137,9 @@ export function limitScript(h: HostPlan, limit: RateLimit | undefined): string {
   ];
   if (!limit) return ends.map(([ns, dev]) => `${tcIn(ns)} qdisc del dev ${dev} root 2>/dev/null || true`).join("\n");
   const { rate, latency = "200ms", burst = "4kb" } = limit;
-  if (typeof rate !== "string" || !RATE.test(rate)) invalidArg("rate", rate, 'must be a rate such as "1mbit" or "500kbit"');
-  if (!TIME.test(latency)) invalidArg("latency", latency, 'must be a time such as "200ms"');
-  if (!SIZE.test(burst)) invalidArg("burst", burst, 'must be a size such as "4kb"');
+  if (typeof rate !== "string" || !RATE.test(rate)) invalidArg("rate", rate, 'deve ser uma taxa como "1mbit" ou "500kbit"');
+  if (!TIME.test(latency)) invalidArg("latency", latency, 'deve ser um tempo como "200ms"');
+  if (!SIZE.test(burst)) invalidArg("burst", burst, 'deve ser um tamanho como "4kb"');
   return ends.map(([ns, dev]) => `${tcIn(ns)} qdisc replace dev ${dev} root tbf rate ${rate} burst ${burst} latency ${latency}`).join("\n");
 }
 

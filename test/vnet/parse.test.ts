@@ -17,8 +17,8 @@ describe("vnet: plans and parsers", () => {
 
   it("rejects bad host names and duplicates, naming the option", async () => {
     expect(() => planNetwork(["Cliente"])).to.throw(/Opção "hosts" inválida \("Cliente"\)/);
-    expect(() => planNetwork(["a", "a"])).to.throw(/must be distinct/);
-    expect(() => planNetwork(["a"], "a")).to.throw(/must be distinct/);
+    expect(() => planNetwork(["a", "a"])).to.throw(/devem ser diferentes/);
+    expect(() => planNetwork(["a"], "a")).to.throw(/devem ser diferentes/);
     expect((await failure(virtualNetwork({ hosts: ["a"], router: { nat: ["b"] } }))).code).to.equal("ERR_INVALID_ARG");
   });
 

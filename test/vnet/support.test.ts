@@ -21,6 +21,15 @@ describe("vnet: where it runs", function () {
     expect(out).to.match(/^ERR_NO_NETNS Redes virtuais precisam .*127\.0\.0\.1$/);
   });
 
+  it("is off with CDLAB_VNET=0, as where namespaces cannot be made (the notebooks' loopback fallback)", () => {
+    const code = `const v = require("./src/vnet"); const s = v.vnetSupport();
+      v.virtualNetwork({ hosts: ["a"] }).then(() => console.log("made"), (e) => console.log(JSON.stringify({ available: s.available, reason: s.reason, code: e.code, message: e.message })))`;
+    const r = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", code], { cwd: ROOT, encoding: "utf8", env: { ...process.env, CDLAB_VNET: "0" } });
+    const out = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    const line = "Rede virtual desligada (CDLAB_VNET=0); os exemplos usam 127.0.0.1";
+    expect(out).to.deep.equal({ available: false, reason: line, code: "ERR_NO_NETNS", message: line });
+  });
+
   it("runs as an unprivileged user in a user namespace (NAT and conntrack included)", function () {
     if (process.getuid?.() !== 0 || spawnSync("setpriv", ["--version"]).error || !vnetSupport().available) {
       console.log("    (skipped: needs root to become an unprivileged user, setpriv, and namespaces)");

@@ -5,7 +5,6 @@
  * namespaces cannot be created.
  */
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import path from "node:path";
 import { virtualNetwork, vnetSupport, type VirtualNetwork } from "../../src/vnet";
@@ -13,6 +12,7 @@ import type { ChildHandle } from "../../src/proc/child";
 import { descendants, isAlive } from "../../src/proc/tree";
 import { interruptCell, resources, setCurrentCell } from "../../src/runtime/registry";
 import { failure } from "../net/helpers";
+import { outside } from "./outside";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { setupVnet } = require("../../scripts/setup-vnet.js") as { setupVnet(log: (m: string) => void): boolean };
@@ -20,18 +20,6 @@ const { setupVnet } = require("../../scripts/setup-vnet.js") as { setupVnet(log:
 const ROOT = path.resolve(__dirname, "../..");
 const CDLAB = path.join(ROOT, "bin/cdlab.js");
 const fixture = (name: string) => path.join(__dirname, "fixtures", name);
-
-/** What the machine shows outside the network: namespaces, links, nftables ruleset. */
-function outside(): string {
-  const sh = (cmd: string, args: string[]) => {
-    try {
-      return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    } catch {
-      return "";
-    }
-  };
-  return [sh("ip", ["netns"]), sh("ip", ["-o", "link"]).replace(/\\.*$/gm, ""), sh("nft", ["list", "ruleset"])].join("\n--\n");
-}
 
 /** The first stdout line of `child` matching `re`. */
 function line(child: ChildHandle, re: RegExp): Promise<RegExpExecArray> {

@@ -62,24 +62,24 @@ export interface CpuRow {
  * ```
  */
 export function parseCpuTable(text: string): CpuRow[] {
-  if (typeof text !== "string") throw new CdlabError("ERR_PARSE", "Cannot parse CPU table: expected a string");
+  if (typeof text !== "string") throw new CdlabError("ERR_PARSE", "Não foi possível ler a tabela de CPUs: era esperado um texto");
   const rows: CpuRow[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (!line.trim() || (i === 0 && /cpu mark/i.test(line))) return;
     const cols = line.split(/\t| {2,}/).map((c) => c.trim()).filter(Boolean);
-    const bad = (why: string) => new CdlabError("ERR_PARSE", `Cannot parse CPU table line ${i + 1} ${JSON.stringify(line)}: ${why}`);
-    if (cols.length !== 3) throw bad(`expected 3 columns (CPU, CPU Mark, price), got ${cols.length}`);
+    const bad = (why: string) => new CdlabError("ERR_PARSE", `Não foi possível ler a linha ${i + 1} da tabela de CPUs ${JSON.stringify(line)}: ${why}`);
+    if (cols.length !== 3) throw bad(`eram esperadas 3 colunas (CPU, CPU Mark, preço), há ${cols.length}`);
     const mark = Number(cols[1].replace(/,/g, ""));
-    if (!Number.isFinite(mark) || mark <= 0) throw bad(`CPU Mark ${JSON.stringify(cols[1])} is not a positive number`);
+    if (!Number.isFinite(mark) || mark <= 0) throw bad(`CPU Mark ${JSON.stringify(cols[1])} não é um número positivo`);
     const na = /^n\/?a$/i.test(cols[2]);
     let price: number | null = null;
     if (!na) {
       price = Number(cols[2].replace(/[$,*\s]/g, ""));
-      if (!Number.isFinite(price) || price <= 0) throw bad(`price ${JSON.stringify(cols[2])} is not a positive number or NA`);
+      if (!Number.isFinite(price) || price <= 0) throw bad(`o preço ${JSON.stringify(cols[2])} não é um número positivo nem NA`);
     }
     rows.push({ cpu: cols[0], cpuMark: mark, price, na, priceNotCurrent: cols[2].endsWith("*"), markPerDollar: price === null ? null : mark / price });
   });
-  if (rows.length === 0) throw new CdlabError("ERR_PARSE", "Cannot parse CPU table: no rows");
+  if (rows.length === 0) throw new CdlabError("ERR_PARSE", "Não foi possível ler a tabela de CPUs: nenhuma linha");
   return rows;
 }
 
@@ -141,7 +141,7 @@ export interface CheapVsExpensive {
  */
 export function cheapVsExpensive(rows: readonly CpuRow[]): CheapVsExpensive {
   const priced = rows.filter((r) => r.price !== null);
-  if (priced.length === 0) throw new CdlabError("ERR_NO_DATA", "Cannot compare CPUs: no row has a price");
+  if (priced.length === 0) throw new CdlabError("ERR_NO_DATA", "Não é possível comparar as CPUs: nenhuma linha tem preço");
   const expensive = priced.reduce((a, b) => ((b.price as number) > (a.price as number) ? b : a));
   const cheap = priced.reduce((a, b) => ((b.markPerDollar as number) > (a.markPerDollar as number) ? b : a));
   const count = (expensive.price as number) / (cheap.price as number);
@@ -177,7 +177,7 @@ export interface Growth {
 export function pricePerformanceGrowth(options: { startPrice?: number; startIps?: number; endPrice?: number; endIps?: number; years?: number } = {}): Growth {
   const { startPrice = 10e6, startIps = 1, endPrice = 1000, endIps = 1e9, years = 50 } = options;
   for (const [k, v] of Object.entries({ startPrice, startIps, endPrice, endIps, years })) {
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) invalidArg(k, v, "expected a positive number");
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) invalidArg(k, v, "deve ser um número positivo");
   }
   const startIpsPerDollar = startIps / startPrice, endIpsPerDollar = endIps / endPrice;
   const factor = endIpsPerDollar / startIpsPerDollar;

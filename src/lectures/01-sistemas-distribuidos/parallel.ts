@@ -60,7 +60,7 @@ export async function countPrimesWithThreads(upTo: number, parts = 2, options: {
   const threads = units.map((u, index) => startWorker(file, { workerData: { shared, parts, index, from: u.from, to: u.to } }));
   const handle = makeHandle({}, {
     kind: "worker",
-    label: `${parts} prime-counting threads`,
+    label: `${parts} threads contando primos`,
     interrupt: () => void handle.close(),
     release: async () => {
       await Promise.all(threads.map((t) => t.terminate()));
@@ -73,7 +73,7 @@ export async function countPrimesWithThreads(upTo: number, parts = 2, options: {
         t.on("message", onMsg);
         t.once("error", reject);
         // terminated (abort, interrupt) before it answered: end the wait instead of hanging
-        t.once("exit", (code) => reject(new CdlabError("EINTR", `Prime-counting thread exited (code ${code}) before it finished`)));
+        t.once("exit", (code) => reject(new CdlabError("EINTR", `A thread que conta primos terminou (código ${code}) antes de acabar`)));
       })));
     const ready = stage("ready");
     await abortable(ready, options.signal, () => void handle.close());
@@ -135,7 +135,7 @@ export async function countPrimesWithProcesses(upTo: number, parts = 2, options:
  */
 export async function parallelVsDistributed(options: { upTo?: number; parts?: number; signal?: AbortSignal } = {}): Promise<ParallelTiming[]> {
   const { upTo = 2_000_000, parts = 2, signal } = options;
-  if (!Number.isInteger(parts) || parts < 1 || parts > 32) invalidArg("parts", parts, "expected an integer from 1 to 32");
+  if (!Number.isInteger(parts) || parts < 1 || parts > 32) invalidArg("parts", parts, "deve ser um inteiro de 1 a 32");
   primeUnits({ upTo, units: parts });
   throwIfAborted(signal);
   const t0 = performance.now();

@@ -59,9 +59,9 @@ export interface QueueingLink {
  */
 export function queueingLink(options: QueueingLinkOptions = {}): QueueingLink {
   const rate = options.packetsPerSecond ?? 200;
-  if (typeof rate !== "number" || !(rate >= 1 && rate <= 100_000)) invalidArg("packetsPerSecond", rate, "expected a number from 1 to 100000");
+  if (typeof rate !== "number" || !(rate >= 1 && rate <= 100_000)) invalidArg("packetsPerSecond", rate, "deve ser um número de 1 a 100000");
   const limit = options.queueLimit ?? 20;
-  if (!Number.isInteger(limit) || limit < 0 || limit > 100_000) invalidArg("queueLimit", limit, "expected an integer from 0 to 100000");
+  if (!Number.isInteger(limit) || limit < 0 || limit > 100_000) invalidArg("queueLimit", limit, "deve ser um inteiro de 0 a 100000");
   const serviceMs = 1000 / rate;
   let busyUntil = 0;
   const stats: QueueingLinkStats = { forwarded: 0, dropped: 0, maxQueue: 0 };

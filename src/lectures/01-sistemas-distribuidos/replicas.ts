@@ -76,7 +76,7 @@ export async function startSyncServer(options: { name?: string } = {}): Promise<
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (e) => reject(systemError("Cannot start the sync server on 127.0.0.1", e)));
+    server.once("error", (e) => reject(systemError("Não foi possível iniciar o servidor de sincronização em 127.0.0.1", e)));
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const port = (server.address() as net.AddressInfo).port;
@@ -85,7 +85,7 @@ export async function startSyncServer(options: { name?: string } = {}): Promise<
     {
       kind: "tcp-server",
       name: options.name,
-      label: `sync server 127.0.0.1:${port}`,
+      label: `servidor de sincronização 127.0.0.1:${port}`,
       release: async () => {
         for (const s of sockets) s.destroy();
         await new Promise<void>((r) => server.close(() => r()));
@@ -129,8 +129,8 @@ export interface Replica {
  */
 export function openReplica(options: { port: number; name: string }): Replica {
   const { port, name } = options;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) invalidArg("port", port, "expected the port of a running sync server");
-  if (typeof name !== "string" || name.length === 0) invalidArg("name", name, "expected a non-empty string");
+  if (!Number.isInteger(port) || port < 1 || port > 65535) invalidArg("port", port, "deve ser a porta de um servidor de sincronização em execução");
+  if (typeof name !== "string" || name.length === 0) invalidArg("name", name, "deve ser um texto não vazio");
   const data = new Map<string, string>();
   let pending: { key: string; value: string }[] = [];
   let version = 0;
@@ -154,15 +154,15 @@ export function openReplica(options: { port: number; name: string }): Replica {
       socket.setEncoding("utf8");
       const reply = new Promise<{ entries: LogEntry[] }>((resolve, reject) => {
         let buf = "";
-        const timer = setTimeout(() => reject(new CdlabError("ETIMEDOUT", `Cannot sync replica "${name}": no reply within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(() => reject(new CdlabError("ETIMEDOUT", `Não foi possível sincronizar a réplica "${name}": sem resposta em ${timeoutMs} ms`)), timeoutMs);
         socket.on("data", (chunk: string) => (buf += chunk));
-        socket.on("error", (e) => (clearTimeout(timer), reject(systemError(`Cannot sync replica "${name}" with 127.0.0.1:${port}`, e))));
+        socket.on("error", (e) => (clearTimeout(timer), reject(systemError(`Não foi possível sincronizar a réplica "${name}" com 127.0.0.1:${port}`, e))));
         socket.on("end", () => {
           clearTimeout(timer);
           try {
             resolve(JSON.parse(buf));
           } catch {
-            reject(new CdlabError("ERR_PARSE", `Cannot sync replica "${name}": the server's reply is not JSON`));
+            reject(new CdlabError("ERR_PARSE", `Não foi possível sincronizar a réplica "${name}": a resposta do servidor não é JSON`));
           }
         });
       });

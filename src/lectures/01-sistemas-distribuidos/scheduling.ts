@@ -72,11 +72,11 @@ export async function runSchedule(options: {
 }): Promise<ScheduleResult> {
   const { nodes, units, arrivalMs = 0, choose, signal } = options;
   if (!Array.isArray(nodes) || nodes.length < 1 || nodes.length > 16 || nodes.some((n) => !(n.msPerUnit > 0))) {
-    invalidArg("nodes", nodes, "expected 1 to 16 nodes, each with msPerUnit > 0");
+    invalidArg("nodes", nodes, "deve ser de 1 a 16 nós, cada um com msPerUnit > 0");
   }
-  if (!Number.isInteger(units) || units < 1 || units > 1000) invalidArg("units", units, "expected an integer from 1 to 1000");
-  if (!(arrivalMs >= 0)) invalidArg("arrivalMs", arrivalMs, "expected a number of ms >= 0");
-  if (typeof choose !== "function") invalidArg("choose", choose, "expected a function (loads, unit) => node index");
+  if (!Number.isInteger(units) || units < 1 || units > 1000) invalidArg("units", units, "deve ser um inteiro de 1 a 1000");
+  if (!(arrivalMs >= 0)) invalidArg("arrivalMs", arrivalMs, "deve ser um número de ms >= 0");
+  if (typeof choose !== "function") invalidArg("choose", choose, "deve ser uma função (cargas, unidade) => índice do nó");
   throwIfAborted(signal);
   const queues = nodes.map(() => [] as number[]); // arrival times of the units each node holds
   const share: NodeShare[] = nodes.map((n) => ({ name: n.name, units: 0, busyMs: 0 }));
@@ -102,7 +102,7 @@ export async function runSchedule(options: {
   const arrive = (u: number) => {
     const i = choose(queues.map((q) => q.length), u);
     if (!Number.isInteger(i) || i < 0 || i >= nodes.length) {
-      invalidArg("choose", i, `the policy returned ${i}: expected a node index from 0 to ${nodes.length - 1}`);
+      invalidArg("choose", i, `a política devolveu ${i}: era esperado o índice de um nó, de 0 a ${nodes.length - 1}`);
     }
     share[i].units++;
     queues[i].push(performance.now());

@@ -51,7 +51,7 @@ export interface SetiNumbers {
 export function setiNumbers(inputs: SetiInputs = {}): SetiNumbers {
   const { gigabytesPerDay = 35, workUnits = 140_000, hoursPerUnit = 30 } = inputs;
   for (const [k, v] of Object.entries({ gigabytesPerDay, workUnits, hoursPerUnit })) {
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) invalidArg(k, v, "expected a positive number");
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) invalidArg(k, v, "deve ser um número positivo");
   }
   const bytes = gigabytesPerDay * 1e9;
   const cpuHoursPerDay = workUnits * hoursPerUnit;
@@ -95,7 +95,7 @@ export interface BoincInputs {
 export function boincNumbers(inputs: BoincInputs = {}): { volunteers: number; computers: number; petaflops: number; computersPerVolunteer: number; gigaflopsPerComputer: number } {
   const { volunteers = 401_634, computers = 516_840, petaflops = 6.348 } = inputs;
   for (const [k, v] of Object.entries({ volunteers, computers, petaflops })) {
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) invalidArg(k, v, "expected a positive number");
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) invalidArg(k, v, "deve ser um número positivo");
   }
   return { volunteers, computers, petaflops, computersPerVolunteer: computers / volunteers, gigaflopsPerComputer: (petaflops * 1e6) / computers };
 }

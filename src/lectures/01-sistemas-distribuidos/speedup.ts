@@ -51,9 +51,9 @@ export async function measureSpeedup(
   options: { workerCounts?: number[]; repeat?: number; signal?: AbortSignal; progress?: ProgressHook } = {},
 ): Promise<SpeedupRow[]> {
   const { workerCounts = [1, 2], repeat = 2, signal, progress } = options;
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) invalidArg("repeat", repeat, "expected an integer from 1 to 20");
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) invalidArg("repeat", repeat, "deve ser um inteiro de 1 a 20");
   if (!Array.isArray(workerCounts) || !workerCounts.includes(1) || workerCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) {
-    invalidArg("workerCounts", workerCounts, "expected integers from 1 to 64, including 1");
+    invalidArg("workerCounts", workerCounts, "deve ser inteiros de 1 a 64, incluindo o 1");
   }
   const times = new Map<number, number>();
   let runsDone = 0;

@@ -82,7 +82,7 @@ export function sieveCount(from: number, to: number): number {
  */
 export function primeUnits(options: { upTo: number; units?: number }): WorkUnit[] {
   const { upTo, units = 12 } = options ?? ({} as { upTo: number });
-  if (!Number.isInteger(upTo) || upTo < 2 || upTo > 1e9) invalidArg("upTo", upTo, "expected an integer from 2 to 1e9");
-  if (!Number.isInteger(units) || units < 1 || units > upTo) invalidArg("units", units, `expected an integer from 1 to upTo (${upTo})`);
+  if (!Number.isInteger(upTo) || upTo < 2 || upTo > 1e9) invalidArg("upTo", upTo, "deve ser um inteiro de 2 a 1e9");
+  if (!Number.isInteger(units) || units < 1 || units > upTo) invalidArg("units", units, `deve ser um inteiro de 1 até upTo (${upTo})`);
   return Array.from({ length: units }, (_, id) => ({ id, from: Math.floor((upTo * id) / units), to: Math.floor((upTo * (id + 1)) / units) }));
 }

@@ -1,19 +1,21 @@
 /**
  * A volunteer of the BOINC-like demo, run as its own process:
- * `node worker-main.js <port>`. It connects to the coordinator on
- * 127.0.0.1:<port>, says hello, computes every unit it receives and sends the
- * result back, one JSON object per line. It exits when the coordinator says
- * bye or the connection closes.
+ * `node worker-main.js <port> [address]`. It connects to the coordinator on
+ * <address>:<port> (default 127.0.0.1; another virtual host's address when it
+ * runs on a `cdlab/vnet` host), says hello, computes every unit it receives
+ * and sends the result back, one JSON object per line. It exits when the
+ * coordinator says bye or the connection closes.
  */
 import net from "node:net";
 import { countPrimes } from "./tasks";
 
 const port = Number(process.argv[2]);
+const host = process.argv[3] ?? "127.0.0.1";
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-  process.stderr.write(`Usage: worker-main <port>: got ${JSON.stringify(process.argv[2])}\n`);
+  process.stderr.write(`Uso: worker-main <porta> [endereço]: recebido ${JSON.stringify(process.argv[2])}\n`);
   process.exit(2);
 }
-const socket = net.connect({ host: "127.0.0.1", port });
+const socket = net.connect({ host, port });
 socket.setEncoding("utf8");
 socket.on("connect", () => socket.write(JSON.stringify({ type: "hello", pid: process.pid }) + "\n"));
 let buffer = "";

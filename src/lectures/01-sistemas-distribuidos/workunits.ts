@@ -1,7 +1,9 @@
 // Longer than 300 lines: the coordinator's wire protocol, leases, volunteers and runs are one state machine over shared maps; split, that state would cross files.
 /**
- * A BOINC-like volunteer-computing coordinator. It listens on TCP
- * (127.0.0.1 only), starts N worker processes (`worker-main`), hands each idle
+ * A BOINC-like volunteer-computing coordinator. It listens on TCP (127.0.0.1,
+ * or a virtual host of `cdlab/vnet`: see {@link CoordinatorOptions.host}),
+ * starts N worker processes (`worker-main`, on this machine or on virtual
+ * hosts), hands each idle
  * worker a work unit with a deadline (lease), and collects the results. When a
  * volunteer's connection closes (its process died, so its kernel closed the
  * socket), the unit it held goes back to the queue at once. But a disconnect is
@@ -9,7 +11,10 @@
  * carrying packets, leaves the connection open — so, like BOINC's server, every
  * unit also has a lease, and a unit whose lease passes is issued again to
  * someone else. Every result is checked with a different algorithm (a sieve)
- * before it is accepted. Workers may join in the middle of a run.
+ * before it is accepted. Workers may join in the middle of a run. An answer
+ * that comes after its lease (a frozen volunteer, a healed partition) is
+ * handled: accepted if the unit has no result yet, otherwise ignored and
+ * recorded as `"late"` — even after the run is over.
  *
  * @example
  * ```ts
@@ -22,14 +27,16 @@
  * ```
  */
 import net from "node:net";
-import { spawn } from "node:child_process";
 import { CdlabError, invalidArg, systemError } from "../../runtime/errors";
 import { makeHandle, type Handle } from "../../runtime/handle";
 import { abortable, throwIfAborted } from "../../runtime/abort";
 import { replaceNamed } from "../../runtime/registry";
-import { entryFile, programArgs } from "../../proc/program";
+import type { VirtualHost } from "../../vnet";
 import { sieveCount, type WorkUnit } from "./tasks";
+import { startHostVolunteer, startLocalVolunteer, type VolunteerWorker } from "./volunteers";
 import type { ProgressHook } from "../../runtime/progress";
+
+export type { VolunteerWorker } from "./volunteers";
 
 /** Options of {@link startCoordinator}. */
 export interface CoordinatorOptions {
@@ -37,22 +44,23 @@ export interface CoordinatorOptions {
   leaseMs?: number;
   /** Registry name: a new coordinator with the same name closes the old one. */
   name?: string;
-}
-
-/** One worker process. */
-export interface VolunteerWorker {
-  pid: number;
-  /** Kill it (as if the volunteer switched off their computer). @default "SIGKILL" */
-  kill(signal?: NodeJS.Signals): void;
-  /** Resolves when the process has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * A virtual host (`rede.host("coordenador")` of `cdlab/vnet`) whose network the coordinator listens on: its
+   * listening socket is opened on that host, so volunteers reach it through the virtual network (cuts and rate
+   * limits apply), while its logic runs here. Close the coordinator before the network. @default 127.0.0.1 here
+   */
+  host?: VirtualHost;
 }
 
 /** Something that happened during {@link Coordinator.run}. */
 export interface CoordinatorEvent {
   /** ms since the run started. */
   t: number;
-  type: "assigned" | "result" | "timeout" | "duplicate" | "invalid" | "killed" | "stopped" | "disconnected" | "joined";
+  /**
+   * `late`: an answer after its lease, for a unit that already had a checked result (ignored); `note`: a
+   * remark put in the timeline with {@link Coordinator.note}.
+   */
+  type: "assigned" | "result" | "timeout" | "duplicate" | "late" | "invalid" | "killed" | "stopped" | "disconnected" | "joined" | "note";
   unit?: number;
   worker?: number;
   /** A short explanation for the notebook (pt-BR). */
@@ -81,6 +89,7 @@ export interface RunReport {
   elapsedMs: number;
   /** Units computed per worker PID. */
   perWorker: Record<number, number>;
+  /** The run's events; late answers that arrive after the run ends are appended here (type `"late"`). */
   events: CoordinatorEvent[];
 }
 
@@ -104,7 +113,7 @@ export interface RunOptions {
      */
     signal?: "SIGKILL" | "SIGSTOP";
   };
-  /** Called for every event as it happens. */
+  /** Called for every event as it happens (also for late answers after the run). */
   onEvent?: (e: CoordinatorEvent) => void;
   /** Called as checked results arrive, with how many units are done and how many there are (e.g. `progressHook("unidades")` from "cdlab"). */
   progress?: ProgressHook;
@@ -113,21 +122,35 @@ export interface RunOptions {
 /** A running coordinator (see {@link startCoordinator}). */
 export interface Coordinator extends Handle {
   port: number;
+  /** The address volunteers connect to: "127.0.0.1", or the virtual host's address. */
+  address: string;
   /** Workers started by {@link Coordinator.spawnWorkers}, in order. */
   workers: VolunteerWorker[];
   /**
    * Start `n` worker processes and wait until each has connected.
    * @param options.signal abort the wait
    * @param options.timeoutMs give up after this long @default 10000
+   * @param options.hosts virtual hosts to run them on, worker i on `hosts[i % hosts.length]` (needs a
+   *   coordinator on a host of the same network) @default this machine
    */
-  spawnWorkers(n: number, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<VolunteerWorker[]>;
+  spawnWorkers(n: number, options?: { signal?: AbortSignal; timeoutMs?: number; hosts?: readonly VirtualHost[] }): Promise<VolunteerWorker[]>;
   /** Hand out `units` and wait until every one has a checked result. */
   run(units: readonly WorkUnit[], options?: RunOptions): Promise<RunReport>;
+  /** Put a remark (`"cabo religado"`) in the timeline of the current run, or of the last one (a `"note"` event). */
+  note(detail: string): void;
+  /**
+   * Wait until no connected volunteer still holds an unanswered unit of the last run (a partitioned one
+   * answers once its link is healed), or `timeoutMs` passes.
+   * @returns the last run's `"late"` events
+   * @default timeoutMs 15000
+   */
+  settle(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<CoordinatorEvent[]>;
 }
 
 interface Conn {
   pid: number;
   socket: net.Socket;
+  /** The unit it holds without an answer yet (it may have passed its lease). */
   busy?: number;
   assigned: number;
   gone?: boolean;
@@ -135,10 +158,27 @@ interface Conn {
   reported?: boolean;
 }
 
+type ResultLine = { type: string; run: number; id: number; count: number; ms: number };
+
+/** Open the coordinator's listening socket: on 127.0.0.1 here, or on a virtual host. */
+async function listen(host: VirtualHost | undefined, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
+  if (host) {
+    const server = await host.listen(0);
+    server.on("connection", onConnection);
+    return server;
+  }
+  const server = net.createServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e) => reject(systemError("Não foi possível iniciar o coordenador em 127.0.0.1", e)));
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  return server;
+}
+
 /**
- * Start a coordinator listening on 127.0.0.1 (a free port).
+ * Start a coordinator listening on 127.0.0.1 (a free port), or on a virtual host.
  *
- * @param options lease time and registry name
+ * @param options lease time, registry name, host
  * @returns the coordinator handle; `close()` kills its workers
  * @example
  * ```ts
@@ -146,18 +186,20 @@ interface Conn {
  * ```
  */
 export async function startCoordinator(options: CoordinatorOptions = {}): Promise<Coordinator> {
-  const { leaseMs = 2000, name } = options;
-  if (!Number.isFinite(leaseMs) || leaseMs < 10) invalidArg("leaseMs", leaseMs, "expected a number of milliseconds >= 10");
+  const { leaseMs = 2000, name, host } = options;
+  if (!Number.isFinite(leaseMs) || leaseMs < 10) invalidArg("leaseMs", leaseMs, "deve ser um número de milissegundos >= 10");
   await replaceNamed(name);
   const conns = new Map<number, Conn>();
   const workers: VolunteerWorker[] = [];
   const changeListeners = new Set<() => void>();
   const changed = () => changeListeners.forEach((fn) => fn());
   let running = false;
-  let onLine: (c: Conn, msg: { type: string; run: number; id: number; count: number; ms: number }) => void = () => {};
+  let onLine: (c: Conn, msg: ResultLine) => void = () => {};
   let runNumber = 0;
+  let noteTo: ((detail: string) => void) | undefined;
+  let lateOfLastRun: CoordinatorEvent[] = [];
 
-  const server = net.createServer((socket) => {
+  const server = await listen(host, (socket) => {
     socket.setEncoding("utf8");
     let buf = "";
     let conn: Conn | undefined;
@@ -165,7 +207,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf("\n")) >= 0) {
-        let msg: { type: string; pid: number; run: number; id: number; count: number; ms: number };
+        let msg: ResultLine & { pid: number };
         try {
           msg = JSON.parse(buf.slice(0, nl));
         } catch {
@@ -176,6 +218,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         if (msg.type === "hello" && !conn) {
           conn = { pid: msg.pid, socket, assigned: 0 };
           conns.set(msg.pid, conn);
+          const w = workers.find((x) => x.pid === msg.pid);
+          if (w) w.seenFrom = socket.remoteAddress?.replace(/^::ffff:/, "");
           changed();
         } else if (conn) onLine(conn, msg);
       }
@@ -186,11 +230,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       changed();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (e) => reject(systemError("Cannot start coordinator on 127.0.0.1", e)));
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
   const port = (server.address() as net.AddressInfo).port;
+  const address = host?.address ?? "127.0.0.1";
 
   const release = async () => {
     for (const c of conns.values()) c.socket.destroy();
@@ -206,43 +247,26 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
 
   const coord: Coordinator = makeHandle({
     port,
+    address,
     workers,
 
     async spawnWorkers(n, opts = {}) {
-      const { signal, timeoutMs = 10000 } = opts;
-      if (!Number.isInteger(n) || n < 1 || n > 64) invalidArg("n", n, "expected an integer from 1 to 64");
+      const { signal, timeoutMs = 10000, hosts } = opts;
+      if (!Number.isInteger(n) || n < 1 || n > 64) invalidArg("n", n, "deve ser um inteiro de 1 a 64");
+      if (hosts !== undefined && (!Array.isArray(hosts) || hosts.length === 0)) invalidArg("hosts", hosts, "deve ser uma lista não vazia de máquinas virtuais");
+      if (hosts && !host) invalidArg("hosts", hosts.map((h) => h.name), "voluntários em máquinas virtuais precisam de um coordenador numa máquina da mesma rede (opção host)");
       throwIfAborted(signal);
       const started: VolunteerWorker[] = [];
       for (let i = 0; i < n; i++) {
-        const child = spawn(process.execPath, [...programArgs(entryFile(__dirname, "worker-main")), String(port)], { stdio: ["ignore", "ignore", "inherit"] });
-        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-          else child.once("exit", (code, sig) => resolve({ code, signal: sig }));
-          child.once("error", () => resolve({ code: null, signal: null })); // could not start: no "exit" will come
-        });
-        const w: VolunteerWorker = {
-          pid: child.pid as number,
-          kill: (sig = "SIGKILL") => {
-            if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-          },
-          exited,
-        };
-        makeHandle({}, {
-          kind: "child-process",
-          label: `volunteer pid ${w.pid}`,
-          interrupt: () => w.kill("SIGINT"),
-          ended: exited,
-          release: async () => {
-            w.kill("SIGKILL");
-            await exited;
-          },
-        });
+        const on = hosts?.[i % hosts.length];
+        // on this machine, synchronously: the worker is in `workers` as soon as spawnWorkers is called
+        const w = on ? await startHostVolunteer(port, address, on) : startLocalVolunteer(port);
         workers.push(w);
         started.push(w);
       }
       let stop = () => {};
       const all = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new CdlabError("ETIMEDOUT", `Cannot start workers: ${n} did not connect within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(() => reject(new CdlabError("ETIMEDOUT", `Não foi possível iniciar os voluntários: ${n} não se conectaram em ${timeoutMs} ms`)), timeoutMs);
         const check = () => {
           if (started.every((w) => conns.has(w.pid))) {
             clearTimeout(timer);
@@ -259,7 +283,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           void w.exited.then(({ code, signal: sig }) => {
             if (conns.has(w.pid)) return;
             stop();
-            reject(new CdlabError("ERR_WORKER_EXITED", `Cannot start workers: pid ${w.pid} exited (${sig ?? `code ${code}`}) before connecting`));
+            reject(new CdlabError("ERR_WORKER_EXITED", `Não foi possível iniciar os voluntários: o PID ${w.pid} terminou (${sig ?? `código ${code}`}) antes de se conectar`));
           });
         }
         check();
@@ -270,24 +294,29 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
 
     async run(units, opts = {}) {
       const { signal, killWorker, onEvent, progress } = opts;
-      if (!Array.isArray(units) || units.length === 0) invalidArg("units", units, "expected a non-empty array of work units");
-      if (killWorker && !workers[killWorker.index]) invalidArg("killWorker.index", killWorker.index, `expected 0 to ${workers.length - 1}`);
-      if (running) throw new CdlabError("ERR_BUSY", "Cannot start a run: this coordinator is already running one (await it first)");
+      if (!Array.isArray(units) || units.length === 0) invalidArg("units", units, "deve ser uma lista não vazia de unidades de trabalho");
+      if (killWorker && !workers[killWorker.index]) invalidArg("killWorker.index", killWorker.index, `deve ser de 0 a ${workers.length - 1}`);
+      if (running) throw new CdlabError("ERR_BUSY", "Não é possível iniciar outra execução: este coordenador já está executando uma (espere-a com await)");
       throwIfAborted(signal);
       running = true;
       const thisRun = ++runNumber; // results of an earlier (interrupted) run are ignored
       const t0 = performance.now();
       const events: CoordinatorEvent[] = [];
+      const late: CoordinatorEvent[] = (lateOfLastRun = []);
       const emit = (e: Omit<CoordinatorEvent, "t">) => {
         const ev = { t: Math.round(performance.now() - t0), ...e };
         events.push(ev);
+        if (ev.type === "late") late.push(ev);
         onEvent?.(ev);
       };
+      noteTo = (detail) => emit({ type: "note", detail });
       const byId = new Map(units.map((u) => [u.id, u]));
       const pending = [...units];
       const done = new Map<number, UnitResult>();
       const issued = new Map<number, number>();
       const leases = new Map<number, NodeJS.Timeout>();
+      /** "pid:unit" of every issue whose lease passed: an answer to it is late. */
+      const expired = new Set<string>();
       for (const c of conns.values()) {
         c.busy = undefined;
         c.assigned = 0;
@@ -317,6 +346,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           leases.set(u.id, setTimeout(() => {
             leases.delete(u.id);
             if (done.has(u.id)) return;
+            expired.add(`${c.pid}:${u.id}`);
             emit({ type: "timeout", unit: u.id, worker: c.pid, detail: `sem resultado após ${leaseMs} ms` });
             pending.unshift(u);
             dispatch();
@@ -324,15 +354,20 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         }
         const alive = [...conns.values()].filter((c) => !c.gone);
         if (alive.length === 0 && done.size < units.length) {
-          finish(new CdlabError("ERR_NO_WORKERS", `Cannot finish the run: no worker left and ${units.length - done.size} unit(s) without a result`));
+          finish(new CdlabError("ERR_NO_WORKERS", `Não foi possível terminar a execução: nenhum voluntário restou e ${units.length - done.size} unidade(s) estão sem resultado`));
         }
+      };
+      /** An answer for a unit that already has a checked result: late (after its lease) or a duplicate. */
+      const answeredAgain = (c: Conn, id: number) => {
+        if (expired.has(`${c.pid}:${id}`)) emit({ type: "late", unit: id, worker: c.pid, detail: "resposta depois do prazo; a unidade já tinha resultado conferido: ignorada" });
+        else emit({ type: "duplicate", unit: id, worker: c.pid });
       };
       onLine = (c, msg) => {
         if (msg.type !== "result" || msg.run !== thisRun) return;
         if (c.busy === msg.id) c.busy = undefined;
         const u = byId.get(msg.id);
         if (!u) return;
-        if (done.has(u.id)) emit({ type: "duplicate", unit: u.id, worker: c.pid });
+        if (done.has(u.id)) answeredAgain(c, u.id);
         else if (msg.count !== sieveCount(u.from, u.to)) {
           emit({ type: "invalid", unit: u.id, worker: c.pid, detail: `contagem ${msg.count} não confere com o crivo` });
           pending.push(u);
@@ -340,7 +375,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           done.set(u.id, { ...u, count: msg.count, worker: c.pid, ms: msg.ms });
           clearTimeout(leases.get(u.id));
           leases.delete(u.id);
-          emit({ type: "result", unit: u.id, worker: c.pid });
+          emit({ type: "result", unit: u.id, worker: c.pid, detail: expired.has(`${c.pid}:${u.id}`) ? "depois do prazo, mas antes da cópia reenviada: aceita" : undefined });
           progress?.(done.size, units.length);
         }
         dispatch();
@@ -371,9 +406,9 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       // Interrupting the cell that awaits this run ends the run (the workers keep running for the next one).
       const interruptible = makeHandle({}, {
         kind: "other",
-        label: `work-unit run on 127.0.0.1:${port}`,
+        label: `execução de unidades em ${address}:${port}`,
         interrupt: () => void interruptible.close(),
-        release: () => finish(new CdlabError("EINTR", "Work-unit run: interrupted")),
+        release: () => finish(new CdlabError("EINTR", "Execução de unidades de trabalho: interrompida")),
       });
       dispatch();
       try {
@@ -382,7 +417,14 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         void interruptible.close(); // the run is over (or aborted): its entry leaves the registry
         running = false;
         for (const t of leases.values()) clearTimeout(t);
-        onLine = () => {};
+        // After the run, answers to it still come (a healed partition): recorded as late, never counted.
+        onLine = (c, msg) => {
+          if (msg.type !== "result" || msg.run !== thisRun) return;
+          if (c.busy === msg.id) c.busy = undefined;
+          if (done.has(msg.id)) answeredAgain(c, msg.id);
+          else emit({ type: "late", unit: msg.id, worker: c.pid, detail: "resposta depois do fim da execução: ignorada" });
+          changed();
+        };
         changeListeners.delete(onChange);
         for (const [pid, c] of conns) if (c.gone) conns.delete(pid);
       }
@@ -399,6 +441,33 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
         events,
       };
     },
-  }, { kind: "tcp-server", name, label: `coordinator 127.0.0.1:${port}`, release });
+
+    note(detail) {
+      if (typeof detail !== "string" || detail === "") invalidArg("detail", detail, "deve ser um texto não vazio");
+      noteTo?.(detail);
+    },
+
+    async settle(opts = {}) {
+      const { timeoutMs = 15000, signal } = opts;
+      if (!Number.isFinite(timeoutMs) || timeoutMs < 0) invalidArg("timeoutMs", timeoutMs, "deve ser um número de milissegundos >= 0");
+      throwIfAborted(signal);
+      if (running) throw new CdlabError("ERR_BUSY", "Não é possível esperar respostas atrasadas durante uma execução (espere-a com await)");
+      let stop = () => {};
+      const quiet = new Promise<void>((resolve) => {
+        const check = () => {
+          if ([...conns.values()].every((c) => c.gone || c.busy === undefined)) stop(), resolve();
+        };
+        const timer = setTimeout(() => (stop(), resolve()), timeoutMs);
+        stop = () => {
+          clearTimeout(timer);
+          changeListeners.delete(check);
+        };
+        changeListeners.add(check);
+        check();
+      });
+      await abortable(quiet, signal, () => stop());
+      return [...lateOfLastRun];
+    },
+  }, { kind: "tcp-server", name, label: `coordenador ${address}:${port}${host ? ` (${host.name})` : ""}`, release });
   return coord;
 }

@@ -32,9 +32,9 @@ describe("distributed/grosch and seti", function () {
   });
 
   it("rejects malformed rows with the line number", function () {
-    expect(() => parseCpuTable("x\ty")).to.throw('Cannot parse CPU table line 1 "x\\ty": expected 3 columns');
-    expect(() => parseCpuTable("x\tabc\t$1")).to.throw(/CPU Mark "abc" is not a positive number/);
-    expect(() => parseCpuTable("x\t10\tcheap")).to.throw(/price "cheap" is not a positive number or NA/);
+    expect(() => parseCpuTable("x\ty")).to.throw('Não foi possível ler a linha 1 da tabela de CPUs "x\\ty": eram esperadas 3 colunas');
+    expect(() => parseCpuTable("x\tabc\t$1")).to.throw(/CPU Mark "abc" não é um número positivo/);
+    expect(() => parseCpuTable("x\t10\tcheap")).to.throw(/o preço "cheap" não é um número positivo nem NA/);
   });
 
   it("computes the SETI@home, BOINC and history slides", function () {

@@ -23,7 +23,7 @@ describe("distributed: kernel interrupt", function () {
     interruptCell(9002);
     let err: (Error & { code?: string }) | undefined;
     await run.catch((e) => (err = e));
-    expect([err?.code, err?.message]).to.deep.equal(["EINTR", "Work-unit run: interrupted"]);
+    expect([err?.code, err?.message]).to.deep.equal(["EINTR", "Execução de unidades de trabalho: interrompida"]);
     expect(coord.workers[0].pid).to.be.a("number");
     const report = await coord.run(primeUnits({ upTo: 1000, units: 2 }));
     expect(report.total).to.equal(168);

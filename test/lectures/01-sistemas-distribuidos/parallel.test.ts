@@ -9,7 +9,7 @@ const cmdline = (pid: number) => { try { return fs.readFileSync(`/proc/${pid}/cm
 describe("distributed/parallel", function () {
   this.timeout(20000);
   afterEach(function () {
-    expect(resources().filter((r) => /prime-counting|coordinator|volunteer/.test(r.label ?? ""))).to.deep.equal([]);
+    expect(resources().filter((r) => /contando primos|coordenador|voluntário/.test(r.label ?? ""))).to.deep.equal([]);
     expect(childrenOf(process.pid).filter((pid) => cmdline(pid).includes("worker-main"))).to.deep.equal([]);
   });
 
@@ -25,7 +25,7 @@ describe("distributed/parallel", function () {
       await parallelVsDistributed({ parts: 0 });
       expect.fail("no error");
     } catch (e) {
-      expect((e as Error).message).to.equal('Opção "parts" inválida (0): expected an integer from 1 to 32');
+      expect((e as Error).message).to.equal('Opção "parts" inválida (0): deve ser um inteiro de 1 a 32');
     }
     const ac = new AbortController();
     const p = countPrimesWithThreads(50_000_000, 2, { signal: ac.signal });

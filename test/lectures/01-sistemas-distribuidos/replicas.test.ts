@@ -11,7 +11,7 @@ describe("distributed/replicas", function () {
     await server?.close();
     server = undefined;
     if (port) expect((await listeningPorts()).filter((p) => p.protocol === "tcp" && p.port === port)).to.deep.equal([]);
-    expect(resources().filter((r) => /sync server/.test(r.label ?? ""))).to.deep.equal([]);
+    expect(resources().filter((r) => /servidor de sincronização/.test(r.label ?? ""))).to.deep.equal([]);
   });
 
   it("keeps offline changes local until a sync, then every replica converges on the server's order", async function () {

@@ -18,6 +18,6 @@ describe("distributed/speedup", function () {
     expect(rows[1].efficiency).to.be.closeTo(rows[1].speedup / 2, 1e-12);
     let err: Error | undefined;
     await measureSpeedup(primeUnits({ upTo: 100, units: 1 }), { workerCounts: [2] }).catch((e) => (err = e));
-    expect(err?.message).to.equal('Opção "workerCounts" inválida ([2]): expected integers from 1 to 64, including 1');
+    expect(err?.message).to.equal('Opção "workerCounts" inválida ([2]): deve ser inteiros de 1 a 64, incluindo o 1');
   });
 });

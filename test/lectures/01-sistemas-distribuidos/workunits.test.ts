@@ -16,7 +16,7 @@ describe("distributed/workunits", function () {
     coord = undefined;
     for (const pid of pids) expect(isAlive(pid), `worker ${pid} left behind`).to.equal(false);
     if (port) expect((await listeningPorts()).filter((p) => p.protocol === "tcp" && p.port === port)).to.deep.equal([]);
-    expect(resources().filter((r) => /coordinator|volunteer/.test(r.label ?? ""))).to.deep.equal([]);
+    expect(resources().filter((r) => /coordenador|voluntário/.test(r.label ?? ""))).to.deep.equal([]);
   });
 
   it("counts primes two ways that agree", function () {
@@ -93,7 +93,7 @@ describe("distributed/workunits", function () {
     coord.workers[0].kill();
     let err: Error | undefined;
     await pending.catch((e) => (err = e));
-    expect(err?.message).to.match(/^Cannot start workers: pid \d+ exited \(SIGKILL\) before connecting$/);
+    expect(err?.message).to.match(/^Não foi possível iniciar os voluntários: o PID \d+ terminou \(SIGKILL\) antes de se conectar$/);
   });
 
   it("fails clearly when every worker is gone, and honours abort", async function () {
@@ -103,7 +103,7 @@ describe("distributed/workunits", function () {
     await w.exited;
     let err: Error | undefined;
     await coord.run(primeUnits({ upTo: 1000, units: 2 })).catch((e) => (err = e));
-    expect(err?.message).to.match(/^Cannot finish the run: no worker left/);
+    expect(err?.message).to.match(/^Não foi possível terminar a execução: nenhum voluntário restou/);
     const ac = new AbortController();
     ac.abort(new Error("stop"));
     await coord.run(primeUnits({ upTo: 1000, units: 2 }), { signal: ac.signal }).catch((e) => (err = e));
