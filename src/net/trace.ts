@@ -18,6 +18,7 @@
  * ```
  */
 import { display, escapeHtml } from "../runtime/display";
+import { formatNumber } from "../runtime/numbers";
 
 /** The socket calls a trace records (plus `error`). */
 export type TraceOp =
@@ -82,10 +83,10 @@ export class Trace {
     return [...new Set(this.events.map((e) => e.socket))];
   }
 
-  /** A text table: time, socket, call, detail. */
+  /** A text table: time (pt-BR, `12,345 ms`), socket, call, detail. */
   toString(): string {
     return this.events
-      .map((e) => `${e.t.toFixed(3).padStart(9)} ms  ${e.socket.padEnd(12)} ${e.op.padEnd(13)} ${e.detail ?? ""}`.trimEnd())
+      .map((e) => `${formatNumber(e.t, { decimals: 3 }).padStart(9)} ms  ${e.socket.padEnd(12)} ${opText(e.op).padEnd(13)} ${e.detail ?? ""}`.trimEnd())
       .join("\n");
   }
 
@@ -126,8 +127,8 @@ export class Trace {
     });
     this.events.forEach((e, i) => {
       const color = e.op === "error" ? "#d62728" : e.op === "send" || e.op === "recv" ? "#1f77b4" : "#2ca02c";
-      const label = `${e.op}${e.detail ? " " + short(e.detail) : ""}`;
-      parts.push(`<text x="4" y="${y(i) + 4}" font-size="10" fill="#888">${e.t.toFixed(1)} ms</text>`);
+      const label = `${opText(e.op)}${e.detail ? " " + short(e.detail) : ""}`;
+      parts.push(`<text x="4" y="${y(i) + 4}" font-size="10" fill="#888">${formatNumber(e.t, { decimals: 1 })} ms</text>`);
       parts.push(`<circle cx="${x(e.socket)}" cy="${y(i)}" r="4" fill="${color}"/>`);
       parts.push(`<text x="${x(e.socket) + 8}" y="${y(i) + 4}" font-size="11" fill="${color}" stroke="white" stroke-width="3" paint-order="stroke">${escapeHtml(label)}</text>`);
     });
@@ -153,3 +154,7 @@ function short(s: string): string {
   return s.length > 28 ? s.slice(0, 27) + "…" : s;
 }
 
+/** A call as shown: the system call's own name; `error` in pt-BR. */
+function opText(op: string): string {
+  return op === "error" ? "erro" : op;
+}

@@ -12,6 +12,7 @@
 import fs from "node:fs";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
 import { escapeHtml, display } from "../runtime/display";
+import { formatNumber } from "../runtime/numbers";
 import { describeFds, type FdInfo } from "./fds";
 import { decodeSignalMask } from "./signals";
 
@@ -171,9 +172,14 @@ export function processAttributes(pid: number = process.pid): ProcessAttributes 
 
 /** A size for the student: "29,7 MiB" or "132 KiB" (Brazilian decimal comma). */
 const KIB = (n: number) =>
-  n >= 1 << 20
-    ? `${(n / (1 << 20)).toLocaleString("pt-BR", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} MiB`
-    : `${Math.round(n / 1024).toLocaleString("pt-BR")} KiB`;
+  n >= 1 << 20 ? `${formatNumber(n / (1 << 20), { decimals: 1 })} MiB` : `${formatNumber(Math.round(n / 1024))} KiB`;
+
+/** An fd kind as the student reads it: `pipe`, `socket`, `fifo`, `tty`, `anon` as the kernel names them; the rest in pt-BR. */
+const KIND_TEXT: Record<string, string> = { file: "arquivo", directory: "diretório", device: "dispositivo", other: "outro" };
+const kindText = (kind: string) => KIND_TEXT[kind] ?? kind;
+
+/** A memory region kind in pt-BR, as in the lecture's slide: código, dados, heap, pilha. */
+const MEMORY_TEXT = { code: "código", data: "dados", heap: "heap", stack: "pilha" } as const;
 
 /**
  * The fd table grouped by kind, most numerous first: one line per kind with its count and its first few fds
@@ -181,7 +187,8 @@ const KIB = (n: number) =>
  *
  * @param fds the table, from {@link describeFds}
  * @param examples how many fds to show per kind @default 3
- * @returns one line per kind, e.g. `pipe: 24 (0 → pipe:[184910], 1 → pipe:[185842], 4 → pipe:[185895], …)`
+ * @returns one line per kind (its name in pt-BR: `arquivo`, `diretório`, `dispositivo`, `outro`; `pipe`, `socket`,
+ *   `fifo`, `tty`, `anon` as the kernel names them), e.g. `pipe: 24 (0 → pipe:[184910], 1 → pipe:[185842], …)`
  * @example
  * ```ts
  * import { describeFds, fdKindLines } from "cdlab/proc";
@@ -193,7 +200,7 @@ export function fdKindLines(fds: FdInfo[], examples = 3): string[] {
   for (const f of fds) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
   return [...byKind]
     .sort((x, y) => y[1].length - x[1].length)
-    .map(([kind, list]) => `${kind}: ${list.length} (${list.slice(0, examples).map((f) => `${f.fd} → ${f.target}`).join(", ")}${list.length > examples ? ", …" : ""})`);
+    .map(([kind, list]) => `${kindText(kind)}: ${list.length} (${list.slice(0, examples).map((f) => `${f.fd} → ${f.target}`).join(", ")}${list.length > examples ? ", …" : ""})`);
 }
 
 /**
@@ -214,14 +221,14 @@ export function attributeRows(a: ProcessAttributes, options: { envKeys?: string[
   const { envKeys = ["HOME", "PATH", "USER", "LANG"] } = options;
   const na = "(sem permissão)";
   const env = a.env ? envKeys.filter((k) => k in a.env!).map((k) => `${k}=${a.env![k]}`).join("\n") + `\n… ${Object.keys(a.env).length} variáveis` : na;
-  const fds = a.fds ? (options.allFds ? a.fds.map((f) => `${f.fd} → ${f.kind}: ${f.target}`) : fdKindLines(a.fds)).join("\n") : na;
+  const fds = a.fds ? (options.allFds ? a.fds.map((f) => `${f.fd} → ${kindText(f.kind)}: ${f.target}`) : fdKindLines(a.fds)).join("\n") : na;
   const mem = a.memory
     ? (["code", "data", "heap", "stack"] as const)
         .map((k) => {
           const rs = a.memory!.filter((r) => r.kind === k);
-          if (!rs.length) return `${k.padEnd(5)} —`;
+          if (!rs.length) return `${MEMORY_TEXT[k].padEnd(6)} —`;
           const total = rs.reduce((n, r) => n + r.size, 0);
-          return `${k.padEnd(5)} ${rs[0].start}-${rs[0].end} ${rs[0].perms}${rs.length > 1 ? ` (+${rs.length - 1} regiões)` : ""}, ${KIB(total)}`;
+          return `${MEMORY_TEXT[k].padEnd(6)} ${rs[0].start}-${rs[0].end} ${rs[0].perms}${rs.length > 1 ? ` (+${rs.length - 1} regiões)` : ""}, ${KIB(total)}`;
         })
         .join("\n")
     : na;

@@ -28,6 +28,8 @@ describe("proc/attributes", () => {
     expect(a.signals.ignored).to.include("SIGPIPE"); // Node ignores SIGPIPE: writes give EPIPE instead
     const rows = attributeRows(a);
     expect(rows.map((r) => r.atributo)).to.include.members(["PID", "PPID", "Tabela de file descriptors", "Prioridade / nice"]);
+    const memory = rows.find((r) => r.atributo.startsWith("Memória"))!.valor;
+    expect(memory).to.match(/^código /m).and.match(/^pilha /m).and.not.match(/\b(code|data|stack)\b/);
   });
 
   it("groups the fd table by kind: a count per kind and a few fds each, most numerous first", () => {
@@ -39,6 +41,8 @@ describe("proc/attributes", () => {
       { fd: 4, kind: "pipe" as const, target: "pipe:[5]" },
     ];
     expect(fdKindLines(fds)).to.deep.equal(["pipe: 4 (0 → pipe:[1], 2 → pipe:[3], 3 → pipe:[4], …)", "socket: 1 (1 → socket:[2])"]);
+    expect(fdKindLines([{ fd: 5, kind: "file", target: "/tmp/x" }, { fd: 6, kind: "directory", target: "/tmp" }]))
+      .to.deep.equal(["arquivo: 1 (5 → /tmp/x)", "diretório: 1 (6 → /tmp)"]);
     const a = processAttributes();
     const grouped = attributeRows(a).find((r) => r.atributo === "Tabela de file descriptors")!.valor.split("\n");
     expect(grouped).to.have.length(new Set(a.fds!.map((f) => f.kind)).size);
