@@ -1,7 +1,8 @@
 /**
  * A small heuristic for "this text is English": whole words from a list of common English words that are not
  * Portuguese words, after dropping what is code rather than prose (quoted text, `EADDRINUSE`-like codes,
- * `camelCase` identifiers, `call()`s). Used by test/notebooks-pt-br.test.ts on the saved outputs of the notebooks.
+ * `camelCase` identifiers, `call()`s, `{ … }` shapes). Used by test/notebooks-pt-br.test.ts on the saved outputs of the
+ * notebooks and by test/runtime/pt-br-messages.test.ts on the helpers' error messages in src/.
  */
 
 /** Common English words that are not Portuguese words (no `a`, `as`, `do`, `no`, `me`, `time`, `data`, `total`,
@@ -23,6 +24,7 @@ export const ENGLISH_WORDS = new Set(
 export function englishWords(text: string): string[] {
   const prose = text
     .replace(/"[^"]*"|`[^`]*`|(?<![\p{L}\p{N}])'[^']*'(?![\p{L}\p{N}])/gu, " ")
+    .replace(/\{[^{}]*\}/g, " ") // { host?, port }: an object's shape
     .replace(/\b[A-Z][A-Z0-9_]+\b/g, " ") // EADDRINUSE, IPC_NOWAIT, UDP
     .replace(/\b[a-z]+[A-Z]\w*\b/g, " ") // timeoutMs, writeUTF
     .replace(/[\w.-]+\(\)/g, " "); // close(), msgsnd()
