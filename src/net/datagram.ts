@@ -89,7 +89,7 @@ export function toBytes(message: string | Uint8Array): Buffer {
   let bytes: Buffer;
   if (typeof message === "string") bytes = Buffer.from(message, "utf8");
   else if (message instanceof Uint8Array) bytes = Buffer.from(message);
-  else return invalidArg("message", message, "esperado uma string ou um Uint8Array");
+  else return invalidArg("message", message, "esperado um texto ou um Uint8Array");
   if (bytes.length > MAX_DATAGRAM) throw tooBig(bytes.length);
   return bytes;
 }

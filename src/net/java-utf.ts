@@ -172,7 +172,7 @@ export function decodeModifiedUtf8(bytes: Uint8Array): string {
  * ```
  */
 export function writeUTF(s: string): Buffer {
-  if (typeof s !== "string") throw new CdlabError("ERR_INVALID_ARG", `Mensagem inválida (${JSON.stringify(s)}): esperado uma string`);
+  if (typeof s !== "string") throw new CdlabError("ERR_INVALID_ARG", `Mensagem inválida (${JSON.stringify(s)}): esperado um texto`);
   // Fast path: encode as UTF-8 straight into the frame, keep it if no byte differs.
   const n = Buffer.byteLength(s, "utf8");
   if (n <= MAX_UTF_BYTES) {

@@ -168,7 +168,7 @@ export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServ
     let chain = Promise.resolve();
     let queued = 0;
     const answer = (out: unknown) => {
-      if (typeof out !== "string") throw new TypeError(`O handler devolveu ${typeof out}: ele deve devolver uma string`);
+      if (typeof out !== "string") throw new TypeError(`O handler devolveu ${typeof out}: ele deve devolver um texto`);
       reply(out, writeUTF(out));
     };
     const broken = (e: unknown) => {

@@ -84,7 +84,7 @@ export function checkChildOptions(o: ChildOptions): void {
   if (o.killSignal !== undefined && (typeof o.killSignal !== "string" || !/^SIG[A-Z0-9]+$/.test(o.killSignal)))
     invalidArg("killSignal", o.killSignal, 'deve ser o nome de um sinal, como "SIGTERM"');
   if (o.args !== undefined && (!Array.isArray(o.args) || o.args.some((a) => typeof a !== "string")))
-    invalidArg("args", o.args, "deve ser um array de strings");
+    invalidArg("args", o.args, "deve ser um array de textos");
 }
 
 /**
@@ -102,7 +102,7 @@ export function checkChildOptions(o: ChildOptions): void {
  * ```
  */
 export async function startChild(command: string, options: ChildOptions = {}): Promise<ChildHandle> {
-  if (typeof command !== "string" || command === "") invalidArg("command", command, "deve ser uma string não vazia");
+  if (typeof command !== "string" || command === "") invalidArg("command", command, "deve ser um texto não vazio");
   checkChildOptions(options);
   const { args = [], stdio = "pipe", env, cwd, timeout = 10000, killSignal = "SIGTERM", forceKillAfterDelay = 2000, signal } = options;
   throwIfAborted(signal);

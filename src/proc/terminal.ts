@@ -107,7 +107,7 @@ let shown = 0;
  */
 export function openTerminal(command = "bash", options: TerminalOptions = {}): Promise<Terminal> {
   const { cols = 80, rows = 24, timeout = 30000 } = options;
-  if (typeof command !== "string" || command === "") invalidArg("command", command, "deve ser uma string não vazia");
+  if (typeof command !== "string" || command === "") invalidArg("command", command, "deve ser um texto não vazio");
   if (!Number.isInteger(cols) || cols < 10 || cols > 500) invalidArg("cols", cols, "deve ser um inteiro de 10 a 500");
   if (!Number.isInteger(rows) || rows < 2 || rows > 200) invalidArg("rows", rows, "deve ser um inteiro de 2 a 200");
   if (!Number.isFinite(timeout) || timeout < 0) invalidArg("timeout", timeout, "deve ser um número de ms ≥ 0");

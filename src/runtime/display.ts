@@ -113,10 +113,10 @@ const bundles = {
     "text/html": html,
     "text/plain": (typeof options === "string" ? options : options?.text) ?? stripTags(html),
   }),
-  svg: (svg: string): MimeBundle => ({ "image/svg+xml": svg, "text/plain": "[SVG image]" }),
+  svg: (svg: string): MimeBundle => ({ "image/svg+xml": svg, "text/plain": "[imagem SVG]" }),
   markdown: (md: string): MimeBundle => ({ "text/markdown": md, "text/plain": md }),
   json: (value: unknown): MimeBundle => ({ "application/json": value as object, "text/plain": JSON.stringify(value, null, 2) }),
-  png: (bytes: Uint8Array): MimeBundle => ({ "image/png": Buffer.from(bytes).toString("base64"), "text/plain": "[PNG image]" }),
+  png: (bytes: Uint8Array): MimeBundle => ({ "image/png": Buffer.from(bytes).toString("base64"), "text/plain": "[imagem PNG]" }),
   text: (text: string): MimeBundle => ({ "text/plain": text }),
 };
 

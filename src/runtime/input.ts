@@ -72,7 +72,7 @@ export interface InputOptions {
  */
 export async function input(message = "", options: InputOptions = {}): Promise<string> {
   const { password = false, signal } = options;
-  if (typeof message !== "string") throw new CdlabError("ERR_INVALID_ARG", `Opção "message" inválida (${JSON.stringify(message)}): deve ser uma string`);
+  if (typeof message !== "string") throw new CdlabError("ERR_INVALID_ARG", `Opção "message" inválida (${JSON.stringify(message)}): deve ser um texto`);
   signal?.throwIfAborted();
   const s = sink();
   if (!s) return readTerminal(message, signal);

@@ -125,7 +125,7 @@ describe("plot", function () {
     } finally {
       setDisplaySink(undefined);
     }
-    expect(shown.map((b) => b["text/plain"])).to.deep.equal(["[SVG image]", "[SVG image]"]);
+    expect(shown.map((b) => b["text/plain"])).to.deep.equal(["[imagem SVG]", "[imagem SVG]"]);
     assertWellFormedSvg(String(shown[0]["image/svg+xml"]));
     expect(String(shown[1]["image/svg+xml"])).to.equal(barChart([{ label: "a", value: 1 }]));
   });

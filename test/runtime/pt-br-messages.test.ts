@@ -7,10 +7,10 @@
  * - `systemError(what, err)` (1st argument) and `invalidArg(option, value, expected)` (3rd argument),
  *
  * taking the literal text of the argument (string literals, template literal parts without their `${…}`, both sides
- * of `+`, `??`, `||` and of a `? :`). A message is flagged as English when it holds one of {@link ENGLISH} as a whole
- * word, after dropping what is code, not prose: quoted text (`"…"`, `'…'`, `` `…` ``), `{ … }` shapes and code-like tokens
- * (`EADDRINUSE`, `IPC_NOWAIT`, `msgsnd`, `timeoutMs`). The list holds no word that is also Portuguese (`no`, `a`,
- * `as`, `do`, `for`, `me`, `time`, `data`), so it does not fire on pt-BR.
+ * of `+`, `??`, `||` and of a `? :`). A message is English when test/support/english.ts finds an English word in it
+ * (a list of common English words that are not Portuguese, matched as whole words after dropping quoted text,
+ * `{ … }` shapes and code-like tokens such as `EADDRINUSE`, `IPC_NOWAIT`, `msgsnd`, `timeoutMs`) — the same
+ * heuristic test/notebooks-pt-br.test.ts applies to the notebooks' saved outputs.
  *
  * Not checked: `src/cli/` (the `cdlab` command may stay English), and a message marked `// english: <reason>` on the
  * line of the call, the line above it, or any line of the call up to the message — for text no student sees (an
@@ -22,23 +22,9 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
+import { englishWords } from "../support/english";
 
 const SRC = path.join(__dirname, "..", "..", "src");
-
-/** Common English words that are not Portuguese words; one of them, as a whole word, marks a message as English. */
-const ENGLISH = new Set(
-  (
-    "the is are was were be been being not cannot can't could couldn't can will would should must shall " +
-    "does doesn't did didn't don't isn't wasn't aren't has have had of to from with within without in on at by " +
-    "and or but if then than this that these those which when while where what who there its it an any " +
-    "expected expects invalid missing failed fails unknown already found closed received sent timed " +
-    "got only into before after until between because still yet more less every each all some none nothing " +
-    "should used using unable please try again such same other another one two empty error wrong allowed " +
-    "number integer positive negative greater bigger smaller least most file directory process lost " +
-    "reply message waiting while interrupted connection refused permission denied broken available " +
-    "name address port given need needs"
-  ).split(/\s+/),
-);
 
 export interface Offender {
   file: string;
@@ -66,19 +52,6 @@ function literalText(node: ts.Expression): string[] {
     }
   }
   return [];
-}
-
-/** The English words of a message, after dropping quoted text and code-like tokens. */
-export function englishWords(message: string): string[] {
-  const prose = message
-    .replace(/"[^"]*"|`[^`]*`|(?<![\p{L}\p{N}])'[^']*'(?![\p{L}\p{N}])/gu, " ")
-    .replace(/\{[^{}]*\}/g, " ") // { host?, port }: an object's shape
-    .replace(/\b[A-Z][A-Z0-9_]+\b/g, " ") // EADDRINUSE, IPC_NOWAIT, UDP, TCP
-    .replace(/\b[a-z]+[A-Z]\w*\b/g, " ") // timeoutMs, writeUTF, readUTF
-    .replace(/[\w.-]+\(\)/g, " "); // close(), msgsnd()
-  const found = new Set<string>();
-  for (const w of prose.toLowerCase().match(/[\p{L}']+/gu) ?? []) if (ENGLISH.has(w)) found.add(w);
-  return [...found];
 }
 
 /** Which argument of a call or `new` carries the message, or -1 when the call is not one the test checks. */
