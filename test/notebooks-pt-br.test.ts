@@ -4,7 +4,7 @@
  * are re-executed with the translated helpers — and finds:
  *
  * - an English error message from a helper: an `error` output, or a line of text output shaped like an error
- *   (`EMSGSIZE: …`, `ERR_INVALID_PORT → …`, `CdlabError: …`, `lançou TypeError: …`) whose message is English
+ *   (`EMSGSIZE: …`, `ERR_INVALID_PORT → …`, `lançou CdlabError: …`) whose message is English
  *   (test/support/english.ts);
  * - in a displayed table (the HTML of a `display_data` / `execute_result`): a `true`/`false` cell, an English header,
  *   or a number in the English decimal format (`12.5`, `0.42 %`). Not flagged: IP addresses and versions (more than
@@ -29,8 +29,11 @@ type Cell = { cell_type: string; id?: string; outputs?: Output[] };
 
 const join = (s: unknown) => (Array.isArray(s) ? s.join("") : typeof s === "string" ? s : "");
 
-/** A line shaped like an error: a code or an error class, a colon, the message. */
-const ERROR_LINE = /(?:^|[\s→(])(?:E[A-Z0-9]{2,}|ERR_[A-Z0-9_]+|[A-Z]\w*Error)\s*[:→]\s*(.+)$/;
+/**
+ * A line shaped like a helper's error: its code or `CdlabError`, a colon (or an arrow), the message. Errors of
+ * Node or of the student's own code (`RangeError: Port should be…`, `lançou Error: preço negativo`) are not helpers'.
+ */
+const ERROR_LINE = /(?:^|[\s→(])(?:E[A-Z0-9]{2,}|ERR_[A-Z0-9_]+|CdlabError)\s*[:→]\s*(.+)$/;
 
 /** A number with one decimal point, not part of an address, a version, a time of day or a name. */
 const ENGLISH_DECIMAL = /(?<![\w.:,])-?\d+\.\d+(?![\w.,])/g;
@@ -107,6 +110,7 @@ describe("notebooks: the saved outputs are pt-BR", function () {
     expect(errorProblems("EMSGSIZE: Não foi possível enviar um datagrama de 65508 bytes: o UDP leva no máximo 65507")).to.deep.equal([]);
     expect(errorProblems("msgsnd com mtype 0: -1, errno = EINVAL (Invalid argument)")).to.deep.equal([]);
     expect(errorProblems("ERR_INVALID_PORT → Invalid port 70000: expected an integer from 0 to 65535")).to.have.length(1);
+    expect(errorProblems("retransmitiu: lançou RangeError: Port should be > 0 and < 65536. Received undefined.")).to.deep.equal([]);
     const english = "<table><thead><tr><th>sent</th><th>lost</th></tr></thead><tbody><tr><td>true</td><td>12.5</td></tr><tr><td>0.42 %</td><td>x</td></tr></tbody></table>";
     expect(tableProblems(english)).to.have.length(5);
     const ptBr =
