@@ -91,6 +91,15 @@ async function state(job: StateJob): Promise<void> {
   print(result);
 }
 
+/** Take one unit before `deadline`: `sem_trywait` every millisecond, on this thread (nothing left waiting when the job ends). */
+async function takeOne(sem: NamedSemaphore, deadline: number): Promise<boolean> {
+  while (!(await sem.wait({ timeoutMs: 0 }))) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return true;
+}
+
 /** Producer or consumer on exercise 07's ring: `cells[0]` IN, `cells[1]` OUT, items in `cells[2 + i]`. */
 async function ring(job: RingJob): Promise<void> {
   const items: number[] = [];
@@ -104,11 +113,11 @@ async function ring(job: RingJob): Promise<void> {
     const capacity = shm.size / 4 - 2;
     if (!Number.isInteger(capacity) || capacity < 1) return report({ error: `segment of ${shm.size} bytes` });
     const cells = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, 2 + capacity);
-    const deadline = AbortSignal.timeout(job.ms);
+    const deadline = Date.now() + job.ms;
     const index = (i: number) => (Number.isInteger(i) && i >= 0 && i < capacity ? i : 0); // a broken index must not write outside
     report();
     for (let k = 0; k < (job.produce ?? 0); k++) {
-      if (!(await empty.wait({ signal: deadline })) || !(await mutex.wait({ signal: deadline }))) break;
+      if (!(await takeOne(empty, deadline)) || !(await takeOne(mutex, deadline))) return report({ error: "timeout" });
       const item = randomInt(1, 1_000_000);
       const i = index(cells[0]);
       cells[2 + i] = item;
@@ -119,7 +128,7 @@ async function ring(job: RingJob): Promise<void> {
       full.post();
     }
     for (let k = 0; k < (job.consume ?? 0); k++) {
-      if (!(await full.wait({ signal: deadline })) || !(await mutex.wait({ signal: deadline }))) break;
+      if (!(await takeOne(full, deadline)) || !(await takeOne(mutex, deadline))) return report({ error: "timeout" });
       const o = index(cells[1]);
       items.push(cells[2 + o]);
       cells[1] = (o + 1) % capacity;
@@ -128,7 +137,7 @@ async function ring(job: RingJob): Promise<void> {
       empty.post();
     }
   } catch (e) {
-    report({ error: (e as { code?: string }).code ?? (e as Error).message });
+    report({ error: `${(e as { code?: string }).code ?? (e as Error).name}: ${(e as Error).message}` });
   } finally {
     for (const h of handles) await h.close();
   }
