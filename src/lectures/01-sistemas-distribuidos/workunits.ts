@@ -389,7 +389,8 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
           }
           if (c.gone && !c.reported) {
             c.reported = true;
-            const u = c.busy === undefined || done.has(c.busy) ? undefined : byId.get(c.busy);
+            // (a unit whose lease already passed went back to the queue then: it is not queued twice)
+            const u = c.busy === undefined || done.has(c.busy) || expired.has(`${c.pid}:${c.busy}`) ? undefined : byId.get(c.busy);
             if (u) {
               // The connection closed: the unit will never come back from this worker, reissue it now.
               clearTimeout(leases.get(u.id));
