@@ -27,7 +27,8 @@ export function englishWords(text: string): string[] {
     .replace(/\{[^{}]*\}/g, " ") // { host?, port }: an object's shape
     .replace(/\b[A-Z][A-Z0-9_]+\b/g, " ") // EADDRINUSE, IPC_NOWAIT, UDP
     .replace(/\b[a-z]+[A-Z]\w*\b/g, " ") // timeoutMs, writeUTF
-    .replace(/[\w.-]+\(\)/g, " "); // close(), msgsnd()
+    .replace(/[\w.-]+\(\)/g, " ") // close(), msgsnd()
+    .replace(/\b[A-Za-z_]\w*(?:\.\w+)+/g, " "); // process.exit, relay.log, a.txt
   const found = new Set<string>();
   for (const w of prose.toLowerCase().match(/[\p{L}']+/gu) ?? []) if (ENGLISH_WORDS.has(w)) found.add(w);
   return [...found];
