@@ -5,6 +5,8 @@
  * - `new CdlabError(code, message)` (2nd argument),
  * - `new Error(message)`, `new TypeError(message)`, `new …Error(message)` (1st argument),
  * - `systemError(what, err)` (1st argument) and `invalidArg(option, value, expected)` (3rd argument),
+ * - an object literal's `message`, `reason`, `note`, `missing` or `hint` (text kept to be shown later, e.g. the
+ *   `note` a notebook prints when a compiler is missing),
  *
  * taking the literal text of the argument (string literals, template literal parts without their `${…}`, both sides
  * of `+`, `??`, `||` and of a `? :`). A message is English when test/support/english.ts finds an English word in it
@@ -54,6 +56,9 @@ function literalText(node: ts.Expression): string[] {
   return [];
 }
 
+/** Object literal properties whose text is shown to a student later. */
+const MESSAGE_PROPERTIES = new Set(["message", "reason", "note", "missing", "hint"]);
+
 /** Which argument of a call or `new` carries the message, or -1 when the call is not one the test checks. */
 function messageArgument(node: ts.CallExpression | ts.NewExpression): number {
   const callee = node.expression;
@@ -74,9 +79,14 @@ export function englishMessages(file: string, text: string): Offender[] {
   const lines = text.split("\n");
   const out: Offender[] = [];
   const visit = (node: ts.Node): void => {
+    let arg: ts.Expression | undefined;
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
       const i = messageArgument(node);
-      const arg = i >= 0 ? node.arguments?.[i] : undefined;
+      arg = i >= 0 ? node.arguments?.[i] : undefined;
+    } else if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && MESSAGE_PROPERTIES.has(node.name.text)) {
+      arg = node.initializer;
+    }
+    {
       if (arg) {
         const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
         const last = source.getLineAndCharacterOfPosition(arg.getEnd()).line;
@@ -121,9 +131,11 @@ describe("pt-BR messages", function () {
       'throw new CdlabError("ENOENT", "Arquivo não encontrado: confira o caminho no seu notebook, se for o caso");',
       '// english: internal invariant, never reaches a student',
       'throw new Error("This cannot happen");',
+      'const tool = { note: "No JDK on this machine", missing: "Sem JDK nesta máquina: instale um JDK" };',
     ].join("\n");
     const found = englishMessages("fixture.ts", fixture);
-    expect(found.map((o) => o.line)).to.deep.equal([1, 2, 3, 4, 5]);
+    expect(found.map((o) => o.line)).to.deep.equal([1, 2, 3, 4, 5, 13]);
+    expect(found[5].message).to.equal("No JDK on this machine");
     expect(found[0].words).to.include.members(["from", "within"]);
   });
 
