@@ -37,9 +37,9 @@ export type UdpReply = Uint8Array | string | undefined | void;
  * @param socket an unbound socket
  * @param port the port; 0 lets the system choose @default 0
  * @param host the local address @default "127.0.0.1"
- * @param what what the socket is, for the error message @default "UDP socket"
+ * @param what what the socket is, in pt-BR with its article, for the error message @default "o socket UDP"
  * @returns the bound port
- * @throws CdlabError `Cannot bind <what> to <host>:<port>: …` with the system's code
+ * @throws CdlabError `Não foi possível associar <what> a <host>:<port>: …` with the system's code
  * @example
  * ```ts
  * import dgram from "node:dgram";
