@@ -193,7 +193,7 @@ export interface PacketField {
  * import { table } from "cdlab";
  * import { buildUdpPacket, packetFields } from "./packet";
  * const bytes = buildUdpPacket({ srcIp: "192.168.0.10", dstIp: "200.17.0.1", srcPort: 50000, dstPort: 53, payload: "oi" });
- * table(packetFields(bytes));
+ * table(packetFields(bytes).map((f) => ({ camada: f.layer, campo: f.field, valor: f.value }))); // pt-BR headers for students
  * ```
  */
 export function packetFields(bytes: Uint8Array): PacketField[] {

@@ -7,7 +7,7 @@
  * ```ts
  * import { table } from "cdlab";
  * import { listeningPorts, WELL_KNOWN_PORTS } from "cdlab/lectures/02-redes";
- * table(await listeningPorts());
+ * table((await listeningPorts()).map((p) => ({ protocolo: p.protocol, endereço: p.address, porta: p.port, "só loopback": p.loopbackOnly })));
  * ```
  */
 import fs from "node:fs/promises";

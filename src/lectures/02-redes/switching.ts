@@ -15,7 +15,8 @@
  * ```ts
  * import { table } from "cdlab";
  * import { simulateSwitching } from "cdlab/lectures/02-redes";
- * table(simulateSwitching({ packets: 4 }));
+ * // the rows are data (English fields); a table for students names its columns in pt-BR
+ * table(simulateSwitching({ packets: 4 }).map((r) => ({ esquema: r.scheme, "B completo no tick": r.doneAB, enlace: r.sharedLink })));
  * ```
  */
 import { invalidArg } from "../../runtime/errors";

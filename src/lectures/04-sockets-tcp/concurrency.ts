@@ -7,7 +7,9 @@
  * ```ts
  * import { table } from "cdlab";
  * import { measureConcurrency } from "cdlab/lectures/04-sockets-tcp";
- * table(await measureConcurrency({ clients: [1, 2, 4], cpuMs: 20 }));
+ * const rows = await measureConcurrency({ clients: [1, 2, 4], cpuMs: 20 });
+ * // the rows are data (English fields); a table for students names its columns in pt-BR
+ * table(rows.map((r) => ({ servidor: r.mode === "thread" ? "uma thread por conexão" : "laço de eventos", clientes: r.clients, "até todos (ms)": r.totalMs })));
  * ```
  */
 import { throwIfAborted } from "../../runtime/abort";
