@@ -38,7 +38,7 @@ describe("proc/compile: the lecture's Java programs", function () {
       const udp = await udpJava();
       expect(udp.available).to.equal(false);
       expect(udp.note).to.match(/Sem JDK/);
-      expect(() => udp.run("UDPClient", ["x", "localhost"])).to.throw(CdlabError, /no JDK/);
+      expect(() => udp.run("UDPClient", ["x", "localhost"])).to.throw(CdlabError, /nenhum JDK/);
       expect(udp.source("UDPServer")).to.include("DatagramSocket");
     } finally {
       process.env.PATH = saved;
