@@ -46,7 +46,7 @@ describe("grader/course", function () {
     expect(r.alice.grade?.score).to.equal(4.5);
     expect(r.bruno.grade?.score).to.equal(0);
     expect(r.carla.grade?.score).to.equal(4.5);
-    expect(r.davi.error).to.match(/invalid JSON/);
+    expect(r.davi.error).to.match(/JSON inválido/);
     expect(r.eva.error).to.equal("não entregue");
     expect(results.every((x) => !x.reused)).to.equal(true);
 
