@@ -78,29 +78,22 @@ export function englishMessages(file: string, text: string): Offender[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const lines = text.split("\n");
   const out: Offender[] = [];
+  const check = (node: ts.Node, arg: ts.Expression) => {
+    const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+    const last = source.getLineAndCharacterOfPosition(arg.getEnd()).line;
+    if (lines.slice(Math.max(0, first - 1), last + 1).some((l) => /\/\/\s*english:/.test(l))) return;
+    for (const message of literalText(arg)) {
+      const words = englishWords(message);
+      if (words.length) out.push({ file, line: source.getLineAndCharacterOfPosition(arg.getStart(source)).line + 1, message, words });
+    }
+  };
   const visit = (node: ts.Node): void => {
-    let arg: ts.Expression | undefined;
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
       const i = messageArgument(node);
-      arg = i >= 0 ? node.arguments?.[i] : undefined;
+      const arg = i >= 0 ? node.arguments?.[i] : undefined;
+      if (arg) check(node, arg);
     } else if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && MESSAGE_PROPERTIES.has(node.name.text)) {
-      arg = node.initializer;
-    }
-    {
-      if (arg) {
-        const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
-        const last = source.getLineAndCharacterOfPosition(arg.getEnd()).line;
-        const marked = lines.slice(Math.max(0, first - 1), last + 1).some((l) => /\/\/\s*english:/.test(l));
-        if (!marked) {
-          for (const message of literalText(arg)) {
-            const words = englishWords(message);
-            if (words.length) {
-              const line = source.getLineAndCharacterOfPosition(arg.getStart(source)).line + 1;
-              out.push({ file, line, message, words });
-            }
-          }
-        }
-      }
+      check(node, node.initializer);
     }
     ts.forEachChild(node, visit);
   };
