@@ -16,7 +16,7 @@ import { releaseNotebook } from "../../src/grader/release";
 
 const DIR = path.resolve(__dirname, "..", "..", "notebooks", "exercicios");
 /** Exercises whose hidden tests are verdicts decided in the grader (the others still check in the kernel). */
-const CONVERTED = ["01-grosch-work-units.ipynb", "02-udp.ipynb", "03-tcp.ipynb"];
+const CONVERTED = ["01-grosch-work-units.ipynb", "02-udp.ipynb", "03-tcp.ipynb", "05-pipes-e-fifos.ipynb", "06-fila-de-mensagens.ipynb", "07-memoria-compartilhada.ipynb"];
 
 /** A student cell with the three ways that beat in-kernel checks, plus forged observations (real ones dropped). */
 const ATTACK = String.raw`const vm = require("node:vm");
@@ -37,6 +37,159 @@ vm.runInThisContext = (code: string, options?: object) => {
 
 /** Honest solutions written unlike the reference (raw node:dgram, TextDecoder), by grade_id, per converted exercise. */
 const OTHER_STYLE: Record<string, Record<string, string>> = {
+  "05-pipes-e-fifos.ipynb": {
+    word_counts: `async function wordCounts(words: string[]): Promise<[string, number][]> {
+  if (words.length === 0) return [];
+  const cp = require("node:child_process") as typeof import("node:child_process");
+  const printf = cp.spawn("printf", ["%s\\\\n", ...words]);
+  const sort = cp.spawn("sort");
+  const uniq = cp.spawn("uniq", ["-c"]);
+  printf.stdout.pipe(sort.stdin);
+  sort.stdout.pipe(uniq.stdin);
+  let text = "";
+  uniq.stdout.setEncoding("utf8").on("data", (s: string) => (text += s));
+  await Promise.all([printf, sort, uniq].map((p) => new Promise((ok) => p.on("close", ok))));
+  return text.trimEnd().split("\\n").map((line) => {
+    const t = line.trimStart();
+    const space = t.indexOf(" ");
+    return [t.slice(space + 1), Number(t.slice(0, space))] as [string, number];
+  });
+}`,
+    count_bytes: `async function countBytes(writers: number, bytesEach: number, pauseMs = 0): Promise<{ bytes: number; reads: number }> {
+  const p = await pipe();
+  const kids = await Promise.all(
+    Array.from({ length: writers }, () => startNode(WRITER, { args: [String(bytesEach), String(pauseMs)], stdio: ["ignore", p.writeFd!, "ignore"] })),
+  );
+  p.closeWrite();
+  const total = { bytes: 0, reads: 0 };
+  for (;;) {
+    const b = await p.read();
+    if (!b) break;
+    total.bytes += b.byteLength;
+    total.reads += 1;
+  }
+  await Promise.all(kids.map((k) => k.close()));
+  await p.close();
+  return total;
+}`,
+    request: `async function request(dir: string, text: string): Promise<string> {
+  const [srv, cli] = await Promise.all([makeFifo(path.join(dir, "s.fifo")), makeFifo(path.join(dir, "c.fifo"))]);
+  const child = await startUpperServer(srv.path);
+  try {
+    const replyEnd = cli.openRead(); // fica esperando o servidor abrir para escrita
+    const w = await srv.openWrite();
+    await w.write(cli.path + "|" + text + "\\n");
+    await w.close();
+    const r = await replyEnd;
+    const chunks: Buffer[] = [];
+    for (let c = await r.read(); c !== null; c = await r.read()) {
+      chunks.push(c);
+      if (c.includes(10)) break;
+    }
+    await r.close();
+    return Buffer.concat(chunks).toString("utf8").split("\\n")[0];
+  } finally {
+    await child.close();
+    await srv.close();
+    await cli.close();
+  }
+}`,
+  },
+  "06-fila-de-mensagens.ipynb": {
+    pick: `function pick(queue: Msg[], type: number): number {
+  const fits = queue.map((m, i) => ({ mtype: m.mtype, i })).filter((m) => (type === 0 ? true : type > 0 ? m.mtype === type : m.mtype <= Math.abs(type)));
+  if (type >= 0) return fits.length ? fits[0].i : -1;
+  return fits.reduce((best, m) => (best < 0 || m.mtype < queue[best].mtype ? m.i : best), -1);
+}`,
+    message_queue: `class MessageQueue {
+  private messages: Msg[] = [];
+  send(mtype: number, text: string): void {
+    if (mtype <= 0 || Number.isNaN(mtype)) throw Object.assign(new RangeError("msgsnd: EINVAL (mtype " + mtype + ")"), { code: "EINVAL" });
+    this.messages = [...this.messages, { mtype, text }];
+  }
+  receive(type = 0): string | undefined {
+    const i = pick(this.messages, type);
+    if (i === -1) return undefined;
+    const [m] = this.messages.splice(i, 1);
+    return m.text;
+  }
+}`,
+  },
+  "07-memoria-compartilhada.ipynb": {
+    count_in_processes: `async function countInProcesses(prefix: string, workers: number, increments: number, useMutex: boolean): Promise<CountResult> {
+  const opened: { close(): Promise<void> }[] = [];
+  const kids: ChildHandle[] = [];
+  try {
+    const shm = await openSharedMemory(prefix + "-counter", { size: 4 });
+    opened.push(shm);
+    const ready = await openSemaphore(prefix + "-ready", { value: 0 });
+    const go = await openSemaphore(prefix + "-go", { value: 0 });
+    opened.push(ready, go, await openSemaphore(prefix + "-mutex", { value: 1 }));
+    while (kids.length < workers) kids.push(await startIncrementer(prefix, increments, useMutex));
+    for (const _ of kids) await ready.wait();
+    kids.forEach(() => go.post());
+    for (const k of kids) await k.result;
+    const counter = new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, 1)[0];
+    return { expected: workers * increments, counter, lost: workers * increments - counter };
+  } finally {
+    for (const k of kids) await k.close();
+    for (const h of opened.reverse()) await h.close();
+  }
+}`,
+    open_ring: `async function openRing(prefix: string, capacity: number): Promise<Ring> {
+  const empty = await openSemaphore(prefix + "-empty", { value: capacity });
+  const full = await openSemaphore(prefix + "-full");
+  const mutex = await openSemaphore(prefix + "-mutex", { value: 1 });
+  const shm = await openSharedMemory(prefix + "-buf", { size: Int32Array.BYTES_PER_ELEMENT * (SLOTS + capacity) });
+  return { shm, cells: new Int32Array(shm.buffer.buffer, shm.buffer.byteOffset, SLOTS + capacity), empty, full, mutex, capacity };
+}
+
+async function closeRing(ring: Ring): Promise<void> {
+  for (const h of [ring.mutex, ring.full, ring.empty, ring.shm]) await h.close();
+}`,
+    put_take: `async function put(ring: Ring, item: number): Promise<void> {
+  await ring.empty.wait();
+  await ring.mutex.wait();
+  try {
+    ring.cells[SLOTS + ring.cells[IN]] = item;
+    ring.cells[IN] = (ring.cells[IN] + 1) % ring.capacity;
+  } finally {
+    ring.mutex.post();
+  }
+  ring.full.post();
+}
+
+async function take(ring: Ring): Promise<number> {
+  await ring.full.wait();
+  await ring.mutex.wait();
+  let item: number;
+  try {
+    const at = ring.cells[OUT];
+    item = ring.cells[SLOTS + at];
+    ring.cells[OUT] = at + 1 === ring.capacity ? 0 : at + 1;
+  } finally {
+    ring.mutex.post();
+  }
+  ring.empty.post();
+  return item;
+}`,
+    final_values: `function finalValues(a: number, b: number): number[] {
+  // estados "passos de A, passos de B, r de A, r de B, contador", explorados em largura
+  let frontier = new Set<string>(["0,0,0,0,0"]);
+  const finals = new Set<number>();
+  while (frontier.size) {
+    const next = new Set<string>();
+    for (const s of frontier) {
+      const [pa, pb, ra, rb, c] = s.split(",").map(Number);
+      if (pa === 2 * a && pb === 2 * b) finals.add(c);
+      if (pa < 2 * a) next.add((pa % 2 === 0 ? [pa + 1, pb, c, rb, c] : [pa + 1, pb, ra, rb, ra + 1]).join());
+      if (pb < 2 * b) next.add((pb % 2 === 0 ? [pa, pb + 1, ra, c, c] : [pa, pb + 1, ra, rb, rb + 1]).join());
+    }
+    frontier = next;
+  }
+  return [...finals].sort((x, y) => x - y);
+}`,
+  },
   "03-tcp.ipynb": {
     encode_frame: `function encodeFrame(text: string): Buffer {
   const utf8 = new TextEncoder().encode(text);
