@@ -104,7 +104,7 @@ export async function virtualNetwork(options: VirtualNetworkOptions): Promise<Vi
   if (typeof options !== "object" || options === null) invalidArg("options", options, "deve ser um objeto com hosts");
   const { hosts, router = false, signal } = options;
   const routerOpts = router === true ? {} : router === false ? undefined : router;
-  if (routerOpts !== undefined && typeof routerOpts !== "object") invalidArg("router", router, "deve ser true, false ou { name, nat }");
+  if (routerOpts !== undefined && typeof routerOpts !== "object") invalidArg("router", router, "deve ser `true`, `false` ou { name, nat }");
   const plan = planNetwork(hosts, routerOpts ? routerOpts.name ?? "roteador" : undefined);
   const byName = new Map(plan.hosts.map((h) => [h.name, h]));
   const natHosts = (routerOpts?.nat ?? []).map((n) => byName.get(n) ?? invalidArg("router.nat", n, `deve citar máquinas desta rede (${hosts.join(", ")})`));
