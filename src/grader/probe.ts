@@ -119,7 +119,10 @@ export interface ProbeProcess {
  */
 export async function startProbes(plan: Record<string, ProbeSpec>, launcher: ProbeLauncher = {}, results = new Map<string, unknown>()): Promise<ProbeProcess> {
   const argv = [...(launcher.prefix ?? []), process.execPath, ...programArgs(entryFile(__dirname, "probe-main"))];
-  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "ignore"] });
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+  // The last line on stderr says why a probe could not start (e.g. `nsenter: reassociate to namespace 'ns/net' failed`).
+  let why = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (why = (why + d).slice(-2000)));
   // A probe that cannot start (e.g. nsenter refused) exits before reading its plan: the "exit" below reports it;
   // the EPIPE of this write must not crash the grader.
   child.stdin!.on("error", () => {});
@@ -127,7 +130,10 @@ export async function startProbes(plan: Record<string, ProbeSpec>, launcher: Pro
   const lines = readline.createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`the probe process exited (${code}) before listening`)));
+    child.once("exit", (code) => {
+      const last = why.trim().split("\n").pop();
+      reject(new Error(`the probe process exited (${code}) before listening${last ? `: ${last}` : ""}`));
+    });
     lines.on("line", (line) => {
       let m: { port?: number; name?: string; result?: unknown };
       try {

@@ -7,9 +7,11 @@
  * (so the attacks are real); probes measure from a process of their own.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
+import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { gradeSubmission, readSource, type SubmissionGrade } from "../../src/grader/autograde";
 import { cellSource, readNotebook, type Notebook } from "../../src/grader/notebook";
@@ -200,6 +202,75 @@ describe("grader/verdict", function () {
         process.stdout.write = write;
       }
       expect(shown).to.deep.equal(['sonda "srv": só roda durante a correção\n', 'x: [1,{"$":"undefined"}]\n', "y: lançou Error: não\n"]);
+    });
+  });
+
+  describe("grading as a non-root user", function () {
+    this.timeout(180_000);
+    /** A one-test exercise whose verdict needs a server probe: the probe must join the kernel's (sandboxed) network. */
+    const exercise = {
+      cells: [
+        { cell_type: "code", execution_count: null, metadata: { nbgrader: { grade: false, grade_id: "setup", locked: true, schema_version: 3, solution: false, task: false } }, outputs: [], source: 'import dgram from "node:dgram";' },
+        {
+          cell_type: "code",
+          execution_count: null,
+          metadata: { nbgrader: { grade: true, grade_id: "test_probe", locked: true, points: 1, schema_version: 3, solution: false, task: false } },
+          outputs: [],
+          source: [
+            "// BEGIN HIDDEN TESTS",
+            'const { observe, probe } = require("cdlab") as typeof import("cdlab");',
+            'const srv = await probe("eco");',
+            "const s = dgram.createSocket(\"udp4\");",
+            "await observe(\"resposta\", () => new Promise((ok, fail) => { s.once(\"message\", (m) => ok(m.toString())); s.send(\"oi\", srv.port ?? 9, \"127.0.0.1\"); setTimeout(() => fail(new Error(\"sem resposta\")), 3000); }).finally(() => s.close()));",
+            "/* cdlab:probe eco",
+            "udpServer()",
+            "*/",
+            "/* cdlab:verdict",
+            'assert.equal(value("resposta"), "OI", "o servidor do corretor respondeu");',
+            'assert.equal(probe("eco").received, 1, "o servidor do corretor recebeu o datagrama");',
+            "*/",
+            "// END HIDDEN TESTS",
+          ].join("\n"),
+        },
+      ],
+      metadata: { kernelspec: { display_name: "Computação Distribuída (TypeScript)", language: "typescript", name: "cdlab" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+
+    it("probes either join the sandbox's network or fail the cells that need them, with the instructor told why; never a crash", async function () {
+      const setpriv = spawnSync("setpriv", ["--version"]);
+      if (process.getuid?.() !== 0 || setpriv.error) {
+        console.log(`      (skipped: switching to a non-root user needs root and setpriv; uid ${process.getuid?.()}, setpriv ${setpriv.error ? "missing" : "present"})`);
+        return this.skip();
+      }
+      const bin = path.resolve(__dirname, "..", "..", "bin", "cdlab.js");
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-nonroot-"));
+      try {
+        fs.chmodSync(dir, 0o755);
+        const file = path.join(dir, "probe.ipynb");
+        fs.writeFileSync(file, JSON.stringify(exercise));
+        fs.chmodSync(file, 0o644);
+        const r = spawnSync(
+          "setpriv",
+          ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", process.execPath, bin, "grade", file, "--source", file, "--json"],
+          { encoding: "utf8", cwd: dir, env: { ...process.env, HOME: dir }, timeout: 150_000 },
+        );
+        expect(r.stderr, "no stack dump").to.not.match(/\n\s+at /);
+        const report = JSON.parse(r.stdout.trim().split("\n").pop() || "{}") as { score: number; cells: { message: string }[]; warnings?: string[]; error?: string };
+        expect(report.error, `the grading as nobody ran (stderr: ${r.stderr.trim()})`).to.equal(undefined);
+        const refused = (report.warnings ?? []).find((w) => w.includes("sondas do corretor"));
+        if (refused) {
+          console.log(`      (as nobody the probe could not join the kernel's network here: ${refused})`);
+          expect(report.score).to.equal(0);
+          expect(report.cells[0].message).to.match(/sonda "eco": não executada|resposta/);
+        } else {
+          expect(report.cells[0].message, "the probe answered as a non-root grader").to.equal("");
+          expect(report.score).to.equal(1);
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -5,7 +5,7 @@
  * answer at once and goes on; the result, sent again at each change, is one
  * entry per child seen: `{ pid, cmdline, cwd, env, exited }` — `cmdline`,
  * `cwd` and the `env` variables asked for as last read while it ran (after
- * its exec), `exited` whether it ended within the watch. Children that live
+ * its exec; `env` as the child received it, not as it changed it later), `exited` whether it ended within the watch. Children that live
  * less than a poll may be missed: use it for children that run a program.
  */
 import fs from "node:fs";
@@ -50,6 +50,7 @@ function look(host: number, depth: number, keys: string[]): Omit<ChildSeen, "exi
     const ns = /^NSpid:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${host}/status`, "utf8"))?.[1]?.trim().split(/\s+/).map(Number) ?? [host];
     const cmdline = fs.readFileSync(`/proc/${host}/cmdline`, "utf8").split("\0").filter(Boolean);
     const environ = fs.readFileSync(`/proc/${host}/environ`, "utf8").split("\0");
+    if (!cmdline.length) return undefined; // exiting: its memory is gone, keep what was read before
     const env: Record<string, string | null> = {};
     for (const k of keys) env[k] = environ.find((kv) => kv.startsWith(`${k}=`))?.slice(k.length + 1) ?? null;
     let cwd: string | null = null;
@@ -87,7 +88,8 @@ export const probe: ProbeKind<ChildrenProbeSpec> = {
         const l = look(host, parent.depth, spec.env ?? []);
         if (!l) continue;
         const old = seen.get(host);
-        if (!old || JSON.stringify(old) !== JSON.stringify({ ...l, exited: false })) (seen.set(host, { ...l, exited: false }), (changed = true));
+        const fresh = { ...l, cwd: l.cwd ?? old?.cwd ?? null, exited: false }; // an exiting process loses its cwd first
+        if (!old || JSON.stringify(old) !== JSON.stringify(fresh)) (seen.set(host, fresh), (changed = true));
       }
       for (const [host, c] of seen) if (!c.exited && !now.has(host)) (c.exited = true), (changed = true);
       if (changed) report([...seen.values()]);
