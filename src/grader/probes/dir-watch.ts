@@ -11,8 +11,8 @@
  * With `ms: 0` it is one look, when the cell asks: a snapshot.
  */
 import path from "node:path";
-import { findProcess, type ProbeKind } from "../probe";
-import { startJob, withPid } from "./ipc/job";
+import type { ProbeKind } from "../probe";
+import { runJob, withPid } from "./ipc/job";
 
 /** Watch a folder the cell names by the kernel's pid. */
 export interface DirWatchProbeSpec {
@@ -30,10 +30,5 @@ export const probe: ProbeKind<DirWatchProbeSpec> = {
     if (typeof o?.dir !== "string" || !path.isAbsolute(o.dir)) throw new Error("dirWatch: dir must be an absolute path");
     return { kind: "dir-watch", ...o };
   },
-  async run(spec, { pid }, { report, kernelPid }) {
-    const p = pid === undefined ? undefined : findProcess(pid, kernelPid);
-    if (!p) return undefined;
-    const dir = path.resolve(withPid(spec.dir, pid!));
-    return (await startJob(p.host, { op: "watch", dir, ms: spec.ms ?? 60_000 }, report)) ? {} : undefined;
-  },
+  run: (spec, { pid }, context) => runJob(pid, context, (pid) => ({ op: "watch", dir: path.resolve(withPid(spec.dir, pid)), ms: spec.ms ?? 60_000 })),
 };

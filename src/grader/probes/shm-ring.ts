@@ -10,8 +10,8 @@
  * comes when the probe has opened it. Result, sent again at each item:
  * `{ items: [...], error? }`.
  */
-import { findProcess, type ProbeKind } from "../probe";
-import { startJob, withPid } from "./ipc/job";
+import type { ProbeKind } from "../probe";
+import { runJob, withPid } from "./ipc/job";
 
 /** Produce or consume on a ring the cell names by the kernel's pid. */
 export interface ShmRingProbeSpec {
@@ -34,10 +34,6 @@ export const probe: ProbeKind<ShmRingProbeSpec> = {
     if (!(o.produce ?? 0) === !(o.consume ?? 0)) throw new Error("shmRing: give either produce or consume (a positive count)");
     return { kind: "shm-ring", ...o };
   },
-  async run(spec, { pid }, { report, kernelPid }) {
-    const p = pid === undefined ? undefined : findProcess(pid, kernelPid);
-    if (!p) return undefined;
-    const job = { op: "ring" as const, prefix: withPid(spec.prefix, pid!), produce: spec.produce, consume: spec.consume, ms: spec.ms ?? 30_000 };
-    return (await startJob(p.host, job, report)) ? {} : undefined;
-  },
+  run: (spec, { pid }, context) =>
+    runJob(pid, context, (pid) => ({ op: "ring", prefix: withPid(spec.prefix, pid), produce: spec.produce, consume: spec.consume, ms: spec.ms ?? 30_000 })),
 };

@@ -7,8 +7,8 @@
  * processes). Result: `{ segment: { size, ints } | { error }, semaphores: { name: value | { error } } }`
  * (`error`: the code, e.g. `"ENOENT"`; a bad name gives `"ERR_INVALID_ARG"`).
  */
-import { findProcess, type ProbeKind } from "../probe";
-import { startJob, withPid } from "./ipc/job";
+import type { ProbeKind } from "../probe";
+import { runJob, withPid } from "./ipc/job";
 
 /** Read a segment and semaphores the cell names by the kernel's pid. */
 export interface ShmStateProbeSpec {
@@ -29,15 +29,11 @@ export const probe: ProbeKind<ShmStateProbeSpec> = {
     if (!names.length || names.some((n) => typeof n !== "string" || !n.startsWith("/"))) throw new Error('shmState: segment and semaphores are POSIX names ("/…")');
     return { kind: "shm-state", ...o };
   },
-  async run(spec, { pid }, { report, kernelPid }) {
-    const p = pid === undefined ? undefined : findProcess(pid, kernelPid);
-    if (!p) return undefined;
-    const job = {
-      op: "state" as const,
-      segment: spec.segment && withPid(spec.segment, pid!),
-      semaphores: (spec.semaphores ?? []).map((n) => withPid(n, pid!)),
+  run: (spec, { pid }, context) =>
+    runJob(pid, context, (pid) => ({
+      op: "state",
+      segment: spec.segment && withPid(spec.segment, pid),
+      semaphores: (spec.semaphores ?? []).map((n) => withPid(n, pid)),
       maxInts: spec.ints ?? 64,
-    };
-    return (await startJob(p.host, job, report)) ? {} : undefined;
-  },
+    })),
 };

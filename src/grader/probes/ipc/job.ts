@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import readline from "node:readline";
 import { entryFile, programArgs } from "../../../proc/program";
+import { findProcess, type ProbeContext, type ProbeReply } from "../../probe";
 
 /** Watch a folder: what appears in it (with its type) and what is left. */
 export interface WatchJob {
@@ -134,3 +135,17 @@ export function startJob(host: number, job: Job, onResult: (result: unknown) => 
  * @returns the name
  */
 export const withPid = (template: string, pid: number): string => template.replaceAll("{pid}", String(pid));
+
+/**
+ * A kind's `run`: the job made for the pid the cell named, next to that process when it is in the kernel's tree.
+ *
+ * @param pid the cell's target pid (as the kernel sees it)
+ * @param context the probe process's context
+ * @param job the job, given the pid (for `{pid}` in names)
+ * @returns `{}` once the job's first result came, undefined when it could not run (the cell gets "not run")
+ */
+export async function runJob(pid: number | undefined, { report, kernelPid }: ProbeContext, job: (pid: number) => Job): Promise<ProbeReply | undefined> {
+  const p = pid === undefined ? undefined : findProcess(pid, kernelPid);
+  if (!p) return undefined;
+  return (await startJob(p.host, job(pid!), report)) ? {} : undefined;
+}
