@@ -274,11 +274,11 @@ Napi::Value MsgGet(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), id);
 }
 
-std::vector<char> PackMessage(long mtype, const Napi::Buffer<char>& data) {
-  std::vector<char> buf(sizeof(long) + data.Length());
+// The message as msgsnd wants it (mtype, then the bytes) in `buf`.
+void PackMessage(long mtype, const Napi::Buffer<char>& data, std::vector<char>& buf) {
+  if (buf.size() < sizeof(long) + data.Length()) buf.resize(sizeof(long) + data.Length());
   memcpy(buf.data(), &mtype, sizeof(long));
   if (data.Length()) memcpy(buf.data() + sizeof(long), data.Data(), data.Length());
-  return buf;
 }
 
 // msgsnd(id, mtype, data, flags): the call as is on the calling thread (with
@@ -288,7 +288,8 @@ Napi::Value MsgSnd(const Napi::CallbackInfo& info) {
   long mtype = (long)ArgInt64(info, 1);
   auto data = info[2].As<Napi::Buffer<char>>();
   int flags = ArgInt(info, 3);
-  std::vector<char> buf = PackMessage(mtype, data);
+  thread_local std::vector<char> buf;  // no allocation per message
+  PackMessage(mtype, data, buf);
   while (msgsnd(id, buf.data(), data.Length(), flags) < 0) {
     if (errno != EINTR) ThrowErrno(info.Env(), "msgsnd", errno);
   }
@@ -303,7 +304,7 @@ Napi::Value MsgSndAsync(const Napi::CallbackInfo& info) {
   auto data = info[2].As<Napi::Buffer<char>>();
   int flags = ArgInt(info, 3);
   size_t len = data.Length();
-  job->data = PackMessage(mtype, data);
+  PackMessage(mtype, data, job->data);
   job->syscall = "msgsnd";
   job->work = [id, len, flags](Job& j) {
     return j.Retry([&] { return msgsnd(id, j.data.data(), len, flags) < 0 ? errno : 0; });
@@ -318,9 +319,12 @@ Napi::Value MessageValue(Napi::Env env, long mtype, const char* text, size_t len
   return out;
 }
 
-// msgrcv(id, maxSize, type, flags, spinUs) -> { type, data }. With IPC_NOWAIT
-// the call is retried for up to spinUs µs while it fails with ENOMSG; without,
-// it blocks this thread (retried on EINTR).
+// msgrcv(id, maxSize, type, flags, spinUs) -> { type, data } | null. The call
+// is first tried with IPC_NOWAIT, retried for up to spinUs µs while it fails
+// with ENOMSG. Then, with IPC_NOWAIT in flags: null (no exception: a try that
+// finds nothing is the common case of a ping-pong, and building an Error costs
+// more than the call); without: the blocking call on this thread (retried on
+// EINTR) — try, spin and sleep in one crossing of the addon boundary.
 Napi::Value MsgRcv(const Napi::CallbackInfo& info) {
   int id = ArgInt(info, 0);
   size_t max = (size_t)ArgInt64(info, 1);
@@ -331,13 +335,20 @@ Napi::Value MsgRcv(const Napi::CallbackInfo& info) {
   if (buf.size() < sizeof(long) + max) buf.resize(sizeof(long) + max);
   ssize_t n = -1;
   int e = 0;
-  SpinFor((flags & IPC_NOWAIT) ? spin : 0, [&] {
+  bool got = SpinFor(spin, [&] {
     do {
-      n = msgrcv(id, buf.data(), max, type, flags);
+      n = msgrcv(id, buf.data(), max, type, flags | IPC_NOWAIT);
       e = n < 0 ? errno : 0;
     } while (e == EINTR);
     return e != ENOMSG;
   });
+  if (!got) {
+    if (flags & IPC_NOWAIT) return info.Env().Null();
+    do {
+      n = msgrcv(id, buf.data(), max, type, flags);
+      e = n < 0 ? errno : 0;
+    } while (e == EINTR);
+  }
   if (n < 0) ThrowErrno(info.Env(), "msgrcv", e);
   long mtype;
   memcpy(&mtype, buf.data(), sizeof(long));
@@ -513,11 +524,8 @@ Napi::Value SemPost(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// semTryWait(h, spinUs) -> true when decremented, false when the value stayed 0
-// for spinUs µs (0: one try)
-Napi::Value SemTryWait(const Napi::CallbackInfo& info) {
-  sem_t* s = SemArg(info, 0);
-  double spin = info.Length() > 1 ? info[1].As<Napi::Number>().DoubleValue() : 0;
+// sem_trywait, retried for up to `spin` µs while the value is 0: true when taken.
+bool SemTrySpin(Napi::Env env, sem_t* s, double spin) {
   int e = 0;
   bool taken = SpinFor(spin, [&] {
     for (;;) {
@@ -528,13 +536,27 @@ Napi::Value SemTryWait(const Napi::CallbackInfo& info) {
       }
     }
   });
-  if (e != 0) ThrowErrno(info.Env(), "sem_trywait", e);
+  if (e != 0) ThrowErrno(env, "sem_trywait", e);
+  return taken;
+}
+
+// semTryWait(h, spinUs) -> true when decremented, false when the value stayed 0
+// for spinUs µs (0: one try)
+Napi::Value SemTryWait(const Napi::CallbackInfo& info) {
+  sem_t* s = SemArg(info, 0);
+  double spin = info.Length() > 1 ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  bool taken = SemTrySpin(info.Env(), s, spin);
   return Napi::Boolean::New(info.Env(), taken);
 }
 
-// semWaitSync(h): blocks the calling thread (worker threads, child processes)
+// semWaitSync(h, spinUs): sem_trywait retried for up to spinUs µs, then sem_wait,
+// blocking the calling thread (worker threads, child processes): one crossing of
+// the addon boundary for the whole wait.
 Napi::Value SemWaitSync(const Napi::CallbackInfo& info) {
   sem_t* s = SemArg(info, 0);
+  double spin = info.Length() > 1 ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  bool taken = SemTrySpin(info.Env(), s, spin);
+  if (taken) return info.Env().Undefined();
   while (sem_wait(s) < 0) {
     if (errno != EINTR) ThrowErrno(info.Env(), "sem_wait", errno);
   }

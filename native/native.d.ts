@@ -27,8 +27,11 @@ export interface NativeIpc {
   /** Without IPC_NOWAIT it blocks the calling thread (retried on EINTR). */
   msgsnd(id: number, type: number, data: Buffer, flags: number): void;
   msgsndAsync(id: number, type: number, data: Buffer, flags: number): NativeJob<void>;
-  /** With IPC_NOWAIT: retried for up to `spinUs` µs while ENOMSG; without: blocks the calling thread. */
-  msgrcv(id: number, maxSize: number, type: number, flags: number, spinUs?: number): NativeMessage;
+  /**
+   * Tried with IPC_NOWAIT, retried for up to `spinUs` µs while ENOMSG; then, with IPC_NOWAIT in `flags`: null;
+   * without: the blocking call on the calling thread.
+   */
+  msgrcv(id: number, maxSize: number, type: number, flags: number, spinUs?: number): NativeMessage | null;
   msgrcvAsync(id: number, maxSize: number, type: number, flags: number): NativeJob<NativeMessage>;
   msgStat(id: number): NativeMsgStat;
   msgRmid(id: number): void;
@@ -46,7 +49,8 @@ export interface NativeIpc {
   semPost(handle: number): void;
   /** sem_trywait, retried for up to `spinUs` µs while the value is 0. */
   semTryWait(handle: number, spinUs?: number): boolean;
-  semWaitSync(handle: number): void;
+  /** sem_trywait retried for up to `spinUs` µs, then sem_wait on the calling thread. */
+  semWaitSync(handle: number, spinUs?: number): void;
   semGetValue(handle: number): number;
   /** timeoutMs < 0: sem_wait; otherwise sem_timedwait, resolving false on timeout. */
   semWaitAsync(handle: number, timeoutMs: number): NativeJob<boolean>;

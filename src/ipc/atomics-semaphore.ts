@@ -37,9 +37,9 @@ export class AtomicsSemaphore {
    * @param byteOffset where the Int32 value lives @default 0
    */
   constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
-    if (!(buffer instanceof SharedArrayBuffer)) invalidArg("buffer", typeof buffer, "expected a SharedArrayBuffer");
+    if (!(buffer instanceof SharedArrayBuffer)) invalidArg("buffer", typeof buffer, "esperado um SharedArrayBuffer");
     if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0 || byteOffset + 4 > buffer.byteLength)
-      invalidArg("byteOffset", byteOffset, "expected a multiple of 4 inside the buffer");
+      invalidArg("byteOffset", byteOffset, "esperado um múltiplo de 4 dentro do buffer");
     this.buffer = buffer;
     this.cell = new Int32Array(buffer, byteOffset, 1);
   }
@@ -55,7 +55,7 @@ export class AtomicsSemaphore {
    * ```
    */
   static create(value = 0): AtomicsSemaphore {
-    if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) invalidArg("value", value, "expected an integer ≥ 0");
+    if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) invalidArg("value", value, "esperado um inteiro ≥ 0");
     const s = new AtomicsSemaphore(new SharedArrayBuffer(4));
     Atomics.store(s.cell, 0, value);
     return s;

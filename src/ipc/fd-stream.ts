@@ -62,16 +62,16 @@ export function fdReader(fd: number, onClose: () => void): FdReader {
 
 /**
  * The error a read or an open waiting in an interrupted cell ends with.
- * @param what what was waiting, e.g. `Read from pipe:[1]`
+ * @param what what was waiting, e.g. `Leitura de pipe:[1]`
  * @returns a CdlabError with code `EINTR`
  * @example
  * ```ts
  * declare const reader: FdReader;
- * reader.cancel(interrupted("Read from pipe:[1]"));
+ * reader.cancel(interrupted("Leitura de pipe:[1]"));
  * ```
  */
 export function interrupted(what: string): CdlabError {
-  return new CdlabError("EINTR", `${what}: interrupted`);
+  return new CdlabError("EINTR", `${what}: interrompido`);
 }
 
 /** Writing side. */
@@ -109,8 +109,8 @@ export function fdWriter(fd: number, what: string, onClose: () => void): FdWrite
             if (!e) return resolve();
             const code = (e as NodeJS.ErrnoException).code;
             if (code === "EPIPE" || code === "ERR_STREAM_DESTROYED")
-              reject(new CdlabError("EPIPE", `Cannot write to ${what}: broken pipe (the reading end is closed)`, { cause: e }));
-            else reject(systemError(`Cannot write to ${what}`, e));
+              reject(new CdlabError("EPIPE", `Não foi possível escrever em ${what}: pipe quebrado (a ponta de leitura está fechada)`, { cause: e }));
+            else reject(systemError(`Não foi possível escrever em ${what}`, e));
           }),
         ),
         signal,

@@ -54,7 +54,7 @@ function checkIsFifo(p: string, what: string): void {
   } catch (e) {
     throw systemError(`${what} "${p}"`, e);
   }
-  if (!st.isFIFO()) throw new CdlabError("EINVAL", `${what} "${p}": path is not a FIFO`);
+  if (!st.isFIFO()) throw new CdlabError("EINVAL", `${what} "${p}": o caminho não é uma FIFO`);
 }
 
 /**
@@ -73,14 +73,14 @@ function checkIsFifo(p: string, what: string): void {
  * ```
  */
 export function openFifo(fifoPath: string, mode: "r" | "w", options: { signal?: AbortSignal } = {}): Promise<FifoEnd> {
-  if (typeof fifoPath !== "string" || fifoPath === "") invalidArg("path", fifoPath, "must be a non-empty string");
-  if (mode !== "r" && mode !== "w") invalidArg("mode", mode, 'must be "r" or "w"');
+  if (typeof fifoPath !== "string" || fifoPath === "") invalidArg("path", fifoPath, "esperado um texto não vazio");
+  if (mode !== "r" && mode !== "w") invalidArg("mode", mode, 'esperado "r" ou "w"');
   return openEnd(fifoPath, mode, options.signal);
 }
 
 async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | undefined): Promise<FifoEnd> {
   throwIfAborted(signal);
-  checkIsFifo(fifoPath, "Cannot open FIFO");
+  checkIsFifo(fifoPath, "Não foi possível abrir a FIFO");
   let release: number | undefined;
   const onAbort = () => {
     // Hold the FIFO open for reading AND writing (Linux never blocks on that)
@@ -100,7 +100,7 @@ async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | 
   } catch (e) {
     // Released by an abort: say why, even when the open(2) lost the race with close() removing the file (ENOENT).
     if (signal?.aborted) throw signal.reason;
-    throw systemError(`Cannot open FIFO "${fifoPath}"`, e);
+    throw systemError(`Não foi possível abrir a FIFO "${fifoPath}"`, e);
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (release !== undefined) fs.closeSync(release);
@@ -116,18 +116,18 @@ async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | 
   const label = `FIFO "${fifoPath}"`;
   const reader = mode === "r" ? fdReader(fd, () => (current = null)) : undefined;
   const writer = mode === "w" ? fdWriter(fd, label, () => (current = null)) : undefined;
-  const notFor = (op: string) => Promise.reject(new CdlabError("EBADF", `Cannot ${op} ${label}: it was opened with mode "${mode}"`));
+  const notFor = (op: string) => Promise.reject(new CdlabError("EBADF", `Não foi possível ${op} ${label}: ela foi aberta no modo "${mode}"`));
   return makeHandle<FifoEnd>({
     get fd() {
       return current;
     },
-    read: (o) => (reader ? reader.read(o) : notFor("read from")),
-    readAll: (o) => (reader ? reader.readAll(o) : notFor("read from")),
-    write: (d, o) => (writer ? writer.write(d, o) : notFor("write to")),
+    read: (o) => (reader ? reader.read(o) : notFor("ler de")),
+    readAll: (o) => (reader ? reader.readAll(o) : notFor("ler de")),
+    write: (d, o) => (writer ? writer.write(d, o) : notFor("escrever em")),
   }, {
     kind: "fifo",
     label: `${fifoPath} (${mode})`,
-    interrupt: () => reader?.cancel(interrupted(`Read from ${label}`)),
+    interrupt: () => reader?.cancel(interrupted(`Leitura de ${label}`)),
     release: () => {
       reader?.destroy();
       writer?.destroy();
@@ -149,21 +149,21 @@ async function openEnd(fifoPath: string, mode: "r" | "w", signal: AbortSignal | 
  */
 export function makeFifo(fifoPath?: string, options: { mode?: number } = {}): Promise<Fifo> {
   const { mode = 0o600 } = options;
-  if (fifoPath !== undefined && (typeof fifoPath !== "string" || fifoPath === "")) invalidArg("path", fifoPath, "must be a non-empty string");
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "must be permission bits such as 0o600");
+  if (fifoPath !== undefined && (typeof fifoPath !== "string" || fifoPath === "")) invalidArg("path", fifoPath, "esperado um texto não vazio");
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) invalidArg("mode", mode, "esperados bits de permissão como 0o600");
   return createFifo(fifoPath, mode);
 }
 
 async function createFifo(fifoPath: string | undefined, mode: number): Promise<Fifo> {
   const p = path.resolve(fifoPath ?? path.join(os.tmpdir(), `cdlab-fifo-${process.pid}-${++counter}`));
   const dir = path.dirname(p);
-  if (!fs.existsSync(dir)) throw new CdlabError("ENOENT", `Cannot create FIFO "${p}": directory "${dir}" does not exist`);
+  if (!fs.existsSync(dir)) throw new CdlabError("ENOENT", `Não foi possível criar a FIFO "${p}": o diretório "${dir}" não existe`);
   if (fs.existsSync(p)) {
-    const kind = fs.lstatSync(p).isFIFO() ? "a FIFO" : fs.lstatSync(p).isFile() ? "a regular file" : "something";
-    throw new CdlabError("EEXIST", `Cannot create FIFO "${p}": ${kind} already exists at this path`);
+    const kind = fs.lstatSync(p).isFIFO() ? "uma FIFO" : fs.lstatSync(p).isFile() ? "um arquivo comum" : "algo";
+    throw new CdlabError("EEXIST", `Não foi possível criar a FIFO "${p}": já existe ${kind} neste caminho`);
   }
   const r = await run("mkfifo", ["-m", mode.toString(8), p], { timeout: 5000 });
-  if (r.exitCode !== 0) throw new CdlabError("ERR_MKFIFO", `Cannot create FIFO "${p}": ${r.stderr.trim() || `mkfifo exited with ${r.exitCode}`}`);
+  if (r.exitCode !== 0) throw new CdlabError("ERR_MKFIFO", `Não foi possível criar a FIFO "${p}": ${r.stderr.trim() || `mkfifo terminou com ${r.exitCode}`}`);
   const ends = new Set<FifoEnd>();
   let pending = new AbortController(); // close() and an interrupt release opens still waiting
   const opener = (m: "r" | "w") => (o: { signal?: AbortSignal } = {}): Promise<FifoEnd> => {
@@ -173,7 +173,7 @@ async function createFifo(fifoPath: string | undefined, mode: number): Promise<F
     return opening;
   };
   const release = async () => {
-    pending.abort(new CdlabError("ERR_CLOSED", `Cannot open FIFO "${p}": it was closed`));
+    pending.abort(new CdlabError("ERR_CLOSED", `Não foi possível abrir a FIFO "${p}": ela foi fechada`));
     for (const e of ends) await e.close();
     try {
       if (fs.lstatSync(p).isFIFO()) fs.unlinkSync(p);
@@ -182,7 +182,7 @@ async function createFifo(fifoPath: string | undefined, mode: number): Promise<F
     }
   };
   const interrupt = () => {
-    pending.abort(interrupted(`Cannot open FIFO "${p}"`));
+    pending.abort(interrupted(`Abertura da FIFO "${p}"`));
     pending = new AbortController();
   };
   return makeHandle<Fifo>({ path: p, openRead: opener("r"), openWrite: opener("w") }, { kind: "fifo", label: p, interrupt, release });

@@ -175,9 +175,7 @@ export function createInProcessBackend(limits: QueueLimits): IpcBackend {
       return { promise: j.promise.then(() => undefined), cancel: j.cancel };
     },
     msgrcv(id, max, type, truncate) {
-      const m = tryReceive(queue(id, "msgrcv"), max, type, truncate);
-      if (!m) throw errno("ENOMSG", "msgrcv");
-      return m;
+      return tryReceive(queue(id, "msgrcv"), max, type, truncate) ?? null;
     },
     msgrcvSync(id, max, type, truncate) {
       const m = tryReceive(queue(id, "msgrcv"), max, type, truncate);

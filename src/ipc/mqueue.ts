@@ -77,7 +77,7 @@ function toMessage(m: { type: number; data: Buffer }): Message {
 
 function checkInt(option: string, value: unknown, min: number): void {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min)
-    invalidArg(option, value, min === 0 ? "expected a non-negative integer" : `expected an integer ≥ ${min}`);
+    invalidArg(option, value, min === 0 ? "esperado um inteiro não negativo" : `esperado um inteiro ≥ ${min}`);
 }
 
 /** An open message queue. Create it with {@link openMessageQueue}. */
@@ -109,24 +109,24 @@ export class MessageQueue extends HandleBase {
   }
 
   private what(action: string): string {
-    return `Cannot ${action} message queue ${this.id}`;
+    return `Não foi possível ${action} fila de mensagens ${this.id}`;
   }
 
   private fail(action: string, err: unknown): CdlabError {
     const code = (err as { code?: string }).code;
     if (code === "EIDRM" || (code === "EINVAL" && this.removal.removed))
-      return new CdlabError("EIDRM", `${this.what(action)}: the queue was removed`, { cause: err });
+      return new CdlabError("EIDRM", `${this.what(action)}: a fila foi removida`, { cause: err });
     if (code === "EINVAL")
-      return new CdlabError("EIDRM", `${this.what(action)}: the queue does not exist (removed?)`, { cause: err });
-    if (code === "ENOMSG") return new CdlabError("ENOMSG", `${this.what(action)}: no message of the requested type`, { cause: err });
-    if (code === "EAGAIN") return new CdlabError("EAGAIN", `${this.what(action)}: the queue is full`, { cause: err });
+      return new CdlabError("EIDRM", `${this.what(action)}: a fila não existe (foi removida?)`, { cause: err });
+    if (code === "ENOMSG") return new CdlabError("ENOMSG", `${this.what(action)}: nenhuma mensagem do tipo pedido`, { cause: err });
+    if (code === "EAGAIN") return new CdlabError("EAGAIN", `${this.what(action)}: a fila está cheia`, { cause: err });
     if (code === "E2BIG")
-      return new CdlabError("E2BIG", `${this.what(action)}: the message is longer than maxSize (use truncate: true)`, { cause: err });
+      return new CdlabError("E2BIG", `${this.what(action)}: a mensagem é maior que maxSize (use a opção { truncate: true })`, { cause: err });
     return systemError(this.what(action), err);
   }
 
   private checkOpen(action: string): void {
-    if (this.closed) throw new CdlabError("ERR_CLOSED", `${this.what(action)}: the handle is closed`);
+    if (this.closed) throw new CdlabError("ERR_CLOSED", `${this.what(action)}: o handle está fechado`);
   }
 
   /**
@@ -150,9 +150,9 @@ export class MessageQueue extends HandleBase {
     throwIfAborted(options.signal);
     if (this.trySend(type, buf, options.nowait)) return;
     try {
-      await this.pending.run(this.b.msgsndWait(this.id, type, buf), options.signal, this.what("send to"));
+      await this.pending.run(this.b.msgsndWait(this.id, type, buf), options.signal, this.what("enviar para a"));
     } catch (err) {
-      throw err instanceof CdlabError || options.signal?.aborted ? err : this.fail("send to", err);
+      throw err instanceof CdlabError || options.signal?.aborted ? err : this.fail("enviar para a", err);
     }
   }
 
@@ -178,7 +178,7 @@ export class MessageQueue extends HandleBase {
     try {
       this.b.msgsndSync(this.id, type, buf);
     } catch (err) {
-      throw this.fail("send to", err);
+      throw this.fail("enviar para a", err);
     }
   }
 
@@ -189,14 +189,14 @@ export class MessageQueue extends HandleBase {
    * @throws CdlabError EAGAIN (full, nowait), EMSGSIZE (can never fit), and the send's other errors
    */
   private trySend(type: number, buf: Buffer, nowait = false): boolean {
-    this.checkOpen("send to");
+    this.checkOpen("enviar para a");
     try {
       this.b.msgsnd(this.id, type, buf);
       return true;
     } catch (err) {
-      if ((err as { code?: string }).code !== "EAGAIN") throw this.fail("send to", err);
+      if ((err as { code?: string }).code !== "EAGAIN") throw this.fail("enviar para a", err);
       this.checkFits(buf);
-      if (nowait) throw this.fail("send to", err);
+      if (nowait) throw this.fail("enviar para a", err);
       return false;
     }
   }
@@ -206,12 +206,12 @@ export class MessageQueue extends HandleBase {
     if (typeof type !== "number" || !Number.isSafeInteger(type) || type <= 0)
       throw new CdlabError(
         "EINVAL",
-        `Cannot send to message queue ${this.id}: mtype must be an integer ≥ 1, got ${JSON.stringify(type)} (msgsnd fails with EINVAL)`,
+        `Não foi possível enviar para a fila de mensagens ${this.id}: o mtype deve ser um inteiro ≥ 1, veio ${JSON.stringify(type)} (o msgsnd falha com EINVAL)`,
       );
-    if (typeof data !== "string" && !(data instanceof Uint8Array)) invalidArg("data", data, "expected a string or a Buffer");
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) invalidArg("data", data, "esperado um texto ou um Buffer");
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const { msgmax } = this.limits;
-    if (buf.length > msgmax) throw this.tooBig(buf.length, msgmax, "per message (/proc/sys/kernel/msgmax)");
+    if (buf.length > msgmax) throw this.tooBig(buf.length, msgmax, "por mensagem (/proc/sys/kernel/msgmax)");
     return buf;
   }
 
@@ -221,11 +221,11 @@ export class MessageQueue extends HandleBase {
    */
   private checkFits(buf: Buffer): void {
     const { maxBytes } = this.stat();
-    if (buf.length > maxBytes) throw this.tooBig(buf.length, maxBytes, "per queue (msg_qbytes)");
+    if (buf.length > maxBytes) throw this.tooBig(buf.length, maxBytes, "por fila (msg_qbytes)");
   }
 
   private tooBig(size: number, limit: number, which: string): CdlabError {
-    return new CdlabError("EMSGSIZE", `Cannot send to message queue ${this.id}: ${size} bytes is over the limit of ${limit} bytes ${which}`);
+    return new CdlabError("EMSGSIZE", `Não foi possível enviar para a fila de mensagens ${this.id}: ${size} bytes passam do limite de ${limit} bytes ${which}`);
   }
 
   /**
@@ -245,18 +245,16 @@ export class MessageQueue extends HandleBase {
     const { type, maxSize, nowait, truncate } = this.receiveArgs(options);
     const { signal } = options;
     throwIfAborted(signal);
-    this.checkOpen("receive from");
+    this.checkOpen("receber da");
+    // try first, on this thread (spinning briefly unless nowait); hop to a waiter thread only if it would block
+    const got = this.tryReceive(maxSize, type, truncate, nowait ? 0 : TRY_FIRST_SPIN_US);
+    if (got) return got;
+    if (nowait) throw this.noMessage();
     try {
-      // try first, on this thread (spinning briefly unless nowait); hop to a waiter thread only if it would block
-      return toMessage(this.b.msgrcv(this.id, maxSize, type, truncate, nowait ? 0 : TRY_FIRST_SPIN_US));
-    } catch (err) {
-      if ((err as { code?: string }).code !== "ENOMSG" || nowait) throw this.fail("receive from", err);
-    }
-    try {
-      const m = await this.pending.run(this.b.msgrcvWait(this.id, maxSize, type, truncate), signal, this.what("receive from"));
+      const m = await this.pending.run(this.b.msgrcvWait(this.id, maxSize, type, truncate), signal, this.what("receber da"));
       return toMessage(m);
     } catch (err) {
-      throw err instanceof CdlabError || signal?.aborted ? err : this.fail("receive from", err);
+      throw err instanceof CdlabError || signal?.aborted ? err : this.fail("receber da", err);
     }
   }
 
@@ -281,24 +279,39 @@ export class MessageQueue extends HandleBase {
   receiveSync(options: Omit<ReceiveOptions, "signal"> & { spinUs?: number } = {}): Message {
     const { type, maxSize, nowait, truncate } = this.receiveArgs(options);
     const { spinUs = 0 } = options;
-    if (typeof spinUs !== "number" || !(spinUs >= 0) || spinUs > 1e6) invalidArg("spinUs", spinUs, "expected microseconds from 0 to 1000000");
-    this.checkOpen("receive from");
+    if (typeof spinUs !== "number" || !(spinUs >= 0) || spinUs > 1e6) invalidArg("spinUs", spinUs, "esperado um número de microssegundos de 0 a 1000000");
+    this.checkOpen("receber da");
+    if (nowait) return this.tryReceive(maxSize, type, truncate, 0) ?? this.throwNoMessage();
     try {
-      return toMessage(this.b.msgrcv(this.id, maxSize, type, truncate, nowait ? 0 : spinUs)); // try first
+      return toMessage(this.b.msgrcvSync(this.id, maxSize, type, truncate, spinUs)); // try, spin, then sleep: one call
     } catch (err) {
-      if ((err as { code?: string }).code !== "ENOMSG" || nowait) throw this.fail("receive from", err);
+      throw this.fail("receber da", err);
     }
+  }
+
+  /** Try first: receive without waiting (IPC_NOWAIT), retried for `spinUs` µs; undefined when nothing matches. */
+  private tryReceive(maxSize: number, type: number, truncate: boolean, spinUs: number): Message | undefined {
+    let m;
     try {
-      return toMessage(this.b.msgrcvSync(this.id, maxSize, type, truncate));
+      m = this.b.msgrcv(this.id, maxSize, type, truncate, spinUs);
     } catch (err) {
-      throw this.fail("receive from", err);
+      throw this.fail("receber da", err);
     }
+    return m ? toMessage(m) : undefined;
+  }
+
+  private noMessage(): CdlabError {
+    return this.fail("receber da", { code: "ENOMSG" });
+  }
+
+  private throwNoMessage(): never {
+    throw this.noMessage();
   }
 
   private receiveArgs(options: ReceiveOptions): { type: number; maxSize: number; nowait: boolean; truncate: boolean } {
     const { type = 0, nowait = false, truncate = false } = options;
     const maxSize = options.maxSize ?? this.limits.msgmax;
-    if (typeof type !== "number" || !Number.isSafeInteger(type)) invalidArg("type", type, "expected an integer");
+    if (typeof type !== "number" || !Number.isSafeInteger(type)) invalidArg("type", type, "esperado um inteiro");
     checkInt("maxSize", maxSize, 0);
     return { type, maxSize, nowait, truncate };
   }
@@ -314,11 +327,11 @@ export class MessageQueue extends HandleBase {
    * ```
    */
   stat(): QueueStat {
-    this.checkOpen("inspect");
+    this.checkOpen("inspecionar a");
     try {
       return this.b.msgStat(this.id);
     } catch (err) {
-      throw this.fail("inspect", err);
+      throw this.fail("inspecionar a", err);
     }
   }
 
@@ -329,11 +342,11 @@ export class MessageQueue extends HandleBase {
    * @returns when removed
    */
   async remove(): Promise<void> {
-    this.checkOpen("remove");
+    this.checkOpen("remover a");
     try {
       this.removal.now();
     } catch (err) {
-      throw this.fail("remove", err);
+      throw this.fail("remover a", err);
     }
   }
 
@@ -359,7 +372,7 @@ export class MessageQueue extends HandleBase {
 export async function openMessageQueue(options: MessageQueueOptions = {}): Promise<MessageQueue> {
   const { key, id, create = true, exclusive = false, mode = 0o600 } = options;
   if (key !== undefined && (!Number.isInteger(key) || key <= 0 || key > 0x7fffffff))
-    invalidArg("key", key, "expected an integer from 1 to 2147483647 (omit it for a private queue)");
+    invalidArg("key", key, "esperado um inteiro de 1 a 2147483647 (omita-a para uma fila privada)");
   if (id !== undefined) checkInt("id", id, 0);
   modeOption(mode);
   const b = getBackend(backendOption(options.backend));
@@ -368,7 +381,7 @@ export async function openMessageQueue(options: MessageQueueOptions = {}): Promi
     q = new MessageQueue(b, id, undefined, false);
     q.stat(); // fails clearly when the id does not exist
   } else {
-    const what = `Cannot open message queue${key === undefined ? "" : ` with key ${key}`}`;
+    const what = `Não foi possível abrir a fila de mensagens${key === undefined ? "" : ` de chave ${key}`}`;
     try {
       const { value, owner } =
         key === undefined

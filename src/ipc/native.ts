@@ -55,12 +55,12 @@ function loadAddon(): NativeIpc {
   if (process.platform !== "linux") {
     throw new CdlabError(
       "ERR_IPC_NATIVE_UNAVAILABLE",
-      `Cannot load the native IPC addon: it needs Linux, this is ${process.platform}`,
+      `Não foi possível carregar o addon nativo de IPC: ele precisa de Linux, e este sistema é ${process.platform}`,
     );
   }
   for (const file of addonCandidates()) {
     if (!fs.existsSync(file)) {
-      tried.push(`${file} (not found)`);
+      tried.push(`${file} (não encontrado)`);
       continue;
     }
     try {
@@ -71,7 +71,7 @@ function loadAddon(): NativeIpc {
   }
   throw new CdlabError(
     "ERR_IPC_NATIVE_UNAVAILABLE",
-    `Cannot load the native IPC addon (run "npm run setup" to build it): tried ${tried.join("; ")}`,
+    `Não foi possível carregar o addon nativo de IPC (rode "npm run setup" para compilá-lo): tentados ${tried.join("; ")}`,
   );
 }
 
@@ -81,10 +81,14 @@ function loadAddon(): NativeIpc {
  * table `os.constants.errno`.
  */
 function errnoName(n: number): string {
-  const name = getSystemErrorName(-n);
-  if (!name.startsWith("Unknown")) return name;
-  return Object.entries(os.constants.errno).find(([, v]) => v === n)?.[0] ?? name;
+  let name = errnoNames.get(n);
+  if (name !== undefined) return name;
+  name = getSystemErrorName(-n);
+  if (name.startsWith("Unknown")) name = Object.entries(os.constants.errno).find(([, v]) => v === n)?.[0] ?? name;
+  errnoNames.set(n, name);
+  return name;
 }
+const errnoNames = new Map<number, string>();
 
 /** Name the addon's numeric errno the way Node names its own (`code`: "EIDRM", "ENOMSG"…). */
 function named(err: unknown): unknown {
@@ -140,7 +144,7 @@ function nativeBackend(n: NativeIpc): IpcBackend {
     msgsndSync: (id, type, data) => n.msgsnd(id, type, data, 0),
     msgsndWait: (id, type, data) => n.msgsndAsync(id, type, data, 0),
     msgrcv: (id, max, type, truncate, spinUs = 0) => n.msgrcv(id, max, type, c.IPC_NOWAIT | (truncate ? c.MSG_NOERROR : 0), spinUs),
-    msgrcvSync: (id, max, type, truncate) => n.msgrcv(id, max, type, truncate ? c.MSG_NOERROR : 0),
+    msgrcvSync: (id, max, type, truncate, spinUs = 0) => n.msgrcv(id, max, type, truncate ? c.MSG_NOERROR : 0, spinUs)!,
     msgrcvWait: (id, max, type, truncate) => n.msgrcvAsync(id, max, type, truncate ? c.MSG_NOERROR : 0),
     msgStat: (id) => {
       const s = n.msgStat(id);
@@ -160,7 +164,7 @@ function nativeBackend(n: NativeIpc): IpcBackend {
     semUnlink: (name) => n.semUnlink(name),
     semPost: (h) => n.semPost(h),
     semTryWait: (h, spinUs = 0) => n.semTryWait(h, spinUs),
-    semWaitSync: (h) => n.semWaitSync(h),
+    semWaitSync: (h, spinUs = 0) => n.semWaitSync(h, spinUs),
     semGetValue: (h) => n.semGetValue(h),
     semWait: (h, timeoutMs) => n.semWaitAsync(h, timeoutMs),
     pipe: () => n.pipe2(c.O_CLOEXEC),
@@ -215,7 +219,7 @@ export function backendOption(value: unknown): BackendName | undefined {
   if (value === undefined || value === "native" || value === "in-process") return value;
   throw new CdlabError(
     "ERR_INVALID_ARG",
-    `Invalid option "backend" ${JSON.stringify(value)}: expected "native" or "in-process"`,
+    `Opção "backend" inválida (${JSON.stringify(value)}): esperado "native" ou "in-process"`,
   );
 }
 
@@ -246,7 +250,7 @@ export class PendingJobs {
    * `signal.reason`; {@link cancelAll} rejects with `ERR_CLOSED`; an interrupt
    * of the cell rejects with `EINTR`.
    *
-   * @param what the message's start, e.g. `Cannot receive from message queue 5`
+   * @param what the message's start, e.g. `Não foi possível receber da fila de mensagens 5`
    */
   async run<T>(job: Job<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
     this.jobs.add(job as Job<unknown>);
@@ -258,7 +262,7 @@ export class PendingJobs {
     // Closing the entry (kernel shutdown) cancels the wait; it leaves the registry when the job settles.
     makeHandle({}, {
       kind: this.kind,
-      label: `waiting: ${what.replace(/^Cannot /, "")}`,
+      label: `esperando: ${what.replace(/^Não foi possível /, "")}`,
       interrupt: () => {
         why ??= "interrupt";
         job.cancel();
@@ -272,8 +276,8 @@ export class PendingJobs {
     } catch (err) {
       if ((err as { code?: string }).code !== "ECANCELED") throw err;
       if (why === "abort") throw signal!.reason;
-      if (why === "interrupt") throw new CdlabError("EINTR", `${what}: interrupted`);
-      throw new CdlabError("ERR_CLOSED", `${what}: the handle was closed while waiting`);
+      if (why === "interrupt") throw new CdlabError("EINTR", `${what}: interrompido`);
+      throw new CdlabError("ERR_CLOSED", `${what}: o handle foi fechado durante a espera`);
     } finally {
       signal?.removeEventListener("abort", onAbort);
       this.jobs.delete(job as Job<unknown>);
@@ -291,7 +295,7 @@ export class PendingJobs {
 /** Validate a `mode` option (permission bits). */
 export function modeOption(mode: unknown): number {
   if (typeof mode !== "number" || !Number.isInteger(mode) || mode < 0 || mode > 0o777)
-    throw new CdlabError("ERR_INVALID_ARG", `Invalid option "mode" ${JSON.stringify(mode)}: expected permission bits such as 0o600`);
+    throw new CdlabError("ERR_INVALID_ARG", `Opção "mode" inválida (${JSON.stringify(mode)}): esperados bits de permissão como 0o600`);
   return mode;
 }
 

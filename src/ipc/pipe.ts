@@ -72,7 +72,7 @@ function holderCommand(): string {
       }
     }),
   );
-  if (!found) throw new CdlabError("ENOENT", "Cannot create a pipe: neither perl nor python3 is on PATH (one of them creates the pipe for Node)");
+  if (!found) throw new CdlabError("ENOENT", "Não foi possível criar um pipe: nem perl nem python3 estão no PATH (um deles cria o pipe para o Node)");
   return found;
 }
 
@@ -89,7 +89,7 @@ async function openRealPipe(signal?: AbortSignal): Promise<[number, number]> {
   try {
     return native();
   } catch (e) {
-    throw systemError("Cannot create a pipe", e);
+    throw systemError("Não foi possível criar um pipe", e);
   }
 }
 
@@ -102,13 +102,13 @@ async function openHelperPipe(signal?: AbortSignal): Promise<[number, number]> {
       new Promise<string>((resolve, reject) => {
         let text = "";
         holder.once("error", (e: NodeJS.ErrnoException) =>
-          reject(e.code === "ENOENT" ? new CdlabError("ENOENT", `Cannot create a pipe: ${cmd} not found (it creates the pipe for Node)`) : systemError("Cannot create a pipe", e)),
+          reject(e.code === "ENOENT" ? new CdlabError("ENOENT", `Não foi possível criar um pipe: ${cmd} não encontrado (ele cria o pipe para o Node)`) : systemError("Não foi possível criar um pipe", e)),
         );
         holder.stdout!.on("data", (b: Buffer) => {
           text += b;
           if (text.includes("\n")) resolve(text.trim());
         });
-        holder.once("exit", () => reject(new CdlabError("ERR_PIPE", "Cannot create a pipe: the helper process exited")));
+        holder.once("exit", () => reject(new CdlabError("ERR_PIPE", "Não foi possível criar um pipe: o processo auxiliar terminou")));
       }),
       signal,
       () => holder.kill("SIGKILL"),
@@ -155,7 +155,7 @@ export async function pipe(options: { signal?: AbortSignal } = {}): Promise<Pipe
   // pipe, so the event loop can wait on it; fds given to children stay blocking.
   const startReader = (): FdReader => {
     if (reader) return reader;
-    if (readFd === null) throw new CdlabError("EBADF", `Cannot read from ${id}: the read end is closed in this process`);
+    if (readFd === null) throw new CdlabError("EBADF", `Não foi possível ler de ${id}: a ponta de leitura está fechada neste processo`);
     const fd = fs.openSync(`/proc/self/fd/${readFd}`, O_RDONLY | O_NONBLOCK);
     fs.closeSync(readFd);
     readFd = fd;
@@ -163,13 +163,13 @@ export async function pipe(options: { signal?: AbortSignal } = {}): Promise<Pipe
   };
   const startWriter = (): FdWriter => {
     if (writer) return writer;
-    if (writeFd === null) throw new CdlabError("EBADF", `Cannot write to ${id}: the write end is closed in this process`);
+    if (writeFd === null) throw new CdlabError("EBADF", `Não foi possível escrever em ${id}: a ponta de escrita está fechada neste processo`);
     let fd: number;
     try {
       fd = fs.openSync(`/proc/self/fd/${writeFd}`, O_WRONLY | O_NONBLOCK);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENXIO") throw new CdlabError("EPIPE", `Cannot write to ${id}: broken pipe (the reading end is closed)`, { cause: e });
-      throw systemError(`Cannot write to ${id}`, e);
+      if ((e as NodeJS.ErrnoException).code === "ENXIO") throw new CdlabError("EPIPE", `Não foi possível escrever em ${id}: pipe quebrado (a ponta de leitura está fechada)`, { cause: e });
+      throw systemError(`Não foi possível escrever em ${id}`, e);
     }
     fs.closeSync(writeFd);
     writeFd = fd;
@@ -204,7 +204,7 @@ export async function pipe(options: { signal?: AbortSignal } = {}): Promise<Pipe
     kind: "pipe",
     label: id,
     // Interrupting the cell ends a read that waits (like Ctrl-C on a blocked read in C: EINTR).
-    interrupt: () => reader?.cancel(interrupted(`Read from ${id}`)),
+    interrupt: () => reader?.cancel(interrupted(`Leitura de ${id}`)),
     release: () => {
       closeRead();
       closeWrite();

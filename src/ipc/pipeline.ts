@@ -42,7 +42,7 @@ export interface PipelineOptions {
  */
 export async function runPipeline(stages: string[][], options: PipelineOptions = {}) {
   if (!Array.isArray(stages) || stages.length === 0 || stages.some((s) => !Array.isArray(s) || s.length === 0 || s.some((a) => typeof a !== "string")))
-    invalidArg("stages", stages, 'must be a non-empty list of [command, ...args], e.g. [["who"], ["sort"]]');
+    invalidArg("stages", stages, 'esperada uma lista não vazia de [comando, ...args], por exemplo [["who"], ["sort"]]');
   const { timeout = 10000, signal } = options;
   const pipes: Pipe[] = [];
   const children: ChildHandle[] = [];

@@ -74,7 +74,7 @@ export class NamedSemaphore extends HandleBase {
   }
 
   private checkOpen(action: string): void {
-    if (this.closed) throw new CdlabError("ERR_CLOSED", `Cannot ${action} semaphore "${this.name}": it is closed`);
+    if (this.closed) throw new CdlabError("ERR_CLOSED", `Não foi possível ${action} semáforo "${this.name}": ele está fechado`);
   }
 
   /**
@@ -87,11 +87,11 @@ export class NamedSemaphore extends HandleBase {
    * ```
    */
   post(): void {
-    this.checkOpen("post");
+    this.checkOpen("incrementar (post) o");
     try {
       this.b.semPost(this.h);
     } catch (err) {
-      throw systemError(`Cannot post semaphore "${this.name}"`, err);
+      throw systemError(`Não foi possível incrementar (post) o semáforo "${this.name}"`, err);
     }
   }
 
@@ -101,7 +101,7 @@ export class NamedSemaphore extends HandleBase {
    * @returns true when taken, false when the value was 0
    */
   tryWait(): boolean {
-    this.checkOpen("wait on");
+    this.checkOpen("esperar no");
     return this.b.semTryWait(this.h);
   }
 
@@ -121,16 +121,16 @@ export class NamedSemaphore extends HandleBase {
   async wait(options: WaitOptions = {}): Promise<boolean> {
     const { timeoutMs, signal } = options;
     if (timeoutMs !== undefined && (typeof timeoutMs !== "number" || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)))
-      invalidArg("timeoutMs", timeoutMs, "expected a non-negative number of milliseconds");
+      invalidArg("timeoutMs", timeoutMs, "esperado um número não negativo de milissegundos");
     throwIfAborted(signal);
-    this.checkOpen("wait on");
+    this.checkOpen("esperar no");
     // try first, on this thread (spinning briefly); hop to a waiter thread only if it would block
     if (this.b.semTryWait(this.h, timeoutMs === 0 ? 0 : TRY_FIRST_SPIN_US)) return true;
     if (timeoutMs === 0) return false;
     try {
-      return await this.pending.run(this.b.semWait(this.h, timeoutMs ?? -1), signal, `Cannot wait on semaphore "${this.name}"`);
+      return await this.pending.run(this.b.semWait(this.h, timeoutMs ?? -1), signal, `Não foi possível esperar no semáforo "${this.name}"`);
     } catch (err) {
-      throw err instanceof CdlabError || signal?.aborted ? err : systemError(`Cannot wait on semaphore "${this.name}"`, err);
+      throw err instanceof CdlabError || signal?.aborted ? err : systemError(`Não foi possível esperar no semáforo "${this.name}"`, err);
     }
   }
 
@@ -139,8 +139,10 @@ export class NamedSemaphore extends HandleBase {
    * threads and child processes; in a notebook cell use {@link NamedSemaphore.wait}.
    * The in-process backend fails with EDEADLK instead of blocking forever.
    *
-   * @param options.spinUs retry `sem_trywait` this many µs before sleeping in `sem_wait` (a partner on another
-   *   core usually posts within µs; waking from sleep costs more) @default 50
+   * @param options.spinUs retry `sem_trywait` this many µs, yielding the CPU between tries, before sleeping in
+   *   `sem_wait`. 0 (as C's `sem_wait`, whose first step is already a try without a system call) measured faster
+   *   in the bench's ping-pongs: on a busy machine a yield can give the CPU away for a whole time slice, while a
+   *   woken sleeper is scheduled at once @default 0
    * @example
    * ```ts
    * declare const full: NamedSemaphore; // in a child process
@@ -148,19 +150,18 @@ export class NamedSemaphore extends HandleBase {
    * ```
    */
   waitSync(options: { spinUs?: number } = {}): void {
-    const { spinUs = TRY_FIRST_SPIN_US } = options;
-    if (typeof spinUs !== "number" || !(spinUs >= 0) || spinUs > 1e6) invalidArg("spinUs", spinUs, "expected microseconds from 0 to 1000000");
-    this.checkOpen("wait on");
+    const { spinUs = 0 } = options;
+    if (typeof spinUs !== "number" || !(spinUs >= 0) || spinUs > 1e6) invalidArg("spinUs", spinUs, "esperado um número de microssegundos de 0 a 1000000");
+    this.checkOpen("esperar no");
     try {
-      if (this.b.semTryWait(this.h, spinUs)) return; // try first, spinning briefly, before sleeping in sem_wait
-      this.b.semWaitSync(this.h);
+      this.b.semWaitSync(this.h, spinUs); // try first, spinning briefly, then sleep in sem_wait: one call
     } catch (err) {
       if ((err as { code?: string }).code === "EDEADLK")
         throw new CdlabError(
           "EDEADLK",
-          `Cannot wait on semaphore "${this.name}": its value is 0 and the in-process backend has no other thread to post it (use await wait())`,
+          `Não foi possível esperar no semáforo "${this.name}": o valor é 0 e o backend "in-process" não tem outra thread para incrementá-lo (use await wait())`,
         );
-      throw systemError(`Cannot wait on semaphore "${this.name}"`, err);
+      throw systemError(`Não foi possível esperar no semáforo "${this.name}"`, err);
     }
   }
 
@@ -170,7 +171,7 @@ export class NamedSemaphore extends HandleBase {
    * @returns the value, ≥ 0
    */
   value(): number {
-    this.checkOpen("read");
+    this.checkOpen("ler o");
     return this.b.semGetValue(this.h);
   }
 
@@ -183,7 +184,7 @@ export class NamedSemaphore extends HandleBase {
     try {
       this.removal.now();
     } catch (err) {
-      throw systemError(`Cannot unlink semaphore "${this.name}"`, err);
+      throw systemError(`Não foi possível remover o nome do semáforo "${this.name}"`, err);
     }
   }
 
@@ -211,14 +212,14 @@ export async function openSemaphore(name: string, options: SemaphoreOptions = {}
   validateIpcName("name", name);
   const { value = 0, create = true, exclusive = false, mode = 0o600 } = options;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0x7fffffff)
-    invalidArg("value", value, "expected an integer from 0 to 2147483647");
+    invalidArg("value", value, "esperado um inteiro de 0 a 2147483647");
   modeOption(mode);
   const b = getBackend(backendOption(options.backend));
   let opened: { value: number; owner: boolean };
   try {
     opened = createOrOpen(create, exclusive, (c, x) => b.semOpen(name, c, x, mode, c ? value : 0));
   } catch (err) {
-    throw systemError(`Cannot open semaphore "${name}"`, err);
+    throw systemError(`Não foi possível abrir o semáforo "${name}"`, err);
   }
   return new NamedSemaphore(b, name, opened.value, opened.owner);
 }

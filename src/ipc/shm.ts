@@ -48,7 +48,7 @@ export interface SharedMemoryOptions {
  */
 export function validateIpcName(option: string, name: unknown): string {
   if (typeof name !== "string" || !/^\/[^/\0]{1,250}$/.test(name))
-    invalidArg(option, name, 'it must start with "/" and have no other "/" (e.g. "/cdlab-demo")');
+    invalidArg(option, name, 'deve começar com "/" e não ter outra "/" (por exemplo "/cdlab-demo")');
   return name;
 }
 
@@ -67,7 +67,7 @@ function checkRoom(b: IpcBackend, grow: number): void {
     return;
   }
   if (grow > free)
-    throw new CdlabError("ENOSPC", `Cannot size shared memory to ${grow} more bytes: /dev/shm has ${free} bytes free`);
+    throw new CdlabError("ENOSPC", `Não foi possível aumentar a memória compartilhada em ${grow} bytes: /dev/shm tem ${free} bytes livres`);
 }
 
 /** A mapped shared memory segment. Create it with {@link openSharedMemory}. */
@@ -109,7 +109,7 @@ export class SharedMemory extends HandleBase {
    * ```
    */
   get buffer(): Buffer {
-    if (this.closed) throw new CdlabError("ERR_CLOSED", `Cannot use shared memory "${this.name}": it is closed`);
+    if (this.closed) throw new CdlabError("ERR_CLOSED", `Não foi possível usar a memória compartilhada "${this.name}": ela está fechada`);
     return this.view;
   }
 
@@ -122,7 +122,7 @@ export class SharedMemory extends HandleBase {
     try {
       this.removal.now();
     } catch (err) {
-      throw systemError(`Cannot unlink shared memory "${this.name}"`, err);
+      throw systemError(`Não foi possível remover o nome da memória compartilhada "${this.name}"`, err);
     }
   }
 
@@ -150,10 +150,10 @@ export async function openSharedMemory(name: string, options: SharedMemoryOption
   validateIpcName("name", name);
   const { size, create = true, exclusive = false, mode = 0o600 } = options;
   if (size !== undefined && (typeof size !== "number" || !Number.isSafeInteger(size) || size <= 0 || size > MAX_LENGTH))
-    invalidArg("size", size, `expected a positive integer number of bytes, at most ${MAX_LENGTH}`);
+    invalidArg("size", size, `esperado um número inteiro positivo de bytes, no máximo ${MAX_LENGTH}`);
   modeOption(mode);
   const b = getBackend(backendOption(options.backend));
-  const what = `Cannot open shared memory "${name}"`;
+  const what = `Não foi possível abrir a memória compartilhada "${name}"`;
   let fd: number;
   let owner: boolean;
   try {
@@ -164,7 +164,7 @@ export async function openSharedMemory(name: string, options: SharedMemoryOption
   try {
     const current = b.shmSize(fd);
     const want = size ?? current;
-    if (want <= 0) invalidArg("size", size, "required: the segment is new or empty");
+    if (want <= 0) invalidArg("size", size, "obrigatória: o segmento é novo ou está vazio");
     if (current < want) {
       checkRoom(b, want - current);
       b.shmResize(fd, want);

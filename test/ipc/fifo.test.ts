@@ -97,16 +97,16 @@ describe("ipc/fifo", () => {
   it("bad paths give one clear error each", async () => {
     const missing = await makeFifo("/nonexistent-dir-cdlab/x").catch((e) => e);
     expect(missing).to.be.instanceOf(CdlabError).and.include({ code: "ENOENT" });
-    expect(missing.message).to.equal('Cannot create FIFO "/nonexistent-dir-cdlab/x": directory "/nonexistent-dir-cdlab" does not exist');
+    expect(missing.message).to.equal('Não foi possível criar a FIFO "/nonexistent-dir-cdlab/x": o diretório "/nonexistent-dir-cdlab" não existe');
     const file = path.join(os.tmpdir(), `cdlab-fifo-${process.pid}-regular`);
     fs.writeFileSync(file, "x");
     try {
       const exists = await makeFifo(file).catch((e) => e);
       expect(exists).to.be.instanceOf(CdlabError).and.include({ code: "EEXIST" });
-      expect(exists.message).to.match(/a regular file already exists at this path$/);
+      expect(exists.message).to.match(/já existe um arquivo comum neste caminho$/);
       const notFifo = await openFifo(file, "r").catch((e) => e);
       expect(notFifo).to.be.instanceOf(CdlabError).and.include({ code: "EINVAL" });
-      expect(notFifo.message).to.equal(`Cannot open FIFO "${file}": path is not a FIFO`);
+      expect(notFifo.message).to.equal(`Não foi possível abrir a FIFO "${file}": o caminho não é uma FIFO`);
     } finally {
       fs.unlinkSync(file);
     }

@@ -121,10 +121,10 @@ for (const backend of BACKENDS) {
       setCurrentCell(9001);
       const got = rejection(q.receive({ type: 3 }));
       setCurrentCell(undefined);
-      expect(resources().some((r) => r.cell === 9001 && r.label?.startsWith("waiting: receive from"))).to.equal(true);
+      expect(resources().some((r) => r.cell === 9001 && r.label?.startsWith("esperando: receber da"))).to.equal(true);
       expect(interruptCell(9001)).to.equal(1);
       const err = await got;
-      expect([err.code, err.message]).to.deep.equal(["EINTR", `Cannot receive from message queue ${q.id}: interrupted`]);
+      expect([err.code, err.message]).to.deep.equal(["EINTR", `Não foi possível receber da fila de mensagens ${q.id}: interrompido`]);
       expect(resources().some((r) => r.cell === 9001)).to.equal(false);
       await q.send(3, "next");
       expect((await q.receive({ type: 3 })).text).to.equal("next");
@@ -140,7 +140,7 @@ for (const backend of BACKENDS) {
       await owner.remove();
       const err = await got;
       expect(err.code).to.equal("EIDRM");
-      expect(err.message).to.match(/removed/);
+      expect(err.message).to.match(/removida/);
       expect((await rejection(other.receive({ nowait: true }))).code).to.equal("EIDRM");
     });
 
@@ -149,7 +149,7 @@ for (const backend of BACKENDS) {
       for (const t of [0, -1, 1.5]) {
         const err = await rejection(q.send(t, "x"));
         expect(err.code).to.equal("EINVAL");
-        expect(err.message).to.match(/mtype must be an integer ≥ 1/);
+        expect(err.message).to.match(/o mtype deve ser um inteiro ≥ 1/);
       }
       const { msgmax } = messageQueueLimits(backend);
       const err = await rejection(q.send(1, Buffer.alloc(msgmax + 1)));
@@ -257,7 +257,7 @@ describe("ipc in-process backend", () => {
   it("waitSync on a semaphore at 0 fails with EDEADLK instead of hanging", async () => {
     const s = await openSemaphore(uniqueName("sem"), { backend: "in-process" });
     try {
-      expect(() => s.waitSync()).to.throw(/EDEADLK|no other thread/).with.property("code", "EDEADLK");
+      expect(() => s.waitSync()).to.throw(/EDEADLK|não tem outra thread/).with.property("code", "EDEADLK");
     } finally {
       await s.close();
     }

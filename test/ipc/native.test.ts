@@ -43,7 +43,7 @@ for (const backend of BACKENDS) {
       expect(none?.code).to.equal("ENOMSG");
       expect(q.receiveSync({ spinUs: 0 }).text).to.equal("segunda");
       expect(() => q.receiveSync({ spinUs: -1 })).to.throw(/"spinUs"/);
-      expect(() => q.sendSync(0, "x")).to.throw(/mtype must be an integer/);
+      expect(() => q.sendSync(0, "x")).to.throw(/o mtype deve ser um inteiro/);
       if (backend === "in-process") expect(() => q.receiveSync()).to.throw(/EDEADLK|no other thread|deadlock/i);
     });
 
@@ -54,14 +54,14 @@ for (const backend of BACKENDS) {
       s.waitSync({ spinUs: 0 });
       expect(s.value()).to.equal(0);
       expect(() => s.waitSync({ spinUs: -1 })).to.throw(/"spinUs"/);
-      if (backend === "in-process") expect(() => s.waitSync({ spinUs: 10 })).to.throw(/EDEADLK|no other thread/);
+      if (backend === "in-process") expect(() => s.waitSync({ spinUs: 10 })).to.throw(/EDEADLK|não tem outra thread/);
     });
 
     it("a message over the queue's capacity fails with EMSGSIZE, sync or not", async () => {
       const q = await openMessageQueue({ backend });
       opened.push(q);
       const big = Buffer.alloc(q.stat().maxBytes + 1);
-      expect(() => q.sendSync(1, big)).to.throw(/over the limit/);
+      expect(() => q.sendSync(1, big)).to.throw(/passam do limite/);
       expect((await rejection(q.send(1, big))).code).to.equal("EMSGSIZE");
     });
   });

@@ -135,7 +135,7 @@ describe("ipc/pipe", () => {
 
   it("writing with no reader: EPIPE for the parent, SIGPIPE kills yes", async () => {
     const r = await demoEpipe();
-    expect(r.parentError).to.match(/^EPIPE: Cannot write to pipe:\[\d+\]: broken pipe/);
+    expect(r.parentError).to.match(/^EPIPE: Não foi possível escrever em pipe:\[\d+\]: pipe quebrado/);
     expect(r.yes.signal).to.equal("SIGPIPE");
   });
 
@@ -157,7 +157,7 @@ describe("ipc/pipe", () => {
     await new Promise((r) => setImmediate(r));
     interruptCell(undefined);
     const e = await waiting.catch((err) => err);
-    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "EINTR", message: `Read from ${p.id}: interrupted` });
+    expect(e).to.be.instanceOf(CdlabError).and.include({ code: "EINTR", message: `Leitura de ${p.id}: interrompido` });
     await p.write("depois");
     expect((await p.read())!.toString()).to.equal("depois");
     await p.close();

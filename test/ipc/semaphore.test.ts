@@ -64,7 +64,7 @@ for (const backend of BACKENDS) {
     it("rejects a name without a leading slash and a negative value, one line each", async () => {
       const err = await rejection(open("cdlab-mutex"));
       expect(err.code).to.equal("ERR_INVALID_ARG");
-      expect(err.message).to.equal('Opção "name" inválida ("cdlab-mutex"): it must start with "/" and have no other "/" (e.g. "/cdlab-demo")');
+      expect(err.message).to.equal('Opção "name" inválida ("cdlab-mutex"): deve começar com "/" e não ter outra "/" (por exemplo "/cdlab-demo")');
       expect((await rejection(open(uniqueName("sem"), { value: -1 }))).code).to.equal("ERR_INVALID_ARG");
       expect((await rejection(open(uniqueName("sem"), { create: false }))).code).to.equal("ENOENT");
     });

@@ -41,7 +41,7 @@ for (const backend of BACKENDS) {
       kept[0] = 1;
       await a.close();
       await a.close();
-      expect(() => a.buffer).to.throw(/closed/);
+      expect(() => a.buffer).to.throw(/fechada/);
       if (backend === "native") {
         expect(kept.length).to.equal(0);
         expect(kept[0]).to.equal(undefined);
@@ -56,10 +56,10 @@ for (const backend of BACKENDS) {
         expect(err.message).to.match(/"size"/);
       }
       const missing = await rejection(open(uniqueName("shm")));
-      expect(missing.message).to.match(/size.*required/);
+      expect(missing.message).to.match(/size.*obrigatória/);
       const bad = await rejection(open("cdlab-no-slash", { size: 10 }));
       expect(bad.code).to.equal("ERR_INVALID_ARG");
-      expect(bad.message).to.match(/must start with "\/"/);
+      expect(bad.message).to.match(/deve começar com "\/"/);
     });
 
     it("exclusive fails with EEXIST when the segment exists", async () => {

@@ -212,13 +212,13 @@ async function transferRounds(method: "pipe" | "shm", input: string, output: str
               }
             });
             ch.once("error", reject);
-            ch.once("close", (code) => (code === 0 ? resolve() : reject(new CdlabError("ERR_CHILD_FAILED", `Copy experiment child failed: ${stderr.trim().split("\n").pop() || `exit ${code}`}`))));
+            ch.once("close", (code) => (code === 0 ? resolve() : reject(new CdlabError("ERR_CHILD_FAILED", `Um processo filho do experimento de cópia falhou: ${stderr.trim().split("\n").pop() || `código de saída ${code}`}`))));
           }),
       ),
     );
     done.catch(() => {});
     const failedEarly = done.then(() => {
-      throw new CdlabError("ERR_CHILD_FAILED", `Copy experiment children exited before the end: ${stderr.trim()}`);
+      throw new CdlabError("ERR_CHILD_FAILED", `Os processos filhos do experimento de cópia terminaram antes do fim: ${stderr.trim()}`);
     });
     failedEarly.catch(() => {});
     const roundDone = (round: number) =>
@@ -298,11 +298,11 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
  */
 export async function copyExperiment(options: CopyExperimentOptions = {}): Promise<CopyExperimentResult> {
   const { sizes = [1, 4, 16, 64, 256].map((m) => m * MiB), chunkSize = MiB, repeats = 3, signal } = options;
-  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 50) invalidArg("repeats", repeats, "expected an integer from 1 to 50");
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 50) invalidArg("repeats", repeats, "esperado um inteiro de 1 a 50");
   if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 4096 * MiB))
-    invalidArg("sizes", sizes, "expected a non-empty list of byte counts from 1 to 4 GiB");
+    invalidArg("sizes", sizes, "esperada uma lista não vazia de tamanhos em bytes, de 1 a 4 GiB");
   if (!Number.isInteger(chunkSize) || chunkSize < 4096 || chunkSize > 64 * MiB)
-    invalidArg("chunkSize", chunkSize, "expected an integer from 4096 to 64 MiB");
+    invalidArg("chunkSize", chunkSize, "esperado um inteiro de 4096 a 64 MiB");
   const trace = options.strace ?? straceAvailable();
   const straceSize = options.straceSize ?? Math.min(16 * MiB, Math.max(...sizes));
   getBackend("native");
@@ -340,7 +340,7 @@ export async function copyExperiment(options: CopyExperimentOptions = {}): Promi
           throwIfAborted(signal);
           const figures = pairFigures(await transferRounds(method, input, output, size, chunkSize, 1 + repeats, false, signal));
           if (!sameFile(input, output, size))
-            throw new CdlabError("ERR_COPY_MISMATCH", `The ${label} copy of ${size} bytes differs from the original`);
+            throw new CdlabError("ERR_COPY_MISMATCH", `A cópia por ${method === "pipe" ? "pipe" : "memória compartilhada"} de ${size} bytes difere do original`);
           rows.push(row(label, size, figures.ms, method === "pipe" ? 4 : 2, figures));
         }
         if (trace && size === straceSize) {

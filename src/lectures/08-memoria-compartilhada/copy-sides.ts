@@ -129,7 +129,7 @@ export async function runCopySide(argv: string[], started?: number): Promise<voi
       const [src, dst] = isServer ? [fd, pipe] : [pipe, fd];
       for (let left = size; left > 0; ) {
         const n = fs.readSync(src, mem, 0, Math.min(chunk, left), null);
-        if (n === 0) throw new Error(`${role}: unexpected end of input with ${left} bytes to go`);
+        if (n === 0) throw new Error(`${role}: fim inesperado da entrada, faltando ${left} bytes`);
         writeAll(dst, mem, 0, n);
         left -= n;
       }

@@ -60,9 +60,9 @@ export interface RaceResult {
 
 function options(o: RaceOptions): Required<Omit<RaceOptions, "signal" | "progress">> {
   const { workers = 4, increments = 1_000_000, useSemaphore = false } = o;
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) invalidArg("workers", workers, "expected an integer from 1 to 64");
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) invalidArg("workers", workers, "esperado um inteiro de 1 a 64");
   if (!Number.isInteger(increments) || increments < 1 || increments > 1e8)
-    invalidArg("increments", increments, "expected an integer from 1 to 100000000");
+    invalidArg("increments", increments, "esperado um inteiro de 1 a 100000000");
   return { workers, increments, useSemaphore: !!useSemaphore };
 }
 
@@ -91,7 +91,7 @@ export async function raceThreads(opts: RaceOptions = {}): Promise<RaceResult> {
       (t) =>
         new Promise<void>((resolve, reject) => {
           t.once("error", reject);
-          t.once("exit", (code) => (code === 0 ? resolve() : reject(opts.signal?.reason ?? new Error(`worker exited with ${code}`))));
+          t.once("exit", (code) => (code === 0 ? resolve() : reject(opts.signal?.reason ?? new CdlabError("ERR_CHILD_FAILED", `Uma thread da corrida terminou com código ${code}`))));
         }),
     );
     while (Atomics.load(cells, READY) < workers) {
@@ -155,11 +155,11 @@ export async function raceProcesses(opts: RaceOptions = {}): Promise<RaceResult>
       let err = "";
       c.child.stderr!.on("data", (d) => (err += d));
       return c.result.then(({ exitCode }) => {
-        if (exitCode !== 0) throw opts.signal?.reason ?? new CdlabError("ERR_CHILD_FAILED", `Race worker failed: ${err.trim() || `exit ${exitCode}`}`);
+        if (exitCode !== 0) throw opts.signal?.reason ?? new CdlabError("ERR_CHILD_FAILED", `Um processo da corrida falhou: ${err.trim() || `código de saída ${exitCode}`}`);
       });
     });
     const failed = Promise.all(exits).then(() => {
-      throw new CdlabError("ERR_CHILD_FAILED", "Race workers exited before the start");
+      throw new CdlabError("ERR_CHILD_FAILED", "Os processos da corrida terminaram antes da largada");
     });
     failed.catch(() => {});
     for (let i = 0; i < workers; i++) await Promise.race([ready.wait({ signal: opts.signal }), failed]);
