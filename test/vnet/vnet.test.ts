@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import { readlinkSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { virtualNetwork, vnetSupport, type VirtualNetwork } from "../../src/vnet";
 import type { ChildHandle } from "../../src/proc/child";
@@ -116,6 +117,19 @@ describe("vnet: several machines on the real kernel", function () {
     await rede.router!.removeRule(handle);
     expect((await rede.router!.rules()).find((r) => r.handle === handle)).to.equal(undefined);
     await echo.close();
+  });
+
+  it("listens on a host from this process: clients reach it through the router; a taken port is EADDRINUSE", async () => {
+    const server = await rede.host("servidor").listen();
+    try {
+      const port = (server.address() as AddressInfo).port;
+      server.on("connection", (c) => c.end(`oi, ${c.remoteAddress}`));
+      const client = `const s=require("net").connect(${port},"10.200.2.2");s.setEncoding("utf8");s.on("data",(d)=>process.stdout.write(d));s.on("error",(e)=>console.log(e.code))`;
+      expect((await rede.host("outro").run(process.execPath, ["-e", client], { timeout: 5000 })).stdout).to.equal("oi, 10.200.3.2");
+      expect((await failure(rede.host("servidor").listen(port))).code).to.equal("EADDRINUSE");
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it("partitions a host (its link cut) and heals it", async () => {
