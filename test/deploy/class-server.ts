@@ -114,10 +114,14 @@ export interface ClassServerOptions {
   students: number;
   /** Memory limit per student (CDLAB_MEM_LIMIT), default 2G. */
   memLimit?: string;
+  /** More settings for deploy/ (they win over the defaults), e.g. short culling timeouts. */
+  env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
 export class ClassServer {
+  /** Every class started and not yet stopped in this process (what a signal handler must tear down). */
+  static readonly live = new Set<ClassServer>();
   readonly id = crypto.randomBytes(2).toString("hex");
   readonly dir = fs.mkdtempSync(path.join(BASE, "cdlab-hub-"));
   readonly install = path.join(this.dir, "cdlab");
@@ -132,8 +136,16 @@ export class ClassServer {
   hub?: ChildProcess;
   private users: string[] = [];
   private logFile = path.join(this.dir, "hub.log");
+  private stopped?: Promise<void>;
 
-  private constructor(private readonly options: ClassServerOptions) {}
+  private constructor(private readonly options: ClassServerOptions) {
+    ClassServer.live.add(this);
+  }
+
+  /** Stop every live class (for SIGINT/SIGTERM handlers: the accounts and control groups outlive the process). */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...ClassServer.live].map((s) => s.stop()));
+  }
 
   static async start(options: ClassServerOptions): Promise<ClassServer> {
     const s = new ClassServer(options);
@@ -167,6 +179,7 @@ export class ClassServer {
       CDLAB_MEM_LIMIT: this.options.memLimit ?? "2G",
       CDLAB_SPAWN_TIMEOUT: "300", // 8 servers starting at once on a busy 2-core CI machine
       CDLAB_NODE: process.execPath,
+      ...this.options.env,
     };
   }
 
@@ -206,6 +219,7 @@ export class ClassServer {
     sh("groupadd", [this.group]);
     this.addUser(this.instructor, []);
     for (let i = 1; i <= this.options.students; i++) {
+      if (this.stopped) throw new Error("class server stopped while starting");
       const name = `h${this.id}a${String(i).padStart(2, "0")}`;
       this.addUser(name, [this.group]);
       this.students.push(name);
@@ -215,6 +229,7 @@ export class ClassServer {
     const ports = { hub: await freePort(), api: await freePort(), internal: await freePort() };
     this.url = `http://127.0.0.1:${ports.hub}`;
     fs.mkdirSync(this.state, { recursive: true, mode: 0o700 });
+    if (this.stopped) throw new Error("class server stopped while starting");
     const out = fs.openSync(this.logFile, "a");
     this.hub = spawn("jupyterhub", ["-f", path.join(this.install, "deploy", "jupyterhub_config.py")], {
       cwd: this.state,
@@ -335,8 +350,12 @@ export class ClassServer {
     return null;
   }
 
-  /** Stop the hub (it stops every server), then remove every trace: processes, accounts, homes, groups, files. */
-  async stop(): Promise<void> {
+  /** Stop the hub (it stops every server), then remove every trace: processes, accounts, homes, groups, files. Once only. */
+  stop(): Promise<void> {
+    return (this.stopped ??= this.tearDown().finally(() => ClassServer.live.delete(this)));
+  }
+
+  private async tearDown(): Promise<void> {
     const hub = this.hub;
     if (hub && hub.exitCode === null && hub.signalCode === null) {
       const exited = new Promise((r) => hub.once("exit", r));
