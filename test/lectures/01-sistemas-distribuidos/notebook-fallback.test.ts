@@ -29,7 +29,10 @@ describe("notebooks/01-sistemas-distribuidos.ipynb without a virtual network (CD
     const out: Record<string, string> = {};
     for (const c of run) {
       const r = await k.execute(join(c.source), { timeoutMs: 60_000 });
-      expect([c.id, r.status, r.evalue ?? "", r.stderr]).to.deep.equal([c.id, "ok", "", ""]);
+      // tslab's converter reports "Unexpected pending rebuildTimer" when files it watches change during a run
+      // (another `npm run build` on a shared machine): the kernel's matter, not the notebook's
+      const stderr = r.stderr.split("\n").filter((l) => l && !/Unexpected pending rebuildTimer/.test(l));
+      expect([c.id, r.status, r.evalue ?? "", stderr]).to.deep.equal([c.id, "ok", "", []]);
       out[c.id!] = text(r);
     }
     expect(out["sd01-vnet-2"].split("\n")[0]).to.equal("Rede virtual desligada (CDLAB_VNET=0); os exemplos usam 127.0.0.1");
