@@ -254,6 +254,7 @@ export async function startCoordinator(options: CoordinatorOptions = {}): Promis
       const { signal, timeoutMs = 10000, hosts } = opts;
       if (!Number.isInteger(n) || n < 1 || n > 64) invalidArg("n", n, "deve ser um inteiro de 1 a 64");
       if (hosts !== undefined && (!Array.isArray(hosts) || hosts.length === 0)) invalidArg("hosts", hosts, "deve ser uma lista não vazia de máquinas virtuais");
+      if (host && !hosts) invalidArg("hosts", hosts, `deve listar máquinas da rede do coordenador (${host.name}): daqui, fora da rede, um voluntário não o alcança`);
       if (hosts && !host) invalidArg("hosts", hosts.map((h) => h.name), "voluntários em máquinas virtuais precisam de um coordenador numa máquina da mesma rede (opção host)");
       throwIfAborted(signal);
       const started: VolunteerWorker[] = [];

@@ -90,6 +90,9 @@ describe("distributed/workunits: a partitioned volunteer", function () {
       rede = await virtualNetwork({ hosts: ["coordenador", "voluntario-1", "voluntario-2", "voluntario-3"] });
       coord = await startCoordinator({ leaseMs: 800, host: rede.host("coordenador") });
       expect(coord.address).to.equal(rede.host("coordenador").address);
+      let err: Error | undefined;
+      await coord.spawnWorkers(1).catch((e) => (err = e));
+      expect(err?.message, "volunteers outside the network").to.match(/^Opção "hosts" inválida \(undefined\): deve listar máquinas da rede do coordenador/);
       const workers = await coord.spawnWorkers(3, { hosts: rede.hosts.slice(1) });
       // each volunteer runs on its own host and reaches the coordinator from that host's address
       expect(workers.map((w) => [w.host, w.seenFrom])).to.deep.equal(rede.hosts.slice(1).map((h) => [h.name, h.address]));
