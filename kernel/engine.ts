@@ -55,7 +55,7 @@ export class CellDisposables {
     if (value === null || value === undefined) return value;
     const v = value as { [Symbol.dispose]?: unknown; [Symbol.asyncDispose]?: unknown };
     if (typeof (isAwait ? (v[Symbol.asyncDispose] ?? v[Symbol.dispose]) : v[Symbol.dispose]) !== "function") {
-      throw new TypeError(isAwait ? "The value of 'await using' has no [Symbol.asyncDispose]() method" : "The value of 'using' has no [Symbol.dispose]() method");
+      throw new TypeError(isAwait ? "O valor de 'await using' não tem o método [Symbol.asyncDispose]()" : "O valor de 'using' não tem o método [Symbol.dispose]()");
     }
     this.stack.push({ value, isAwait });
     return value;
@@ -198,7 +198,7 @@ export function createEngine(cwd: string, onTypescript: (ts: tslab.TypeScript) =
         return { status: "error", ...compileError(cap.diags, code, n, tslab.parseErrorCount(code) > 0) };
       }
       if (cap.errors.length) return { status: "error", ...runtimeError(cap.errors[0], cells) };
-      if (!ok) return { status: "error", ename: "Error", evalue: "execution failed", traceback: ["Error: execution failed"] };
+      if (!ok) return { status: "error", ename: "Error", evalue: "a execução falhou", traceback: ["Error: a execução falhou"] };
       return cap.hasResult ? { status: "ok", data: mimeBundle(cap.result) } : { status: "ok" };
     },
     complete(code, pos) {

@@ -1,3 +1,4 @@
+// Longer than 300 lines: one adapter for every tslab internal cdlab relies on, each documented here and pinned by tslab-contract.test.ts
 /**
  * The adapter to tslab: the only file that requires tslab's private modules
  * (`tslab/dist/*`), its TypeScript (`@tslab/typescript-for-tslab`) or relies on
@@ -32,6 +33,7 @@ import fs from "node:fs";
 import Module from "node:module";
 import path from "node:path";
 import vm from "node:vm";
+import { kernelSnapshot } from "./snapshot";
 import type { ConsoleInterface, ConverterSet, Executor } from "tslab/dist/executor";
 import type { Converter, IsCompleteResult } from "tslab/dist/converter";
 
@@ -48,6 +50,13 @@ export const TSLAB_TYPESCRIPT = "@tslab/typescript-for-tslab";
 
 /** The libraries cells compile against: what Node 20 runs (ES2023: `toSorted`…) and `Symbol.asyncDispose` (`await using`). */
 export const CELL_LIB = ["lib.es2023.d.ts", "lib.esnext.disposable.d.ts"];
+
+/**
+ * The type packages every cell sees: Node's and the kernel's globals (resolve.ts maps both under the
+ * notebook's folder). Other `@types` packages found around the notebook (mocha, chai… in a checkout) are
+ * not loaded into every cell; a package's types still come with an `import` of it.
+ */
+export const CELL_TYPES = ["node", "cdlab-cell"];
 
 /** tslab's private modules cdlab requires, by what it takes from each. */
 export const MODULES = {
@@ -80,15 +89,22 @@ export const VM_INTERRUPTED = /Script execution (was )?interrupted/;
 export type TypeScript = typeof import("typescript");
 
 let shim: TypeScript | undefined;
+let lastProgram: import("typescript").Program | undefined;
+
+/** The program of the last cell compiled (snapshot-build.ts lists its files). */
+export function lastCellProgram(): import("typescript").Program | undefined {
+  return lastProgram;
+}
 
 /**
- * Load the project's TypeScript (about 0.2 s the first time) and make it the
- * one tslab requires: {@link TSLAB_TYPESCRIPT}'s module becomes a copy of it
- * with what tslab's converter takes from the fork ({@link forTslab}).
+ * Load the project's TypeScript (about 0.2 s the first time; none from the
+ * startup snapshot, which holds it: snapshot.ts) and make it the one tslab
+ * requires: {@link TSLAB_TYPESCRIPT}'s module becomes a copy of it with what
+ * tslab's converter takes from the fork ({@link forTslab}).
  */
 export function loadTypescript(): TypeScript {
   if (shim) return shim;
-  const ts = require(TYPESCRIPT) as TypeScript;
+  const ts = kernelSnapshot()?.ts ?? (require(TYPESCRIPT) as TypeScript);
   shim = forTslab(ts);
   const forkPath = require.resolve(TSLAB_TYPESCRIPT);
   const m = new Module(forkPath, module);
@@ -148,11 +164,19 @@ export function forTslab(ts: TypeScript): TypeScript {
   // The compiler options of tslab's converter, with today's libraries, and its emit with `using` kept at the cell's top level.
   add("createWatchCompilerHost", (roots: unknown, options: unknown, ...rest: unknown[]) => {
     if (!Array.isArray(roots)) return t.createWatchCompilerHost(roots, options, ...rest);
-    const host = t.createWatchCompilerHost(roots, { ...(options as object), lib: CELL_LIB }, ...rest);
+    const cellOptions = { ...(options as object), lib: CELL_LIB, types: CELL_TYPES };
+    kernelSnapshot()?.accept(cellOptions);
+    const host = t.createWatchCompilerHost(roots, cellOptions, ...rest);
     let created: ((b: import("typescript").BuilderProgram) => void) | undefined;
     Object.defineProperty(host, "afterProgramCreate", {
       get: () => created,
-      set: (f: typeof created) => (created = f && ((b) => f(withCellUsing(ts, b)))),
+      set: (f: typeof created) =>
+        (created =
+          f &&
+          ((b) => {
+            lastProgram = b.getProgram();
+            f(withCellUsing(ts, b));
+          })),
     });
     return host;
   });

@@ -1,0 +1,201 @@
+/**
+ * The cdlab kernel (started by main.ts, in this process or, from the startup
+ * snapshot, in a child: snapshot.ts).
+ *
+ * Glue: shell and iopub on this thread (channels.ts), control, heartbeat and
+ * stdin in a worker thread that never runs student code (transport.ts; the
+ * answers to input requests reach this thread through stdin.ts),
+ * the protocol logic (handler.ts), tslab's executor behind engine.ts,
+ * stdout/stderr and display routed to the running cell, interrupt, and
+ * shutdown cleanup.
+ *
+ * Interrupt decision: the processes and resources the interrupted cell opened
+ * get their `interrupt` (child processes: SIGINT, like Ctrl-C in a terminal);
+ * servers and processes started by earlier cells keep running.
+ */
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { setDisplaySink, type MimeBundle } from "../src/runtime/display";
+import { setInputSink } from "../src/runtime/input";
+import { closeAll, interruptCell, setCurrentCell } from "../src/runtime/registry";
+import { installChildCleanup } from "./cleanup";
+import { createEngine, typescriptVersion } from "./engine";
+import { KernelHandler } from "./handler";
+import { InterruptFlag } from "./interrupt-flag";
+import { InputSlot } from "./stdin";
+import { installResolution } from "./resolve";
+import { describeUncaught } from "./traceback";
+import { routeTslabDisplay } from "./tslab";
+import type { FromTransport, ToTransport, TransportData } from "./transport";
+import { openMainChannels, readConnection, type MainChannels } from "./channels";
+import type { Envelope } from "../src/jupyter/messages";
+
+/** Start the kernel for the connection file Jupyter gave us. */
+export function startKernel(connectionFile: string): void {
+  const session = randomUUID();
+  const flag = new InterruptFlag();
+  const stdin = new InputSlot();
+  const info = readConnection(path.resolve(connectionFile));
+  const data: TransportData = { info, flag: flag.buffer, stdin: stdin.buffer, session, tsVersion: typescriptVersion() };
+  const worker = new Worker(path.join(__dirname, "transport.js"), { workerData: data, stdout: false, stderr: false });
+  const toWorker = (m: ToTransport) => worker.postMessage(m);
+  let channels: MainChannels | undefined; // opened below, once the handler exists
+  const send = (channel: "shell" | "iopub", env: Envelope) => channels?.send(channel, env);
+
+  const cwd = process.cwd();
+  const engine = createEngine(cwd, (ts) => installResolution(ts, cwd), (fn) => flag.protect(fn));
+  const handler = new KernelHandler({
+    engine: {
+      get languageVersion() {
+        return engine.languageVersion;
+      },
+      execute(code, n) {
+        setCurrentCell(n);
+        return engine.execute(code, n);
+      },
+      complete: (code, pos) => engine.complete(code, pos),
+      inspect: (code, pos) => engine.inspect(code, pos),
+      isComplete: (code) => engine.isComplete(code),
+    },
+    outbox: {
+      send: (channel, ids, msg) => {
+        if (msg.header.msg_type === "execute_reply") flag.executeReplied();
+        if (channel === "control" || channel === "stdin") toWorker({ t: "send", env: { ids, msg }, channel });
+        else send(channel, { ids, msg });
+      },
+    },
+    session,
+    requestFlush: () => void (channels?.drained() ?? Promise.resolve()).then(() => handler.flushed()),
+    onShutdown: () => void shutdown(),
+    stdin,
+  });
+
+  routeOutput(handler);
+  setDisplaySink((bundle, options) => handler.display(bundle, options), (wait) => handler.clearOutput(wait));
+  setInputSink(handler);
+  installChildCleanup();
+
+  let shuttingDown = false;
+  async function shutdown(): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    try {
+      await Promise.race([closeAll({ timeoutMs: 500 }), new Promise((r) => setTimeout(r, 1000))]);
+    } catch {
+      /* best effort */
+    }
+    // What closeAll did not stop (and what a cell started outside the registry) is killed by the one
+    // exit path, installChildCleanup's exit hook, when the process exits below.
+    handler.flushStreams();
+    await channels?.close();
+    toWorker({ t: "close" });
+    setTimeout(() => process.exit(0), 1000).unref();
+  }
+
+  worker.on("message", (m: FromTransport) => {
+    switch (m.t) {
+      case "msg":
+        handler.receive("control", m.env);
+        break;
+      case "iopub":
+        send("iopub", m.env);
+        break;
+      case "interrupt":
+        flag.acknowledge();
+        engine.interrupt();
+        if (handler.runningCell !== undefined) interruptCell(handler.runningCell);
+        break;
+      case "shutdown":
+        void shutdown();
+        break;
+    }
+  });
+  worker.on("error", (e) => fs.writeSync(2, `cdlab kernel: transport error: ${e.stack ?? e}\n`));
+  worker.on("exit", () => process.exit(shuttingDown ? 0 : 1));
+
+  process.on("SIGINT", () => toWorker({ t: "interrupt" }));
+  process.on("SIGTERM", () => void shutdown());
+  watchParent(() => void shutdown());
+  const report = (kind: string) => (err: unknown) => {
+    try {
+      handler.stream("stderr", describeUncaught(kind, err, engine.cells));
+    } catch {
+      /* never die here */
+    }
+  };
+  process.on("uncaughtException", report("Exceção não tratada num callback (uncaught exception)"));
+  process.on("unhandledRejection", report("Promise rejeitada sem tratamento (unhandled rejection)"));
+
+  const onShell = (env: Envelope) => {
+    if (env.msg.header.msg_type === "execute_request") flag.executeReceived();
+    handler.receive("shell", env);
+  };
+  channels = openMainChannels(info, onShell);
+  channels.ready.catch((e: Error) => {
+    fs.writeSync(2, `cdlab kernel: cannot open the shell and iopub sockets: ${e.message}\n`);
+    process.exit(1);
+  });
+  // Load TypeScript now, in two synchronous parts (about 0.15 s, then about
+  // 0.9 s to build the compiler's program); ZMQ accepts connections and queues
+  // requests meanwhile, and requests wait for it. The pause between the parts
+  // lets the client's first kernel_info — usually there by then — be answered,
+  // so the client goes on while the compiler is built.
+  setImmediate(() => {
+    engine.loadTypescript();
+    setTimeout(warm, 20);
+  });
+  function warm() {
+    engine.warm();
+    // tslab's own `display` (import { display } from "tslab").
+    routeTslabDisplay((d, update) => handler.display(d.data as MimeBundle, { id: d.transient?.display_id, update }));
+  }
+}
+
+/**
+ * Jupyter clients tell their kernels who they are in JPY_PARENT_PID (as
+ * ipykernel's parent poller expects): when that process dies (a crashed
+ * server, a killed nbclient), shut down instead of living on as an orphan.
+ * A kernel started by main.ts in a child process watches main.ts instead
+ * ({@link LAUNCHER_ENV}), which watches Jupyter's process.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = Number(process.env[LAUNCHER_ENV] || process.env.JPY_PARENT_PID);
+  if (!Number.isInteger(parent) || parent <= 1 || process.ppid !== parent) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1000);
+  timer.unref();
+}
+
+/** Send process.stdout / process.stderr writes (console.log too) to the running cell. */
+function routeOutput(handler: KernelHandler): void {
+  for (const name of ["stdout", "stderr"] as const) {
+    const decoder = new TextDecoder();
+    const stream = process[name] as NodeJS.WriteStream & { write: (...a: unknown[]) => boolean };
+    stream.write = (chunk: unknown, enc?: unknown, cb?: unknown) => {
+      const text = typeof chunk === "string" ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+      handler.stream(name, text);
+      const done = typeof enc === "function" ? enc : cb;
+      if (typeof done === "function") process.nextTick(done as () => void);
+      return true;
+    };
+  }
+}
+
+/** The environment variable main.ts sets for a kernel it starts in a child process: its own pid. */
+export const LAUNCHER_ENV = "CDLAB_KERNEL_LAUNCHER_PID";
+
+/** Start the kernel for `node main.js --connection-file FILE` (argv as in process.argv). */
+export function main(argv: string[]): void {
+  const i = argv.indexOf("--connection-file");
+  if (i < 0 || !argv[i + 1]) {
+    fs.writeSync(2, "Usage: node main.js --connection-file FILE\n");
+    process.exit(2);
+  }
+  startKernel(argv[i + 1]);
+}

@@ -1,0 +1,121 @@
+/**
+ * Build the kernel's startup snapshot (snapshot.ts):
+ * `node dist/kernel/snapshot-build.js [--if-stale]`, run by `npm run setup`.
+ *
+ * 1. In this process, a kernel engine compiles one cell in an empty folder, as
+ *    a kernel does; the files of that program and the compiler options that
+ *    affect parsing are the manifest.
+ * 2. `node --snapshot-blob … --build-snapshot dist/kernel/snapshot.js MANIFEST`
+ *    parses them into the snapshot.
+ * 3. The blob and its description (which Node, which snapshot.js) replace the
+ *    old ones by rename, so a kernel starting meanwhile reads either the old
+ *    pair or the new one.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createEngine } from "./engine";
+import { installResolution } from "./resolve";
+import { lastCellProgram, loadTypescript, TYPESCRIPT } from "./tslab";
+import { BLOB, BLOB_INFO, entryHash, snapshotProblem, stamp, type BlobInfo, type Manifest } from "./snapshot";
+
+/** The manifest of the cells' program, from a cell compiled in a fresh folder (removed when this process exits). */
+export async function cellManifest(): Promise<Manifest> {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-")));
+  const back = process.cwd();
+  process.chdir(dir); // tslab's converter compiles cells in the working directory, as in a kernel
+  const engine = createEngine(dir, (ts) => installResolution(ts, dir));
+  try {
+    const r = await engine.execute("1", 1);
+    if (r.status !== "ok") throw new Error(`the probe cell failed: ${JSON.stringify(r)}`);
+    const program = lastCellProgram();
+    if (!program) throw new Error("no program was created");
+    const ts = loadTypescript();
+    const names = (ts as unknown as { sourceFileAffectingCompilerOptions: { name: string }[] }).sourceFileAffectingCompilerOptions.map((o) => o.name);
+    const all = program.getCompilerOptions() as Record<string, unknown>;
+    const options = Object.fromEntries(names.filter((n) => all[n] !== undefined).map((n) => [n, all[n]]));
+    const files = program
+      .getSourceFiles()
+      .filter((f) => path.dirname(f.fileName) !== dir)
+      .map((f) => ({
+        path: fs.realpathSync(ts.sys.realpath?.(f.fileName) ?? f.fileName),
+        languageVersion: f.languageVersion,
+        impliedNodeFormat: f.impliedNodeFormat,
+        jsDocParsingMode: (f as { jsDocParsingMode?: number }).jsDocParsingMode,
+      }));
+    return { kernelDir: __dirname, typescript: stamp(require.resolve(TYPESCRIPT)), options, files };
+  } finally {
+    engine.close();
+    process.chdir(back);
+    // tslab's converter keeps watching the folder (a removal now throws in its watcher): removed at exit.
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+}
+
+/**
+ * Build the snapshot into `blob` (and its description into `info`).
+ *
+ * @returns how many files the snapshot holds
+ * @throws Error with Node's last lines when the build fails
+ */
+export async function buildSnapshot(blob = BLOB, info = BLOB_INFO): Promise<number> {
+  const manifest = await cellManifest();
+  const entry = path.join(__dirname, "snapshot.js");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-build-"));
+  try {
+    const manifestFile = path.join(tmp, "manifest.json");
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    // Node 20 runs a snapshot entry without `exports` and `module`, which compiled TypeScript uses.
+    const entryCopy = path.join(tmp, "snapshot-entry.js");
+    fs.writeFileSync(entryCopy, `var exports = {}, module = { exports };\n${fs.readFileSync(entry, "utf8")}`);
+    const out = path.join(path.dirname(blob), `.${path.basename(blob)}.${process.pid}`);
+    const r = spawnSync(process.execPath, ["--snapshot-blob", out, "--build-snapshot", entryCopy, manifestFile], { encoding: "utf8", cwd: tmp });
+    if (r.status !== 0) {
+      fs.rmSync(out, { force: true });
+      const last = `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim().split("\n").filter((l) => !/^\(node:\d+\) Warning|^It may still work|^To request support|^\(Use `node/.test(l)).slice(-2).join(" / ");
+      throw new Error(`Cannot build the kernel snapshot: ${last || `node exited with ${r.status}`}`);
+    }
+    const described: BlobInfo = { node: process.version, entry: entryHash(entry), inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))] };
+    const infoTmp = `${out}.json`;
+    fs.writeFileSync(infoTmp, JSON.stringify(described, null, 2) + "\n");
+    fs.renameSync(out, blob);
+    fs.renameSync(infoTmp, info);
+    return manifest.files.length;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Is the snapshot usable and built from the declaration files and TypeScript there are now? */
+export function snapshotUpToDate(info = BLOB_INFO): boolean {
+  if (snapshotProblem(BLOB, info) !== undefined) return false;
+  try {
+    const described = JSON.parse(fs.readFileSync(info, "utf8")) as BlobInfo;
+    const now = stamp(require.resolve(TYPESCRIPT));
+    return described.inputs.every((s) => {
+      const n = stamp(s.path);
+      return n.size === s.size && n.mtimeMs === s.mtimeMs;
+    }) && described.inputs[0]?.path === now.path;
+  } catch {
+    return false;
+  }
+}
+
+if (require.main === module) {
+  if (process.argv.includes("--if-stale") && snapshotUpToDate()) {
+    console.log("kernel snapshot up to date");
+  } else {
+    const t0 = Date.now();
+    buildSnapshot().then(
+      (n) => {
+        console.log(`kernel snapshot built: ${n} declaration files, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        process.exit(0);
+      },
+      (e: Error) => {
+        console.error(e.message);
+        process.exit(1);
+      },
+    );
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The kernel's startup snapshot (kernel/snapshot.ts, snapshot-build.ts,
+ * main.ts): a file is served from it only when it is the very file the
+ * compiler asks for; the launcher uses a blob only when this Node built it
+ * from this snapshot.js; and a kernel started from a real blob reports the
+ * first cell's type errors, takes its declaration files from the snapshot, and
+ * loads @types/node modules.
+ */
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import ts from "typescript";
+import { DISABLE_ENV, entryHash, SourceFileCache, snapshotProblem, type BlobInfo } from "../../kernel/snapshot";
+import { KernelClient } from "../../src/jupyter/kernel-client";
+import { PACKAGE_ROOT } from "../../src/runtime/root";
+
+const DIST = path.join(PACKAGE_ROOT, "dist", "kernel");
+const parse = (name: string, text: string, o: ts.CreateSourceFileOptions = { languageVersion: ts.ScriptTarget.ES2022 }) => ts.createSourceFile(name, text, o);
+
+describe("kernel startup snapshot", function () {
+  describe("SourceFileCache", function () {
+    const text = "declare const answer: number;\n";
+    const opts = { languageVersion: ts.ScriptTarget.ES2022, jsDocParsingMode: ts.JSDocParsingMode.ParseAll };
+
+    it("serves the file with the same text, name and parse options, once", function () {
+      const cache = new SourceFileCache();
+      const sf = parse("/snap/node_modules/@types/node/globals.d.ts", text, opts);
+      cache.add(sf);
+      cache.enabled = true;
+      expect(cache.take("/notebooks/node_modules/@types/node/globals.d.ts", text, opts)).to.equal(sf);
+      expect(cache.take("/notebooks/node_modules/@types/node/globals.d.ts", text, opts)).to.equal(undefined);
+      expect(cache.served).to.equal(1);
+    });
+
+    it("parses anew (undefined) a changed text, another file name, other parse options, or when the compiler options differ", function () {
+      const cache = new SourceFileCache();
+      cache.add(parse("/snap/a.d.ts", text, opts));
+      expect(cache.take("/x/a.d.ts", text, opts), "not enabled: the cells' compiler options differ").to.equal(undefined);
+      cache.enabled = true;
+      expect(cache.take("/x/a.d.ts", text + " ", opts)).to.equal(undefined);
+      expect(cache.take("/x/b.d.ts", text, opts)).to.equal(undefined);
+      expect(cache.take("/x/a.d.ts", text, { ...opts, languageVersion: ts.ScriptTarget.ES2020 })).to.equal(undefined);
+      expect(cache.take("/x/a.d.ts", text, { ...opts, jsDocParsingMode: ts.JSDocParsingMode.ParseNone })).to.equal(undefined);
+      expect(cache.take("/x/a.d.ts", text, { ...opts, impliedNodeFormat: ts.ModuleKind.ESNext })).to.equal(undefined);
+      expect(cache.served).to.equal(0);
+    });
+  });
+
+  describe("snapshotProblem (does main.ts use the blob?)", function () {
+    let dir: string;
+    let blob: string, info: string, entry: string;
+    const describe_ = (d: Partial<BlobInfo>) => fs.writeFileSync(info, JSON.stringify({ node: process.version, entry: entryHash(entry), inputs: [], ...d }));
+
+    beforeEach(function () {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-test-"));
+      [blob, info, entry] = ["kernel.blob", "kernel.blob.json", "snapshot.js"].map((f) => path.join(dir, f));
+      fs.writeFileSync(blob, "blob");
+      fs.writeFileSync(entry, "// snapshot.js\n");
+    });
+    afterEach(function () {
+      fs.rmSync(dir, { recursive: true, force: true });
+      delete process.env[DISABLE_ENV];
+    });
+
+    it("accepts a blob this Node built from this snapshot.js", function () {
+      describe_({});
+      expect(snapshotProblem(blob, info, entry)).to.equal(undefined);
+    });
+
+    it("refuses a missing blob, another Node's, one from another snapshot.js, and CDLAB_KERNEL_SNAPSHOT=0", function () {
+      expect(snapshotProblem(blob, info, entry)).to.equal("no snapshot built");
+      describe_({});
+      fs.rmSync(blob);
+      expect(snapshotProblem(blob, info, entry)).to.equal("no snapshot built");
+      fs.writeFileSync(blob, "blob");
+      describe_({ node: "v0.0.1" });
+      expect(snapshotProblem(blob, info, entry)).to.equal("built by Node v0.0.1");
+      describe_({});
+      fs.appendFileSync(entry, "// changed\n");
+      expect(snapshotProblem(blob, info, entry)).to.equal("older than the kernel's build");
+      describe_({});
+      process.env[DISABLE_ENV] = "0";
+      expect(snapshotProblem(blob, info, entry)).to.equal(`${DISABLE_ENV}=0`);
+    });
+  });
+
+  describe("a kernel started from a real snapshot", function () {
+    this.timeout(240_000);
+    let dir: string;
+    let kernel: KernelClient | undefined;
+
+    before(function () {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-blob-"));
+      const script = `require(${JSON.stringify(path.join(DIST, "snapshot-build.js"))}).buildSnapshot(process.argv[1], process.argv[2]).then((n) => console.log(n), (e) => { console.error(e.message); process.exit(1); })`;
+      const r = spawnSync(process.execPath, ["-e", script, path.join(dir, "kernel.blob"), path.join(dir, "kernel.blob.json")], { encoding: "utf8" });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(Number(r.stdout)).to.be.greaterThan(50);
+    });
+    after(async function () {
+      await kernel?.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("reports the first cell's type error, then serves the declaration files from the snapshot and loads Node's modules", async function () {
+      const argv = [process.execPath, "--snapshot-blob", path.join(dir, "kernel.blob"), "--no-force-async-hooks-checks", "--", path.join(DIST, "main.js"), "--connection-file", "{connection_file}"];
+      kernel = await KernelClient.start({ argv, startTimeoutMs: 120_000 });
+      const first = await kernel.execute('let n: number = "cinco";', { timeoutMs: 120_000 });
+      expect(first.status).to.equal("error");
+      expect(first.ename).to.equal("TS2322");
+      const served = await kernel.execute('const s = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")]; [s.served, s.size, s.served === s.size]');
+      expect(served.status, served.evalue).to.equal("ok");
+      const [n, size, all] = JSON.parse(String((served.outputs[0] as { data: Record<string, string> }).data["text/plain"]).replace(/\s+/g, "").replace(/'/g, '"'));
+      expect(n).to.be.greaterThan(50);
+      expect(size).to.equal(n);
+      expect(all).to.equal(true);
+      const node = await kernel.execute('import { createHash } from "node:crypto";\ncreateHash("sha256").update("a").digest("hex").slice(0, 8)');
+      expect(node.status, node.evalue).to.equal("ok");
+      expect((node.outputs[0] as { data: Record<string, string> }).data["text/plain"]).to.equal("'ca978112'");
+      const wrong = await kernel.execute('import { readFileSync } from "node:fs";\nconst x: number = readFileSync("/etc/hostname", "utf8");');
+      expect(wrong.ename).to.equal("TS2322");
+    });
+  });
+});
