@@ -4,6 +4,7 @@
 //   2. npm dependencies        (skipped when package.json/lock are unchanged)
 //   3. TypeScript build        (skipped when dist/ is newer than every source)
 //   4. native IPC addon        (optional: a failure falls back to the in-process one)
+//      and the kernel's startup snapshot (optional: rebuilt when stale; kernels start without it, slower)
 //   5. .venv with JupyterLab   (skipped when requirements.txt is unchanged)
 //   6. the cdlab kernelspec in .venv (rewritten only when it changed)
 // Plain JavaScript on purpose: it runs before anything is built.
@@ -97,6 +98,11 @@ function nativeAddon() {
   if (r.status !== 0) log("native IPC addon not built: cdlab will use its in-process IPC (see above)");
 }
 
+function kernelSnapshot() {
+  const r = run(process.execPath, [path.join(ROOT, "dist", "kernel", "snapshot-build.js"), "--if-stale"]);
+  if (r.status !== 0) log("kernel snapshot not built: kernels start without it, only slower (see above)");
+}
+
 function venv() {
   const req = path.join(ROOT, "requirements.txt");
   const stamp = path.join(VENV, ".cdlab-requirements");
@@ -134,6 +140,7 @@ prerequisites();
 npmDeps();
 build();
 nativeAddon();
+kernelSnapshot();
 venv();
 kernelspec();
 require("./setup-vnet.js").setupVnet(log); // nftables/conntrack for src/vnet: root + apt-get only
