@@ -1,3 +1,4 @@
+// Longer than 300 lines: the verdicts, every probe kind run from the probe process, and grading as root and as nobody belong to one story
 /**
  * Verdicts decided in the grader's process: the verdict blocks never reach the
  * kernel; a cell scores only when what it observed satisfies the verdict; the
