@@ -140,12 +140,14 @@ let support: SandboxSupport | undefined;
 /**
  * Can kernels be sandboxed here? Checked once per process with a real run of `true` in a sandbox.
  *
- * @returns `{ ok: true }`, or `{ ok: false, reason }` (one line, English)
+ * @returns `{ ok: true }`, or `{ ok: false, reason }` (one line, English: only the instructor's terminal shows it)
  */
 export function sandboxSupport(): SandboxSupport {
   if (support) return support;
+  // english: the instructor's terminal (cdlab grade), never a student's feedback
   if (process.platform !== "linux") return (support = { ok: false, reason: `no sandbox on ${process.platform} (Linux only)` });
   const bwrap = which("bwrap");
+  // english: the instructor's terminal (cdlab grade), never a student's feedback
   if (!bwrap) return (support = { ok: false, reason: "no sandbox: bubblewrap is not installed (as root: node scripts/setup-sandbox.js)" });
   const run = (mounts: string[]) => {
     const argv = [...prefix({}, bwrap), ...NAMESPACES, ...mounts, "--proc", "/proc", "--dev", "/dev", "--", "true"];
@@ -153,10 +155,12 @@ export function sandboxSupport(): SandboxSupport {
     return r.status === 0 ? undefined : (r.error?.message ?? r.stderr ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`;
   };
   const why = run(systemMounts());
+  // english: the instructor's terminal (cdlab grade), never a student's feedback
   if (why) return (support = { ok: false, reason: `no sandbox: bubblewrap cannot create namespaces here (${why})` });
   // The sandbox user must be able to reach the project (a clone inside a 0700 folder is not reachable by nobody).
   const unreadable = run([...systemMounts(), ...projectMounts()]);
   if (unreadable)
+    // english: the instructor's terminal (cdlab grade), never a student's feedback
     return (support = { ok: false, reason: `no sandbox: the sandbox user cannot read the project at ${PACKAGE_ROOT} (${unreadable}); make its folders readable by others (chmod o+rx)` });
   return (support = { ok: true });
 }
