@@ -26,7 +26,8 @@ function watch(job: WatchJob): Promise<void> {
   const seen = new Map<string, string | null>();
   let last = "";
   const scan = (hint?: string | null) => {
-    if (hint && !seen.has(hint)) seen.set(hint, typeOf(path.join(job.dir, hint)));
+    const hinted = hint && !seen.has(hint) ? typeOf(path.join(job.dir, hint)) : null; // gone already: nothing to tell (or the folder's own name)
+    if (hinted) seen.set(hint!, hinted);
     let names: string[] | null;
     try {
       names = fs.readdirSync(job.dir).sort();
