@@ -230,7 +230,13 @@ export function backendOption(value: unknown): BackendName | undefined {
  * another process usually answers within a few µs, and the hop to a thread and
  * back costs tens of µs; a wait that lasts longer costs this much CPU once.
  */
-export const TRY_FIRST_SPIN_US = Number(process.env.CDLAB_IPC_SPIN_US ?? 50);
+export const TRY_FIRST_SPIN_US = spinBudget(process.env.CDLAB_IPC_SPIN_US);
+
+/** `CDLAB_IPC_SPIN_US` as µs from 0 to 1000000; 50 when unset or not such a number (never NaN: it would spin forever). */
+export function spinBudget(value: string | undefined): number {
+  const us = value === undefined || value.trim() === "" ? NaN : Number(value);
+  return Number.isFinite(us) && us >= 0 && us <= 1e6 ? us : 50;
+}
 
 /**
  * The blocking calls a handle has in progress, so that close() can cancel them

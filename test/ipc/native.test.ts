@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { programArgs, startWorker } from "../../src/proc/program";
-import { getBackend } from "../../src/ipc/native";
+import { getBackend, spinBudget } from "../../src/ipc/native";
 import { MessageQueue, NamedSemaphore, openMessageQueue, openSemaphore } from "../../src/ipc/index";
 import { liveQueueIds, ownShmFiles, uniqueName } from "../fixtures/ipc/leaks";
 import { BACKENDS, rejection } from "../fixtures/ipc/backends";
@@ -80,6 +80,11 @@ describe("ipc try first and waiter threads (native)", function () {
     const live = liveQueueIds();
     expect(ids.filter((id) => live.has(id)), "queues left behind").to.deep.equal([]);
     expect(ownShmFiles(), "semaphores left in /dev/shm").to.deep.equal([]);
+  });
+
+  it("CDLAB_IPC_SPIN_US sets the try-first budget; unset or not µs from 0 to 1000000 gives 50 (never NaN, which would spin forever)", () => {
+    expect([spinBudget("0"), spinBudget("200"), spinBudget(" 7 ")]).to.deep.equal([0, 200, 7]);
+    for (const bad of [undefined, "", "abc", "-1", "1e7", "Infinity"]) expect(spinBudget(bad), String(bad)).to.equal(50);
   });
 
   it("a receive or wait that would not block never hands the call to a waiter thread", async () => {
