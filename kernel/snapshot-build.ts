@@ -20,11 +20,14 @@ import { installResolution } from "./resolve";
 import { lastCellProgram, loadTypescript, TYPESCRIPT } from "./tslab";
 import { BLOB, BLOB_INFO, entryHash, snapshotProblem, stamp, type BlobInfo, type Manifest } from "./snapshot";
 
-/** The manifest of the cells' program, from a cell compiled in a fresh folder (removed when this process exits). */
+/** The manifest of the cells' program, from a cell compiled in a fresh folder (this process's TypeScript then watches no file). */
 export async function cellManifest(): Promise<Manifest> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-")));
   const back = process.cwd();
   process.chdir(dir); // tslab's converter compiles cells in the working directory, as in a kernel
+  // One cell, no edits: the compiler's file and folder watchers (on /tmp, which other programs change) must not fire.
+  const sys = loadTypescript().sys;
+  sys.watchFile = sys.watchDirectory = () => ({ close: () => undefined });
   const engine = createEngine(dir, (ts) => installResolution(ts, dir));
   try {
     const r = await engine.execute("1", 1);
@@ -48,8 +51,7 @@ export async function cellManifest(): Promise<Manifest> {
   } finally {
     engine.close();
     process.chdir(back);
-    // tslab's converter keeps watching the folder (a removal now throws in its watcher): removed at exit.
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

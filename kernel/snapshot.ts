@@ -202,6 +202,9 @@ function buildEntry(manifestFile: string): void {
   const { kernelDir } = manifest;
   (globalThis as Record<string, unknown>)[HOOK_GLOBAL] = cache.take.bind(cache);
   v8.startupSnapshot.setDeserializeMainFunction(() => {
+    // Node 20 keeps process.cwd()'s cached value across the snapshot (the build's folder, if
+    // anything asked for it then); the real working directory, asked of the system:
+    process.chdir(fs.realpathSync.native("."));
     let fresh = false;
     try {
       fresh = sameStamp(manifest.typescript, stamp(manifest.typescript.path));

@@ -109,6 +109,10 @@ describe("kernel startup snapshot", function () {
       const first = await kernel.execute('let n: number = "cinco";', { timeoutMs: 120_000 });
       expect(first.status).to.equal("error");
       expect(first.ename).to.equal("TS2322");
+      const cwd = await kernel.execute('import { realpathSync } from "node:fs";\nconst snap = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")];\n[realpathSync.native("."), process.cwd(), snap.ts.sys.getCurrentDirectory()].join(" ")');
+      const here = String((cwd.outputs[0] as { data: Record<string, string> }).data["text/plain"]).slice(1, -1).split(" ");
+      expect(here[1], "process.cwd() is the kernel's folder, not the snapshot build's").to.equal(here[0]);
+      expect(here[2], "TypeScript's working directory too").to.equal(here[0]);
       const served = await kernel.execute('const s = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")]; [s.served, s.size, s.served === s.size]');
       expect(served.status, served.evalue).to.equal("ok");
       const [n, size, all] = JSON.parse(String((served.outputs[0] as { data: Record<string, string> }).data["text/plain"]).replace(/\s+/g, "").replace(/'/g, '"'));
