@@ -319,40 +319,43 @@ Napi::Value MessageValue(Napi::Env env, long mtype, const char* text, size_t len
   return out;
 }
 
-// msgrcv(id, maxSize, type, flags, spinUs) -> { type, data } | null. The call
-// is first tried with IPC_NOWAIT, retried for up to spinUs µs while it fails
-// with ENOMSG. Then, with IPC_NOWAIT in flags: null (no exception: a try that
-// finds nothing is the common case of a ping-pong, and building an Error costs
-// more than the call); without: the blocking call on this thread (retried on
-// EINTR) — try, spin and sleep in one crossing of the addon boundary.
+// msgrcv(id, msgbuf, maxSize, type, flags, spinUs) -> bytes received, or -1.
+// `msgbuf` is a Buffer laid out as the struct msgbuf (a long mtype, then at
+// least maxSize bytes of text) that the caller reuses: the kernel writes the
+// message straight into it, so no Buffer or object is made here (making one
+// per message cost more than the call itself). The call is first tried with
+// IPC_NOWAIT, retried for up to spinUs µs while it fails with ENOMSG. Then,
+// with IPC_NOWAIT in flags: -1 (no exception: a try that finds nothing is the
+// common case of a ping-pong, and building an Error costs more than the call);
+// without: the blocking call on this thread (retried on EINTR) — try, spin and
+// sleep in one crossing of the addon boundary.
 Napi::Value MsgRcv(const Napi::CallbackInfo& info) {
   int id = ArgInt(info, 0);
-  size_t max = (size_t)ArgInt64(info, 1);
-  long type = (long)ArgInt64(info, 2);
-  int flags = ArgInt(info, 3);
-  double spin = info.Length() > 4 ? info[4].As<Napi::Number>().DoubleValue() : 0;
-  thread_local std::vector<char> buf;
-  if (buf.size() < sizeof(long) + max) buf.resize(sizeof(long) + max);
+  auto msgbuf = info[1].As<Napi::Buffer<char>>();
+  size_t max = (size_t)ArgInt64(info, 2);
+  long type = (long)ArgInt64(info, 3);
+  int flags = ArgInt(info, 4);
+  double spin = info.Length() > 5 ? info[5].As<Napi::Number>().DoubleValue() : 0;
+  if (msgbuf.Length() < sizeof(long) + max) ThrowErrno(info.Env(), "msgrcv", EFAULT);
+  char* buf = msgbuf.Data();
   ssize_t n = -1;
   int e = 0;
   bool got = SpinFor(spin, [&] {
     do {
-      n = msgrcv(id, buf.data(), max, type, flags | IPC_NOWAIT);
+      n = msgrcv(id, buf, max, type, flags | IPC_NOWAIT);
       e = n < 0 ? errno : 0;
     } while (e == EINTR);
     return e != ENOMSG;
   });
   if (!got) {
-    if (flags & IPC_NOWAIT) return info.Env().Null();
+    if (flags & IPC_NOWAIT) return Napi::Number::New(info.Env(), -1);
     do {
-      n = msgrcv(id, buf.data(), max, type, flags);
+      n = msgrcv(id, buf, max, type, flags);
       e = n < 0 ? errno : 0;
     } while (e == EINTR);
   }
   if (n < 0) ThrowErrno(info.Env(), "msgrcv", e);
-  long mtype;
-  memcpy(&mtype, buf.data(), sizeof(long));
-  return MessageValue(info.Env(), mtype, buf.data() + sizeof(long), (size_t)n);
+  return Napi::Number::New(info.Env(), (double)n);
 }
 
 // msgrcvAsync(id, maxSize, type, flags) -> { promise<{ type, data }>, cancel }

@@ -28,10 +28,11 @@ export interface NativeIpc {
   msgsnd(id: number, type: number, data: Buffer, flags: number): void;
   msgsndAsync(id: number, type: number, data: Buffer, flags: number): NativeJob<void>;
   /**
-   * Tried with IPC_NOWAIT, retried for up to `spinUs` µs while ENOMSG; then, with IPC_NOWAIT in `flags`: null;
-   * without: the blocking call on the calling thread.
+   * Receive into `msgbuf`, laid out as the struct msgbuf (mtype as a 64-bit long, then ≥ `maxSize` bytes): the
+   * bytes received. Tried with IPC_NOWAIT, retried for up to `spinUs` µs while ENOMSG; then, with IPC_NOWAIT in
+   * `flags`: -1; without: the blocking call on the calling thread.
    */
-  msgrcv(id: number, maxSize: number, type: number, flags: number, spinUs?: number): NativeMessage | null;
+  msgrcv(id: number, msgbuf: Buffer, maxSize: number, type: number, flags: number, spinUs?: number): number;
   msgrcvAsync(id: number, maxSize: number, type: number, flags: number): NativeJob<NativeMessage>;
   msgStat(id: number): NativeMsgStat;
   msgRmid(id: number): void;

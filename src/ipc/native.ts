@@ -133,6 +133,15 @@ export function kernelLimits(): QueueLimits {
 
 function nativeBackend(n: NativeIpc): IpcBackend {
   const c = n.constants;
+  // The struct msgbuf every synchronous receive of this thread reuses (the addon makes no Buffer per message).
+  let msgbuf = Buffer.alloc(8 + 8192);
+  const receive = (id: number, max: number, type: number, flags: number, spinUs: number): RawMessage | null => {
+    if (msgbuf.length < 8 + max) msgbuf = Buffer.alloc(8 + max);
+    const size = n.msgrcv(id, msgbuf, max, type, flags, spinUs);
+    if (size < 0) return null;
+    // mtype: a 64-bit long (little-endian, as on every Linux Node runs on); data: a copy the caller keeps
+    return { type: msgbuf.readUInt32LE(0) + msgbuf.readInt32LE(4) * 2 ** 32, data: Buffer.from(msgbuf.subarray(8, 8 + size)) };
+  };
   const oflag = (create: boolean, exclusive: boolean) =>
     c.O_RDWR | (create ? c.O_CREAT : 0) | (create && exclusive ? c.O_EXCL : 0);
   return {
@@ -143,8 +152,8 @@ function nativeBackend(n: NativeIpc): IpcBackend {
     msgsnd: (id, type, data) => n.msgsnd(id, type, data, c.IPC_NOWAIT),
     msgsndSync: (id, type, data) => n.msgsnd(id, type, data, 0),
     msgsndWait: (id, type, data) => n.msgsndAsync(id, type, data, 0),
-    msgrcv: (id, max, type, truncate, spinUs = 0) => n.msgrcv(id, max, type, c.IPC_NOWAIT | (truncate ? c.MSG_NOERROR : 0), spinUs),
-    msgrcvSync: (id, max, type, truncate, spinUs = 0) => n.msgrcv(id, max, type, truncate ? c.MSG_NOERROR : 0, spinUs)!,
+    msgrcv: (id, max, type, truncate, spinUs = 0) => receive(id, max, type, c.IPC_NOWAIT | (truncate ? c.MSG_NOERROR : 0), spinUs),
+    msgrcvSync: (id, max, type, truncate, spinUs = 0) => receive(id, max, type, truncate ? c.MSG_NOERROR : 0, spinUs)!,
     msgrcvWait: (id, max, type, truncate) => n.msgrcvAsync(id, max, type, truncate ? c.MSG_NOERROR : 0),
     msgStat: (id) => {
       const s = n.msgStat(id);
