@@ -45,20 +45,45 @@ function peerWorker(args: string[]): Promise<number | undefined> {
   });
 }
 
+/**
+ * Run `body` (this process's side of a ping-pong) while `peer` (the other side) runs. If the peer fails
+ * first, `stop()` closes what `body` waits on, and the peer's error is thrown: never an unhandled rejection
+ * that ends the bench before its `finally` removes the queue or the semaphores.
+ */
+async function alongside<T>(peer: Promise<unknown>, stop: () => Promise<void>, body: () => Promise<T>): Promise<T> {
+  let peerError: unknown;
+  const watched = peer.then(
+    () => undefined,
+    (e: unknown) => {
+      peerError = e;
+      return stop();
+    },
+  );
+  try {
+    const result = await body();
+    await peer;
+    return result;
+  } catch (e) {
+    throw peerError ?? e;
+  } finally {
+    await watched;
+  }
+}
+
 /** Message queue ping-pong, cdlab on both sides: this process (async API) ↔ a child (sync API), and child ↔ child (sync). */
 export async function queuePingPongs(n: number): Promise<{ asyncMain: number; syncProcesses: number }> {
   const q = await openMessageQueue();
   try {
-    const echo = peerProcess(["msg-echo", String(q.id), String(n)]);
     const warm = Math.floor(n / 10);
-    let t = 0;
-    for (let i = 0; i < n; i++) {
-      if (i === warm) t = performance.now();
-      await q.send(1, "ping");
-      await q.receive({ type: 2 });
-    }
-    const asyncMain = (n - warm) / ((performance.now() - t) / 1000);
-    await echo;
+    const asyncMain = await alongside(peerProcess(["msg-echo", String(q.id), String(n)]), () => q.close(), async () => {
+      let t = 0;
+      for (let i = 0; i < n; i++) {
+        if (i === warm) t = performance.now();
+        await q.send(1, "ping");
+        await q.receive({ type: 2 });
+      }
+      return (n - warm) / ((performance.now() - t) / 1000);
+    });
     const [, ping] = await Promise.all([peerProcess(["msg-echo", String(q.id), String(n)]), peerProcess(["msg-ping", String(q.id), String(n)])]);
     return { asyncMain, syncProcesses: ping! };
   } finally {
@@ -71,16 +96,17 @@ export async function semaphorePingPongs(n: number): Promise<{ asyncMain: number
   const names = [`/cdlab-bench-${process.pid}-a`, `/cdlab-bench-${process.pid}-b`];
   const [a, b] = [await openSemaphore(names[0], { exclusive: true }), await openSemaphore(names[1], { exclusive: true })];
   try {
-    const echo = peerProcess(["sem-echo", ...names, String(n)]);
     const warm = Math.floor(n / 10);
-    let t = 0;
-    for (let i = 0; i < n; i++) {
-      if (i === warm) t = performance.now();
-      a.post();
-      await b.wait();
-    }
-    const asyncMain = (2 * (n - warm)) / ((performance.now() - t) / 1000);
-    await echo;
+    const stop = async () => void (await Promise.all([a.close(), b.close()]));
+    const asyncMain = await alongside(peerProcess(["sem-echo", ...names, String(n)]), stop, async () => {
+      let t = 0;
+      for (let i = 0; i < n; i++) {
+        if (i === warm) t = performance.now();
+        a.post();
+        await b.wait();
+      }
+      return (2 * (n - warm)) / ((performance.now() - t) / 1000);
+    });
     const [, syncProcesses] = await Promise.all([peerProcess(["sem-echo", ...names, String(n)]), peerProcess(["sem-ping", ...names, String(n)])]);
     const [, syncWorkers] = await Promise.all([peerWorker(["sem-echo", ...names, String(n)]), peerWorker(["sem-ping", ...names, String(n)])]);
     return { asyncMain, syncProcesses: syncProcesses!, syncWorkers: syncWorkers! };
