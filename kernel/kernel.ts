@@ -26,7 +26,7 @@ import { KernelHandler } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
 import { InputSlot } from "./stdin";
 import { installResolution } from "./resolve";
-import { describeUncaught } from "./traceback";
+import { describeUncaught, INTERRUPTED } from "./traceback";
 import { routeTslabDisplay } from "./tslab";
 import type { FromTransport, ToTransport, TransportData } from "./transport";
 import { openMainChannels, readConnection, type MainChannels } from "./channels";
@@ -45,6 +45,8 @@ export function startKernel(connectionFile: string): void {
   const send = (channel: "shell" | "iopub", env: Envelope) => channels?.send(channel, env);
 
   const cwd = process.cwd();
+  let interruptSent: number | undefined; // when the client sent an interrupt that found no cell running
+  let interruptNext = false; // the next execute request ends unrun (see onShell)
   const engine = createEngine(cwd, (ts) => installResolution(ts, cwd), (fn) => flag.protect(fn));
   const handler = new KernelHandler({
     engine: {
@@ -53,6 +55,10 @@ export function startKernel(connectionFile: string): void {
       },
       execute(code, n) {
         setCurrentCell(n);
+        if (interruptNext) {
+          interruptNext = false;
+          return Promise.resolve({ status: "error", ...INTERRUPTED });
+        }
         return engine.execute(code, n);
       },
       complete: (code, pos) => engine.complete(code, pos),
@@ -106,6 +112,7 @@ export function startKernel(connectionFile: string): void {
         flag.acknowledge();
         engine.interrupt();
         if (handler.runningCell !== undefined) interruptCell(handler.runningCell);
+        else if (m.sent) interruptSent = Date.parse(m.sent);
         break;
       case "shutdown":
         void shutdown();
@@ -129,7 +136,13 @@ export function startKernel(connectionFile: string): void {
   process.on("unhandledRejection", report("Promise rejeitada sem tratamento (unhandled rejection)"));
 
   const onShell = (env: Envelope) => {
-    if (env.msg.header.msg_type === "execute_request") flag.executeReceived();
+    if (env.msg.header.msg_type === "execute_request") {
+      flag.executeReceived();
+      // An interrupt handled while no cell ran is for this request if the client sent it first: it was still
+      // queued on the shell socket while the compiler was being built (main thread busy), so it ends unrun.
+      if (interruptSent !== undefined && Date.parse(env.msg.header.date) <= interruptSent) interruptNext = true;
+      interruptSent = undefined;
+    }
     handler.receive("shell", env);
   };
   channels = openMainChannels(info, onShell);

@@ -27,7 +27,8 @@ function launch(): void {
     env: { ...process.env, [LAUNCHER_ENV]: String(process.pid) },
   });
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => child.kill(sig));
-  child.once("exit", (code, signal) => process.exit(code ?? (signal === "SIGKILL" || signal === "SIGTERM" ? 0 : 1)));
+  // Exit as the kernel did: with its code, or by its signal (a restart before any cell ends it with SIGKILL).
+  child.once("exit", (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)));
   child.once("error", () => runHere());
   const jupyter = Number(process.env.JPY_PARENT_PID);
   if (Number.isInteger(jupyter) && jupyter > 1 && process.ppid === jupyter) {

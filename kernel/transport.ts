@@ -7,7 +7,7 @@
  * the main thread (channels.ts): a cell's request and outputs cross no thread.
  *
  * Worker → main: `{ t: "msg", env }` (a control request the main thread
- * answers), `{ t: "iopub", env }` (a status to publish), `{ t: "interrupt" }`,
+ * answers), `{ t: "iopub", env }` (a status to publish), `{ t: "interrupt", sent }`,
  * `{ t: "shutdown", restart }`.
  * Main → worker: `{ t: "send", env }` (a control reply; with `channel:
  * "stdin"` an input_request), `{ t: "interrupt" }`
@@ -53,7 +53,7 @@ export type ToTransport = { t: "send"; env: Envelope; channel?: "control" | "std
 export type FromTransport =
   | { t: "msg"; env: Envelope }
   | { t: "iopub"; env: Envelope }
-  | { t: "interrupt" }
+  | { t: "interrupt"; sent?: string }
   | { t: "shutdown"; restart: boolean };
 
 async function run(data: TransportData): Promise<void> {
@@ -94,7 +94,8 @@ async function run(data: TransportData): Promise<void> {
   };
 
   let interrupting = false;
-  const interrupt = async () => {
+  /** @param sent the interrupt_request's header date: the main thread applies it to a request sent before it and not read yet */
+  const interrupt = async (sent?: string) => {
     if (interrupting) return;
     interrupting = true;
     const target = flag.oldestUnanswered();
@@ -102,7 +103,7 @@ async function run(data: TransportData): Promise<void> {
     try {
       for (let round = 0; round < 8; round++) {
         flag.posted();
-        post({ t: "interrupt" });
+        post({ t: "interrupt", sent });
         await sleep(150);
         // Loading TypeScript or compiling a cell: wait for it to end (bounded), never terminate it.
         for (let waited = 0; flag.protectedNow && !finished() && waited < 60_000; waited += 50) await sleep(50);
@@ -145,7 +146,7 @@ async function run(data: TransportData): Promise<void> {
       const type = env.msg.header.msg_type;
       if (type === "interrupt_request") {
         void answer(env, "interrupt_reply", { status: "ok" });
-        void interrupt();
+        void interrupt(env.msg.header.date);
       } else if (type === "shutdown_request") void shutdown(env);
       else if (type === "kernel_info_request") void answer(env, "kernel_info_reply", kernelInfo(data.tsVersion));
       else post({ t: "msg", env });
