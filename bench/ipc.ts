@@ -70,6 +70,28 @@ async function alongside<T>(peer: Promise<unknown>, stop: () => Promise<void>, b
   }
 }
 
+/**
+ * Two peers that ping-pong with each other. When one fails, `release()` frees the other from its blocking
+ * call (a peer blocked in the sync API cannot be stopped otherwise: a worker thread blocked in `sem_wait` even
+ * keeps this process from exiting), both are awaited, and the first error is thrown.
+ */
+async function pair<T>(peers: Promise<T>[], release: () => unknown): Promise<T[]> {
+  let released = false;
+  const watched = peers.map((p) =>
+    p.catch(async (e: unknown) => {
+      if (!released) {
+        released = true;
+        await release();
+      }
+      throw e;
+    }),
+  );
+  const settled = await Promise.allSettled(watched);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** Message queue ping-pong, cdlab on both sides: this process (async API) ↔ a child (sync API), and child ↔ child (sync). */
 export async function queuePingPongs(n: number): Promise<{ asyncMain: number; syncProcesses: number }> {
   const q = await openMessageQueue();
@@ -84,7 +106,8 @@ export async function queuePingPongs(n: number): Promise<{ asyncMain: number; sy
       }
       return (n - warm) / ((performance.now() - t) / 1000);
     });
-    const [, ping] = await Promise.all([peerProcess(["msg-echo", String(q.id), String(n)]), peerProcess(["msg-ping", String(q.id), String(n)])]);
+    // a failed peer: removing the queue ends the other's msgrcv with EIDRM
+    const [, ping] = await pair([peerProcess(["msg-echo", String(q.id), String(n)]), peerProcess(["msg-ping", String(q.id), String(n)])], () => q.close());
     return { asyncMain, syncProcesses: ping! };
   } finally {
     await q.close();
@@ -107,8 +130,12 @@ export async function semaphorePingPongs(n: number): Promise<{ asyncMain: number
       }
       return (2 * (n - warm)) / ((performance.now() - t) / 1000);
     });
-    const [, syncProcesses] = await Promise.all([peerProcess(["sem-echo", ...names, String(n)]), peerProcess(["sem-ping", ...names, String(n)])]);
-    const [, syncWorkers] = await Promise.all([peerWorker(["sem-echo", ...names, String(n)]), peerWorker(["sem-ping", ...names, String(n)])]);
+    // a failed peer: enough posts that the other runs to its end without blocking
+    const release = () => {
+      for (let i = 0; i < n; i++) a.post(), b.post();
+    };
+    const [, syncProcesses] = await pair([peerProcess(["sem-echo", ...names, String(n)]), peerProcess(["sem-ping", ...names, String(n)])], release);
+    const [, syncWorkers] = await pair([peerWorker(["sem-echo", ...names, String(n)]), peerWorker(["sem-ping", ...names, String(n)])], release);
     return { asyncMain, syncProcesses: syncProcesses!, syncWorkers: syncWorkers! };
   } finally {
     await Promise.all([a.close(), b.close()]);
