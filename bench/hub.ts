@@ -13,9 +13,9 @@
  * Everything (kernels, servers, processes, accounts, control groups) is torn down at the end, on an error, and on
  * SIGINT/SIGTERM/SIGHUP.
  *
- *   node dist/bench/hub.js [--max N] [--minutes M] [--rounds R] [--notebook-students K] [--quick]
- *   node dist/bench/run.js --only hub                  (same options from CDLAB_HUB_BENCH_MAX, _MINUTES, _ROUNDS,
- *                                                       _NOTEBOOK_STUDENTS)
+ *   node dist/bench/hub.js [--max N] [--minutes M] [--rounds R] [--notebook-students K] [--notebook-minutes M] [--quick]
+ *   node dist/bench/run.js --only hub        (the same options from CDLAB_HUB_BENCH_MAX, _MINUTES, _ROUNDS,
+ *                                             _NOTEBOOK_STUDENTS, _NOTEBOOK_MINUTES)
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -29,8 +29,6 @@ const SECTION = "hub";
 const LIMIT_MS = 1000;
 /** A cell that takes longer is reported and ends its notebook (notebook 08's copy experiment takes 25 s alone, 100 s with 3 students on 2 cores). */
 const CELL_TIMEOUT_MS = 240_000;
-/** The notebooks phase as a whole. */
-const NOTEBOOKS_BUDGET_MIN = 30;
 const NOTEBOOKS = ["03-sockets-udp", "04-sockets-tcp", "05-processos", "06-pipes-e-fifos", "07-filas-de-mensagens", "08-memoria-compartilhada"];
 
 export interface HubBenchOptions {
@@ -44,6 +42,8 @@ export interface HubBenchOptions {
   rounds?: number;
   /** Students who run notebooks 03–08 at the same time after the ramp (0: skip). @default 4 (quick: 2) */
   notebookStudents?: number;
+  /** Time budget of the notebooks phase, in minutes. @default 30 (quick: 15) */
+  notebookMinutes?: number;
   log?: (line: string) => void;
 }
 
@@ -135,6 +135,7 @@ export function hubBenchOptions(options: HubBenchOptions, env = process.env): Re
     minutes: num("MINUTES", options.minutes, quick ? 8 : 30),
     rounds: Math.max(1, num("ROUNDS", options.rounds, 5)),
     notebookStudents: num("NOTEBOOK_STUDENTS", options.notebookStudents, quick ? 2 : 4),
+    notebookMinutes: num("NOTEBOOK_MINUTES", options.notebookMinutes, quick ? 15 : 30),
   };
 }
 
@@ -279,9 +280,9 @@ export async function runHubBench(options: HubBenchOptions = {}): Promise<{ rows
             return failed;
           }),
         ),
-        NOTEBOOKS_BUDGET_MIN * 60_000,
+        o.notebookMinutes * 60_000,
       );
-      const failed = perStudent === "late" ? [`not finished within ${NOTEBOOKS_BUDGET_MIN} min`] : perStudent.flat();
+      const failed = perStudent === "late" ? [`not finished within ${o.notebookMinutes} min`] : perStudent.flat();
       for (const l of failed) log(l);
       const ms = Date.now() - t0;
       raw.notebooks = { students: n, files: files.map((f) => path.basename(f)), ms, failed };
@@ -294,12 +295,13 @@ export async function runHubBench(options: HubBenchOptions = {}): Promise<{ rows
   return { rows, raw };
 }
 
-const usage = `Usage: node dist/bench/hub.js [--max N] [--minutes M] [--rounds R] [--notebook-students K] [--quick]
+const usage = `Usage: node dist/bench/hub.js [--max N] [--minutes M] [--rounds R] [--notebook-students K] [--notebook-minutes M] [--quick]
 
   --max                most students in the ramp (default 60; quick 4)
   --minutes            the ramp's time budget (default 30; quick 8)
   --rounds             simultaneous round trip cells per student at each step (default 5)
   --notebook-students  students running notebooks 03–08 at once after the ramp; 0 skips it (default 4; quick 2)
+  --notebook-minutes   that phase's time budget (default 30; quick 15)
 Needs root. Prints the rows and writes the JSON to bench/results/hub-<date>.json.`;
 
 async function main(): Promise<number> {
@@ -312,6 +314,7 @@ async function main(): Promise<number> {
         minutes: { type: "string" },
         rounds: { type: "string" },
         "notebook-students": { type: "string" },
+        "notebook-minutes": { type: "string" },
         quick: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -334,6 +337,7 @@ async function main(): Promise<number> {
     minutes: num(values.minutes, "minutes"),
     rounds: num(values.rounds, "rounds"),
     notebookStudents: num(values["notebook-students"], "notebook-students"),
+    notebookMinutes: num(values["notebook-minutes"], "notebook-minutes"),
   });
   console.log(formatTable(rows));
   const dir = path.join(ROOT, "bench", "results");

@@ -8,7 +8,6 @@ student's edit), idle kernels and idle servers culled by jupyter_server itself, 
 Every setting comes from the environment (/etc/default/cdlab-hub): see cdlab_hub/settings.py.
 """
 import os
-import secrets
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,23 +37,13 @@ if "CDLAB_HUB_SSL_CERT" in env:
     c.JupyterHub.ssl_key = env["CDLAB_HUB_SSL_KEY"]
 
 # --- who logs in ---------------------------------------------------------------------------------------------------
-if env.get("CDLAB_HUB_AUTH", "pam") == "dummy":
-    # Tests only: any listed user with the shared password. Never on a server students can reach.
-    c.JupyterHub.authenticator_class = "jupyterhub.auth.DummyAuthenticator"
-    c.DummyAuthenticator.password = env.get("CDLAB_HUB_DUMMY_PASSWORD") or secrets.token_urlsafe(16)
-    import grp
-
-    try:
-        members = set(grp.getgrnam(s.student_group).gr_mem)
-    except KeyError:
-        members = set()
-    c.Authenticator.allowed_users = members | {s.instructor}
-else:
-    # Production: the students' Unix passwords (PAM), members of the students' group, plus the instructor.
-    c.JupyterHub.authenticator_class = "jupyterhub.auth.PAMAuthenticator"
-    c.PAMAuthenticator.allowed_groups = {s.student_group}
-    c.Authenticator.allowed_users = {s.instructor}
-    c.PAMAuthenticator.open_sessions = False
+# The students' Unix passwords (PAM), members of the students' group, plus the instructor (CdlabPAMAuthenticator:
+# JupyterHub 3.0 alone would ignore allowed_users once allowed_groups is set). The tests log in this way too, with
+# passwords set by chpasswd.
+c.JupyterHub.authenticator_class = "cdlab_hub.auth.CdlabPAMAuthenticator"
+c.PAMAuthenticator.allowed_groups = {s.student_group}
+c.Authenticator.allowed_users = {s.instructor}
+c.PAMAuthenticator.open_sessions = False
 c.Authenticator.admin_users = {s.instructor}
 if env.get("CDLAB_HUB_ADMIN_TOKEN"):
     # A service with admin rights for scripts (the tests, the bench): creates tokens, starts and stops servers.
@@ -80,13 +69,16 @@ spawn_env = {
 if env.get("CDLAB_JUPYTER_PATH"):
     spawn_env["JUPYTER_PATH"] = env["CDLAB_JUPYTER_PATH"]  # where the cdlab kernelspec is, if not system-wide
 c.Spawner.environment = spawn_env
-kernel_idle = env.get("CDLAB_KERNEL_IDLE_SECONDS", "1800")
-server_idle = env.get("CDLAB_SERVER_IDLE_SECONDS", "3600")
+kernel_idle = int(env.get("CDLAB_KERNEL_IDLE_SECONDS", "1800"))
+server_idle = int(env.get("CDLAB_SERVER_IDLE_SECONDS", "3600"))
+# How often the hub checks that a server is still running (a server that stopped itself is then cleaned up).
+c.Spawner.poll_interval = int(env.get("CDLAB_SPAWNER_POLL_SECONDS", "30"))
 c.Spawner.args = [
     "--MappingKernelManager.default_kernel_name=cdlab",
-    # jupyter_server's own culling: an idle kernel is shut down, then an idle server stops itself.
+    # jupyter_server's own culling: an idle kernel is shut down (checked every minute, or every half timeout when
+    # that is shorter), then a server with no kernel and no activity stops itself (checked every minute).
     f"--MappingKernelManager.cull_idle_timeout={kernel_idle}",
-    "--MappingKernelManager.cull_interval=60",
+    f"--MappingKernelManager.cull_interval={max(1, min(60, kernel_idle // 2))}",
     "--MappingKernelManager.cull_connected=True",
     f"--ServerApp.shutdown_no_activity_timeout={server_idle}",
     f"--TerminalManager.cull_inactive_timeout={kernel_idle}",

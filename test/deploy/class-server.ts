@@ -31,7 +31,7 @@ const BASE = "/var/tmp"; // not /tmp: each student's server gets a private /tmp
 export function hubUnavailable(): string | null {
   if (process.platform !== "linux") return "the course server runs on Linux only";
   if (process.getuid?.() !== 0) return "needs root (creates Unix accounts and control groups): run as root";
-  for (const tool of ["useradd", "userdel", "groupadd"]) {
+  for (const tool of ["useradd", "userdel", "groupadd", "chpasswd"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} is missing`;
   }
   const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "setup-hub.js"), "--quiet", "--no-kernelspec", "--venv", HUB_VENV], { encoding: "utf8" });
@@ -129,6 +129,8 @@ export class ClassServer {
   readonly state = path.join(this.dir, "state");
   readonly group = `h${this.id}alunos`;
   readonly instructor = `h${this.id}prof`;
+  /** An account outside the students' group (PAM accepts its password; the hub must not let it in). */
+  readonly outsider = `h${this.id}fora`;
   readonly students: string[] = [];
   readonly adminToken = crypto.randomBytes(24).toString("hex");
   readonly password = crypto.randomBytes(12).toString("hex");
@@ -170,8 +172,6 @@ export class ClassServer {
       CDLAB_INSTRUCTOR: this.instructor,
       CDLAB_STUDENT_GROUP: this.group,
       CDLAB_JUPYTER_PATH: path.join(this.dir, "kernels", "share", "jupyter"),
-      CDLAB_HUB_AUTH: "dummy",
-      CDLAB_HUB_DUMMY_PASSWORD: this.password,
       CDLAB_HUB_ADMIN_TOKEN: this.adminToken,
       CDLAB_HUB_BIND: `http://127.0.0.1:${ports.hub}`,
       CDLAB_PROXY_API_PORT: String(ports.api),
@@ -218,12 +218,16 @@ export class ClassServer {
     this.makeInstall();
     sh("groupadd", [this.group]);
     this.addUser(this.instructor, []);
+    this.addUser(this.outsider, []);
     for (let i = 1; i <= this.options.students; i++) {
       if (this.stopped) throw new Error("class server stopped while starting");
       const name = `h${this.id}a${String(i).padStart(2, "0")}`;
       this.addUser(name, [this.group]);
       this.students.push(name);
     }
+    // Login is PAM, as in production: every account gets the class's password.
+    const set = spawnSync("chpasswd", { input: this.users.map((u) => `${u}:${this.password}\n`).join(""), encoding: "utf8" });
+    if (set.status !== 0) throw new Error(`chpasswd failed: ${set.stderr}`);
     this.log(`hub: install and ${this.users.length} accounts in ${Date.now() - t0} ms`);
     this.course(["init"]);
     const ports = { hub: await freePort(), api: await freePort(), internal: await freePort() };
@@ -279,7 +283,7 @@ export class ClassServer {
     return sh("getent", ["passwd", user]).split(":")[5];
   }
 
-  /** The hub's login form (the DummyAuthenticator's shared password): true when the hub set a login cookie. */
+  /** The hub's login form (PAM: the Unix password chpasswd gave every account): true when the hub set a login cookie. */
   async login(user: string, password = this.password): Promise<boolean> {
     const body = new URLSearchParams({ username: user, password }).toString();
     const r = await request(`${this.url}/hub/login`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body });
@@ -287,8 +291,9 @@ export class ClassServer {
     return r.status === 302 && cookies.some((c) => c.startsWith("jupyterhub-session-id") || c.startsWith("jupyterhub-hub-login"));
   }
 
-  /** An API token for `user`, made by the admin service. */
+  /** An API token for `user`, made by the admin service after the user logged in (which adds them to the hub). */
   async token(user: string): Promise<string> {
+    if (!(await this.login(user))) throw new Error(`${user} could not log in to the hub`);
     const r = await request(`${this.url}/hub/api/users/${user}/tokens`, {
       method: "POST",
       headers: { ...this.auth(this.adminToken), "Content-Type": "application/json" },

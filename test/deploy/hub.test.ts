@@ -3,14 +3,16 @@
  * start their servers and run notebook 03 and exercise 02 at the same time through the hub's proxy, as different
  * uids; they do not collide or see each other; a stopped server leaves nothing; the instructor releases, collects
  * and grades. Needs root (accounts, control groups) and JupyterHub (scripts/setup-hub.js installs it): skipped with
- * the reason otherwise. CDLAB_HUB_STUDENTS sets N (default 8).
+ * the reason otherwise. CDLAB_HUB_STUDENTS sets N (default 8). A second, one-student hub with culling timeouts of
+ * seconds runs its idle scenario (idleScenario) meanwhile, and the last test checks what it saw.
  */
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
-import { KernelManager, type Kernel } from "@jupyterlab/services";
+import { KernelAPI, KernelConnection, KernelManager, type Kernel } from "@jupyterlab/services";
 import { ROOT } from "../../src/cli/kernelspec";
 import { execute } from "../support/jupyter";
+import { pollUntil } from "../support/poll";
 import { ClassServer, hubUnavailable, pidsOf, request, socketsOf } from "./class-server";
 
 const N = Number(process.env.CDLAB_HUB_STUDENTS ?? 8);
@@ -24,9 +26,52 @@ const src = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source
 const readNb = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as { cells: Cell[] };
 const codeOf = (file: string) => readNb(file).cells.filter((c) => c.cell_type === "code" && src(c).trim()).map(src);
 
+interface IdleObservation {
+  kernelCulledAfterS: number;
+  serverStoppedAfterS: number;
+  left: number[];
+  log: string;
+}
+
+/**
+ * One student on a hub whose culling timeouts are seconds (kernel 20 s, server 5 s; the hub polls every 2 s; the
+ * production defaults are 1800, 3600 and 30 s): start the server and a kernel, run a cell, stay connected and do
+ * nothing. jupyter_server should shut the kernel down, then the server itself (its check runs once a minute), and the
+ * hub should see it stopped and leave none of its processes.
+ */
+async function idleScenario(h: ClassServer): Promise<IdleObservation> {
+  const u = h.students[0];
+  const token = await h.token(u);
+  await h.spawn(u, token);
+  const t0 = Date.now();
+  const serverSettings = h.settings(u, token);
+  // A bare connection (no KernelManager: its polling of /api/kernels would count as activity).
+  const k = new KernelConnection({ model: await KernelAPI.startNew({ name: "cdlab" }, serverSettings), serverSettings });
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${u}'s kernel did not run a cell within 120 s`)), 120_000)));
+    const ran = await Promise.race([execute(k, "1 + 1"), late]).finally(() => clearTimeout(timer));
+    expect(ran.reply.status).to.equal("ok");
+    // no_track_activity: these polls are not activity, or the server would never be idle.
+    const kernels = async () => (await request(`${h.url}/user/${u}/api/kernels?no_track_activity=1`, { headers: h.auth(token) })).json<unknown[]>();
+    await pollUntil(async () => (await kernels()).length === 0, { timeoutMs: 120_000, intervalMs: 1000, what: `${u}'s idle kernel to be culled` });
+    const kernelCulledAfterS = (Date.now() - t0) / 1000;
+    await pollUntil(async () => !(await request(`${h.url}/hub/api/users/${u}`, { headers: h.auth(h.adminToken) })).json().servers?.[""], {
+      timeoutMs: 180_000,
+      intervalMs: 1000,
+      what: `${u}'s idle server to stop itself`,
+    });
+    return { kernelCulledAfterS, serverStoppedAfterS: (Date.now() - t0) / 1000, left: pidsOf(h.uid(u)), log: h.hubLog() };
+  } finally {
+    k.dispose();
+  }
+}
+
 describe("course server on JupyterHub (deploy/)", function () {
   this.timeout(600_000);
   let hub: ClassServer | undefined;
+  let idleHub: ClassServer | undefined;
+  let idle: Promise<IdleObservation | Error> | undefined;
   const tokens = new Map<string, string>();
   const managers = new Map<string, KernelManager>();
 
@@ -72,7 +117,11 @@ describe("course server on JupyterHub (deploy/)", function () {
       console.log(`      course server test skipped: ${reason}`);
       this.skip();
     }
+    const idleEnv = { CDLAB_KERNEL_IDLE_SECONDS: "20", CDLAB_SERVER_IDLE_SECONDS: "5", CDLAB_SPAWNER_POLL_SECONDS: "2" };
+    const started = ClassServer.start({ students: 1, env: idleEnv }).then((h) => (idleHub = h));
+    idle = started.then(idleScenario).catch((e: Error) => e);
     hub = await ClassServer.start({ students: N });
+    await started;
   });
 
   after(async function () {
@@ -80,15 +129,18 @@ describe("course server on JupyterHub (deploy/)", function () {
       await km.shutdownAll().catch(() => undefined);
       km.dispose();
     }
-    await hub?.stop();
+    await idle;
+    await Promise.all([hub?.stop(), idleHub?.stop()]);
     console.debug = debug;
   });
 
-  it(`${N} students log in through the hub and get a server with the cdlab kernel and the course notebooks`, async function () {
+  it(`${N} students log in through the hub (PAM, their Unix passwords) and get a server with the cdlab kernel and the course notebooks`, async function () {
     const h = hub!;
     const logins = await Promise.all(h.students.map((u) => h.login(u)));
     expect(logins, "the hub's login form accepts every student").to.deep.equal(h.students.map(() => true));
     expect(await h.login(h.students[0], "wrong"), "and refuses a wrong password").to.equal(false);
+    expect(await h.login(h.outsider), "and an account outside the students' group").to.equal(false);
+    expect(await h.login(h.instructor), "the instructor logs in too").to.equal(true);
     for (const u of h.students) tokens.set(u, await h.token(u));
     await Promise.all(h.students.map((u) => h.spawn(u, tokens.get(u)!)));
     for (const u of h.students) {
@@ -217,7 +269,7 @@ describe("course server on JupyterHub (deploy/)", function () {
     expect(collect.stdout).to.include(idle);
 
     const grade = h.course(["grade", "02-udp"]);
-    expect(grade.status, grade.stderr).to.equal(0);
+    expect(grade.status, grade.stderr + grade.stdout).to.equal(0);
     // cdlab grade --course: one JSON line per submission, and the gradebook, owned by the instructor.
     const reports = grade.stdout.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
     const gradeOf = (u: string) => reports.find((r) => r.student === u);
@@ -263,5 +315,14 @@ describe("course server on JupyterHub (deploy/)", function () {
     });
     expect(inNs, "processes left in the server's IPC namespace (its queues and shared memory die with the last)").to.deep.equal([]);
     expect(fs.existsSync(`/sys/fs/cgroup/memory/cdlab/user-${u}`), "the server's control group").to.equal(false);
+  });
+
+  it("an idle kernel, connected or not, is shut down; then the server with no kernel stops itself and the hub cleans up (jupyter_server's culling, as deploy/ sets it)", async function () {
+    const seen = await idle!;
+    if (seen instanceof Error) throw seen;
+    expect(seen.log, "culled while a client was connected (cull_connected)").to.match(/Culling 'idle' kernel .* with 1 connections due to/);
+    expect(seen.log).to.match(/No kernels for \d+ seconds; shutting down/);
+    expect(seen.left, "processes of the culled server").to.deep.equal([]);
+    console.log(`      (kernel culled ${Math.round(seen.kernelCulledAfterS)} s and server stopped ${Math.round(seen.serverStoppedAfterS)} s after the server started)`);
   });
 });
