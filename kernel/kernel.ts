@@ -26,6 +26,7 @@ import { KernelHandler } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
 import { InputSlot } from "./stdin";
 import { installResolution } from "./resolve";
+import { LAUNCHER_ENV } from "./snapshot";
 import { describeUncaught, INTERRUPTED } from "./traceback";
 import { routeTslabDisplay } from "./tslab";
 import type { FromTransport, ToTransport, TransportData } from "./transport";
@@ -114,6 +115,10 @@ export function startKernel(connectionFile: string): void {
         if (handler.runningCell !== undefined) interruptCell(handler.runningCell);
         else if (m.sent) interruptSent = Date.parse(m.sent);
         break;
+      case "ready":
+        transportReady = true;
+        for (const env of waitingForTransport.splice(0)) handler.receive("shell", env);
+        break;
       case "shutdown":
         void shutdown();
         break;
@@ -135,7 +140,12 @@ export function startKernel(connectionFile: string): void {
   process.on("uncaughtException", report("Exceção não tratada num callback (uncaught exception)"));
   process.on("unhandledRejection", report("Promise rejeitada sem tratamento (unhandled rejection)"));
 
+  // A client is ready once kernel_info is answered on shell, and may then send shutdown or interrupt on control:
+  // that answer waits until the worker has bound control (it starts slower than this thread from the snapshot).
+  let transportReady = false;
+  const waitingForTransport: Envelope[] = [];
   const onShell = (env: Envelope) => {
+    if (!transportReady && env.msg.header.msg_type === "kernel_info_request") return void waitingForTransport.push(env);
     if (env.msg.header.msg_type === "execute_request") {
       flag.executeReceived();
       // An interrupt handled while no cell ran is for this request if the client sent it first: it was still
@@ -199,9 +209,6 @@ function routeOutput(handler: KernelHandler): void {
     };
   }
 }
-
-/** The environment variable main.ts sets for a kernel it starts in a child process: its own pid. */
-export const LAUNCHER_ENV = "CDLAB_KERNEL_LAUNCHER_PID";
 
 /** Start the kernel for `node main.js --connection-file FILE` (argv as in process.argv). */
 export function main(argv: string[]): void {

@@ -15,10 +15,7 @@
  * otherwise abort Node with "async hook stack has become corrupted".
  */
 import { spawn } from "node:child_process";
-import { BLOB, snapshotProblem } from "./snapshot";
-
-/** The environment variable that tells the kernel in the child who started it (kernel.ts's LAUNCHER_ENV). */
-const LAUNCHER_ENV = "CDLAB_KERNEL_LAUNCHER_PID";
+import { BLOB, LAUNCHER_ENV, snapshotProblem } from "./snapshot";
 
 /** Run the kernel from the snapshot in a child process; this process follows it. */
 function launch(): void {

@@ -37,6 +37,9 @@ import vm from "node:vm";
 export const BLOB = path.join(__dirname, "kernel.blob");
 export const BLOB_INFO = path.join(__dirname, "kernel.blob.json");
 
+/** The environment variable main.ts sets for the kernel it starts from the snapshot in a child process: its own pid. */
+export const LAUNCHER_ENV = "CDLAB_KERNEL_LAUNCHER_PID";
+
 /** Set to `0` to start the kernel without the snapshot. */
 export const DISABLE_ENV = "CDLAB_KERNEL_SNAPSHOT";
 

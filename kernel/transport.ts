@@ -8,7 +8,7 @@
  *
  * Worker → main: `{ t: "msg", env }` (a control request the main thread
  * answers), `{ t: "iopub", env }` (a status to publish), `{ t: "interrupt", sent }`,
- * `{ t: "shutdown", restart }`.
+ * `{ t: "shutdown", restart }`, `{ t: "ready" }` (the worker's sockets are bound).
  * Main → worker: `{ t: "send", env }` (a control reply; with `channel:
  * "stdin"` an input_request), `{ t: "interrupt" }`
  * (from SIGINT), `{ t: "close" }` (close the sockets and end the worker: the
@@ -30,6 +30,7 @@ import { killTree } from "../src/proc/tree";
 import { kernelInfo } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
 import { InputSlot } from "./stdin";
+import { LAUNCHER_ENV } from "./snapshot";
 import { decodeOrDrop, endpoint, sender, sleep, type ConnectionInfo } from "./channels";
 import { makeMessage, type Content, type Envelope } from "../src/jupyter/messages";
 import { encode } from "../src/jupyter/wire";
@@ -54,7 +55,8 @@ export type FromTransport =
   | { t: "msg"; env: Envelope }
   | { t: "iopub"; env: Envelope }
   | { t: "interrupt"; sent?: string }
-  | { t: "shutdown"; restart: boolean };
+  | { t: "shutdown"; restart: boolean }
+  | { t: "ready" };
 
 async function run(data: TransportData): Promise<void> {
   const port = parentPort!;
@@ -70,6 +72,7 @@ async function run(data: TransportData): Promise<void> {
     hb.bind(endpoint(info, info.hb_port)),
     stdin.bind(endpoint(info, info.stdin_port)),
   ]);
+  post({ t: "ready" }); // control, heartbeat and stdin are bound: the main thread may answer kernel_info
   const toControl = sender(control);
   const toStdin = sender(stdin);
   const slot = new InputSlot(data.stdin);
@@ -128,6 +131,9 @@ async function run(data: TransportData): Promise<void> {
       // No cell ran: no child, resource or output to clean up, and the main thread may still be
       // building the compiler for a second. A restart right after a start should not wait for it.
       await sleep(20); // let the reply leave the socket
+      // Started from the snapshot by main.ts: end main.ts first, the process Jupyter waits for.
+      const launcher = Number(process.env[LAUNCHER_ENV]);
+      if (launcher > 1 && process.ppid === launcher) process.kill(launcher, "SIGKILL");
       process.kill(process.pid, "SIGKILL");
     }
     post({ t: "shutdown", restart });

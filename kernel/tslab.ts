@@ -167,6 +167,7 @@ export function forTslab(ts: TypeScript): TypeScript {
     const cellOptions = { ...(options as object), lib: CELL_LIB, types: CELL_TYPES };
     kernelSnapshot()?.accept(cellOptions);
     const host = t.createWatchCompilerHost(roots, cellOptions, ...rest);
+    oneTimerAtATime(host);
     let created: ((b: import("typescript").BuilderProgram) => void) | undefined;
     Object.defineProperty(host, "afterProgramCreate", {
       get: () => created,
@@ -181,6 +182,37 @@ export function forTslab(ts: TypeScript): TypeScript {
     return host;
   });
   return Object.defineProperties({}, props) as TypeScript;
+}
+
+/**
+ * tslab's converter runs the compiler's timers itself, one at a time, and
+ * throws ("Unexpected pending rebuildTimer") when a second is set: a file or
+ * folder watcher firing between cells (a file written in the notebook's
+ * folder) schedules one, and the next cell's update then failed with that
+ * error, as did every cell after it. A timer set while another is pending now
+ * runs right after it.
+ */
+function oneTimerAtATime(host: { setTimeout?: (cb: (...a: unknown[]) => void, ms: number, ...a: unknown[]) => unknown; clearTimeout?: (h: unknown) => void }): void {
+  const set = host.setTimeout;
+  const clear = host.clearTimeout;
+  if (!set || !clear) return;
+  const queued = new Set<() => void>();
+  const runQueued = () => {
+    for (const f of [...queued]) {
+      queued.delete(f);
+      f();
+    }
+  };
+  host.setTimeout = (cb, ms, ...args) => {
+    const run = () => cb(...args);
+    try {
+      return set(() => (run(), runQueued()), ms);
+    } catch {
+      queued.add(run);
+      return run;
+    }
+  };
+  host.clearTimeout = (h) => (queued.has(h as () => void) ? void queued.delete(h as () => void) : clear(h));
 }
 
 /** The global function a cell's top-level `using` and `await using` call at run time: `CELL_USING(value, isAwait)` keeps the value for disposal at the end of the cell and returns it. */
