@@ -21,7 +21,7 @@ import { startProbes, type ProbeProcess } from "../../src/grader/probe";
 import { assemble } from "../../src/grader/steps/assemble";
 import { judge, probeSpecs, splitTest } from "../../src/grader/verdict";
 import type { Output } from "../../src/grader/notebook";
-import { descendants } from "../../src/proc/tree";
+import { descendants, procStat } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
 
 const FIX = path.join(__dirname, "..", "fixtures", "grader");
@@ -171,6 +171,7 @@ describe("grader/verdict", function () {
       (globalThis as Record<symbol, unknown>)[Symbol.for(PROBE_ADDRESS_KEY)] = `127.0.0.1:${probes.port}`;
       family = spawn("sh", ["-c", "sleep 30 & echo $!; wait"], { stdio: ["ignore", "pipe", "ignore"] });
       const grandchild = Number(await new Promise<string>((r) => family!.stdout!.once("data", (b) => r(String(b)))));
+      await pollUntil(() => procStat(grandchild)?.comm === "sleep" && procStat(grandchild)?.state === "S", { what: "the grandchild sleeping" });
       expect(await probe("neto", { pid: grandchild })).to.deep.equal({ ran: true });
       const info = probes.results.get("neto") as { chain: number[] };
       expect(info).to.deep.include({ exists: true, pid: grandchild, ppid: family.pid, name: "sleep", state: "S" });
