@@ -192,7 +192,7 @@ export function forTslab(ts: TypeScript): TypeScript {
  * error, as did every cell after it. A timer set while another is pending now
  * runs right after it.
  */
-function oneTimerAtATime(host: { setTimeout?: (cb: (...a: unknown[]) => void, ms: number, ...a: unknown[]) => unknown; clearTimeout?: (h: unknown) => void }): void {
+export function oneTimerAtATime(host: { setTimeout?: (cb: (...a: unknown[]) => void, ms: number, ...a: unknown[]) => unknown; clearTimeout?: (h: unknown) => void }): void {
   const set = host.setTimeout;
   const clear = host.clearTimeout;
   if (!set || !clear) return;

@@ -181,6 +181,37 @@ describe("kernel/tslab.ts: tslab's internals cdlab relies on", function () {
     });
   });
 
+  describe("the converter's one timer", function () {
+    /** A host whose timers behave like tslab's converter's: one pending at a time, run by the converter. */
+    function tslabLikeHost() {
+      let pending: { callback: () => void } | null = null;
+      return {
+        setTimeout: (cb: (...a: unknown[]) => void, _ms: number, ...a: unknown[]) => {
+          if (pending) throw new Error("Unexpected pending rebuildTimer");
+          return (pending = { callback: () => ((pending = null), cb(...a)) });
+        },
+        clearTimeout: (h: unknown) => {
+          if (pending === h) pending = null;
+        },
+        runPending: () => pending?.callback(),
+      };
+    }
+
+    it("a timer set while another is pending (a watcher between cells) runs right after it, and can still be cleared", function () {
+      const host = tslabLikeHost();
+      expect(() => (host.setTimeout(() => 0, 1), host.setTimeout(() => 0, 1)), "tslab's own behaviour").to.throw("Unexpected pending rebuildTimer");
+      const ran: string[] = [];
+      const fixed = tslabLikeHost();
+      tslab.oneTimerAtATime(fixed);
+      fixed.setTimeout((w) => ran.push(String(w)), 250, "invalidate");
+      fixed.setTimeout((w) => ran.push(String(w)), 250, "update");
+      const dropped = fixed.setTimeout((w) => ran.push(String(w)), 250, "dropped");
+      fixed.clearTimeout(dropped);
+      fixed.runPending();
+      expect(ran).to.deep.equal(["invalidate", "update"]);
+    });
+  });
+
   describe("today's TypeScript in cells", function () {
     it(`a top-level await, for await and await using are reported as TS${tslab.TOP_LEVEL_AWAIT} (the fork's disableTopLevelAwait), so the cell runs async`, async function () {
       const ts = tslab.loadTypescript();
