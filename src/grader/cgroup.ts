@@ -120,6 +120,7 @@ function tryV1(): Layout | string {
 
 function findLayout(): Layout | { reason: string } {
   if (layout) return layout;
+  // english: the instructor's terminal (cdlab grade), never a student's feedback
   if (process.platform !== "linux" || !fs.existsSync(ROOT)) return (layout = { reason: "no cgroups (Linux only)" });
   const v2 = tryV2();
   if (typeof v2 !== "string") return (layout = v2);
