@@ -7,6 +7,7 @@
  */
 import net from "node:net";
 import { display } from "../runtime/display";
+import { CdlabError } from "../runtime/errors";
 
 /** MIME type of an observation's `display_data` (the grader reads only this one). */
 export const OBSERVATION_MIME = "application/vnd.cdlab.observation+json";
@@ -70,7 +71,7 @@ function errorData(e: unknown): { name: string; message: string; code?: string }
  * ```
  */
 export async function observe(name: string, what: unknown): Promise<void> {
-  if (typeof name !== "string" || !name) throw new TypeError("Invalid observation name: expected a non-empty string");
+  if (typeof name !== "string" || !name) throw new CdlabError("ERR_INVALID_ARG", "Nome de observação inválido: deve ser um texto não vazio");
   const o: Observation = { name };
   try {
     o.value = asData(await (typeof what === "function" ? (what as () => unknown)() : what));

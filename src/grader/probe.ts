@@ -83,7 +83,9 @@ export function probeKinds(): Map<string, ProbeKind> {
     const k = (require(path.join(dir, file)) as { probe?: ProbeKind }).probe;
     if (!k) continue;
     const base = file.slice(0, -EXTENSION.length);
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (k.kind !== base) throw new Error(`Probe module ${file}: its kind is "${k.kind}", expected "${base}" (the file's name)`);
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (names.has(k.declaration)) throw new Error(`Probe module ${file}: declaration "${k.declaration}" is already taken`);
     names.add(k.declaration);
     found.set(k.kind, k);
@@ -132,6 +134,7 @@ export async function startProbes(plan: Record<string, ProbeSpec>, launcher: Pro
     child.once("error", reject);
     child.once("exit", (code) => {
       const last = why.trim().split("\n").pop();
+      // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
       reject(new Error(`the probe process exited (${code}) before listening${last ? `: ${last}` : ""}`));
     });
     lines.on("line", (line) => {

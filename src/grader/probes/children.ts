@@ -69,6 +69,7 @@ export const probe: ProbeKind<ChildrenProbeSpec> = {
   kind: "children",
   declaration: "children",
   build: (o: Omit<ChildrenProbeSpec, "kind"> = {}) => {
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (o.env !== undefined && (!Array.isArray(o.env) || !o.env.every((k) => typeof k === "string"))) throw new TypeError("children(): env must be an array of strings");
     return { kind: "children", ...o };
   },

@@ -27,6 +27,7 @@ export const probe: ProbeKind<DirWatchProbeSpec> = {
   kind: "dir-watch",
   declaration: "dirWatch",
   build(o: Omit<DirWatchProbeSpec, "kind">) {
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (typeof o?.dir !== "string" || !path.isAbsolute(o.dir)) throw new Error("dirWatch: dir must be an absolute path");
     return { kind: "dir-watch", ...o };
   },

@@ -30,7 +30,9 @@ export const probe: ProbeKind<ShmRingProbeSpec> = {
   kind: "shm-ring",
   declaration: "shmRing",
   build(o: Omit<ShmRingProbeSpec, "kind">) {
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (typeof o?.prefix !== "string" || !o.prefix.startsWith("/")) throw new Error('shmRing: prefix must be a POSIX name ("/…")');
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (!(o.produce ?? 0) === !(o.consume ?? 0)) throw new Error("shmRing: give either produce or consume (a positive count)");
     return { kind: "shm-ring", ...o };
   },

@@ -26,6 +26,7 @@ export const probe: ProbeKind<ShmStateProbeSpec> = {
   declaration: "shmState",
   build(o: Omit<ShmStateProbeSpec, "kind">) {
     const names = [...(o?.segment === undefined ? [] : [o.segment]), ...(o?.semaphores ?? [])];
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (!names.length || names.some((n) => typeof n !== "string" || !n.startsWith("/"))) throw new Error('shmState: segment and semaphores are POSIX names ("/…")');
     return { kind: "shm-state", ...o };
   },

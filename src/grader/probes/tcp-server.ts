@@ -24,6 +24,7 @@ export const probe: ProbeKind<TcpServerProbeSpec> = {
   kind: "tcp-server",
   declaration: "tcpServer",
   build: (o: Omit<TcpServerProbeSpec, "kind"> = {}) => {
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (o.framing !== undefined && o.framing !== "utf" && o.framing !== "line") throw new TypeError('tcpServer(): framing must be "utf" or "line"');
     return { kind: "tcp-server", ...o };
   },

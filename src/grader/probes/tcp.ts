@@ -72,7 +72,9 @@ export const probe: ProbeKind<TcpProbeSpec> = {
   kind: "tcp",
   declaration: "tcp",
   build: (o: Omit<TcpProbeSpec, "kind">) => {
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (!Array.isArray(o?.send) || !o.send.every((t) => typeof t === "string")) throw new TypeError("tcp(): send must be an array of strings");
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (o.framing !== undefined && o.framing !== "utf" && o.framing !== "line") throw new TypeError('tcp(): framing must be "utf" or "line"');
     return { kind: "tcp", ...o };
   },

@@ -39,6 +39,7 @@ export const probe: ProbeKind<UdpProbeSpec> = {
   kind: "udp",
   declaration: "udp",
   build: (o: Omit<UdpProbeSpec, "kind">) => {
+    // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
     if (!Array.isArray(o?.send) || !o.send.every((t) => typeof t === "string")) throw new TypeError("udp(): send must be an array of strings");
     return { kind: "udp", ...o };
   },
