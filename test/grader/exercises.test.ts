@@ -16,7 +16,7 @@ import { releaseNotebook } from "../../src/grader/release";
 
 const DIR = path.resolve(__dirname, "..", "..", "notebooks", "exercicios");
 /** Exercises whose hidden tests are verdicts decided in the grader (the others still check in the kernel). */
-const CONVERTED = ["01-grosch-work-units.ipynb", "02-udp.ipynb", "03-tcp.ipynb", "05-pipes-e-fifos.ipynb", "06-fila-de-mensagens.ipynb", "07-memoria-compartilhada.ipynb"];
+const CONVERTED = ["01-grosch-work-units.ipynb", "02-udp.ipynb", "03-tcp.ipynb", "04-processos.ipynb", "05-pipes-e-fifos.ipynb", "06-fila-de-mensagens.ipynb", "07-memoria-compartilhada.ipynb"];
 
 /** A student cell with the three ways that beat in-kernel checks, plus forged observations (real ones dropped). */
 const ATTACK = String.raw`const vm = require("node:vm");
@@ -188,6 +188,43 @@ async function take(ring: Ring): Promise<number> {
     frontier = next;
   }
   return [...finals].sort((x, y) => x - y);
+}`,
+  },
+  "04-processos.ipynb": {
+    parent_chain: `function parentChain(pid: number): number[] {
+  const stat = fs.readFileSync("/proc/" + pid + "/stat", "utf8");
+  const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  return ppid === 0 ? [pid] : [pid, ...parentChain(ppid)];
+}`,
+    child_report: `async function childReport(): Promise<ChildReport> {
+  const { spawn } = require("node:child_process") as typeof import("node:child_process");
+  const program = [
+    "const before = { cwd: process.cwd(), env: process.env.CDLAB_AULA };",
+    "process.chdir('/');",
+    "process.env.CDLAB_AULA = 'mudou no filho';",
+    "console.log(JSON.stringify({ pid: process.pid, ppid: process.ppid, uid: process.getuid(), cwdBefore: before.cwd, envBefore: before.env, cwdAfter: process.cwd(), envAfter: process.env.CDLAB_AULA }));",
+  ].join(" ");
+  const child = spawn(process.execPath, ["-e", program], { stdio: ["ignore", "pipe", "ignore"] });
+  let text = "";
+  child.stdout!.setEncoding("utf8").on("data", (s: string) => (text += s));
+  await new Promise((resolve) => child.on("close", resolve));
+  return JSON.parse(text);
+}`,
+    count_fd_kinds: `function countFdKinds(pid: number): Record<string, number> {
+  const tally = new Map<string, number>();
+  describeFds(pid).forEach((fd) => tally.set(fd.kind, (tally.get(fd.kind) || 0) + 1));
+  return Object.fromEntries(tally);
+}`,
+    stop: `async function stop(child: ChildHandle, graceMs: number): Promise<{ exitCode: number | null; signal: string | null; escalated: boolean }> {
+  let escalated = false;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => { escalated = true; child.kill("SIGKILL"); }, graceMs);
+  try {
+    const { exitCode, signal } = await child.result;
+    return { exitCode, signal, escalated };
+  } finally {
+    clearTimeout(timer);
+  }
 }`,
   },
   "03-tcp.ipynb": {
