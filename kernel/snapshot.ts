@@ -102,8 +102,11 @@ const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && a.size ==
 const SAFE_FLAGS = new Set(["--no-force-async-hooks-checks", "--no-warnings", "--enable-source-maps", "--trace-uncaught"]);
 
 /**
- * Why the snapshot in `dir` cannot be used by this Node (undefined: it can):
- * missing, built by another Node version, or older than this build of snapshot.js.
+ * Why the snapshot cannot be used by this process (undefined: it can): turned
+ * off, V8 flags it was not built with, missing, built by another Node version,
+ * or from another snapshot.js.
+ *
+ * @param blob the blob; @param info its description; @param entry the snapshot.js it must have been built from
  */
 export function snapshotProblem(blob = BLOB, info = BLOB_INFO, entry = path.join(__dirname, "snapshot.js")): string | undefined {
   if (process.env[DISABLE_ENV] === "0") return `${DISABLE_ENV}=0`;
