@@ -204,6 +204,11 @@ export class ClassServer {
     for (const f of fs.readdirSync(path.join(ROOT, "notebooks", "exercicios"))) {
       fs.copyFileSync(path.join(ROOT, "notebooks", "exercicios", f), path.join(this.install, "notebooks", "exercicios", f));
     }
+    // The kernel's startup snapshot names the files it was built from: one copied from this tree would load this
+    // tree's dist/ (and fail in the grader's sandbox, which sees only the install). Build it for the install, as
+    // `npm run setup` does on the server.
+    const snapshot = path.join(this.install, "dist", "kernel", "snapshot-build.js");
+    if (fs.existsSync(snapshot)) sh(process.execPath, [snapshot, "--if-stale"]);
     sh(process.execPath, [path.join(this.install, "bin", "cdlab.js"), "install", "--prefix", path.join(this.dir, "kernels"), "--python", path.join(HUB_VENV, "bin", "python")]);
     fs.chmodSync(this.dir, 0o755);
   }
