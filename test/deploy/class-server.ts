@@ -1,3 +1,4 @@
+// Longer than 300 lines: the whole class in one harness (install, accounts, hub, login, tokens, spawn, memory, teardown), shared by the hub test and the bench
 /**
  * A whole class on a real JupyterHub (deploy/jupyterhub_config.py), for the hub test and `npm run bench`:
  * a student-readable install of cdlab (hard links, without the exercises' solutions), a students' group, N student

@@ -1,3 +1,4 @@
+// Longer than 300 lines: one real hub serves every scenario of the course server (logins, notebooks, isolation, release/grade, cleanup, culling); starting a hub per file would double its cost
 /**
  * The course server (deploy/): a real JupyterHub with N student Unix accounts and an instructor. Students log in,
  * start their servers and run notebook 03 and exercise 02 at the same time through the hub's proxy, as different
