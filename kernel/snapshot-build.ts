@@ -18,7 +18,7 @@ import path from "node:path";
 import { createEngine } from "./engine";
 import { installResolution } from "./resolve";
 import { lastCellProgram, loadTypescript, TYPESCRIPT } from "./tslab";
-import { BLOB, BLOB_INFO, entryHash, snapshotProblem, stamp, type BlobInfo, type Manifest } from "./snapshot";
+import { BLOB, BLOB_INFO, entryHash, KERNEL_DIR, snapshotProblem, stamp, type BlobInfo, type Manifest } from "./snapshot";
 
 /** The manifest of the cells' program, from a cell compiled in a fresh folder (this process's TypeScript then watches no file). */
 export async function cellManifest(): Promise<Manifest> {
@@ -78,7 +78,7 @@ export async function buildSnapshot(blob = BLOB, info = BLOB_INFO): Promise<numb
       const last = `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim().split("\n").filter((l) => !/^\(node:\d+\) Warning|^It may still work|^To request support|^\(Use `node/.test(l)).slice(-2).join(" / ");
       throw new Error(`Cannot build the kernel snapshot: ${last || `node exited with ${r.status}`}`);
     }
-    const described: BlobInfo = { node: process.version, entry: entryHash(entry), inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))] };
+    const described: BlobInfo = { node: process.version, entry: entryHash(entry), kernelDir: KERNEL_DIR, inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))] };
     const infoTmp = `${out}.json`;
     fs.writeFileSync(infoTmp, JSON.stringify(described, null, 2) + "\n");
     fs.renameSync(out, blob);

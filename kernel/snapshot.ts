@@ -75,6 +75,8 @@ export interface BlobInfo {
   entry: string;
   /** typescript.js and the declaration files, as they were when parsed into the blob (snapshot-build.ts --if-stale compares them). */
   inputs: FileStamp[];
+  /** The folder of the kernel's JavaScript the blob loads its modules from (an install copied elsewhere needs its own). */
+  kernelDir?: string;
 }
 
 type TS = typeof import("typescript");
@@ -98,13 +100,25 @@ export function stamp(file: string): FileStamp {
 
 const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
+/** A folder's real path (the folder itself when it cannot be resolved). */
+export function realDir(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/** This module's folder, resolved: where a usable blob was built for. */
+export const KERNEL_DIR = realDir(__dirname);
+
 /** Node flags that do not change V8's configuration, so a snapshot built without them still loads. */
 const SAFE_FLAGS = new Set(["--no-force-async-hooks-checks", "--no-warnings", "--enable-source-maps", "--trace-uncaught"]);
 
 /**
  * Why the snapshot cannot be used by this process (undefined: it can): turned
  * off, V8 flags it was not built with, missing, built by another Node version,
- * or from another snapshot.js.
+ * for another folder (an install copied elsewhere), or from another snapshot.js.
  *
  * @param blob the blob; @param info its description; @param entry the snapshot.js it must have been built from
  */
@@ -123,6 +137,7 @@ export function snapshotProblem(blob = BLOB, info = BLOB_INFO, entry = path.join
     return "no snapshot built";
   }
   if (described.node !== process.version) return `built by Node ${described.node}`;
+  if (described.kernelDir !== KERNEL_DIR) return `built for ${described.kernelDir ?? "another folder"}`;
   try {
     if (described.entry !== entryHash(entry)) return "older than the kernel's build";
   } catch {

@@ -27,6 +27,18 @@ describe("kernel/snapshot flags", function () {
     expect(problem([], { NODE_OPTIONS: "--max-semi-space-size=64" })).to.match(/^started with --max-semi-space-size/);
   });
 
+  it("a blob built for another folder (an install copied elsewhere) is not used", function () {
+    const { snapshotProblem, BLOB, BLOB_INFO } = require(path.join(ROOT, "dist", "kernel", "snapshot.js")) as typeof import("../../kernel/snapshot");
+    if (!fs.existsSync(BLOB_INFO)) return this.skip();
+    const info = JSON.parse(fs.readFileSync(BLOB_INFO, "utf8"));
+    const copy = path.join(path.dirname(script), "blob.json");
+    fs.writeFileSync(copy, JSON.stringify({ ...info, kernelDir: "/opt/elsewhere/dist/kernel" }));
+    expect(snapshotProblem(BLOB, copy)).to.equal("built for /opt/elsewhere/dist/kernel");
+    const { kernelDir: _gone, ...old } = info;
+    fs.writeFileSync(copy, JSON.stringify(old));
+    expect(snapshotProblem(BLOB, copy)).to.equal("built for another folder");
+  });
+
   it("the kernelspec's own flag and Node-only flags do not", function () {
     for (const f of ["--no-force-async-hooks-checks", "--no-warnings", "--enable-source-maps"]) expect(problem([f])).to.not.match(/started with/, f);
   });

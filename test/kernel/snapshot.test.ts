@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
-import { DISABLE_ENV, entryHash, SourceFileCache, snapshotProblem, type BlobInfo } from "../../kernel/snapshot";
+import { DISABLE_ENV, entryHash, KERNEL_DIR, SourceFileCache, snapshotProblem, type BlobInfo } from "../../kernel/snapshot";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
 
@@ -51,7 +51,7 @@ describe("kernel startup snapshot", function () {
   describe("snapshotProblem (does main.ts use the blob?)", function () {
     let dir: string;
     let blob: string, info: string, entry: string;
-    const describe_ = (d: Partial<BlobInfo>) => fs.writeFileSync(info, JSON.stringify({ node: process.version, entry: entryHash(entry), inputs: [], ...d }));
+    const describe_ = (d: Partial<BlobInfo>) => fs.writeFileSync(info, JSON.stringify({ node: process.version, entry: entryHash(entry), kernelDir: KERNEL_DIR, inputs: [], ...d }));
 
     beforeEach(function () {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-test-"));
