@@ -1,3 +1,4 @@
+// Longer than 300 lines: the copy experiment, the message-queue and semaphore ping-pongs and their C references form one bench section with one shared table
 /**
  * IPC benchmark (`npm run bench` calls {@link runIpcBench}): the full "4 copies
  * vs 2 copies" experiment from 1 to 256 MiB (pipe and shared memory next to

@@ -1,3 +1,4 @@
+// Longer than 300 lines: one handler per Jupyter request type (execute, complete, inspect, is_complete, shutdown, interrupt, stdin), sharing the execution state
 /**
  * The kernel's protocol logic: what to answer to each Jupyter request, with
  * no sockets. The sockets (channels.ts, transport.ts) hand it received messages; it answers through an

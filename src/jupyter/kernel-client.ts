@@ -1,3 +1,4 @@
+// Longer than 300 lines: one client class — start, the three channels, execute with bounded output collection, interrupt, restart and close — whose parts share its sockets and state
 /**
  * A small Jupyter client over ZeroMQ: it launches a kernel process with a
  * connection file, signs messages with HMAC-SHA256, executes code, collects

@@ -1,3 +1,4 @@
+// Longer than 300 lines: the honest other-style solutions and the attack cell are fixtures of the one test that grades every exercise four ways
 /**
  * Every graded exercise in notebooks/exercicios/: the instructor version gets
  * full marks, its released version gets 0 without crashing the grader, and
