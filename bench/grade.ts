@@ -41,6 +41,7 @@ export async function runGradeBench(options: { quick?: boolean; batch?: number; 
     { section: "grade", name: "grade one submission (full marks)", value: single, unit: "ms", note },
     { section: "grade", name: "grade one released copy (0 points)", value: released, unit: "ms", note },
     { section: "grade", name: `grade a batch of ${batch}`, value: total, unit: "ms", note: `${Math.round(total / batch)} ms per submission, half solved, half released` },
+    ...(await runClassBench(options.classSize ?? (options.quick ? 4 : 60))),
   ];
 }
 
