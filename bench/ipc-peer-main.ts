@@ -15,15 +15,22 @@ import { parentPort } from "node:worker_threads";
 import { openMessageQueue } from "../src/ipc/mqueue";
 import { openSemaphore } from "../src/ipc/semaphore";
 
+/** Run `round` n times; rounds per second over all but the first 10 % (the warm-up). */
+function roundsPerSecond(n: number, round: () => void): number {
+  const warm = Math.floor(n / 10);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === warm) t = performance.now();
+    round();
+  }
+  return (n - warm) / ((performance.now() - t) / 1000);
+}
+
 async function main(argv: string[]): Promise<number | undefined> {
   const [mode, a, b, c] = argv;
   if (mode === "msg-echo" || mode === "msg-ping") {
     const q = await openMessageQueue({ id: Number(a), backend: "native" });
-    const n = Number(b);
-    const warm = Math.floor(n / 10);
-    let t = 0;
-    for (let i = 0; i < n; i++) {
-      if (i === warm) t = performance.now();
+    const perS = roundsPerSecond(Number(b), () => {
       if (mode === "msg-echo") {
         q.receiveSync({ type: 1 });
         q.sendSync(2, "pong");
@@ -31,18 +38,13 @@ async function main(argv: string[]): Promise<number | undefined> {
         q.sendSync(1, "ping");
         q.receiveSync({ type: 2 });
       }
-    }
-    const perS = (n - warm) / ((performance.now() - t) / 1000);
+    });
     await q.close();
     return mode === "msg-ping" ? perS : undefined;
   }
   if (mode === "sem-echo" || mode === "sem-ping") {
     const [sa, sb] = [await openSemaphore(a, { create: false, backend: "native" }), await openSemaphore(b, { create: false, backend: "native" })];
-    const n = Number(c);
-    const warm = Math.floor(n / 10);
-    let t = 0;
-    for (let i = 0; i < n; i++) {
-      if (i === warm) t = performance.now();
+    const perS = 2 * roundsPerSecond(Number(c), () => {
       if (mode === "sem-echo") {
         sa.waitSync();
         sb.post();
@@ -50,8 +52,7 @@ async function main(argv: string[]): Promise<number | undefined> {
         sa.post();
         sb.waitSync();
       }
-    }
-    const perS = (2 * (n - warm)) / ((performance.now() - t) / 1000);
+    });
     await Promise.all([sa.close(), sb.close()]);
     return mode === "sem-ping" ? perS : undefined;
   }

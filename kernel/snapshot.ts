@@ -101,7 +101,7 @@ export function stamp(file: string): FileStamp {
 const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** A folder's real path (the folder itself when it cannot be resolved). */
-export function realDir(dir: string): string {
+function realDir(dir: string): string {
   try {
     return fs.realpathSync(dir);
   } catch {

@@ -217,8 +217,7 @@ export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined
   }
   const name = `${process.pid}-${++serial}`;
   const dirs = l.parents.map((p) => path.join(p, name));
-  const pidsDir = l.version === 2 ? dirs[0] : dirs.find((d) => d.includes("pids"))!;
-  const memDir = l.version === 2 ? dirs[0] : dirs.find((d) => d.includes("memory"))!;
+  const [pidsDir, memDir = pidsDir] = dirs; // v1: the pids then the memory hierarchy (tryV1's order); v2: one folder
   try {
     for (const d of dirs) fs.mkdirSync(d);
     fs.writeFileSync(path.join(pidsDir, "pids.max"), String(limits.maxProcesses));

@@ -349,6 +349,14 @@ function jupyterClientPython(): { python: string; env: NodeJS.ProcessEnv } {
   return { python: path.join(root, ".venv", "bin", "python"), env: { ...process.env, JUPYTER_PATH: path.join(root, ".venv", "share", "jupyter") } };
 }
 
+/** Run a jupyter_client script with the venv's Python; a non-zero exit fails the test. @returns its stdout, trimmed */
+function runJupyterClient(script: string, timeoutMs: number): string {
+  const { python, env } = jupyterClientPython();
+  const r = spawnSync(python, ["-c", script], { env, encoding: "utf8", timeout: timeoutMs });
+  expect(r.status, r.stderr).to.equal(0);
+  return r.stdout.trim();
+}
+
 describe("cdlab kernel over ZMQ directly (jupyter_client)", function () {
   this.timeout(60000);
 
@@ -371,10 +379,7 @@ describe("cdlab kernel over ZMQ directly (jupyter_client)", function () {
       "finally:",
       "    kc.stop_channels(); km.shutdown_kernel(now=True)",
     ].join("\n");
-    const { python, env } = jupyterClientPython();
-    const r = spawnSync(python, ["-c", script], { env, encoding: "utf8", timeout: 50000 });
-    expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout.trim()).to.equal("error aborted ok");
+    expect(runJupyterClient(script, 50000)).to.equal("error aborted ok");
   });
 });
 
@@ -398,10 +403,7 @@ describe("cdlab kernel restart right after a start (jupyter_client)", function (
       "        kc.stop_channels(); km.shutdown_kernel(now=True)",
       "print(*run(False), *run(True))",
     ].join("\n");
-    const { python, env } = jupyterClientPython();
-    const r = spawnSync(python, ["-c", script], { env, encoding: "utf8", timeout: 55000 });
-    expect(r.status, r.stderr).to.equal(0);
-    expect(r.stdout.trim()).to.equal("shutdown_reply True -9 shutdown_reply True 0");
+    expect(runJupyterClient(script, 55000)).to.equal("shutdown_reply True -9 shutdown_reply True 0");
   });
 });
 
