@@ -161,13 +161,23 @@ export async function startProbes(plan: Record<string, ProbeSpec>, launcher: Pro
   };
 }
 
-const nsOf = (pid: number | "self", ns: string) => {
+/** The identity of process `pid`'s namespace `ns` (`net`, `mnt`, `user`…); undefined when /proc refuses or it is gone. */
+export function nsOf(pid: number | "self", ns: string): string | undefined {
   try {
     return fs.readlinkSync(`/proc/${pid}/ns/${ns}`);
   } catch {
     return undefined;
   }
-};
+}
+
+/**
+ * `nsenter --target=<pid> <flags> [--user --preserve-credentials] --`: the user namespace is entered too when the
+ * process is in another one and we are not root.
+ */
+export function nsenterArgs(pid: number, flags: string[]): string[] {
+  const user = nsOf(pid, "user") !== nsOf("self", "user") && process.getuid?.() !== 0 ? ["--user", "--preserve-credentials"] : [];
+  return ["nsenter", `--target=${pid}`, ...flags, ...user, "--"];
+}
 
 /**
  * The command that enters a kernel's network namespace, when its sandbox gave
@@ -184,14 +194,13 @@ export function networkOf(kernelPid: number): string[] {
   for (const pid of [kernelPid, ...descendants(kernelPid)]) {
     const net = nsOf(pid, "net");
     if (!net || net === mine) continue;
-    const user = nsOf(pid, "user") !== nsOf("self", "user") && process.getuid?.() !== 0 ? ["--user", "--preserve-credentials"] : [];
-    return ["nsenter", `--target=${pid}`, "--net", ...user, "--"];
+    return nsenterArgs(pid, ["--net"]);
   }
   return [];
 }
 
 /** The pids of a process in each PID namespace it is in, outermost (ours) first; undefined when it is gone. */
-function nsPids(hostPid: number): number[] | undefined {
+export function nsPids(hostPid: number): number[] | undefined {
   try {
     const line = /^NSpid:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${hostPid}/status`, "utf8"))?.[1];
     return line ? line.trim().split(/\s+/).map(Number) : [hostPid];

@@ -9,7 +9,7 @@
  * less than a poll may be missed: use it for children that run a program.
  */
 import fs from "node:fs";
-import { findProcess, type ProbeKind } from "../probe";
+import { findProcess, nsPids, type ProbeKind } from "../probe";
 
 /** Watch a process's new children. */
 export interface ChildrenProbeSpec {
@@ -47,7 +47,8 @@ function childrenOf(host: number): number[] {
 /** The pid as the kernel sees it, cmdline, cwd and the asked variables; undefined when /proc refuses or it is gone. */
 function look(host: number, depth: number, keys: string[]): Omit<ChildSeen, "exited"> | undefined {
   try {
-    const ns = /^NSpid:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${host}/status`, "utf8"))?.[1]?.trim().split(/\s+/).map(Number) ?? [host];
+    const ns = nsPids(host);
+    if (!ns) return undefined;
     const cmdline = fs.readFileSync(`/proc/${host}/cmdline`, "utf8").split("\0").filter(Boolean);
     const environ = fs.readFileSync(`/proc/${host}/environ`, "utf8").split("\0");
     if (!cmdline.length) return undefined; // exiting: its memory is gone, keep what was read before

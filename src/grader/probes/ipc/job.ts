@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import readline from "node:readline";
 import { entryFile, programArgs } from "../../../proc/program";
-import { findProcess, type ProbeContext, type ProbeReply } from "../../probe";
+import { findProcess, nsenterArgs, nsOf, type ProbeContext, type ProbeReply } from "../../probe";
 
 /** Watch a folder: what appears in it (with its type) and what is left. */
 export interface WatchJob {
@@ -48,14 +48,6 @@ export interface RingJob {
 
 export type Job = WatchJob | StateJob | RingJob;
 
-const nsOf = (pid: number | "self", ns: string): string | undefined => {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/ns/${ns}`);
-  } catch {
-    return undefined;
-  }
-};
-
 function idsOf(host: number): { uid: number; gid: number } | undefined {
   try {
     const status = fs.readFileSync(`/proc/${host}/status`, "utf8");
@@ -80,10 +72,7 @@ export function enterPrefix(host: number): string[] | undefined {
   const root = process.getuid?.() === 0;
   const enter = ["mnt", "ipc"].filter((ns) => nsOf(host, ns) !== nsOf("self", ns));
   const prefix: string[] = [];
-  if (enter.length) {
-    const user = nsOf(host, "user") !== nsOf("self", "user") && !root ? ["--user", "--preserve-credentials"] : [];
-    prefix.push("nsenter", `--target=${host}`, ...enter.map((ns) => (ns === "mnt" ? "--mount" : "--ipc")), ...user, "--");
-  }
+  if (enter.length) prefix.push(...nsenterArgs(host, enter.map((ns) => (ns === "mnt" ? "--mount" : "--ipc"))));
   if (root && ids.uid !== 0) prefix.push("setpriv", `--reuid=${ids.uid}`, `--regid=${ids.gid}`, "--clear-groups", "--");
   return prefix;
 }
