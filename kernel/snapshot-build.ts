@@ -18,7 +18,7 @@ import path from "node:path";
 import { createEngine } from "./engine";
 import { installResolution } from "./resolve";
 import { lastCellProgram, loadTypescript, TYPESCRIPT } from "./tslab";
-import { BLOB, BLOB_INFO, entryHash, KERNEL_DIR, snapshotProblem, stamp, type BlobInfo, type Manifest } from "./snapshot";
+import { affectingOptionNames, BLOB, BLOB_INFO, entryHash, KERNEL_DIR, snapshotProblem, stamp, type BlobInfo, type Manifest } from "./snapshot";
 
 /** The manifest of the cells' program, from a cell compiled in a fresh folder (this process's TypeScript then watches no file). */
 export async function cellManifest(): Promise<Manifest> {
@@ -35,7 +35,7 @@ export async function cellManifest(): Promise<Manifest> {
     const program = lastCellProgram();
     if (!program) throw new Error("no program was created");
     const ts = loadTypescript();
-    const names = (ts as unknown as { sourceFileAffectingCompilerOptions: { name: string }[] }).sourceFileAffectingCompilerOptions.map((o) => o.name);
+    const names = affectingOptionNames(ts);
     const all = program.getCompilerOptions() as Record<string, unknown>;
     const options = Object.fromEntries(names.filter((n) => all[n] !== undefined).map((n) => [n, all[n]]));
     const files = program

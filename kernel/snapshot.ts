@@ -156,9 +156,14 @@ export function kernelSnapshot(): KernelSnapshot | undefined {
   return (globalThis as Record<symbol, unknown>)[SNAPSHOT_KEY] as KernelSnapshot | undefined;
 }
 
+/** The names of the compiler options that affect how a file parses and binds (a TypeScript internal, read in this one place). */
+export function affectingOptionNames(ts: TS): string[] {
+  return (ts as unknown as { sourceFileAffectingCompilerOptions: { name: string }[] }).sourceFileAffectingCompilerOptions.map((o) => o.name);
+}
+
 /** The compiler options that affect how a file parses and binds, in a stable form. */
 export function optionsKey(ts: TS, options: Record<string, unknown>): string {
-  const names = (ts as unknown as { sourceFileAffectingCompilerOptions: { name: string }[] }).sourceFileAffectingCompilerOptions.map((o) => o.name).sort();
+  const names = affectingOptionNames(ts).sort();
   return JSON.stringify(names.map((n) => [n, options[n] ?? null]));
 }
 
