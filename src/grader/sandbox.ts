@@ -7,7 +7,10 @@
  * from a pipe into the sandbox's private /tmp and exists nowhere else.
  *
  * The chain the grader spawns: `prlimit … -- [setpriv --reuid 65534 …] bwrap …
- * -- node kernel`. As root, setpriv drops to nobody (no capabilities) before
+ * -- node [--snapshot-blob …] kernel`: the kernel runs straight from its startup
+ * snapshot when it can (src/jupyter/kernel-snapshot.ts), else without one, never
+ * through main.ts's launcher process (a cell killing its parent finds bwrap's
+ * init, not a process whose death ends the kernel). As root, setpriv drops to nobody (no capabilities) before
  * bwrap, which then builds an unprivileged user namespace; as another user,
  * bwrap maps uid 65534 inside to the caller. `--die-with-parent`: the sandbox
  * dies with the grader, and with its PID namespace everything started in it.
@@ -24,6 +27,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { KernelLauncher } from "../jupyter/launch";
+import { DISABLE_ENV, snapshotArgv } from "../jupyter/kernel-snapshot";
 import { createCgroup } from "./cgroup";
 import { PACKAGE_ROOT } from "../runtime/root";
 
@@ -44,7 +48,7 @@ export interface SandboxLimits {
   memoryBytes?: number;
   /**
    * The kernel's V8 heap (`--max-old-space-size`), only where there is no cgroup (a V8 flag also means no startup
-   * snapshot: kernel/snapshot.ts). @default 1024 MiB
+   * snapshot: src/jupyter/kernel-snapshot.ts). @default 1024 MiB
    */
   heapMiB?: number;
 }
@@ -211,11 +215,15 @@ export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
       const [node, ...rest] = argv;
       // With a group its memory cap bounds the kernel; a V8 heap flag would also keep it from its startup snapshot.
       const heap = !group && path.basename(node).startsWith("node") ? [`--max-old-space-size=${limits.heapMiB ?? 1024}`] : [];
+      const run = [node, ...heap, ...rest];
+      // The kernel straight from its snapshot, else in main.ts's own process: never main.ts's launcher, a parent
+      // that a cell could kill (taking its kernel with it) where it now finds the sandbox's init.
+      const direct = snapshotArgv(run);
       return [
         ...(group?.enter() ?? []), ...prefix(limits, bwrap, !!group), ...NAMESPACES, ...systemMounts(), ...projectMounts(), ...hideMounts(options.hide ?? []),
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", cwd, "--dir", inside, "--bind", socketDir, socketDir,
         "--file", "3", `${inside}/connection.json`, "--setenv", "HOME", cwd, "--chdir", cwd,
-        "--", node, ...heap, ...rest,
+        ...(direct ? [] : ["--setenv", DISABLE_ENV, "0"]), "--", ...(direct ?? run),
       ];
     },
     dispose(): void {

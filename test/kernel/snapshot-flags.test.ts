@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { snapshotFiles, snapshotProblem } from "../../src/jupyter/kernel-snapshot";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 let script = "";
@@ -16,8 +17,9 @@ const problem = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 describe("kernel/snapshot flags", function () {
   before(() => {
     script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapflags-")), "problem.js");
-    const mod = JSON.stringify(path.join(ROOT, "dist", "kernel", "snapshot.js"));
-    fs.writeFileSync(script, `process.stdout.write(String(require(${mod}).snapshotProblem()));`);
+    const mod = JSON.stringify(path.join(ROOT, "dist", "src", "jupyter", "kernel-snapshot.js"));
+    const dir = JSON.stringify(path.join(ROOT, "dist", "kernel"));
+    fs.writeFileSync(script, `const k = require(${mod}); process.stdout.write(String(k.snapshotProblem(k.snapshotFiles(${dir}))));`);
   });
   after(() => fs.rmSync(path.dirname(script), { recursive: true, force: true }));
 
@@ -28,15 +30,15 @@ describe("kernel/snapshot flags", function () {
   });
 
   it("a blob built for another folder (an install copied elsewhere) is not used", function () {
-    const { snapshotProblem, BLOB, BLOB_INFO } = require(path.join(ROOT, "dist", "kernel", "snapshot.js")) as typeof import("../../kernel/snapshot");
-    if (!fs.existsSync(BLOB_INFO)) return this.skip();
-    const info = JSON.parse(fs.readFileSync(BLOB_INFO, "utf8"));
+    const files = snapshotFiles(path.join(ROOT, "dist", "kernel"));
+    if (!fs.existsSync(files.info)) return this.skip();
+    const info = JSON.parse(fs.readFileSync(files.info, "utf8"));
     const copy = path.join(path.dirname(script), "blob.json");
     fs.writeFileSync(copy, JSON.stringify({ ...info, kernelDir: "/opt/elsewhere/dist/kernel" }));
-    expect(snapshotProblem(BLOB, copy)).to.equal("built for /opt/elsewhere/dist/kernel");
+    expect(snapshotProblem({ ...files, info: copy }, [], {})).to.equal("built for /opt/elsewhere/dist/kernel");
     const { kernelDir: _gone, ...old } = info;
     fs.writeFileSync(copy, JSON.stringify(old));
-    expect(snapshotProblem(BLOB, copy)).to.equal("built for another folder");
+    expect(snapshotProblem({ ...files, info: copy }, [], {})).to.equal("built for another folder");
   });
 
   it("the kernelspec's own flag and Node-only flags do not", function () {

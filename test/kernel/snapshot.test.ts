@@ -12,7 +12,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
-import { DISABLE_ENV, entryHash, KERNEL_DIR, SourceFileCache, snapshotProblem, type BlobInfo } from "../../kernel/snapshot";
+import { SourceFileCache } from "../../kernel/snapshot";
+import { DISABLE_ENV, entryHash, snapshotArgv, snapshotFiles, snapshotProblem, type BlobInfo, type SnapshotFiles } from "../../src/jupyter/kernel-snapshot";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
 
@@ -50,12 +51,15 @@ describe("kernel startup snapshot", function () {
 
   describe("snapshotProblem (does main.ts use the blob?)", function () {
     let dir: string;
+    let files: SnapshotFiles;
     let blob: string, info: string, entry: string;
-    const describe_ = (d: Partial<BlobInfo>) => fs.writeFileSync(info, JSON.stringify({ node: process.version, entry: entryHash(entry), kernelDir: KERNEL_DIR, inputs: [], ...d }));
+    const describe_ = (d: Partial<BlobInfo>) => fs.writeFileSync(info, JSON.stringify({ node: process.version, entry: entryHash(entry), kernelDir: files.kernelDir, inputs: [], ...d }));
+    const problem = () => snapshotProblem(files, [], process.env);
 
     beforeEach(function () {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-test-"));
-      [blob, info, entry] = ["kernel.blob", "kernel.blob.json", "snapshot.js"].map((f) => path.join(dir, f));
+      files = snapshotFiles(dir);
+      ({ blob, info, entry } = files);
       fs.writeFileSync(blob, "blob");
       fs.writeFileSync(entry, "// snapshot.js\n");
     });
@@ -66,23 +70,35 @@ describe("kernel startup snapshot", function () {
 
     it("accepts a blob this Node built from this snapshot.js", function () {
       describe_({});
-      expect(snapshotProblem(blob, info, entry)).to.equal(undefined);
+      expect(problem()).to.equal(undefined);
     });
 
     it("refuses a missing blob, another Node's, one from another snapshot.js, and CDLAB_KERNEL_SNAPSHOT=0", function () {
-      expect(snapshotProblem(blob, info, entry)).to.equal("no snapshot built");
+      expect(problem()).to.equal("no snapshot built");
       describe_({});
       fs.rmSync(blob);
-      expect(snapshotProblem(blob, info, entry)).to.equal("no snapshot built");
+      expect(problem()).to.equal("no snapshot built");
       fs.writeFileSync(blob, "blob");
       describe_({ node: "v0.0.1" });
-      expect(snapshotProblem(blob, info, entry)).to.equal("built by Node v0.0.1");
+      expect(problem()).to.equal("built by Node v0.0.1");
       describe_({});
       fs.appendFileSync(entry, "// changed\n");
-      expect(snapshotProblem(blob, info, entry)).to.equal("older than the kernel's build");
+      expect(problem()).to.equal("older than the kernel's build");
       describe_({});
       process.env[DISABLE_ENV] = "0";
-      expect(snapshotProblem(blob, info, entry)).to.equal(`${DISABLE_ENV}=0`);
+      expect(problem()).to.equal(`${DISABLE_ENV}=0`);
+    });
+
+    it("snapshotArgv puts the blob on the kernel's command line only when it can be used", function () {
+      describe_({});
+      const main = path.join(dir, "main.js");
+      const argv = [process.execPath, "--no-force-async-hooks-checks", main, "--connection-file", "c.json"];
+      expect(snapshotArgv(argv, {})).to.deep.equal([process.execPath, "--snapshot-blob", blob, "--no-force-async-hooks-checks", "--", main, "--connection-file", "c.json"]);
+      expect(snapshotArgv([process.execPath, "--max-old-space-size=64", main], {}), "a V8 flag").to.equal(undefined);
+      expect(snapshotArgv(argv, { NODE_OPTIONS: "--stack-size=100" }), "a V8 flag in NODE_OPTIONS").to.equal(undefined);
+      expect(snapshotArgv(argv, { [DISABLE_ENV]: "0" })).to.equal(undefined);
+      expect(snapshotArgv([process.execPath, path.join(dir, "other.js")], {}), "not the kernel").to.equal(undefined);
+      expect(snapshotArgv([process.execPath, path.join(os.tmpdir(), "main.js")], {}), "another folder, no blob").to.equal(undefined);
     });
   });
 
