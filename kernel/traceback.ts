@@ -46,6 +46,11 @@ function context(src: string, line: number, column?: number): string[] {
   return out;
 }
 
+/** A diagnostic's name as TypeScript prints it (`TS2304`), or `TSError` when it has no code. */
+function diagName(d: Diag | undefined): string {
+  return d?.code ? `TS${d.code}` : "TSError";
+}
+
 /**
  * A compile error (syntax or type) from TypeScript diagnostics. Its `ename`
  * names the first diagnostic (`TS2304`), or is `SyntaxError` when the cell does
@@ -55,7 +60,7 @@ function context(src: string, line: number, column?: number): string[] {
  * @param syntax true when the cell does not parse (SyntaxError), else a type error
  */
 export function compileError(diags: Diag[], src: string, cell: number, syntax: boolean): JupyterError {
-  const ename = syntax ? "SyntaxError" : diags[0]?.code ? `TS${diags[0].code}` : "TSError";
+  const ename = syntax ? "SyntaxError" : diagName(diags[0]);
   const tb: string[] = [];
   const lines = src.split("\n").length;
   // After a syntax error the other diagnostics are mostly noise.
@@ -65,7 +70,7 @@ export function compileError(diags: Diag[], src: string, cell: number, syntax: b
     const line = Math.min(d.line + 1, lines);
     tb.push(`${where}, line ${line}:`);
     if (!d.file) tb.push(...context(src, line, d.line + 1 <= lines ? d.column : undefined));
-    tb.push(syntax ? `${ename}: ${d.message}${d.code ? ` (TS${d.code})` : ""}` : `${d.code ? `TS${d.code}` : "TSError"}: ${d.message}`, "");
+    tb.push(syntax ? `${ename}: ${d.message}${d.code ? ` (${diagName(d)})` : ""}` : `${diagName(d)}: ${d.message}`, "");
   }
   if (diags.length > shown.length) tb.push(`(+${diags.length - shown.length} more)`);
   const first = diags[0];

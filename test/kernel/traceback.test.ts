@@ -35,22 +35,24 @@ function thrownBy(cell: CellSource, n: number): unknown {
 describe("kernel/traceback", function () {
   it("a type error: its TypeScript code as ename (TS2322), Cell In[n] with the line, its neighbours and a caret under the column", function () {
     const e = compileError([{ line: 1, column: 6, message: "Type 'number' is not assignable to type 'string'.", code: 2322 }], "let a = 1;\nconst y: string = 3\nlet b = 2", 4, false);
-    expect(e.ename).to.equal("TS2322");
-    expect(e.evalue).to.equal("Type 'number' is not assignable to type 'string'. (line 2)");
-    expect(e.traceback).to.deep.equal([
-      "Cell In[4], line 2:",
-      "      1 let a = 1;",
-      "----> 2 const y: string = 3",
-      "              ^",
-      "      3 let b = 2",
-      "TS2322: Type 'number' is not assignable to type 'string'.",
-    ]);
+    expect(e).to.deep.equal({
+      ename: "TS2322",
+      evalue: "Type 'number' is not assignable to type 'string'. (line 2)",
+      traceback: [
+        "Cell In[4], line 2:",
+        "      1 let a = 1;",
+        "----> 2 const y: string = 3",
+        "              ^",
+        "      3 let b = 2",
+        "TS2322: Type 'number' is not assignable to type 'string'.",
+      ],
+    });
   });
 
-  it("a syntax error shows only the first diagnostic and counts the rest", function () {
-    const e = compileError([{ line: 0, column: 4, message: "Variable declaration expected." }, { line: 0, column: 6, message: "Expression expected." }], "let = ;", 2, true);
+  it("a syntax error shows only the first diagnostic, with its TypeScript code in parentheses, and counts the rest", function () {
+    const e = compileError([{ line: 0, column: 4, message: "Variable declaration expected.", code: 1134 }, { line: 0, column: 6, message: "Expression expected.", code: 1109 }], "let = ;", 2, true);
     expect(e.ename).to.equal("SyntaxError");
-    expect(e.traceback).to.deep.equal(["Cell In[2], line 1:", "----> 1 let = ;", "            ^", "SyntaxError: Variable declaration expected.", "", "(+1 more)"]);
+    expect(e.traceback).to.deep.equal(["Cell In[2], line 1:", "----> 1 let = ;", "            ^", "SyntaxError: Variable declaration expected. (TS1134)", "", "(+1 more)"]);
   });
 
   it("a diagnostic in another file names the file, without cell context; at most five type errors are shown", function () {
@@ -81,20 +83,22 @@ describe("kernel/traceback", function () {
 
   it("a runtime error: outer frame first, each with its cell line and context, then `Name [code]: message`; no Node internals", function () {
     const e = runtimeError(thrownBy(CELL, 3), new Map([[3, CELL]]));
-    expect(e.ename).to.equal("RangeError");
-    expect(e.evalue).to.equal("fora 1");
-    expect(e.traceback).to.deep.equal([
-      "Cell In[3], line 5",
-      "      4 }",
-      "----> 5 f(a)",
-      "",
-      "Cell In[3], line 3",
-      "      2 function f(n: number) {",
-      "----> 3   throw Object.assign(new RangeError('fora ' + n), { code: 'ERR_OUT_OF_RANGE' });",
-      "      4 }",
-      "",
-      "RangeError [ERR_OUT_OF_RANGE]: fora 1",
-    ]);
+    expect(e).to.deep.equal({
+      ename: "RangeError",
+      evalue: "fora 1",
+      traceback: [
+        "Cell In[3], line 5",
+        "      4 }",
+        "----> 5 f(a)",
+        "",
+        "Cell In[3], line 3",
+        "      2 function f(n: number) {",
+        "----> 3   throw Object.assign(new RangeError('fora ' + n), { code: 'ERR_OUT_OF_RANGE' });",
+        "      4 }",
+        "",
+        "RangeError [ERR_OUT_OF_RANGE]: fora 1",
+      ],
+    });
   });
 
   it("a cell the kernel no longer knows still names the cell", function () {
