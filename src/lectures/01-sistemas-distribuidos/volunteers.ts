@@ -15,7 +15,10 @@ export interface VolunteerWorker {
   host?: string;
   /** The address the coordinator sees its connection come from (set once it has said hello). */
   seenFrom?: string;
-  /** Kill it (as if the volunteer switched off their computer). @default "SIGKILL" */
+  /**
+   * Kill it (as if the volunteer switched off their computer); does nothing once it has exited (Node's
+   * `ChildProcess.kill` sends nothing after "exit", so a reused PID is never hit). @default "SIGKILL"
+   */
   kill(signal?: NodeJS.Signals): void;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -34,9 +37,7 @@ export async function startHostVolunteer(port: number, address: string, host: Vi
   return {
     pid: h.pid,
     host: host.name,
-    kill: (sig = "SIGKILL") => {
-      if (h.child.exitCode === null && h.child.signalCode === null) h.kill(sig);
-    },
+    kill: (sig = "SIGKILL") => void h.kill(sig),
     exited: h.result.then((r) => ({ code: r.exitCode, signal: r.signal as NodeJS.Signals | null })),
   };
 }
@@ -57,9 +58,7 @@ export function startLocalVolunteer(port: number): VolunteerWorker {
   });
   const w: VolunteerWorker = {
     pid: child.pid as number,
-    kill: (sig = "SIGKILL") => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-    },
+    kill: (sig = "SIGKILL") => void child.kill(sig),
     exited,
   };
   makeHandle({}, {
