@@ -14,9 +14,11 @@
 // Blocking calls (msgrcv, msgsnd on a full queue, sem_wait, sem_timedwait) come in
 // three forms:
 //   - try first: the non-blocking call (IPC_NOWAIT, sem_trywait), optionally
-//     retried for a few microseconds (`spinUs`), on the calling thread;
+//     retried for a few microseconds (`spinUs`), on the calling thread, before an
+//     async wait hands the call to a waiter thread;
 //   - sync: the blocking call on the calling thread (worker threads, child
-//     processes), retried on EINTR;
+//     processes), retried on EINTR, and nothing before it: one system call when it
+//     blocks, as in C;
 //   - async: handed to a waiter thread (not libuv's 4-thread pool, which blocked
 //     waits would starve), returning { promise, cancel }. Waiter threads are
 //     started once and parked between jobs (WaiterPool); a job comes back through
@@ -323,12 +325,13 @@ Napi::Value MessageValue(Napi::Env env, long mtype, const char* text, size_t len
 // `msgbuf` is a Buffer laid out as the struct msgbuf (a long mtype, then at
 // least maxSize bytes of text) that the caller reuses: the kernel writes the
 // message straight into it, so no Buffer or object is made here (making one
-// per message cost more than the call itself). The call is first tried with
-// IPC_NOWAIT, retried for up to spinUs µs while it fails with ENOMSG. Then,
-// with IPC_NOWAIT in flags: -1 (no exception: a try that finds nothing is the
-// common case of a ping-pong, and building an Error costs more than the call);
-// without: the blocking call on this thread (retried on EINTR) — try, spin and
-// sleep in one crossing of the addon boundary.
+// per message cost more than the call itself).
+//   - IPC_NOWAIT in flags (try first): retried for up to spinUs µs while it fails
+//     with ENOMSG, then -1 (no exception: a try that finds nothing is the common
+//     case of a ping-pong, and building an Error costs more than the call);
+//   - without (sync): the blocking call on this thread, retried on EINTR, and no
+//     IPC_NOWAIT try before it: that would be a second system call, taking the
+//     queue's lock that the partner's msgsnd needs too.
 Napi::Value MsgRcv(const Napi::CallbackInfo& info) {
   int id = ArgInt(info, 0);
   auto msgbuf = info[1].As<Napi::Buffer<char>>();
@@ -340,19 +343,20 @@ Napi::Value MsgRcv(const Napi::CallbackInfo& info) {
   char* buf = msgbuf.Data();
   ssize_t n = -1;
   int e = 0;
-  bool got = SpinFor(spin, [&] {
+  auto call = [&](int f) {
     do {
-      n = msgrcv(id, buf, max, type, flags | IPC_NOWAIT);
+      n = msgrcv(id, buf, max, type, f);
       e = n < 0 ? errno : 0;
     } while (e == EINTR);
-    return e != ENOMSG;
-  });
-  if (!got) {
-    if (flags & IPC_NOWAIT) return Napi::Number::New(info.Env(), -1);
-    do {
-      n = msgrcv(id, buf, max, type, flags);
-      e = n < 0 ? errno : 0;
-    } while (e == EINTR);
+  };
+  if (flags & IPC_NOWAIT) {
+    bool got = SpinFor(spin, [&] {
+      call(flags);
+      return e != ENOMSG;
+    });
+    if (!got) return Napi::Number::New(info.Env(), -1);
+  } else {
+    call(flags);
   }
   if (n < 0) ThrowErrno(info.Env(), "msgrcv", e);
   return Napi::Number::New(info.Env(), (double)n);
@@ -552,14 +556,12 @@ Napi::Value SemTryWait(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), taken);
 }
 
-// semWaitSync(h, spinUs): sem_trywait retried for up to spinUs µs, then sem_wait,
-// blocking the calling thread (worker threads, child processes): one crossing of
-// the addon boundary for the whole wait.
+// semWaitSync(h): sem_wait, blocking the calling thread (worker threads, child
+// processes), retried on EINTR. Nothing is tried before it: glibc's sem_wait
+// already takes a unit with one atomic operation when there is one, and sleeps in
+// one futex call when there is none.
 Napi::Value SemWaitSync(const Napi::CallbackInfo& info) {
   sem_t* s = SemArg(info, 0);
-  double spin = info.Length() > 1 ? info[1].As<Napi::Number>().DoubleValue() : 0;
-  bool taken = SemTrySpin(info.Env(), s, spin);
-  if (taken) return info.Env().Undefined();
   while (sem_wait(s) < 0) {
     if (errno != EINTR) ThrowErrno(info.Env(), "sem_wait", errno);
   }

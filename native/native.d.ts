@@ -29,8 +29,8 @@ export interface NativeIpc {
   msgsndAsync(id: number, type: number, data: Buffer, flags: number): NativeJob<void>;
   /**
    * Receive into `msgbuf`, laid out as the struct msgbuf (mtype as a 64-bit long, then ≥ `maxSize` bytes): the
-   * bytes received. Tried with IPC_NOWAIT, retried for up to `spinUs` µs while ENOMSG; then, with IPC_NOWAIT in
-   * `flags`: -1; without: the blocking call on the calling thread.
+   * bytes received. With IPC_NOWAIT in `flags`: retried for up to `spinUs` µs while ENOMSG, then -1; without:
+   * the blocking call on the calling thread, nothing tried before it (`spinUs` unused).
    */
   msgrcv(id: number, msgbuf: Buffer, maxSize: number, type: number, flags: number, spinUs?: number): number;
   msgrcvAsync(id: number, maxSize: number, type: number, flags: number): NativeJob<NativeMessage>;
@@ -50,8 +50,8 @@ export interface NativeIpc {
   semPost(handle: number): void;
   /** sem_trywait, retried for up to `spinUs` µs while the value is 0. */
   semTryWait(handle: number, spinUs?: number): boolean;
-  /** sem_trywait retried for up to `spinUs` µs, then sem_wait on the calling thread. */
-  semWaitSync(handle: number, spinUs?: number): void;
+  /** sem_wait on the calling thread (retried on EINTR). */
+  semWaitSync(handle: number): void;
   semGetValue(handle: number): number;
   /** timeoutMs < 0: sem_wait; otherwise sem_timedwait, resolving false on timeout. */
   semWaitAsync(handle: number, timeoutMs: number): NativeJob<boolean>;

@@ -49,8 +49,8 @@ export interface IpcBackend {
   msgsndWait(id: number, type: number, data: Buffer): Job<void>;
   /** Non-blocking receive (IPC_NOWAIT), retried for up to `spinUs` µs: null when nothing matches (no exception). */
   msgrcv(id: number, maxSize: number, type: number, truncate: boolean, spinUs?: number): RawMessage | null;
-  /** Blocking receive on the calling thread, tried first for up to `spinUs` µs (native); in-process: EDEADLK when nothing matches. */
-  msgrcvSync(id: number, maxSize: number, type: number, truncate: boolean, spinUs?: number): RawMessage;
+  /** Blocking receive on the calling thread (native: one msgrcv, nothing tried first); in-process: EDEADLK when nothing matches. */
+  msgrcvSync(id: number, maxSize: number, type: number, truncate: boolean): RawMessage;
   /** Blocking receive, off the event loop. */
   msgrcvWait(id: number, maxSize: number, type: number, truncate: boolean): Job<RawMessage>;
   msgStat(id: number): QueueStat;
@@ -71,8 +71,8 @@ export interface IpcBackend {
   semPost(handle: number): void;
   /** sem_trywait, retried for up to `spinUs` µs (native) while the value is 0. */
   semTryWait(handle: number, spinUs?: number): boolean;
-  /** Blocks the calling thread (worker threads, child processes), tried first for up to `spinUs` µs (native). */
-  semWaitSync(handle: number, spinUs?: number): void;
+  /** Blocks the calling thread (worker threads, child processes): native, one sem_wait; in-process: EDEADLK at 0. */
+  semWaitSync(handle: number): void;
   semGetValue(handle: number): number;
   /** `timeoutMs` < 0: no timeout. Resolves false on timeout. */
   semWait(handle: number, timeoutMs: number): Job<boolean>;

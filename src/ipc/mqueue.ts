@@ -265,9 +265,10 @@ export class MessageQueue extends HandleBase {
    * the wait with EIDRM. The in-process backend fails with EDEADLK instead of
    * blocking forever.
    *
-   * @param options type, nowait, maxSize, truncate (as {@link MessageQueue.receive}); spinUs: retry with
-   *   IPC_NOWAIT this many µs before sleeping in msgrcv. Each try is a system call that takes the queue's
-   *   lock, which the partner's msgsnd needs too: measured slower than sleeping in ping-pongs here @default 0
+   * One `msgrcv` call, as in C: nothing is tried before it (an `IPC_NOWAIT` try would be a second system call
+   * taking the queue's lock, which the partner's `msgsnd` needs too).
+   *
+   * @param options type, nowait, maxSize, truncate (as {@link MessageQueue.receive})
    * @returns the message `{ type, data, text }`
    * @throws CdlabError `ENOMSG` (nowait, none), `EIDRM`, `E2BIG`, `EDEADLK` (in-process)
    * @example
@@ -276,14 +277,12 @@ export class MessageQueue extends HandleBase {
    * const m = q.receiveSync({ type: 1 });
    * ```
    */
-  receiveSync(options: Omit<ReceiveOptions, "signal"> & { spinUs?: number } = {}): Message {
+  receiveSync(options: Omit<ReceiveOptions, "signal"> = {}): Message {
     const { type, maxSize, nowait, truncate } = this.receiveArgs(options);
-    const { spinUs = 0 } = options;
-    if (typeof spinUs !== "number" || !(spinUs >= 0) || spinUs > 1e6) invalidArg("spinUs", spinUs, "esperado um número de microssegundos de 0 a 1000000");
     this.checkOpen("receber da");
     if (nowait) return this.tryReceive(maxSize, type, truncate, 0) ?? this.throwNoMessage();
     try {
-      return toMessage(this.b.msgrcvSync(this.id, maxSize, type, truncate, spinUs)); // try, spin, then sleep: one call
+      return toMessage(this.b.msgrcvSync(this.id, maxSize, type, truncate)); // one blocking msgrcv
     } catch (err) {
       throw this.fail("receber da", err);
     }

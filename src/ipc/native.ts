@@ -153,7 +153,7 @@ function nativeBackend(n: NativeIpc): IpcBackend {
     msgsndSync: (id, type, data) => n.msgsnd(id, type, data, 0),
     msgsndWait: (id, type, data) => n.msgsndAsync(id, type, data, 0),
     msgrcv: (id, max, type, truncate, spinUs = 0) => receive(id, max, type, c.IPC_NOWAIT | (truncate ? c.MSG_NOERROR : 0), spinUs),
-    msgrcvSync: (id, max, type, truncate, spinUs = 0) => receive(id, max, type, truncate ? c.MSG_NOERROR : 0, spinUs)!,
+    msgrcvSync: (id, max, type, truncate) => receive(id, max, type, truncate ? c.MSG_NOERROR : 0, 0)!,
     msgrcvWait: (id, max, type, truncate) => n.msgrcvAsync(id, max, type, truncate ? c.MSG_NOERROR : 0),
     msgStat: (id) => {
       const s = n.msgStat(id);
@@ -173,7 +173,7 @@ function nativeBackend(n: NativeIpc): IpcBackend {
     semUnlink: (name) => n.semUnlink(name),
     semPost: (h) => n.semPost(h),
     semTryWait: (h, spinUs = 0) => n.semTryWait(h, spinUs),
-    semWaitSync: (h, spinUs = 0) => n.semWaitSync(h, spinUs),
+    semWaitSync: (h) => n.semWaitSync(h),
     semGetValue: (h) => n.semGetValue(h),
     semWait: (h, timeoutMs) => n.semWaitAsync(h, timeoutMs),
     pipe: () => n.pipe2(c.O_CLOEXEC),

@@ -139,22 +139,19 @@ export class NamedSemaphore extends HandleBase {
    * threads and child processes; in a notebook cell use {@link NamedSemaphore.wait}.
    * The in-process backend fails with EDEADLK instead of blocking forever.
    *
-   * @param options.spinUs retry `sem_trywait` this many µs, yielding the CPU between tries, before sleeping in
-   *   `sem_wait`. 0 (as C's `sem_wait`, whose first step is already a try without a system call) measured faster
-   *   in the bench's ping-pongs: on a busy machine a yield can give the CPU away for a whole time slice, while a
-   *   woken sleeper is scheduled at once @default 0
+   * One `sem_wait` call, as in C (whose first step already takes a unit without a system call when there is one):
+   * no spinning, which on a busy machine can give the CPU away for a whole time slice.
+   *
    * @example
    * ```ts
    * declare const full: NamedSemaphore; // in a child process
-   * full.waitSync({ spinUs: 1000 });
+   * full.waitSync();
    * ```
    */
-  waitSync(options: { spinUs?: number } = {}): void {
-    const { spinUs = 0 } = options;
-    if (typeof spinUs !== "number" || !(spinUs >= 0) || spinUs > 1e6) invalidArg("spinUs", spinUs, "esperado um número de microssegundos de 0 a 1000000");
+  waitSync(): void {
     this.checkOpen("esperar no");
     try {
-      this.b.semWaitSync(this.h, spinUs); // try first, spinning briefly, then sleep in sem_wait: one call
+      this.b.semWaitSync(this.h); // one blocking sem_wait
     } catch (err) {
       if ((err as { code?: string }).code === "EDEADLK")
         throw new CdlabError(

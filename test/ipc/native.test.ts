@@ -3,6 +3,10 @@
 // parked waiter thread for an async wait, which signals, close() and interrupts still end.
 import { expect } from "chai";
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { straceAvailable } from "../../src/lectures/08-memoria-compartilhada/copy-experiment";
 import { programArgs, startWorker } from "../../src/proc/program";
 import { getBackend, spinBudget } from "../../src/ipc/native";
 import { MessageQueue, NamedSemaphore, openMessageQueue, openSemaphore } from "../../src/ipc/index";
@@ -41,20 +45,18 @@ for (const backend of BACKENDS) {
       expect(q.stat().messages).to.equal(1);
       const none = (() => { try { q.receiveSync({ type: 7, nowait: true }); } catch (e) { return e as { code?: string }; } })();
       expect(none?.code).to.equal("ENOMSG");
-      expect(q.receiveSync({ spinUs: 0 }).text).to.equal("segunda");
-      expect(() => q.receiveSync({ spinUs: -1 })).to.throw(/"spinUs"/);
+      expect(q.receiveSync().text).to.equal("segunda");
       expect(() => q.sendSync(0, "x")).to.throw(/o mtype deve ser um inteiro/);
       if (backend === "in-process") expect(() => q.receiveSync()).to.throw(/EDEADLK|no other thread|deadlock/i);
     });
 
-    it("waitSync takes a unit at once when there is one, spinning or not; spinUs is validated", async () => {
+    it("waitSync takes a unit at once when there is one", async () => {
       const s = await openSemaphore(uniqueName("sem"), { value: 2, backend });
       opened.push(s);
       s.waitSync();
-      s.waitSync({ spinUs: 0 });
+      s.waitSync();
       expect(s.value()).to.equal(0);
-      expect(() => s.waitSync({ spinUs: -1 })).to.throw(/"spinUs"/);
-      if (backend === "in-process") expect(() => s.waitSync({ spinUs: 10 })).to.throw(/EDEADLK|não tem outra thread/);
+      if (backend === "in-process") expect(() => s.waitSync()).to.throw(/EDEADLK|não tem outra thread/);
     });
 
     it("a message over the queue's capacity fails with EMSGSIZE, sync or not", async () => {
@@ -133,6 +135,27 @@ describe("ipc try first and waiter threads (native)", function () {
     expect((await closed).code).to.equal("ERR_CLOSED");
     await s.close();
     expect((await Promise.allSettled(waits)).filter((w) => w.status === "rejected").map((w) => (w as PromiseRejectedResult).reason.code)).to.deep.equal(["ERR_CLOSED", "ERR_CLOSED"]);
+  });
+
+  it("receiveSync is one blocking msgrcv per message, as in C: no IPC_NOWAIT try before it (strace)", async function () {
+    if (!straceAvailable()) this.skip(); // strace is not installed or cannot trace here
+    const q = await openMessageQueue({ backend: "native" });
+    opened.push(q);
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-strace-")), "echo.strace");
+    try {
+      const child = spawn("strace", ["-f", "-e", "trace=msgrcv", "-o", log, process.execPath, ...programArgs(ECHO), "msg", String(q.id), "20"], { stdio: ["ignore", "ignore", "inherit"] });
+      const exited = new Promise<number | null>((resolve, reject) => child.once("error", reject).once("exit", resolve));
+      for (let i = 0; i < 20; i++) {
+        await q.send(1, `ping ${i}`);
+        expect((await q.receive({ type: 2 })).text).to.equal(`ping ${i}`);
+      }
+      expect(await exited).to.equal(0);
+      const calls = fs.readFileSync(log, "utf8").split("\n").filter((l) => /msgrcv\(/.test(l) && !/resumed>/.test(l));
+      expect(calls.length, calls.join("\n")).to.equal(20);
+      expect(calls.filter((l) => l.includes("IPC_NOWAIT")), "tries before the blocking call").to.deep.equal([]);
+    } finally {
+      fs.rmSync(path.dirname(log), { recursive: true, force: true });
+    }
   });
 
   for (const where of ["child process", "worker thread"] as const) {

@@ -137,13 +137,13 @@ export async function runCopySide(argv: string[], started?: number): Promise<voi
       for (let slot = 0; ; slot = (slot + 1) % SLOTS) {
         const off = HEADER + slot * chunk;
         if (isServer) {
-          empty!.waitSync({ spinUs: 0 }); // a slot's copy takes far longer than a spin: sleep at once
+          empty!.waitSync();
           const n = fs.readSync(fd, mem, off, chunk, null); // kernel → shared memory: the only copy on this side
           lengths[slot] = n;
           full!.post();
           if (n === 0) break;
         } else {
-          full!.waitSync({ spinUs: 0 });
+          full!.waitSync();
           const n = lengths[slot];
           if (n > 0) writeAll(fd, mem, off, n); // shared memory → kernel: the only copy on this side
           empty!.post(); // the end marker's slot too, so the next round starts with both slots free
