@@ -88,6 +88,7 @@ function build() {
   log("building TypeScript");
   const r = run(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
   if (r.status !== 0) fail("the TypeScript build failed (see above)");
+  require("./prune-dist").pruneDist(ROOT); // as `npm run build` does: no stale module of a deleted source in dist/
   fs.writeFileSync(stamp, new Date().toISOString());
 }
 
