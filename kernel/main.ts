@@ -1,16 +1,17 @@
 /**
- * The kernel process Jupyter starts:
- * `node --no-force-async-hooks-checks dist/kernel/main.js --connection-file FILE`.
+ * The kernel's entry: `node --no-force-async-hooks-checks dist/kernel/main.js --connection-file FILE`.
  *
- * With a usable startup snapshot (snapshot.ts: built by `npm run setup`, for
- * this Node and this build) the kernel runs from it in a child process
- * (`node --snapshot-blob kernel.blob … -- main.js --connection-file FILE`):
- * this process then only passes signals on, ends the child when Jupyter's
- * process is gone, and exits with it. Otherwise the kernel runs here
- * (kernel.ts). Only Node's built-in modules, snapshot.ts and
- * src/jupyter/kernel-snapshot.ts are loaded before that choice, so the detour
- * costs one Node start. (The grader's sandbox starts the kernel from the blob
- * itself, with no such launcher.)
+ * Jupyter does not start it this way when the startup snapshot (snapshot.ts)
+ * can be used: the kernelspec's shell command sources dist/kernel/start.sh,
+ * which `exec`s `node --snapshot-blob kernel.blob … -- main.js …`, and this
+ * file then only starts the kernel (kernel.ts) in the process Jupyter started.
+ * Started directly (KernelClient, tests, the bench's clients) with a usable
+ * blob, it runs the kernel from it in a child process and stays as a
+ * launcher: passes signals on, ends the child when Jupyter's process is gone,
+ * and exits with it. Otherwise the kernel runs here. Only Node's built-in
+ * modules, snapshot.ts and src/jupyter/kernel-snapshot.ts are loaded before
+ * that choice, so the detour costs one Node start. (The grader's sandbox
+ * starts the kernel from the blob itself, with no such launcher.)
  *
  * `--no-force-async-hooks-checks`: terminating JavaScript inside a timer
  * callback (interrupting `setTimeout(() => { while (true) {} })`) would
@@ -36,8 +37,13 @@ function launch(argv: string[]): void {
   }
 }
 
-function runHere(): void {
-  (require("./kernel") as typeof import("./kernel")).main(process.argv);
+function runHere(argv = process.argv): void {
+  (require("./kernel") as typeof import("./kernel")).main(argv);
+}
+
+/** Start the kernel in this process (`cdlab kernel --connection-file FILE`). */
+export function startKernel(connectionFile: string): void {
+  runHere([process.execPath, __filename, "--connection-file", connectionFile]);
 }
 
 if (require.main === module) {

@@ -9,7 +9,9 @@
  *    parses them into the snapshot.
  * 3. The blob and its description (which Node, which snapshot.js) replace the
  *    old ones by rename, so a kernel starting meanwhile reads either the old
- *    pair or the new one.
+ *    pair or the new one; then start.sh, the kernelspec's shell check of that
+ *    description (src/jupyter/kernel-snapshot.ts's startScript), is rewritten
+ *    the same way.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -18,7 +20,7 @@ import path from "node:path";
 import { createEngine } from "./engine";
 import { installResolution } from "./resolve";
 import { lastCellProgram, loadTypescript, TYPESCRIPT } from "./tslab";
-import { entryHash, snapshotFiles, snapshotProblem, type BlobInfo } from "../src/jupyter/kernel-snapshot";
+import { binaryId, entryHash, readBlobInfo, snapshotFiles, snapshotProblem, startScript, type BlobInfo, type SnapshotFiles } from "../src/jupyter/kernel-snapshot";
 import { affectingOptionNames, stamp, type Manifest } from "./snapshot";
 
 const FILES = snapshotFiles(__dirname);
@@ -81,15 +83,32 @@ export async function buildSnapshot(blob = FILES.blob, info = FILES.info): Promi
       const last = `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim().split("\n").filter((l) => !/^\(node:\d+\) Warning|^It may still work|^To request support|^\(Use `node/.test(l)).slice(-2).join(" / ");
       throw new Error(`Cannot build the kernel snapshot: ${last || `node exited with ${r.status}`}`);
     }
-    const described: BlobInfo = { node: process.version, entry: entryHash(entry), kernelDir: FILES.kernelDir, inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))] };
+    const described: BlobInfo = {
+      node: process.version, nodeBinary: { path: process.execPath, id: binaryId(process.execPath) },
+      entry: entryHash(entry), kernelDir: FILES.kernelDir, inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))],
+    };
     const infoTmp = `${out}.json`;
     fs.writeFileSync(infoTmp, JSON.stringify(described, null, 2) + "\n");
     fs.renameSync(out, blob);
     fs.renameSync(infoTmp, info);
+    if (blob === FILES.blob) writeStartScript(FILES, described);
     return manifest.files.length;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Write (by rename) the kernelspec's start script for the blob of `files` that `info` describes, unless it already says that. */
+export function writeStartScript(files: SnapshotFiles, info: BlobInfo): void {
+  const text = startScript(files, info);
+  try {
+    if (fs.readFileSync(files.start, "utf8") === text) return;
+  } catch {
+    /* none yet */
+  }
+  const tmp = `${files.start}.${process.pid}`;
+  fs.writeFileSync(tmp, text, { mode: 0o644 });
+  fs.renameSync(tmp, files.start);
 }
 
 /** Is the snapshot usable and built from the declaration files and TypeScript there are now? */
@@ -108,7 +127,9 @@ export function snapshotUpToDate(info = FILES.info): boolean {
 }
 
 if (require.main === module) {
-  if (process.argv.includes("--if-stale") && snapshotUpToDate()) {
+  const described = readBlobInfo(FILES);
+  if (process.argv.includes("--if-stale") && snapshotUpToDate() && described) {
+    writeStartScript(FILES, described); // an install from before start.sh gets one without a rebuild
     console.log("kernel snapshot up to date");
   } else {
     const t0 = Date.now();

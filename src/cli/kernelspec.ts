@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CdlabError } from "../runtime/errors";
+import { shellCommand, snapshotFiles } from "../jupyter/kernel-snapshot";
 
 import { PACKAGE_ROOT } from "../runtime/root";
 
@@ -18,12 +19,19 @@ export const KERNEL_NAME = "cdlab";
 /** Where to install: like `jupyter kernelspec install`. */
 export type InstallTarget = { user: true } | { sysPrefix: true } | { prefix: string };
 
-/** The kernel.json cdlab installs: the template in kernel/ with absolute paths. */
+/**
+ * The kernel.json cdlab installs: the template in kernel/ with absolute paths,
+ * its command wrapped in a shell that sources dist/kernel/start.sh (written
+ * with the startup snapshot) and so `exec`s the kernel from the blob when it
+ * can be used, else `node main.js` as the template says (src/jupyter/kernel-snapshot.ts).
+ */
 export function kernelJson(): Record<string, unknown> {
   const spec = JSON.parse(fs.readFileSync(path.join(ROOT, "kernel", "kernel.json"), "utf8"));
   // The template's argv is [node, ...node flags, main.js, ...args]: keep the flags.
   const flags = (spec.argv as string[]).slice(1).filter((a) => a.startsWith("--") && a !== "--connection-file");
-  spec.argv = [process.execPath, ...flags, path.join(ROOT, "dist", "kernel", "main.js"), "--connection-file", "{connection_file}"];
+  const kernelDir = path.join(ROOT, "dist", "kernel");
+  const argv = [process.execPath, ...flags, path.join(kernelDir, "main.js"), "--connection-file", "{connection_file}"];
+  spec.argv = shellCommand(snapshotFiles(kernelDir).start, argv);
   return spec;
 }
 

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../runtime/root";
+import { nodeCommand } from "./kernel-snapshot";
 
 /** The connection file Jupyter writes for a kernel. */
 export interface ConnectionInfo {
@@ -47,12 +48,17 @@ export interface KernelLauncher {
   dispose(): void;
 }
 
-/** The cdlab kernel's command line, as `src/cli/kernelspec.ts` writes it. */
+/**
+ * The cdlab kernel's command line as `src/cli/kernelspec.ts` writes it, in
+ * node form: `[node, ...node flags, …/dist/kernel/main.js, ...args]` (the
+ * kernelspec's shell wrapper, which starts it from the snapshot, left out; the
+ * grader's sandbox and KernelClient put their own things around this form).
+ */
 export function cdlabKernelArgv(): string[] {
   const spec = path.join(PACKAGE_ROOT, ".venv", "share", "jupyter", "kernels", "cdlab", "kernel.json");
   try {
     const argv = JSON.parse(fs.readFileSync(spec, "utf8")).argv as string[];
-    if (Array.isArray(argv) && argv.length > 1) return argv;
+    if (Array.isArray(argv) && argv.length > 1) return nodeCommand(argv);
   } catch {
     /* fall through */
   }

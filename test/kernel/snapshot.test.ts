@@ -1,8 +1,8 @@
 /**
  * The kernel's startup snapshot (kernel/snapshot.ts, snapshot-build.ts,
  * main.ts): a file is served from it only when it is the very file the
- * compiler asks for; the launcher uses a blob only when this Node built it
- * from this snapshot.js; and a kernel started from a real blob reports the
+ * compiler asks for; the launcher uses a blob only when this Node binary built
+ * it from this snapshot.js; and a kernel started from a real blob reports the
  * first cell's type errors, takes its declaration files from the snapshot, and
  * loads @types/node modules.
  */
@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
 import { SourceFileCache } from "../../kernel/snapshot";
-import { DISABLE_ENV, entryHash, snapshotArgv, snapshotFiles, snapshotProblem, type BlobInfo, type SnapshotFiles } from "../../src/jupyter/kernel-snapshot";
+import { binaryId, DISABLE_ENV, entryHash, snapshotArgv, snapshotFiles, snapshotProblem, type BlobInfo, type SnapshotFiles } from "../../src/jupyter/kernel-snapshot";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
 
@@ -53,7 +53,7 @@ describe("kernel startup snapshot", function () {
     let dir: string;
     let files: SnapshotFiles;
     let blob: string, info: string, entry: string;
-    const describe_ = (d: Partial<BlobInfo>) => fs.writeFileSync(info, JSON.stringify({ node: process.version, entry: entryHash(entry), kernelDir: files.kernelDir, inputs: [], ...d }));
+    const describe_ = (d: Partial<BlobInfo>) => fs.writeFileSync(info, JSON.stringify({ node: process.version, nodeBinary: { path: process.execPath, id: binaryId(process.execPath) }, entry: entryHash(entry), kernelDir: files.kernelDir, inputs: [], ...d }));
     const problem = () => snapshotProblem(files, [], process.env);
 
     beforeEach(function () {
@@ -79,8 +79,10 @@ describe("kernel startup snapshot", function () {
       fs.rmSync(blob);
       expect(problem()).to.equal("no snapshot built");
       fs.writeFileSync(blob, "blob");
-      describe_({ node: "v0.0.1" });
-      expect(problem()).to.equal("built by Node v0.0.1");
+      describe_({ nodeBinary: { path: process.execPath, id: "1:2" } });
+      expect(problem()).to.equal(`built by another Node (${process.execPath} 1:2)`);
+      describe_({ nodeBinary: undefined });
+      expect(problem(), "a description from before nodeBinary").to.match(/^built by another Node/);
       describe_({});
       fs.appendFileSync(entry, "// changed\n");
       expect(problem()).to.equal("older than the kernel's build");
