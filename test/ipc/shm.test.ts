@@ -110,6 +110,7 @@ describe("ipc/copy-experiment", function () {
       expect(pipe.client.data.readBytes).to.equal(MiB / 2);
       expect(shm.client.data.read, "the shared memory client reads nothing").to.equal(0);
       expect(shm.server.data.write, "the shared memory server writes nothing").to.equal(0);
+      expect(shm.server.data.read, "one read per 64 KiB slot, no end marker").to.equal(8);
     }
     expect(copyExperimentChart(r, { show: false })).to.match(/^<svg/);
     expect(ownShmFiles()).to.deep.equal([]);

@@ -7,6 +7,9 @@
  * - shm-server:  wait `empty`; read(file) straight into a shared memory slot (one of SLOTS); post `full`
  * - shm-client:  wait `full`; write(file) straight from the slot; post `empty`
  *
+ * Both sides know `size`, as the pipe sides do: the transfer ends with the last byte, with no end marker (an empty
+ * slot would cost one more read call and one more hand-off, whose wake-up was timed).
+ *
  * A pair is started once and transfers the file `rounds` times (the first round
  * warms the code and the pages up; the experiment times the others). Each round:
  * open the file, post `<prefix>-ready`, wait at its start gate (`<prefix>-gate-server`
@@ -113,6 +116,7 @@ export async function runCopySide(argv: string[], started?: number): Promise<voi
   // A new open of the pipe through /proc: its own file status flags, so it is
   // blocking even if something set O_NONBLOCK on fd 0/1.
   const pipe = isPipe ? fs.openSync(`/proc/self/fd/${isServer ? 1 : 0}`, isServer ? "w" : "r") : -1;
+  const pipeInode = isPipe ? fs.fstatSync(pipe).ino : undefined; // once per pair: strace names the pipe by it
   const shm = isPipe ? undefined : await openSharedMemory(`${prefix}-shm`, { create: false, backend: "native" });
   const [empty, full] = isPipe ? [] : [await sem("empty"), await sem("full")];
   const mem = shm ? shm.buffer : Buffer.allocUnsafe(chunk);
@@ -134,27 +138,29 @@ export async function runCopySide(argv: string[], started?: number): Promise<voi
         left -= n;
       }
     } else {
-      for (let slot = 0; ; slot = (slot + 1) % SLOTS) {
+      // Each slot taken is given back, so every round starts with `empty` at SLOTS and `full` at 0.
+      for (let slot = 0, left = size; left > 0; slot = (slot + 1) % SLOTS) {
         const off = HEADER + slot * chunk;
         if (isServer) {
           empty!.waitSync();
-          const n = fs.readSync(fd, mem, off, chunk, null); // kernel → shared memory: the only copy on this side
+          const n = fs.readSync(fd, mem, off, Math.min(chunk, left), null); // kernel → shared memory: the only copy on this side
+          if (n === 0) throw new Error(`${role}: fim inesperado da entrada, faltando ${left} bytes`);
           lengths[slot] = n;
           full!.post();
-          if (n === 0) break;
+          left -= n;
         } else {
           full!.waitSync();
           const n = lengths[slot];
-          if (n > 0) writeAll(fd, mem, off, n); // shared memory → kernel: the only copy on this side
-          empty!.post(); // the end marker's slot too, so the next round starts with both slots free
-          if (n === 0) break;
+          writeAll(fd, mem, off, n); // shared memory → kernel: the only copy on this side
+          empty!.post();
+          left -= n;
         }
       }
     }
     const end = monotonicMs();
     fs.closeSync(fd);
     const report: SideReport = { role, round, ...(round === 0 && started !== undefined ? { started } : {}), setup, go, end };
-    if (isPipe) report.pipe = fs.fstatSync(pipe).ino;
+    if (round === 0 && pipeInode !== undefined) report.pipe = pipeInode;
     process.stderr.write(`${JSON.stringify(report)}\n`);
     from = monotonicMs();
   }
