@@ -3,6 +3,7 @@
  * `src/cli/commands/<name>.ts` and exports `command`.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { negativesAsPositionals } from "./sockets";
 
 /** A `cdlab <name>` subcommand. */
 export interface Command {
@@ -56,4 +57,44 @@ export function parse(
   if (n < positionals.min) throw new UsageError(`Missing argument: expected at least ${positionals.min}, got ${n}`);
   if (n > positionals.max) throw new UsageError(`Too many arguments: expected at most ${positionals.max}, got ${n}`);
   return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/** What {@link defineCommand} needs: the command's texts, the arguments it takes, and what it does with them. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Its options, as `node:util` `parseArgs` takes them (`--help` is added). @default {} */
+  options?: NonNullable<ParseArgsConfig["options"]>;
+  /** How many positional arguments it takes. */
+  positionals: { min: number; max: number };
+  /**
+   * Read `-1` as a positional argument, not a flag, so that `cdlab udp-server -1` says "Invalid port" instead
+   * of "Unknown option" (the socket commands). @default false
+   */
+  negativeNumbers?: boolean;
+  /** Runs with the parsed arguments; resolves to the exit code. */
+  run(args: Parsed): Promise<number>;
+}
+
+/**
+ * A command whose arguments are parsed (strictly, see {@link parse}) before `run` sees them; `--help` prints
+ * the usage and exits 0 without running it.
+ */
+export function defineCommand(spec: CommandSpec): Command {
+  const { name, summary, usage, options = {}, positionals, negativeNumbers = false, run } = spec;
+  const valueOptions = Object.entries(options).flatMap(([k, o]) => (o.type === "string" ? [`--${k}`] : []));
+  return {
+    name,
+    summary,
+    usage,
+    async run(argv) {
+      const p = parse(negativeNumbers ? negativesAsPositionals(argv, valueOptions) : argv, options, positionals);
+      if (p === "help") {
+        console.log(usage);
+        return 0;
+      }
+      return run(p);
+    },
+  };
 }

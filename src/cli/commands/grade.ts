@@ -1,5 +1,5 @@
 import os from "node:os";
-import { parse, UsageError, type Command } from "../command";
+import { defineCommand, UsageError } from "../command";
 import { CdlabError } from "../../runtime/errors";
 import { gradeSubmission, readSource, type SubmissionGrade } from "../../grader/autograde";
 import { gradeId, nbMeta } from "../../grader/notebook";
@@ -30,20 +30,20 @@ new or changed (or whose source changed).
   --course DIR  the course folder (source/, submitted/, autograded/, feedback/)
   --jobs N      submissions graded at once (default: the machine's cores)`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "grade",
   summary: "grade submissions of an exercise (nbgrader-compatible)",
   usage,
-  async run(argv) {
-    const p = parse(argv, {
-      source: { type: "string", short: "s" },
-      json: { type: "boolean" },
-      csv: { type: "string" },
-      timeout: { type: "string" },
-      course: { type: "string" },
-      jobs: { type: "string" },
-    }, { min: 1, max: Infinity });
-    if (p === "help") return void console.log(usage), 0;
+  options: {
+    source: { type: "string", short: "s" },
+    json: { type: "boolean" },
+    csv: { type: "string" },
+    timeout: { type: "string" },
+    course: { type: "string" },
+    jobs: { type: "string" },
+  },
+  positionals: { min: 1, max: Infinity },
+  async run(p) {
     if (typeof p.values.course === "string") {
       if (p.positionals.length !== 1) throw new UsageError("With --course, give exactly one assignment");
       if (p.values.source !== undefined || p.values.csv !== undefined || p.values.json) throw new UsageError("--course takes the sources from the course folder and always prints JSON: drop --source, --csv and --json");
@@ -76,4 +76,4 @@ export const command: Command = {
     if (typeof p.values.csv === "string") appendCsv(p.values.csv, ids, rows);
     return failures ? 1 : 0;
   },
-};
+});

@@ -1,4 +1,4 @@
-import { parse, UsageError, type Command } from "../command";
+import { defineCommand, UsageError } from "../command";
 import { installSpec, type InstallTarget } from "../kernelspec";
 
 const usage = `Usage: cdlab install [--user | --sys-prefix | --prefix DIR] [--python PYTHON]
@@ -9,19 +9,13 @@ Registers the cdlab kernel with Jupyter (like \`tslab install\`).
   --prefix DIR   DIR/share/jupyter/kernels
   --python P     the Python whose jupyter installs it (default: .venv/bin/python, else python3)`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "install",
   summary: "register the cdlab kernel with Jupyter",
   usage,
-  async run(argv) {
-    const p = parse(argv, {
-      user: { type: "boolean" },
-      "sys-prefix": { type: "boolean" },
-      prefix: { type: "string" },
-      python: { type: "string" },
-    }, { min: 0, max: 0 });
-    if (p === "help") return void console.log(usage), 0;
-    const v = p.values;
+  options: { user: { type: "boolean" }, "sys-prefix": { type: "boolean" }, prefix: { type: "string" }, python: { type: "string" } },
+  positionals: { min: 0, max: 0 },
+  async run({ values: v }) {
     const chosen = [v.user, v["sys-prefix"], v.prefix !== undefined].filter(Boolean).length;
     if (chosen > 1) throw new UsageError("Choose one of --user, --sys-prefix, --prefix");
     const target: InstallTarget = v.prefix !== undefined ? { prefix: String(v.prefix) } : v.user ? { user: true } : { sysPrefix: true };
@@ -29,4 +23,4 @@ export const command: Command = {
     console.log(`Installed the cdlab kernelspec${where ? " in " + where : ""}`);
     return 0;
   },
-};
+});

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { validatePort } from "../../runtime/errors";
-import { parse, type Command } from "../command";
+import { defineCommand } from "../command";
 import { jupyterCommand, waitUntilListening } from "../jupyter";
 
 const usage = `Usage: cdlab lab [--port N] [--browser]
@@ -10,15 +10,15 @@ cdlab kernel as default, and prints the URL to open. Ctrl-C stops it.
   --port N     port to listen on (default 8888; the next free one if taken)
   --browser    also open a web browser`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "lab",
   summary: "start JupyterLab on the course notebooks",
   usage,
-  async run(argv) {
-    const p = parse(argv, { port: { type: "string" }, browser: { type: "boolean" } }, { min: 0, max: 0 });
-    if (p === "help") return void console.log(usage), 0;
-    const port = p.values.port === undefined ? 8888 : validatePort(p.values.port, "--port");
-    const { cmd, args, token, env } = jupyterCommand({ app: "lab", port, browser: Boolean(p.values.browser) });
+  options: { port: { type: "string" }, browser: { type: "boolean" } },
+  positionals: { min: 0, max: 0 },
+  async run({ values }) {
+    const port = values.port === undefined ? 8888 : validatePort(values.port, "--port");
+    const { cmd, args, token, env } = jupyterCommand({ app: "lab", port, browser: Boolean(values.browser) });
     const child = spawn(cmd, args, { env, stdio: ["ignore", "inherit", "pipe"] });
     let shown = false;
     child.stderr.on("data", (d: Buffer) => {
@@ -48,4 +48,4 @@ export const command: Command = {
       child.on("exit", (code, signal) => resolve(stopping ? 0 : code ?? (signal ? 1 : 0))),
     );
   },
-};
+});

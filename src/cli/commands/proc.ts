@@ -1,4 +1,4 @@
-import { parse, UsageError, type Command } from "../command";
+import { defineCommand, UsageError } from "../command";
 import { processAttributes, attributeRows } from "../../proc/attributes";
 
 const usage = `Usage: cdlab proc [PID] [--json]
@@ -9,18 +9,17 @@ regions, priority and signal dispositions.
   PID      the process (default: this command's own process)
   --json   print every attribute as JSON (the whole environment, every region)`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "proc",
   summary: "show a process's attributes (PID, PPID, fds, memory, signals…)",
   usage,
-  async run(argv) {
-    const p = parse(argv, { json: { type: "boolean" } }, { min: 0, max: 1 });
-    if (p === "help") return void console.log(usage), 0;
-    const arg = p.positionals[0];
+  options: { json: { type: "boolean" } },
+  positionals: { min: 0, max: 1 },
+  async run({ values, positionals: [arg] }) {
     if (arg !== undefined && !/^\d+$/.test(arg)) throw new UsageError(`Invalid PID ${JSON.stringify(arg)}: expected a positive integer`);
     const a = processAttributes(arg === undefined ? process.pid : Number(arg));
-    if (p.values.json) console.log(JSON.stringify(a, null, 2));
+    if (values.json) console.log(JSON.stringify(a, null, 2));
     else for (const r of attributeRows(a)) console.log(`${r.atributo}:\n  ${r.valor.split("\n").join("\n  ")}`);
     return 0;
   },
-};
+});

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { parse, UsageError, type Command } from "../command";
+import { defineCommand, UsageError } from "../command";
 import { readNotebook, serializeNotebook } from "../../grader/notebook";
 import { releaseNotebook } from "../../grader/release";
 
@@ -11,16 +11,16 @@ solutions replaced by a stub that throws "Ainda não implementado", hidden tests
 removed, outputs cleared, nbgrader checksums recorded. Same input, same bytes.
   --out DIR   where to write (created if missing; must not be the source's folder)`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "release",
   summary: "make the student version of graded exercise notebooks",
   usage,
-  async run(argv) {
-    const p = parse(argv, { out: { type: "string", short: "o" } }, { min: 1, max: Infinity });
-    if (p === "help") return void console.log(usage), 0;
-    if (typeof p.values.out !== "string" || !p.values.out) throw new UsageError("Missing option --out DIR");
-    const out = path.resolve(p.values.out);
-    const jobs = p.positionals.map((file) => {
+  options: { out: { type: "string", short: "o" } },
+  positionals: { min: 1, max: Infinity },
+  async run({ values, positionals: files }) {
+    if (typeof values.out !== "string" || !values.out) throw new UsageError("Missing option --out DIR");
+    const out = path.resolve(values.out);
+    const jobs = files.map((file) => {
       const target = path.join(out, path.basename(file));
       if (path.resolve(file) === target) throw new UsageError(`--out would overwrite the source "${file}"`);
       return { file, target, text: serializeNotebook(releaseNotebook(readNotebook(file), file)) };
@@ -32,4 +32,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

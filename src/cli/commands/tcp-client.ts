@@ -1,7 +1,7 @@
 import { validatePort } from "../../runtime/errors";
-import { negativesAsPositionals, parseTimeout } from "../sockets";
+import { parseTimeout } from "../sockets";
 import { tcpRequest } from "../../net/tcp";
-import { parse, type Command } from "../command";
+import { defineCommand } from "../command";
 
 const usage = `Usage: cdlab tcp-client <message> <host> [port] [--timeout MS]
 
@@ -10,17 +10,17 @@ reads the reply with readUTF and prints "Received: <reply>".
   port          server port (default 7896)
   --timeout MS  give up when no reply arrives within MS milliseconds (default: wait, as Java does)`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "tcp-client",
   summary: "send one writeUTF message and print the reply, like the lecture's TCPClient",
   usage,
-  async run(argv) {
-    const p = parse(negativesAsPositionals(argv, ["--timeout"]), { timeout: { type: "string" } }, { min: 2, max: 3 });
-    if (p === "help") return void console.log(usage), 0;
-    const [message, host, portArg] = p.positionals;
+  options: { timeout: { type: "string" } },
+  positionals: { min: 2, max: 3 },
+  negativeNumbers: true,
+  async run({ values, positionals: [message, host, portArg] }) {
     const port = validatePort(portArg ?? 7896);
-    const timeoutMs = parseTimeout(p.values.timeout, undefined);
+    const timeoutMs = parseTimeout(values.timeout, undefined);
     console.log(`Received: ${await tcpRequest(message, { host, port, timeoutMs })}`);
     return 0;
   },
-};
+});

@@ -1,7 +1,7 @@
 import { validatePort } from "../../runtime/errors";
-import { negativesAsPositionals, parseTimeout } from "../sockets";
+import { parseTimeout } from "../sockets";
 import { udpRequest } from "../../net/udp";
-import { parse, type Command } from "../command";
+import { defineCommand } from "../command";
 
 const usage = `Usage: cdlab udp-client <message> <host> [port] [--timeout MS]
 
@@ -12,18 +12,18 @@ and prints "Reply: <reply>".
 Unlike Java's client, which prints its whole 1000-byte buffer (the reply followed
 by NUL characters), this prints only the bytes received.`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "udp-client",
   summary: "send one datagram and print the reply, like the lecture's UDPClient",
   usage,
-  async run(argv) {
-    const p = parse(negativesAsPositionals(argv, ["--timeout"]), { timeout: { type: "string" } }, { min: 2, max: 3 });
-    if (p === "help") return void console.log(usage), 0;
-    const [message, host, portArg] = p.positionals;
+  options: { timeout: { type: "string" } },
+  positionals: { min: 2, max: 3 },
+  negativeNumbers: true,
+  async run({ values, positionals: [message, host, portArg] }) {
     const port = validatePort(portArg ?? 6789);
-    const timeoutMs = parseTimeout(p.values.timeout, 5000);
+    const timeoutMs = parseTimeout(values.timeout, 5000);
     const reply = await udpRequest(message, { host, port, timeoutMs });
     console.log(`Reply: ${reply.text}`);
     return 0;
   },
-};
+});

@@ -1,7 +1,7 @@
 import { validatePort } from "../../runtime/errors";
-import { negativesAsPositionals, untilSignal } from "../sockets";
+import { untilSignal } from "../sockets";
 import { udpServer } from "../../net/udp";
-import { parse, type Command } from "../command";
+import { defineCommand } from "../command";
 
 const usage = `Usage: cdlab udp-server [port] [--host ADDRESS]
 
@@ -11,19 +11,20 @@ so longer ones are truncated) until Ctrl-C (SIGINT) or SIGTERM.
   --host ADDRESS  address to bind (default 127.0.0.1)
 Prints "listening <host>:<port>" first.`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "udp-server",
   summary: "UDP echo server, like the lecture's UDPServer (port 6789)",
   usage,
-  async run(argv) {
-    const p = parse(negativesAsPositionals(argv, ["--host"]), { host: { type: "string" } }, { min: 0, max: 1 });
-    if (p === "help") return void console.log(usage), 0;
-    const port = validatePort(p.positionals[0] ?? 6789);
+  options: { host: { type: "string" } },
+  positionals: { min: 0, max: 1 },
+  negativeNumbers: true,
+  async run({ values, positionals: [portArg] }) {
+    const port = validatePort(portArg ?? 6789);
     const stop = untilSignal();
-    const server = await udpServer({ port, host: (p.values.host as string | undefined) ?? "127.0.0.1" });
+    const server = await udpServer({ port, host: (values.host as string | undefined) ?? "127.0.0.1" });
     console.log(`listening ${server.host}:${server.port}`);
     await stop;
     await server.close();
     return 0;
   },
-};
+});

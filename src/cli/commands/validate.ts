@@ -1,4 +1,4 @@
-import { parse, UsageError, type Command } from "../command";
+import { defineCommand, UsageError } from "../command";
 import { validateNotebook } from "../../grader/autograde";
 import { textReport } from "../../grader/report";
 
@@ -9,21 +9,21 @@ test cells pass and which fail (the tests the notebook contains: the visible
 ones in a student's copy). Exit 0 when every test passes, 1 otherwise.
   --timeout S   time limit per cell in seconds (default 30)`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "validate",
   summary: "run a notebook's tests and say what passes (pt-BR)",
   usage,
-  async run(argv) {
-    const p = parse(argv, { timeout: { type: "string" } }, { min: 1, max: 1 });
-    if (p === "help") return void console.log(usage), 0;
-    const timeoutMs = timeoutOption(p.values.timeout);
-    const g = await validateNotebook(p.positionals[0], { timeoutMs });
+  options: { timeout: { type: "string" } },
+  positionals: { min: 1, max: 1 },
+  async run({ values, positionals: [notebook] }) {
+    const timeoutMs = timeoutOption(values.timeout);
+    const g = await validateNotebook(notebook, { timeoutMs });
     process.stdout.write(textReport(g));
     const ok = g.cells.every((c) => c.status === "passed");
     console.log(ok ? "Todos os testes passaram." : `${g.cells.filter((c) => c.status !== "passed").length} teste(s) não passaram.`);
     return ok ? 0 : 1;
   },
-};
+});
 
 /** Parse `--timeout SECONDS` into ms (default 30 s). */
 export function timeoutOption(v: unknown): number {
