@@ -247,22 +247,8 @@ function svgDoc(o: Opts, fr: Frame, body: string, legend: { name: string; color:
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${o.width}" height="${o.height}" viewBox="0 0 ${o.width} ${o.height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   if (o.title) out.push(`<text x="${o.width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeHtml(o.title)}</text>`);
-  const yTicks = ticks(fr.yMin, fr.yMax, o.yScale);
-  const yGroup = axisGroup(yTicks);
-  for (const v of yTicks) {
-    const y = fr.py(v);
-    out.push(`<line x1="${fr.left}" x2="${fr.right}" y1="${f(y)}" y2="${f(y)}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${fr.left - 6}" y="${f(y + 4)}" text-anchor="end">${fmt(v, yGroup)}</text>`);
-  }
-  if (!bar) {
-    const xTicks = ticks(fr.xMin, fr.xMax, o.xScale);
-    const xGroup = axisGroup(xTicks);
-    for (const v of xTicks) {
-      const x = fr.px(v);
-      out.push(`<line x1="${f(x)}" x2="${f(x)}" y1="${fr.top}" y2="${fr.bottom}" stroke="#e5e5e5"/>`);
-      out.push(`<text x="${f(x)}" y="${fr.bottom + 16}" text-anchor="middle">${fmt(v, xGroup)}</text>`);
-    }
-  }
+  out.push(...gridAndLabels(o, fr, "y"));
+  if (!bar) out.push(...gridAndLabels(o, fr, "x"));
   out.push(`<rect x="${fr.left}" y="${fr.top}" width="${fr.right - fr.left}" height="${fr.bottom - fr.top}" fill="none" stroke="#333"/>`);
   out.push(`<g>${body}</g>`);
   if (o.xLabel) out.push(`<text x="${(fr.left + fr.right) / 2}" y="${o.height - 10}" text-anchor="middle">${escapeHtml(o.xLabel)}</text>`);
@@ -277,6 +263,20 @@ function svgDoc(o: Opts, fr: Frame, body: string, legend: { name: string; color:
   if (skipped > 0) out.push(`<text x="${fr.right}" y="${fr.top - 4}" text-anchor="end" fill="#888">${skipped} ${bar ? "barra(s) sem valor (NA)" : "ponto(s) sem valor (NA) omitido(s)"}</text>`);
   out.push(`</svg>`);
   return out.join("\n");
+}
+
+/** One axis's grid lines and tick labels: the y axis's labels left of the plot, the x axis's below it. */
+function gridAndLabels(o: Opts, fr: Frame, axis: "x" | "y"): string[] {
+  const values = axis === "x" ? ticks(fr.xMin, fr.xMax, o.xScale) : ticks(fr.yMin, fr.yMax, o.yScale);
+  const group = axisGroup(values);
+  return values.flatMap((v) => {
+    const [x1, x2, y1, y2] = axis === "x" ? [fr.px(v), fr.px(v), fr.top, fr.bottom] : [fr.left, fr.right, fr.py(v), fr.py(v)];
+    const [x, y, anchor] = axis === "x" ? [x1, fr.bottom + 16, "middle"] : [fr.left - 6, y1 + 4, "end"];
+    return [
+      `<line x1="${f(x1)}" x2="${f(x2)}" y1="${f(y1)}" y2="${f(y2)}" stroke="#e5e5e5"/>`,
+      `<text x="${f(x)}" y="${f(y)}" text-anchor="${anchor}">${fmt(v, group)}</text>`,
+    ];
+  });
 }
 
 /** An axis groups thousands in all its tick labels when its largest one has five digits (`5.000`, `10.000`; `2020`). */
