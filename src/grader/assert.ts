@@ -183,6 +183,17 @@ function matches(err: unknown, want: ErrorMatcher | undefined): string | undefin
   return err instanceof want ? undefined : `esperava um erro do tipo ${want.name}, obteve ${show(err)}`;
 }
 
+/** What {@link throws} and {@link rejects} hold when nothing was thrown (any value, `undefined` too, can be). */
+const NOTHING_THROWN: unique symbol = Symbol("nothing thrown");
+
+/** The common end of throws and rejects: fail with `notThrown` or with why the error does not match, else return it. */
+function checkThrown(thrown: unknown, expected: ErrorMatcher | undefined, message: string | undefined, notThrown: string): unknown {
+  if (thrown === NOTHING_THROWN) fail(message, notThrown);
+  const why = matches(thrown, expected);
+  if (why) fail(message, why, thrown, expected);
+  return thrown;
+}
+
 /**
  * Check that calling `fn` throws (optionally an error matching `expected`).
  *
@@ -197,18 +208,13 @@ function matches(err: unknown, want: ErrorMatcher | undefined): string | undefin
  * ```
  */
 function throws(fn: () => unknown, expected?: ErrorMatcher, message?: string): unknown {
-  let thrown: unknown;
-  let didThrow = false;
+  let thrown: unknown = NOTHING_THROWN;
   try {
     fn();
   } catch (e) {
-    didThrow = true;
     thrown = e;
   }
-  if (!didThrow) fail(message, "esperava que lançasse um erro, mas não lançou");
-  const why = matches(thrown, expected);
-  if (why) fail(message, why, thrown, expected);
-  return thrown;
+  return checkThrown(thrown, expected, message, "esperava que lançasse um erro, mas não lançou");
 }
 
 /**
@@ -226,19 +232,14 @@ function throws(fn: () => unknown, expected?: ErrorMatcher, message?: string): u
  * ```
  */
 async function rejects(promise: Promise<unknown> | (() => Promise<unknown>), expected?: ErrorMatcher, message?: string): Promise<unknown> {
-  let thrown: unknown;
-  let didThrow = false;
+  let thrown: unknown = NOTHING_THROWN;
   try {
     const p = typeof promise === "function" ? promise() : promise;
     await new PromiseCtor((resolve, reject) => apply(promiseThen, p, [resolve, reject]));
   } catch (e) {
-    didThrow = true;
     thrown = e;
   }
-  if (!didThrow) fail(message, "esperava que a promessa fosse rejeitada, mas ela foi resolvida");
-  const why = matches(thrown, expected);
-  if (why) fail(message, why, thrown, expected);
-  return thrown;
+  return checkThrown(thrown, expected, message, "esperava que a promessa fosse rejeitada, mas ela foi resolvida");
 }
 
 /**

@@ -84,6 +84,7 @@ describe("grader/assert", function () {
     expect(failure(() => assert.throws(() => 1)).message).to.include("não lançou");
     expect(failure(() => assert.throws(() => { throw new Error("outro"); }, "preço")).message).to.include("deveria conter 'preço'");
     expect(failure(() => assert.throws(() => { throw new Error("e"); }, TypeError)).message).to.include("TypeError");
+    expect(assert.throws(() => { throw undefined; }), "throwing undefined is throwing").to.equal(undefined);
   });
 
   it("rejects awaits a promise or an async function", async function () {
@@ -93,6 +94,7 @@ describe("grader/assert", function () {
     await assert.rejects(Promise.resolve(1)).catch((x) => (e = x));
     expect(e).to.be.instanceOf(AssertionError);
     expect((e as Error).message).to.include("resolvida");
+    expect(await assert.rejects(Promise.reject(undefined)), "rejecting with undefined is rejecting").to.equal(undefined);
   });
 
   it("cannot be redefined: the object is frozen and the checks use intrinsics captured at load", function () {
