@@ -66,21 +66,36 @@ export type SandboxSupport = { ok: true } | { ok: false; reason: string };
 const NOBODY = 65534;
 const isRoot = () => process.getuid?.() === 0;
 
+const found = new Map<string, string | undefined>();
+
+/** The path of `cmd` on PATH, looked up once per process and PATH. */
 function which(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
+  const dirs = process.env.PATH ?? "/usr/bin:/bin";
+  const key = `${cmd}\0${dirs}`;
+  if (found.has(key)) return found.get(key);
+  let hit: string | undefined;
+  for (const dir of dirs.split(":")) {
     const p = path.join(dir || ".", cmd);
     try {
       fs.accessSync(p, fs.constants.X_OK);
-      return p;
+      hit = p;
+      break;
     } catch {
       /* next */
     }
   }
-  return undefined;
+  found.set(key, hit);
+  return hit;
 }
 
-/** Bind mounts for the system: /usr, /etc, the top-level links into /usr, and Node's own prefix. */
-function systemMounts(): string[] {
+let system: readonly string[] | undefined;
+
+/**
+ * Bind mounts for the system: /usr, /etc, the top-level links into /usr, and Node's own prefix. Read once per process:
+ * they depend only on the root's layout and on this Node's path.
+ */
+function systemMounts(): readonly string[] {
+  if (system) return system;
   const args = ["--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc", "/etc"];
   for (const top of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
     let st: fs.Stats;
@@ -94,7 +109,7 @@ function systemMounts(): string[] {
   }
   const nodePrefix = path.dirname(path.dirname(fs.realpathSync(process.execPath)));
   if (!["/usr", "/"].includes(nodePrefix)) args.push("--ro-bind", nodePrefix, nodePrefix);
-  return args;
+  return (system = args);
 }
 
 /** The parts of the project a kernel needs, read-only: no notebooks, tests, docs or .git. */
@@ -145,7 +160,8 @@ const NAMESPACES = ["--unshare-user", "--uid", `${NOBODY}`, "--gid", `${NOBODY}`
 let support: SandboxSupport | undefined;
 
 /**
- * Can kernels be sandboxed here? Checked once per process with a real run of `true` in a sandbox.
+ * Can kernels be sandboxed here? Checked once per process with a real run of `true` in a sandbox with the
+ * kernel's mounts (a second run, only after a failure, says whether namespaces or the project's folders were refused).
  *
  * @returns `{ ok: true }`, or `{ ok: false, reason }` (one line, English: only the instructor's terminal shows it)
  */
@@ -156,19 +172,21 @@ export function sandboxSupport(): SandboxSupport {
   const bwrap = which("bwrap");
   // english: the instructor's terminal (cdlab grade), never a student's feedback
   if (!bwrap) return (support = { ok: false, reason: "no sandbox: bubblewrap is not installed (as root: node scripts/setup-sandbox.js)" });
-  const run = (mounts: string[]) => {
+  const run = (mounts: readonly string[]) => {
     const argv = [...prefix({}, bwrap), ...NAMESPACES, ...mounts, "--proc", "/proc", "--dev", "/dev", "--", "true"];
     const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout: 20_000 });
     return r.status === 0 ? undefined : (r.error?.message ?? r.stderr ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`;
   };
-  const why = run(systemMounts());
-  // english: the instructor's terminal (cdlab grade), never a student's feedback
-  if (why) return (support = { ok: false, reason: `no sandbox: bubblewrap cannot create namespaces here (${why})` });
-  // The sandbox user must be able to reach the project (a clone inside a 0700 folder is not reachable by nobody).
-  const unreadable = run([...systemMounts(), ...projectMounts()]);
-  if (unreadable)
+  // One run with every mount a kernel gets; only when it fails, a second without the project tells which part failed.
+  const failed = run([...systemMounts(), ...projectMounts()]);
+  if (failed) {
+    const why = run(systemMounts());
     // english: the instructor's terminal (cdlab grade), never a student's feedback
-    return (support = { ok: false, reason: `no sandbox: the sandbox user cannot read the project at ${PACKAGE_ROOT} (${unreadable}); make its folders readable by others (chmod o+rx)` });
+    if (why) return (support = { ok: false, reason: `no sandbox: bubblewrap cannot create namespaces here (${why})` });
+    // The sandbox user must be able to reach the project (a clone inside a 0700 folder is not reachable by nobody).
+    // english: the instructor's terminal (cdlab grade), never a student's feedback
+    return (support = { ok: false, reason: `no sandbox: the sandbox user cannot read the project at ${PACKAGE_ROOT} (${failed}); make its folders readable by others (chmod o+rx)` });
+  }
   return (support = { ok: true });
 }
 
