@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { entryFile, programArgs } from "../proc/program";
-import { descendants } from "../proc/tree";
+import { descendants, procStat } from "../proc/tree";
 
 /** A probe's declaration, evaluated: its kind (the module's file name) and its options. */
 export interface ProbeSpec {
@@ -232,27 +232,11 @@ export function findProcess(pid: number, kernelPid?: number): FoundProcess | und
     const ns = nsPids(pid);
     return ns ? { host: pid, depth: ns.length } : undefined;
   }
-  const byParent = new Map<number, number[]>();
-  for (const d of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    const ppid = procPpid(Number(d));
-    if (ppid !== undefined) byParent.set(ppid, [...(byParent.get(ppid) ?? []), Number(d)]);
-  }
-  for (const queue = [kernelPid]; queue.length; ) {
-    const host = queue.shift()!;
+  for (const host of [kernelPid, ...descendants(kernelPid, { zombies: true })]) {
     const ns = nsPids(host);
     if (ns?.[ns.length - 1] === pid) return { host, depth: ns.length };
-    queue.push(...(byParent.get(host) ?? []));
   }
   return undefined;
-}
-
-function procPpid(hostPid: number): number | undefined {
-  try {
-    const s = fs.readFileSync(`/proc/${hostPid}/stat`, "utf8");
-    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -265,7 +249,7 @@ function procPpid(hostPid: number): number | undefined {
  */
 export function ancestryOf(p: FoundProcess): number[] {
   const chain: number[] = [];
-  for (let host: number | undefined = p.host; host !== undefined && host > 0; host = procPpid(host)) {
+  for (let host: number | undefined = p.host; host !== undefined && host > 0; host = procStat(host)?.ppid) {
     const ns = nsPids(host);
     if (!ns || ns.length < p.depth) break;
     chain.push(ns[p.depth - 1]);

@@ -48,8 +48,10 @@ export function isAlive(pid: number): boolean {
 /**
  * Every live descendant of `pid` (children, grandchildren…), parents before
  * their children; empty where /proc is missing.
+ *
+ * @param options.zombies count zombies too (exited, not yet reaped) @default false
  */
-export function descendants(pid: number): number[] {
+export function descendants(pid: number, options: { zombies?: boolean } = {}): number[] {
   let entries: string[];
   try {
     entries = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
@@ -59,7 +61,7 @@ export function descendants(pid: number): number[] {
   const byParent = new Map<number, number[]>();
   for (const d of entries) {
     const s = procStat(d);
-    if (!s || s.state === "Z") continue;
+    if (!s || (s.state === "Z" && !options.zombies)) continue;
     const list = byParent.get(s.ppid) ?? [];
     list.push(Number(d));
     byParent.set(s.ppid, list);
