@@ -1,24 +1,7 @@
-/** Probe `udpFree()`: can the probe bind 127.0.0.1 on the cell's target UDP port? Result: `{ free }`. */
-import dgram from "node:dgram";
-import type { ProbeKind } from "../probe";
+/** Probe `udpFree()`: can the probe bind 127.0.0.1 on the cell's target UDP port? Result: `{ free }` (port/free.ts). */
+import { portFreeProbe, type PortFreeProbeSpec } from "./port/free";
 
 /** Is the cell's target UDP port free? */
-export interface UdpFreeProbeSpec {
-  kind: "udp-free";
-}
+export type UdpFreeProbeSpec = PortFreeProbeSpec<"udp">;
 
-export const probe: ProbeKind<UdpFreeProbeSpec> = {
-  kind: "udp-free",
-  declaration: "udpFree",
-  build: () => ({ kind: "udp-free" }),
-  async run(_spec, { port }, { report }) {
-    if (port === undefined) return undefined;
-    const free = await new Promise<boolean>((resolve) => {
-      const s = dgram.createSocket("udp4");
-      s.once("error", () => resolve(false));
-      s.bind(port, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
-    report({ free });
-    return {};
-  },
-};
+export const probe = portFreeProbe("udp");
