@@ -5,7 +5,7 @@ import { writeUTF } from "../../src/net/java-utf";
 import { Trace } from "../../src/net/trace";
 import { interruptCell, resources, setCurrentCell } from "../../src/runtime/registry";
 import { udpSocket } from "../../src/net/udp";
-import { failure } from "./helpers";
+import { callsOf, failure } from "./helpers";
 import { pollUntil } from "../support/poll";
 import { listeningPorts } from "../support/procs";
 
@@ -129,10 +129,9 @@ describe("net/tcp", function () {
     await tcpRequest("oi", { port: server.port, trace });
     await pollUntil(() => trace.events.some((e) => e.socket === "conexão#1" && e.op === "close"), { what: "server close" });
     await server.close();
-    const ops = (who: string) => trace.events.filter((e) => e.socket === who).map((e) => e.op);
-    expect(ops("cliente#1")).to.deep.equal(["gethostbyname", "socket", "connect", "send", "recv", "close"]);
-    expect(ops("servidor#1")).to.deep.equal(["socket", "bind", "listen", "accept", "close"]);
-    expect(ops("conexão#1")).to.deep.equal(["recv", "send", "close"]);
+    expect(callsOf(trace, "cliente#1")).to.deep.equal(["gethostbyname", "socket", "connect", "send", "recv", "close"]);
+    expect(callsOf(trace, "servidor#1")).to.deep.equal(["socket", "bind", "listen", "accept", "close"]);
+    expect(callsOf(trace, "conexão#1")).to.deep.equal(["recv", "send", "close"]);
     const svg = trace.toSvg();
     expect(svg.match(/marker-end/g)).to.have.length(2); // send→recv arrows both ways
     expect(trace.toString().split("\n")).to.have.length(trace.events.length);

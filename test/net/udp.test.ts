@@ -4,7 +4,7 @@ import { udpRequest, udpServer, udpSocket, type UdpServer, type UdpSocket } from
 import { Trace } from "../../src/net/trace";
 import { resources } from "../../src/runtime/registry";
 import { CdlabError } from "../../src/runtime/errors";
-import { failure } from "./helpers";
+import { callsOf, failure } from "./helpers";
 
 
 describe("net/udp", function () {
@@ -112,9 +112,8 @@ describe("net/udp", function () {
     const trace = new Trace();
     const server = keep(await udpServer({ port: 0, trace }));
     await udpRequest("oi", { port: server.port, trace });
-    const ops = (who: string) => trace.events.filter((e) => e.socket === who).map((e) => e.op);
-    expect(ops("cliente#1")).to.deep.equal(["socket", "gethostbyname", "send", "recv", "close"]);
-    expect(ops("servidor#1")).to.deep.equal(["socket", "bind", "recv", "send"]);
+    expect(callsOf(trace, "cliente#1")).to.deep.equal(["socket", "gethostbyname", "send", "recv", "close"]);
+    expect(callsOf(trace, "servidor#1")).to.deep.equal(["socket", "bind", "recv", "send"]);
     expect(trace.toSvg()).to.match(/^<svg[\s\S]*marker-end[\s\S]*<\/svg>$/);
   });
 });
