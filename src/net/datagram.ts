@@ -7,6 +7,7 @@ import dgram from "node:dgram";
 import dns from "node:dns";
 import { abortable } from "../runtime/abort";
 import { CdlabError, invalidArg, systemError } from "../runtime/errors";
+import { untilListening } from "./listening";
 
 /** Java's receive buffer in the lecture's programs. */
 export const JAVA_BUFFER_SIZE = 1000;
@@ -49,16 +50,7 @@ export type UdpReply = Uint8Array | string | undefined | void;
  * @internal
  */
 export async function bindUdp(socket: dgram.Socket, port = 0, host = "127.0.0.1", what = "o socket UDP"): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(port, host, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  }).catch((e) => {
-    socket.close();
-    throw systemError(`Não foi possível associar ${what} a ${host}:${port}`, e);
-  });
+  await untilListening(socket, () => socket.bind(port, host), `Não foi possível associar ${what} a ${host}:${port}`);
   return socket.address().port;
 }
 

@@ -22,11 +22,12 @@
  */
 import net from "node:net";
 import { Worker } from "node:worker_threads";
-import { invalidArg, systemError, validatePort } from "../runtime/errors";
+import { invalidArg, validatePort } from "../runtime/errors";
 import { makeHandle, type Handle } from "../runtime/handle";
 import { replaceNamed } from "../runtime/registry";
 import { entryFile, startWorker as startWorkerThread } from "../proc/program";
 import { UtfFrameDecoder, writeUTF } from "./java-utf";
+import { untilListening } from "./listening";
 import type { Trace } from "./trace";
 import { busyWait, calibrate } from "./work";
 
@@ -100,16 +101,7 @@ export async function tcpServer(options: TcpServerOptions = {}): Promise<TcpServ
 
   const server = net.createServer();
   trace?.record(life, "socket", "SOCK_STREAM");
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  }).catch((e) => {
-    server.close();
-    throw systemError(`Não foi possível escutar em ${host}:${port}`, e);
-  });
+  await untilListening(server, () => server.listen(port, host), `Não foi possível escutar em ${host}:${port}`);
   const bound = (server.address() as net.AddressInfo).port;
   trace?.record(life, "bind", `${host}:${bound}`);
   trace?.record(life, "listen");

@@ -123,6 +123,14 @@ describe("net/tcp", function () {
     await b.close();
   });
 
+  it("a port already in use is one line with EADDRINUSE, and leaves nothing listening or registered", async function () {
+    const taken = keep(await tcpServer({ port: 0 }));
+    const err = await failure(tcpServer({ port: taken.port }));
+    expect(err.code).to.equal("EADDRINUSE");
+    expect(err.message).to.match(new RegExp(`^Não foi possível escutar em 127\\.0\\.0\\.1:${taken.port}: endereço já em uso`));
+    expect(resources().filter((r) => r.kind === "tcp-server")).to.have.length(1);
+  });
+
   it("traces the lecture's call sequences on client and server", async function () {
     const trace = new Trace();
     const server = keep(await tcpServer({ port: 0, trace }));

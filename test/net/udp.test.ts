@@ -108,6 +108,14 @@ describe("net/udp", function () {
     await server.close();
   });
 
+  it("a port already in use is one line with EADDRINUSE, and leaves no socket registered", async function () {
+    const taken = keep(await udpServer({ port: 0 }));
+    const err = await failure(udpServer({ port: taken.port }));
+    expect(err.code).to.equal("EADDRINUSE");
+    expect(err.message).to.match(new RegExp(`^Não foi possível associar o servidor UDP a 127\\.0\\.0\\.1:${taken.port}: endereço já em uso`));
+    expect(resources().filter((r) => r.kind === "udp-socket")).to.have.length(1);
+  });
+
   it("traces socket, gethostbyname, send, recv and close on both sides", async function () {
     const trace = new Trace();
     const server = keep(await udpServer({ port: 0, trace }));
