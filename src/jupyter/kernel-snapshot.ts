@@ -17,9 +17,11 @@
  * Only Node's built-in modules: main.ts loads this before choosing.
  *
  * @example
- * snapshotArgv([process.execPath, "/p/dist/kernel/main.js", "--connection-file", "c.json"]);
- * // [node, "--snapshot-blob", "/p/dist/kernel/kernel.blob", "--", "/p/dist/kernel/main.js", "--connection-file", "c.json"]
+ * ```ts
+ * const argv = snapshotArgv([process.execPath, "/p/dist/kernel/main.js", "--connection-file", "c.json"]);
+ * // [node, "--snapshot-blob", "/p/dist/kernel/kernel.blob", "--", "/p/dist/kernel/main.js", "--connection-file", "c.json"],
  * // or undefined when the blob cannot be used (see snapshotProblem)
+ * ```
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
