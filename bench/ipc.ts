@@ -2,7 +2,7 @@
 /**
  * IPC benchmark (`npm run bench` calls {@link runIpcBench}): the full "4 copies
  * vs 2 copies" experiment from 1 to 256 MiB (pipe and shared memory next to
- * memcpy measured in the same run), the syscall counts from strace, message
+ * memcpy and to C doing the same transfer, measured in the same run), the syscall counts from strace, message
  * queue and semaphore ping-pongs between two processes (and two worker threads)
  * next to C programs doing the same (bench/c/ipc-ref.c, compiled with cc and run
  * in the same minutes), and the race with and without its semaphore.
@@ -19,20 +19,20 @@ import { run, type RunResult } from "../src/proc/child";
 import { compileC } from "../src/proc/compile";
 import { entryFile, programArgs, startWorker } from "../src/proc/program";
 import { PACKAGE_ROOT } from "../src/runtime/root";
-import type { BenchRow } from "./report";
+import { percentile, type BenchRow } from "./report";
 
 const PEER = entryFile(__dirname, "ipc-peer-main");
 
-function json(r: RunResult, what: string): Record<string, number> {
+/** The last line a child printed, as JSON (undefined when it printed nothing); throws with its stderr when it failed. */
+function output(r: RunResult, what: string): Record<string, number> | undefined {
   if (r.exitCode !== 0) throw new Error(`${what} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>;
+  const last = r.stdout.trim().split("\n").pop();
+  return last ? (JSON.parse(last) as Record<string, number>) : undefined;
 }
 
 /** Run bench/ipc-peer-main.ts as a child process; its `perS` when it is a timed side. */
 async function peerProcess(args: string[]): Promise<number | undefined> {
-  const r = await run(process.execPath, [...programArgs(PEER), ...args], { timeout: 120_000 });
-  if (r.exitCode !== 0) throw new Error(`ipc peer ${args[0]} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-  return r.stdout.trim() ? (JSON.parse(r.stdout) as { perS: number }).perS : undefined;
+  return output(await run(process.execPath, [...programArgs(PEER), ...args], { timeout: 120_000 }), `ipc peer ${args[0]}`)?.perS;
 }
 
 /** Run bench/ipc-peer-main.ts in a worker thread; its `perS` when it is a timed side. */
@@ -47,49 +47,40 @@ function peerWorker(args: string[]): Promise<number | undefined> {
 }
 
 /**
- * Run `body` (this process's side of a ping-pong) while `peer` (the other side) runs. If the peer fails
- * first, `stop()` closes what `body` waits on, and the peer's error is thrown: never an unhandled rejection
- * that ends the bench before its `finally` removes the queue or the semaphores.
+ * Rounds per second of `round` (this process's async side of a ping-pong) run `n` times, over all but the first
+ * 10 % (the peer starting, the code warming up). The peers' sync loop is bench/ipc-peer-main.ts's
+ * roundsPerSecond: an await per round there would be timed too.
  */
-async function alongside<T>(peer: Promise<unknown>, stop: () => Promise<void>, body: () => Promise<T>): Promise<T> {
-  let peerError: unknown;
-  const watched = peer.then(
-    () => undefined,
-    (e: unknown) => {
-      peerError = e;
-      return stop();
-    },
-  );
-  try {
-    const result = await body();
-    await peer;
-    return result;
-  } catch (e) {
-    throw peerError ?? e;
-  } finally {
-    await watched;
+async function timedRounds(n: number, round: () => Promise<unknown>): Promise<number> {
+  const warm = Math.floor(n / 10);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === warm) t = performance.now();
+    await round();
   }
+  return (n - warm) / ((performance.now() - t) / 1000);
 }
 
 /**
- * Two peers that ping-pong with each other. When one fails, `release()` frees the other from its blocking
- * call (a peer blocked in the sync API cannot be stopped otherwise: a worker thread blocked in `sem_wait` even
- * keeps this process from exiting), both are awaited, and the first error is thrown.
+ * Run the sides of a ping-pong together (this process's async loop, child processes, worker threads). When
+ * one fails, `release()` frees the others from their blocking calls (removing the queue ends a msgrcv with
+ * EIDRM; enough posts let a semaphore side run to its end: a worker thread blocked in `sem_wait` would even keep
+ * this process from exiting), every side is awaited, and the first failure is thrown: never an unhandled
+ * rejection that ends the bench before its `finally` removes the queue or the semaphores.
  */
-async function pair<T>(peers: Promise<T>[], release: () => unknown): Promise<T[]> {
-  let released = false;
-  const watched = peers.map((p) =>
-    p.catch(async (e: unknown) => {
-      if (!released) {
-        released = true;
+async function together<T>(sides: Promise<T>[], release: () => unknown): Promise<T[]> {
+  let first: { error: unknown } | undefined;
+  const watched = sides.map((p) =>
+    p.catch(async (error: unknown) => {
+      if (!first) {
+        first = { error };
         await release();
       }
-      throw e;
+      throw error;
     }),
   );
   const settled = await Promise.allSettled(watched);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) throw failed.reason;
+  if (first) throw first.error;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
@@ -97,19 +88,11 @@ async function pair<T>(peers: Promise<T>[], release: () => unknown): Promise<T[]
 export async function queuePingPongs(n: number): Promise<{ asyncMain: number; syncProcesses: number }> {
   const q = await openMessageQueue();
   try {
-    const warm = Math.floor(n / 10);
-    const asyncMain = await alongside(peerProcess(["msg-echo", String(q.id), String(n)]), () => q.close(), async () => {
-      let t = 0;
-      for (let i = 0; i < n; i++) {
-        if (i === warm) t = performance.now();
-        await q.send(1, "ping");
-        await q.receive({ type: 2 });
-      }
-      return (n - warm) / ((performance.now() - t) / 1000);
-    });
-    // a failed peer: removing the queue ends the other's msgrcv with EIDRM
-    const [, ping] = await pair([peerProcess(["msg-echo", String(q.id), String(n)]), peerProcess(["msg-ping", String(q.id), String(n)])], () => q.close());
-    return { asyncMain, syncProcesses: ping! };
+    const release = () => q.close(); // removing the queue ends every side's msgrcv (EIDRM, ERR_CLOSED)
+    const pingPong = () => timedRounds(n, async () => (await q.send(1, "ping"), await q.receive({ type: 2 })));
+    const [asyncMain] = await together([pingPong(), peerProcess(["msg-echo", String(q.id), String(n)])], release);
+    const [, ping] = await together([peerProcess(["msg-echo", String(q.id), String(n)]), peerProcess(["msg-ping", String(q.id), String(n)])], release);
+    return { asyncMain: asyncMain!, syncProcesses: ping! };
   } finally {
     await q.close();
   }
@@ -120,24 +103,15 @@ export async function semaphorePingPongs(n: number): Promise<{ asyncMain: number
   const names = [`/cdlab-bench-${process.pid}-a`, `/cdlab-bench-${process.pid}-b`];
   const [a, b] = [await openSemaphore(names[0], { exclusive: true }), await openSemaphore(names[1], { exclusive: true })];
   try {
-    const warm = Math.floor(n / 10);
-    const stop = async () => void (await Promise.all([a.close(), b.close()]));
-    const asyncMain = await alongside(peerProcess(["sem-echo", ...names, String(n)]), stop, async () => {
-      let t = 0;
-      for (let i = 0; i < n; i++) {
-        if (i === warm) t = performance.now();
-        a.post();
-        await b.wait();
-      }
-      return (2 * (n - warm)) / ((performance.now() - t) / 1000);
-    });
-    // a failed peer: enough posts that the other runs to its end without blocking
+    // a failed side: enough posts that every other side runs to its end without blocking
     const release = () => {
       for (let i = 0; i < n; i++) a.post(), b.post();
     };
-    const [, syncProcesses] = await pair([peerProcess(["sem-echo", ...names, String(n)]), peerProcess(["sem-ping", ...names, String(n)])], release);
-    const [, syncWorkers] = await pair([peerWorker(["sem-echo", ...names, String(n)]), peerWorker(["sem-ping", ...names, String(n)])], release);
-    return { asyncMain, syncProcesses: syncProcesses!, syncWorkers: syncWorkers! };
+    const pingPong = async () => 2 * (await timedRounds(n, () => (a.post(), b.wait()))); // 2 hand-offs a round
+    const [asyncMain] = await together([pingPong(), peerProcess(["sem-echo", ...names, String(n)])], release);
+    const [, syncProcesses] = await together([peerProcess(["sem-echo", ...names, String(n)]), peerProcess(["sem-ping", ...names, String(n)])], release);
+    const [, syncWorkers] = await together([peerWorker(["sem-echo", ...names, String(n)]), peerWorker(["sem-ping", ...names, String(n)])], release);
+    return { asyncMain: asyncMain!, syncProcesses: syncProcesses!, syncWorkers: syncWorkers! };
   } finally {
     await Promise.all([a.close(), b.close()]);
   }
@@ -148,19 +122,21 @@ const cExe = () => compileC(path.join(PACKAGE_ROOT, "bench", "c", "ipc-ref.c"));
 /** The C ping-pongs (bench/c/ipc-ref.c, compiled with cc, cached by content). */
 export async function cPingPongs(n: number): Promise<{ queue: number; semaphore: number }> {
   const exe = await cExe();
-  const queue = json(await run(exe, ["msg-pingpong", String(n)], { timeout: 120_000 }), "ipc-ref msg-pingpong").roundTripsPerS;
-  const semaphore = json(await run(exe, ["sem-pingpong", String(n)], { timeout: 120_000 }), "ipc-ref sem-pingpong").handOffsPerS;
+  const queue = output(await run(exe, ["msg-pingpong", String(n)], { timeout: 120_000 }), "ipc-ref msg-pingpong")!.roundTripsPerS;
+  const semaphore = output(await run(exe, ["sem-pingpong", String(n)], { timeout: 120_000 }), "ipc-ref sem-pingpong")!.handOffsPerS;
   return { queue, semaphore };
 }
 
 /**
- * A C reference by size, MiB/s by size in MiB (median of 5): `memcpy` (memcpy bandwidth) or `shm-copy` (the
- * shared-memory path's 2 copies, read into a shared segment then write out, in one process with nothing else).
+ * A C reference by size, MiB/s by size in MiB (median of 5): `memcpy` (memcpy bandwidth), `shm-copy` (the
+ * shared-memory path's 2 copies, read into a shared segment then write out, in one process with nothing else)
+ * or `shm-pair` (the copy experiment's transfer done in C: server and client processes, 4 slots of 1 MiB, the
+ * 2 copies at once on 2 cores).
  */
-export async function cCopies(mode: "memcpy" | "shm-copy", sizesMiB: number[]): Promise<Map<number, number>> {
+export async function cCopies(mode: "memcpy" | "shm-copy" | "shm-pair", sizesMiB: number[]): Promise<Map<number, number>> {
   const exe = await cExe();
   const out = new Map<number, number>();
-  for (const mib of sizesMiB) out.set(mib, json(await run(exe, [mode, String(mib), "5"], { timeout: 120_000 }), `ipc-ref ${mode}`).mibPerS);
+  for (const mib of sizesMiB) out.set(mib, output(await run(exe, [mode, String(mib), "5"], { timeout: 120_000 }), `ipc-ref ${mode}`)!.mibPerS);
   return out;
 }
 
@@ -171,10 +147,7 @@ export async function cCopies(mode: "memcpy" | "shm-copy", sizesMiB: number[]): 
 async function pingPongs(n: number, trials: number) {
   const all: { c: Record<string, number>; mq: Record<string, number>; sem: Record<string, number> }[] = [];
   for (let i = 0; i < trials; i++) all.push({ c: await cPingPongs(n), mq: await queuePingPongs(n), sem: await semaphorePingPongs(n) });
-  const med = (part: "c" | "mq" | "sem", key: string) => {
-    const xs = all.map((t) => t[part][key]).sort((a, b) => a - b);
-    return xs[(xs.length - 1) >> 1];
-  };
+  const med = (part: "c" | "mq" | "sem", key: string) => percentile(all.map((t) => t[part][key]), 50);
   return {
     c: { queue: med("c", "queue"), semaphore: med("c", "semaphore") },
     mq: { asyncMain: med("mq", "asyncMain"), syncProcesses: med("mq", "syncProcesses") },
@@ -237,20 +210,25 @@ export async function runIpcBench(options: { quick?: boolean } = {}): Promise<{ 
     const copy = await copyExperiment({ sizes: sizes.map((m) => m * MiB), repeats: 5, straceSize: 16 * MiB });
     const memcpy = await cCopies("memcpy", sizes);
     const twoCopies = await cCopies("shm-copy", sizes);
+    const cPair = await cCopies("shm-pair", sizes);
     raw.copy = copy;
     raw.cMemcpy = Object.fromEntries(memcpy);
     raw.cShmCopy = Object.fromEntries(twoCopies);
+    raw.cShmPair = Object.fromEntries(cPair);
     for (const size of [...new Set(copy.rows.map((r) => r.sizeMiB))]) {
       const by = (m: string) => copy.rows.find((r) => r.sizeMiB === size && r.method === m)!;
       const [pipe, shm, mem] = [by("pipe"), by("shared memory"), by("memcpy")];
       const fixed = (r: typeof pipe) => `; cold ${r.coldMs} ms`;
       row({ name: `pipe, ${size} MiB (4 copies)`, value: pipe.mibPerS, unit: "MiB/s", reference: mem.mibPerS, referenceName: "memcpy", note: `${pipe.ms} ms${fixed(pipe)}` });
       row({ name: `shared memory, ${size} MiB (2 copies)`, value: shm.mibPerS, unit: "MiB/s", reference: pipe.mibPerS, referenceName: "pipe", target: { min: 2 }, note: `${shm.ms} ms${fixed(shm)}` });
-      const [cMem, cTwo] = [memcpy.get(size), twoCopies.get(size)];
+      const [cMem, cTwo, cBoth] = [memcpy.get(size), twoCopies.get(size), cPair.get(size)];
+      const ofMemcpy = (x: number | undefined, what: string) => (x === undefined || cMem === undefined ? "" : `; ${what}: ${(x / cMem).toFixed(2)}× memcpy`);
       if (cMem !== undefined)
-        row({ name: `shared memory, ${size} MiB vs C memcpy`, value: shm.mibPerS, unit: "MiB/s", reference: cMem, referenceName: "C memcpy", target: size >= 16 ? { min: 0.4 } : undefined, note: `Buffer.copy: ${mem.mibPerS} MiB/s${cTwo === undefined ? "" : `; C's own 2 copies: ${(cTwo / cMem).toFixed(2)}× memcpy`}` });
+        row({ name: `shared memory, ${size} MiB vs C memcpy`, value: shm.mibPerS, unit: "MiB/s", reference: cMem, referenceName: "C memcpy", target: size >= 16 ? { min: 0.4 } : undefined, note: `Buffer.copy: ${mem.mibPerS} MiB/s${ofMemcpy(cBoth, "C's same transfer")}${ofMemcpy(cTwo, "C's 2 copies in one process")}` });
+      if (cBoth !== undefined)
+        row({ name: `shared memory, ${size} MiB vs C doing the same transfer (2 processes, 4 slots of 1 MiB, 2 semaphores)`, value: shm.mibPerS, unit: "MiB/s", reference: cBoth, referenceName: "C shm pair", note: "what the 2 copies at once reach here in C" });
       if (cTwo !== undefined)
-        row({ name: `shared memory, ${size} MiB vs C doing its 2 copies (read into the segment, write out; one process)`, value: shm.mibPerS, unit: "MiB/s", reference: cTwo, referenceName: "C read+write", note: "the ceiling of 2 copies here, without hand-offs" });
+        row({ name: `shared memory, ${size} MiB vs C doing its 2 copies (read into the segment, write out; one process)`, value: shm.mibPerS, unit: "MiB/s", reference: cTwo, referenceName: "C read+write", note: "the 2 copies one after the other, without hand-offs" });
     }
     for (const method of ["pipe", "shared memory"] as const) {
       const rs = copy.rows.filter((r) => r.method === method);

@@ -14,6 +14,10 @@
  *                                 read(file in /dev/shm -> 1 MiB MAP_SHARED segment) then write(segment
  *                                 -> another file), 1 MiB a call, one after the other (no hand-offs, no
  *                                 second core): what the 2 copies cost on this machine, median of REPEATS
+ *   ipc-ref shm-pair MIB REPEATS  the same 2 copies as cdlab's copy experiment makes them: a server process reads the
+ *                                 file into one of 4 slots of 1 MiB of shared memory, a client process writes
+ *                                 each slot out, handing slots over with 2 semaphores (empty/full); both copies
+ *                                 run at once on 2 cores. Median of REPEATS after a warm-up transfer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -160,6 +164,81 @@ static void shm_copy_bw(long mib, int repeats) {
   close(in); close(out); close(shm);
 }
 
+#define PAIR_SLOTS 4
+struct pair_ctl { sem_t empty, full, go, done; int len[PAIR_SLOTS]; };
+
+static void write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) { if (errno == EINTR) continue; die("write"); }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+static void shm_pair_bw(long mib, int repeats) {
+  size_t size = (size_t)mib << 20, chunk = 1 << 20;
+  char in_name[64], out_name[64], shm_name[64];
+  snprintf(in_name, sizeof in_name, "/dev/shm/cdlab-ref-%d-in", getpid());
+  snprintf(out_name, sizeof out_name, "/dev/shm/cdlab-ref-%d-out", getpid());
+  snprintf(shm_name, sizeof shm_name, "/cdlab-ref-%d-shm", getpid());
+  int in = open(in_name, O_RDWR | O_CREAT | O_TRUNC, 0600), out = open(out_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  int shm = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (in < 0 || out < 0 || shm < 0) die("open");
+  unlink(in_name); unlink(out_name); shm_unlink(shm_name);
+  if (ftruncate(shm, PAIR_SLOTS * chunk) < 0) die("ftruncate");
+  char *m = mmap(NULL, PAIR_SLOTS * chunk, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+  struct pair_ctl *ctl = mmap(NULL, sizeof *ctl, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED || ctl == MAP_FAILED) die("mmap");
+  memset(m, 7, PAIR_SLOTS * chunk);
+  for (size_t off = 0; off < size; off += chunk) /* both files in the page cache, as in the experiment */
+    if (write(in, m, chunk) != (ssize_t)chunk || write(out, m, chunk) != (ssize_t)chunk) die("write");
+  sem_init(&ctl->empty, 1, PAIR_SLOTS); sem_init(&ctl->full, 1, 0);
+  sem_init(&ctl->go, 1, 0); sem_init(&ctl->done, 1, 0);
+  if (repeats > 64) repeats = 64;
+  int rounds = repeats + 1; /* the first warms the pages and the code up */
+  pid_t pid = fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) { /* client: slot -> file */
+    for (int r = 0; r < rounds; r++) {
+      while (sem_wait(&ctl->go) < 0) if (errno != EINTR) die("sem_wait");
+      lseek(out, 0, SEEK_SET);
+      for (size_t left = size, slot = 0; left > 0; slot = (slot + 1) % PAIR_SLOTS) {
+        while (sem_wait(&ctl->full) < 0) if (errno != EINTR) die("sem_wait");
+        size_t n = (size_t)ctl->len[slot];
+        write_all(out, m + slot * chunk, n);
+        sem_post(&ctl->empty);
+        left -= n;
+      }
+      sem_post(&ctl->done);
+    }
+    _exit(0);
+  }
+  double times[65];
+  for (int r = 0; r < rounds; r++) { /* server: file -> slot */
+    lseek(in, 0, SEEK_SET);
+    double t = now_ms();
+    sem_post(&ctl->go);
+    for (size_t left = size, slot = 0; left > 0; slot = (slot + 1) % PAIR_SLOTS) {
+      while (sem_wait(&ctl->empty) < 0) if (errno != EINTR) die("sem_wait");
+      ssize_t n = read(in, m + slot * chunk, left < chunk ? left : chunk);
+      if (n <= 0) die("read");
+      ctl->len[slot] = (int)n;
+      sem_post(&ctl->full);
+      left -= (size_t)n;
+    }
+    while (sem_wait(&ctl->done) < 0) if (errno != EINTR) die("sem_wait");
+    times[r] = now_ms() - t;
+  }
+  waitpid(pid, NULL, 0);
+  qsort(times + 1, repeats, sizeof times[0], cmp);
+  double ms = times[1 + repeats / 2];
+  printf("{\"mib\":%ld,\"ms\":%.3f,\"mibPerS\":%.0f}\n", mib, ms, mib / (ms / 1e3));
+  munmap(m, PAIR_SLOTS * chunk);
+  munmap(ctl, sizeof *ctl);
+  close(in); close(out); close(shm);
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "";
   if (!strcmp(mode, "msg-pingpong") && argc == 3) msg_pingpong(atol(argv[2]));
@@ -168,8 +247,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(mode, "sem-echo") && argc == 5) sem_echo(argv[2], argv[3], atol(argv[4]));
   else if (!strcmp(mode, "memcpy") && argc == 4) memcpy_bw(atol(argv[2]), atoi(argv[3]));
   else if (!strcmp(mode, "shm-copy") && argc == 4) shm_copy_bw(atol(argv[2]), atoi(argv[3]));
+  else if (!strcmp(mode, "shm-pair") && argc == 4) shm_pair_bw(atol(argv[2]), atoi(argv[3]));
   else {
-    fprintf(stderr, "usage: ipc-ref msg-pingpong N | msg-echo MSQID N | sem-pingpong N | sem-echo A B N | memcpy MIB REPEATS | shm-copy MIB REPEATS\n");
+    fprintf(stderr, "usage: ipc-ref msg-pingpong N | msg-echo MSQID N | sem-pingpong N | sem-echo A B N | memcpy MIB REPEATS | shm-copy MIB REPEATS | shm-pair MIB REPEATS\n");
     return 2;
   }
   return 0;
