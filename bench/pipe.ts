@@ -73,6 +73,12 @@ export async function runPipeBench(options: { blocks?: number; runs?: number } =
 
   let setupMs = Infinity;
   for (let i = 0; i < runs; i++) setupMs = Math.min(setupMs, 1000 * (await timed(async () => (await pipe()).close())));
+  // What child → child pays besides the data: starting two children (Node's spawn vs the shell's fork), in turns.
+  let [shStart, pipelineStart] = [Infinity, Infinity];
+  for (let i = 0; i < runs; i++) {
+    shStart = Math.min(shStart, 1000 * (await timed(() => run("sh", ["-c", "true | true"], { timeout: 120000 }))));
+    pipelineStart = Math.min(pipelineStart, 1000 * (await timed(() => runPipeline([["true"], ["true"]], { timeout: 120000 }))));
+  }
 
   const row = (name: string, value: number, target: number): BenchRow => ({
     section: "pipe",
@@ -89,6 +95,15 @@ export async function runPipeBench(options: { blocks?: number; runs?: number } =
     row("child → kernel (Pipe.read)", childToKernel, 0.3),
     row("kernel → child (Pipe.write)", kernelToChild, 0.3),
     { section: "pipe", name: "pipe() creation (helper process + 2 opens)", value: Math.round(setupMs * 10) / 10, unit: "ms", note: `best of ${runs}; included in every transfer above` },
+    {
+      section: "pipe",
+      name: "child → child without data: runPipeline([true], [true])",
+      value: Math.round(pipelineStart * 10) / 10,
+      unit: "ms",
+      reference: Math.round(shStart * 10) / 10,
+      referenceName: "sh -c 'true | true'",
+      note: `best of ${runs}, in turns; included in the child → child transfer (${bytes / MiB} MiB by dd | dd: ${Math.round((1000 * bytes) / MiB / shell)} ms)`,
+    },
   ];
 }
 

@@ -46,7 +46,9 @@ export function fdReader(fd: number, onClose: () => void): FdReader {
         wake = cancelWait = undefined;
       }
     }
-    return chunks.length === 0 ? null : Buffer.concat(chunks.splice(0));
+    if (chunks.length === 0) return null;
+    // One chunk (the usual case: a read as large as the pipe holds) is returned as is: Buffer.concat would copy it
+    return chunks.length === 1 ? chunks.pop()! : Buffer.concat(chunks.splice(0));
   };
   return {
     read,
