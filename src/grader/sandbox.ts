@@ -173,7 +173,7 @@ export function sandboxSupport(): SandboxSupport {
   // english: the instructor's terminal (cdlab grade), never a student's feedback
   if (!bwrap) return (support = { ok: false, reason: "no sandbox: bubblewrap is not installed (as root: node scripts/setup-sandbox.js)" });
   const run = (mounts: readonly string[]) => {
-    const argv = [...prefix({}, bwrap), ...NAMESPACES, ...mounts, "--proc", "/proc", "--dev", "/dev", "--", "true"];
+    const argv = [...prefix({}, bwrap), ...NAMESPACES, "--tmpfs", "/tmp", ...mounts, "--proc", "/proc", "--dev", "/dev", "--", "true"];
     const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout: 20_000 });
     return r.status === 0 ? undefined : (r.error?.message ?? r.stderr ?? "").trim().split("\n")[0] || `exit ${r.status ?? r.signal}`;
   };
@@ -214,7 +214,8 @@ function sweepStale(): void {
  * Call only when {@link sandboxSupport} is ok.
  *
  * @param options files to hide and limits
- * @returns the launcher for `KernelClient.start({ launcher })`; its `dispose()` removes the socket folder
+ * @returns the launcher for `KernelClient.start({ launcher })`; its `dispose()` removes the socket folder, kills
+ *   what is left in the group and removes the group soon after, without blocking
  */
 export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
   const bwrap = which("bwrap") ?? "bwrap";
@@ -238,14 +239,17 @@ export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
       // that a cell could kill (taking its kernel with it) where it now finds the sandbox's init.
       const direct = snapshotArgv(run);
       return [
-        ...(group?.enter() ?? []), ...prefix(limits, bwrap, !!group), ...NAMESPACES, ...systemMounts(), ...projectMounts(), ...hideMounts(options.hide ?? []),
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", cwd, "--dir", inside, "--bind", socketDir, socketDir,
+        // A private /tmp first: the project (a clone may live under /tmp) and the socket folder are bound over it.
+        ...(group?.enter() ?? []), ...prefix(limits, bwrap, !!group), ...NAMESPACES, "--tmpfs", "/tmp", ...systemMounts(), ...projectMounts(),
+        ...hideMounts(options.hide ?? []), "--proc", "/proc", "--dev", "/dev", "--dir", cwd, "--dir", inside, "--bind", socketDir, socketDir,
         "--file", "3", `${inside}/connection.json`, "--setenv", "HOME", cwd, "--chdir", cwd,
         ...(direct ? [] : ["--setenv", DISABLE_ENV, "0"]), "--", ...(direct ?? run),
       ];
     },
     dispose(): void {
-      group?.close();
+      // Everything in the group is killed now; the group goes once the kernel has freed its memory, while the grader
+      // goes on (the next submission's kernel starts meanwhile, and the other jobs' kernels are not kept waiting).
+      void group?.release();
       fs.rmSync(socketDir, { recursive: true, force: true });
     },
   };
