@@ -1,9 +1,12 @@
 /**
- * src/cli/command.ts alone: defineCommand parses a command's arguments before its `run` sees them (no process
- * is started; console.log is captured for --help).
+ * src/cli/command.ts alone: defineCommand parses a command's arguments before its `run` sees them; and every
+ * command in src/cli/commands answers --help and refuses an unknown flag (in this process: no command runs,
+ * console.log is captured for --help; test/cli/cli.test.ts checks how bin/cdlab.js prints them).
  */
 import { expect } from "chai";
-import { defineCommand, UsageError, type Parsed } from "../../src/cli/command";
+import fs from "node:fs";
+import path from "node:path";
+import { defineCommand, UsageError, type Command, type Parsed } from "../../src/cli/command";
 
 /** A command that records what its `run` received. */
 function recorder(spec: { negativeNumbers?: boolean } = {}) {
@@ -72,5 +75,20 @@ describe("cli/command: defineCommand", function () {
     let err: unknown;
     await recorder().command.run(["-1"]).catch((e) => (err = e));
     expect(err, "without negativeNumbers, -1 is a flag").to.be.instanceOf(UsageError);
+  });
+
+  it("every command in src/cli/commands: --help prints its usage (`Usage: cdlab <name> `) and exits 0, --bogus is a usage error", async function () {
+    const dir = path.join(__dirname, "..", "..", "src", "cli", "commands");
+    const commands = fs
+      .readdirSync(dir)
+      .flatMap((f) => (require(path.join(dir, f)) as { command?: Command }).command ?? []);
+    expect(commands.map((c) => c.name)).to.include.members(["grade", "install", "kernel", "lab", "proc", "release", "tcp-client", "tcp-server", "udp-client", "udp-server", "validate"]);
+    for (const c of commands) {
+      const { code, out } = await capture(() => c.run(["--help"]));
+      expect(code, c.name).to.equal(0);
+      expect(out.join("\n"), c.name).to.equal(c.usage).and.match(new RegExp(`^Usage: cdlab ${c.name} `));
+      const err = await c.run(["--bogus"]).then(() => undefined, (e: unknown) => e);
+      expect(err, c.name).to.be.instanceOf(UsageError).with.property("message", "Unknown option '--bogus'");
+    }
   });
 });
