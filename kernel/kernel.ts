@@ -26,6 +26,7 @@ import { KernelHandler } from "./handler";
 import { InterruptFlag } from "./interrupt-flag";
 import { InputSlot } from "./stdin";
 import { installResolution } from "./resolve";
+import { withSemverMajor } from "./semver-major";
 import { LAUNCHER_ENV } from "./snapshot";
 import { describeUncaught, INTERRUPTED } from "./traceback";
 import { routeTslabDisplay } from "./tslab";
@@ -170,7 +171,7 @@ export function startKernel(connectionFile: string): void {
     setTimeout(warm, 20);
   });
   function warm() {
-    engine.warm();
+    withSemverMajor(() => engine.warm()); // tslab's converter, loaded here, asks semver for one thing
     // tslab's own `display` (import { display } from "tslab").
     routeTslabDisplay((d, update) => handler.display(d.data as MimeBundle, { id: d.transient?.display_id, update }));
   }
