@@ -56,9 +56,10 @@ export async function gradeSubmission(submission: string, source: Notebook, limi
   const probeResults = new Map<string, unknown>();
   let probes: ProbeProcess | undefined;
   let probeTrouble: string | undefined;
-  // Each kernel gets its own probe process, in its network namespace; the address goes in before any student code runs.
-  const onKernel = async (k: KernelClient) => {
-    await limits.onKernel?.(k);
+  // Each kernel gets its own probe process, in its network namespace, started while the kernel runs the grader's
+  // prelude; the address goes in right after it, before any student code runs.
+  const onKernel = async (k: KernelClient): Promise<string | void> => {
+    const before = await limits.onKernel?.(k);
     await probes?.close();
     probes = undefined;
     try {
@@ -66,9 +67,10 @@ export async function gradeSubmission(submission: string, source: Notebook, limi
     } catch (e) {
       // The cells' probes then do not run and their verdicts fail: say why, it is the grader's machine, not the student.
       probeTrouble = `as sondas do corretor não puderam começar (${(e as Error).message}); testes que dependem delas falharam`;
-      return;
+      return before;
     }
-    await k.execute(`(globalThis as any)[Symbol.for(${JSON.stringify(PROBE_ADDRESS_KEY)})] = "127.0.0.1:${probes.port}";`, { timeoutMs: 30_000, signal: limits.signal });
+    const address = `(globalThis as any)[Symbol.for(${JSON.stringify(PROBE_ADDRESS_KEY)})] = "127.0.0.1:${probes.port}";`;
+    return before ? `${before}\n${address}` : address;
   };
   let run: Awaited<ReturnType<typeof executePlan>>;
   try {

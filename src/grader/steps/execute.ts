@@ -38,8 +38,11 @@ export interface ExecuteLimits {
   /** How the kernel is launched (tests pass their own argv). */
   kernel?: KernelOptions;
   signal?: AbortSignal;
-  /** Called with each new kernel once the prelude ran, before the replay (the grader's probes attach here). */
-  onKernel?: (kernel: KernelClient) => Promise<void>;
+  /**
+   * Called with each new kernel as soon as it started, while it runs the grader's prelude (the grader's probes attach
+   * here); what it resolves to is code run once the prelude ran, before the replay and any student code.
+   */
+  onKernel?: (kernel: KernelClient) => Promise<string | void>;
 }
 
 /** A step and how it ended. */
@@ -93,19 +96,30 @@ export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Pr
   let budget = maxSubmissionOutputBytes;
   const opts = () => ({ timeoutMs, signal, maxOutputLines, maxOutputBytes: Math.min(maxOutputBytes, budget) });
   const quiet = { timeoutMs, signal, maxOutputBytes: 0, maxOutputLines: 0 };
+  // A sandboxed kernel is killed at once: its namespaces and its group take everything it opened with it, so the
+  // second its own shutdown takes to release them would only delay the next submission. Unsandboxed it gets that time.
+  const stop = (k: KernelClient) => k.close(sandboxed ? 0 : undefined);
 
   const boot = async (): Promise<KernelClient> => {
     starts++;
     const launcher = sandboxed ? createSandbox({ hide: limits.hide, limits: limits.sandboxLimits }) : undefined;
     const k = await KernelClient.start({ ...limits.kernel, launcher, signal });
+    // The hook's own start (a probe process) overlaps the prelude; its code runs after it, its failure is thrown here.
+    const attached = Promise.resolve(limits.onKernel?.(k)).then((code) => ({ code }), (error: unknown) => ({ error }));
     const r = await k.execute(h.prelude, { ...quiet, timeoutMs: preludeMs });
     if (r.status !== "ok") {
       const why = preludeFailure(r, k, preludeMs);
-      await k.close();
+      await attached;
+      await stop(k);
       // english: the grader's own failure, for the instructor (never kept in a student's feedback)
       throw new Error(`the grading prelude failed: ${why}`);
     }
-    await limits.onKernel?.(k);
+    const hook = await attached;
+    if ("error" in hook) {
+      await stop(k);
+      throw hook.error;
+    }
+    if (hook.code) await k.execute(hook.code, { ...quiet, timeoutMs: preludeMs });
     for (const s of replay) {
       await k.execute(s.code, quiet);
       if (!k.alive) break;
@@ -117,7 +131,7 @@ export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Pr
     for (const [i, step] of steps.entries()) {
       signal?.throwIfAborted();
       if (!kernel || !kernel.alive) {
-        if (kernel) await kernel.close();
+        if (kernel) await stop(kernel);
         kernel = undefined;
         if (starts > maxRestarts) {
           results.push({ step, result: notRun("o kernel morreu repetidas vezes; célula não executada") });
@@ -135,14 +149,14 @@ export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Pr
       results.push({ step, result });
       const broken = result.status === "died" || (result.status === "timeout" && !result.recovered) || !kernel.alive;
       if (broken) {
-        await kernel.close();
+        await stop(kernel);
         kernel = undefined;
       } else if (!test && result.status !== "timeout") {
         replay.push(step);
       }
     }
   } finally {
-    await kernel?.close();
+    if (kernel) await stop(kernel);
   }
   return { results, kernelStarts: starts, notes };
 }
