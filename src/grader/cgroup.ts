@@ -57,6 +57,13 @@ export interface SubmissionCgroup {
   memoryExceeded(): boolean;
   /** Kill everything still in the group, then remove it. Idempotent. */
   close(): void;
+  /**
+   * Kill everything still in the group now and remove the group once its processes have exited, without blocking
+   * (a dying kernel takes a few hundred ms to free its memory). Idempotent, like {@link close}.
+   *
+   * @returns resolves when the group is removed (or after 3 s, when something in it would not die)
+   */
+  release(): Promise<void>;
 }
 
 const ROOT = "/sys/fs/cgroup";
@@ -151,31 +158,39 @@ const procsOf = (dir: string): number[] =>
     .filter(Boolean)
     .map(Number);
 
-/** Kill every process in the groups and remove them, waiting up to `ms` for the last ones to go. */
+/** One round of emptying: kill every process in the groups, try to remove them; true once none is left. */
+function emptyOnce(dirs: readonly string[]): boolean {
+  const left = new Set(dirs.flatMap(procsOf));
+  for (const dir of dirs) if (fs.existsSync(path.join(dir, "cgroup.kill"))) fs.writeFileSync(path.join(dir, "cgroup.kill"), "1");
+  for (const pid of left) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+  let busy = false;
+  for (const dir of dirs) {
+    try {
+      fs.rmdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") busy = true;
+    }
+  }
+  return !busy;
+}
+
+/** Kill every process in the groups and remove them, waiting up to `ms` for the last ones to go (blocking). */
 function empty(dirs: readonly string[], ms = 3000): void {
   const until = Date.now() + ms;
   const sleep = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    const left = new Set(dirs.flatMap(procsOf));
-    for (const dir of dirs) if (fs.existsSync(path.join(dir, "cgroup.kill"))) fs.writeFileSync(path.join(dir, "cgroup.kill"), "1");
-    for (const pid of left) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-    }
-    let busy = false;
-    for (const dir of dirs) {
-      try {
-        fs.rmdirSync(dir);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") busy = true;
-      }
-    }
-    if (!busy || Date.now() > until) return;
-    Atomics.wait(sleep, 0, 0, 20);
-  }
+  while (!emptyOnce(dirs) && Date.now() <= until) Atomics.wait(sleep, 0, 0, 20);
+}
+
+/** {@link empty} without blocking the event loop: the processes are killed now, the groups removed once they are gone. */
+async function emptySoon(dirs: readonly string[], ms = 3000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!emptyOnce(dirs) && Date.now() <= until) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Remove the groups of graders that no longer run (their pid is the first part of the name). */
@@ -227,7 +242,7 @@ export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined
     empty(dirs, 0);
     return undefined;
   }
-  let closed = false;
+  let released: Promise<void> | undefined;
   return {
     version: l.version,
     dirs,
@@ -239,9 +254,10 @@ export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined
       return Number(read(path.join(memDir, "memory.failcnt")) || 0) > 0;
     },
     close: () => {
-      if (closed) return;
-      closed = true;
+      if (released) return;
+      released = Promise.resolve();
       empty(dirs);
     },
+    release: () => (released ??= emptySoon(dirs)),
   };
 }
