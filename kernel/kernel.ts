@@ -27,6 +27,7 @@ import { InterruptFlag } from "./interrupt-flag";
 import { InputSlot } from "./stdin";
 import { installResolution } from "./resolve";
 import { withSemverMajor } from "./semver-major";
+import { dropStartEnv } from "../src/jupyter/kernel-snapshot";
 import { LAUNCHER_ENV } from "./snapshot";
 import { describeUncaught, INTERRUPTED } from "./traceback";
 import { routeTslabDisplay } from "./tslab";
@@ -36,6 +37,7 @@ import type { Envelope } from "../src/jupyter/messages";
 
 /** Start the kernel for the connection file Jupyter gave us. */
 export function startKernel(connectionFile: string): void {
+  dropStartEnv(); // the start's malloc tuning is for this process, not for the programs its cells run
   const session = randomUUID();
   const flag = new InterruptFlag();
   const stdin = new InputSlot();

@@ -18,14 +18,14 @@
  * otherwise abort Node with "async hook stack has become corrupted".
  */
 import { spawn } from "node:child_process";
-import { snapshotArgv } from "../src/jupyter/kernel-snapshot";
+import { snapshotArgv, withStartEnv } from "../src/jupyter/kernel-snapshot";
 import { LAUNCHER_ENV } from "./snapshot";
 
 /** Run the kernel from the snapshot in a child process (`argv`: snapshotArgv's); this process follows it. */
 function launch(argv: string[]): void {
   const child = spawn(argv[0], argv.slice(1), {
     stdio: "inherit",
-    env: { ...process.env, [LAUNCHER_ENV]: String(process.pid) },
+    env: { ...withStartEnv(process.env), [LAUNCHER_ENV]: String(process.pid) },
   });
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => child.kill(sig));
   // Exit as the kernel did: with its code, or by its signal (a restart before any cell ends it with SIGKILL).

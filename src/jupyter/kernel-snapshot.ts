@@ -117,6 +117,32 @@ export function blobChecks(files: SnapshotFiles, info?: BlobInfo): BlobCheck[] {
   ];
 }
 
+/**
+ * What a kernel started from the snapshot gets in its environment, unless the
+ * variable is set already: glibc's malloc asks for transparent huge pages
+ * (`glibc.malloc.hugetlb=1`, glibc 2.35 and later; ignored by others), which
+ * halves the page faults of deserializing the blob (docs/contributors/benchmarks.md,
+ * kernel section). {@link START_ENV_MARK} says they were added; the kernel
+ * removes both at start ({@link dropStartEnv}), so that the programs a cell
+ * runs do not inherit them.
+ */
+export const START_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: "glibc.malloc.hugetlb=1" };
+/** Set to `1` with {@link START_ENV}'s variables when the start added them. */
+export const START_ENV_MARK = "CDLAB_KERNEL_START_ENV";
+
+/** `env` with {@link START_ENV} added where unset (and the mark, if any was). */
+export function withStartEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const add = Object.entries(START_ENV).filter(([k]) => !env[k]);
+  return add.length ? { ...env, ...Object.fromEntries(add), [START_ENV_MARK]: "1" } : env;
+}
+
+/** Remove what the start added to `env` (the kernel's own process.env, at start). */
+export function dropStartEnv(env: NodeJS.ProcessEnv = process.env): void {
+  if (env[START_ENV_MARK] !== "1") return;
+  for (const k of Object.keys(START_ENV)) delete env[k];
+  delete env[START_ENV_MARK];
+}
+
 /** What a kernel command is started with: its Node, its Node flags, the folder of its main.js, its environment. */
 interface Start {
   node: string;
@@ -204,6 +230,7 @@ export function startScript(files: SnapshotFiles, info: BlobInfo): string {
     "  set -f",
     ...checks,
     "  for cdlab_f; do case $cdlab_f in -*) shift ;; *) break ;; esac; done",
+    ...Object.entries(START_ENV).map(([k, v]) => `  [ -n "\${${k}-}" ] || export ${k}=${quote(v)} ${START_ENV_MARK}=1`),
     `  exec "$cdlab_node" --snapshot-blob ${quote(files.blob)} $cdlab_flags -- "$@"`,
     "}",
     'cdlab_from_blob "$@"',

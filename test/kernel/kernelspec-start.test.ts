@@ -11,7 +11,7 @@ import path from "node:path";
 import { kernelJson } from "../../src/cli/kernelspec";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { minimalEnv } from "../../src/jupyter/launch";
-import { binaryId, entryHash, nodeCommand, shellCommand, snapshotArgv, snapshotFiles, snapshotProblem, startScript, type BlobInfo } from "../../src/jupyter/kernel-snapshot";
+import { binaryId, dropStartEnv, entryHash, nodeCommand, shellCommand, snapshotArgv, snapshotFiles, snapshotProblem, START_ENV, START_ENV_MARK, startScript, withStartEnv, type BlobInfo } from "../../src/jupyter/kernel-snapshot";
 import { descendants } from "../../src/proc/tree";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
 
@@ -26,10 +26,10 @@ describe("kernelspec start", function () {
       made.push(d);
       return d;
     };
-    /** A kernel folder with a stub `node` that prints the arguments it gets, a blob, snapshot.js, main.js and start.sh. */
+    /** A kernel folder with a stub `node` that prints the start's environment and the arguments it gets, a blob, snapshot.js, main.js and start.sh. */
     const install = (d: string) => {
       const node = path.join(d, "node");
-      fs.writeFileSync(node, '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+      fs.writeFileSync(node, '#!/bin/sh\nprintf "%s\\n" "env:${GLIBC_TUNABLES-}:${CDLAB_KERNEL_START_ENV-}" "$@"\n', { mode: 0o755 });
       for (const f of ["kernel.blob", "snapshot.js", "main.js"]) fs.writeFileSync(path.join(d, f), `// ${f}\n`);
       const files = snapshotFiles(d);
       const info: BlobInfo = { node: process.version, nodeBinary: { path: node, id: binaryId(node) }, entry: entryHash(files.entry), kernelDir: files.kernelDir, inputs: [] };
@@ -42,10 +42,10 @@ describe("kernelspec start", function () {
       const cmd = shellCommand(path.join(d, "start.sh"), argv);
       const r = spawnSync(cmd[0], cmd.slice(1), { encoding: "utf8", env: { PATH: process.env.PATH, ...env } });
       expect(r.status, r.stderr).to.equal(0);
-      const got = r.stdout.trimEnd().split("\n");
+      const [envLine, ...got] = r.stdout.trimEnd().split("\n");
       const problem = snapshotProblem(snapshotFiles(d), argv.slice(1, 2), env, argv[0]);
       const viaTs = snapshotArgv(argv, env);
-      return { got, problem, blob: got.includes("--snapshot-blob"), viaTs, argv };
+      return { got, env: envLine, problem, blob: got.includes("--snapshot-blob"), viaTs, argv };
     };
 
     beforeEach(function () {
@@ -61,13 +61,16 @@ describe("kernelspec start", function () {
       expect(r.problem).to.equal(undefined);
       expect(r.got).to.deep.equal(r.viaTs!.slice(1));
       expect(r.got.slice(0, 2)).to.deep.equal(["--snapshot-blob", path.join(dir, "kernel.blob")]);
+      expect(r.env, "malloc's huge pages for the deserialization, marked as added").to.equal(`env:${START_ENV.GLIBC_TUNABLES}:1`);
       expect(run(dir, { NODE_OPTIONS: "--no-warnings" }).blob, "a Node-only flag").to.equal(true);
+      expect(run(dir, { GLIBC_TUNABLES: "glibc.malloc.check=0" }).env, "the user's own tunables are kept").to.equal("env:glibc.malloc.check=0:");
     });
 
     it("falls back to the plain command, as snapshotProblem does, in every case the blob cannot be used", function () {
       const plain = (why: string, r: ReturnType<typeof run>, reason: RegExp) => {
         expect(r.blob, why).to.equal(false);
         expect(r.got, why).to.deep.equal(r.argv.slice(1));
+        expect(r.env, why).to.equal("env::");
         expect(r.problem, why).to.match(reason);
       };
       plain("turned off", run(dir, { CDLAB_KERNEL_SNAPSHOT: "0" }), /^CDLAB_KERNEL_SNAPSHOT=0$/);
@@ -92,6 +95,17 @@ describe("kernelspec start", function () {
       expect(r.problem).to.match(/^built for /);
     });
 
+    it("withStartEnv adds the start's variables only where unset, and dropStartEnv removes only what it added", function () {
+      const added = withStartEnv({ PATH: "/bin" });
+      expect(added).to.deep.equal({ PATH: "/bin", ...START_ENV, [START_ENV_MARK]: "1" });
+      dropStartEnv(added);
+      expect(added).to.deep.equal({ PATH: "/bin" });
+      const own = withStartEnv({ GLIBC_TUNABLES: "glibc.malloc.check=0" });
+      expect(own).to.deep.equal({ GLIBC_TUNABLES: "glibc.malloc.check=0" });
+      dropStartEnv(own);
+      expect(own).to.deep.equal({ GLIBC_TUNABLES: "glibc.malloc.check=0" });
+    });
+
     it("cdlabKernelArgv's node form is what the shell command wraps", function () {
       const argv = ["/usr/bin/node", "--no-force-async-hooks-checks", "/p/dist/kernel/main.js", "--connection-file", "{connection_file}"];
       expect(nodeCommand(shellCommand("/p/dist/kernel/start.sh", argv))).to.deep.equal(argv);
@@ -114,13 +128,15 @@ describe("kernelspec start", function () {
     async function startOne(argv: string[], env: NodeJS.ProcessEnv = minimalEnv()) {
       kernel = await KernelClient.start({ argv, env, startTimeoutMs: 120_000 });
       const cmdline = fs.readFileSync(`/proc/${kernel.pid}/cmdline`, "utf8").split("\0");
-      const r = await kernel.execute('const s = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")]; JSON.stringify([process.pid, !!s])', { timeoutMs: 120_000 });
+      const environ = fs.readFileSync(`/proc/${kernel.pid}/environ`, "utf8").split("\0");
+      const r = await kernel.execute('const s = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")]; JSON.stringify([process.pid, !!s, process.env.GLIBC_TUNABLES ?? null, process.env.CDLAB_KERNEL_START_ENV ?? null])', { timeoutMs: 120_000 });
       expect(r.status, r.evalue).to.equal("ok");
-      const [pid, fromSnapshot] = JSON.parse(JSON.parse(String((r.outputs[0] as { data: Record<string, string> }).data["text/plain"]).replace(/^'|'$/g, '"')));
+      const [pid, fromSnapshot, tunables, mark] = JSON.parse(JSON.parse(String((r.outputs[0] as { data: Record<string, string> }).data["text/plain"]).replace(/^'|'$/g, '"')));
       expect(pid, "the process started is the kernel (exec, no launcher)").to.equal(kernel.pid);
       expect(descendants(kernel.pid), "no other process under the kernel").to.deep.equal([]);
       expect(path.basename(fs.readlinkSync(`/proc/${kernel.pid}/exe`))).to.match(/^node/);
-      return { cmdline, fromSnapshot: fromSnapshot as boolean };
+      expect([tunables, mark], "a cell's programs do not inherit the start's malloc tuning").to.deep.equal([null, null]);
+      return { cmdline, environ, fromSnapshot: fromSnapshot as boolean };
     }
 
     it("starts ONE node process, from the snapshot", async function () {
@@ -129,6 +145,7 @@ describe("kernelspec start", function () {
       const k = await startOne(kernelJson().argv as string[]);
       expect(k.cmdline).to.include("--snapshot-blob");
       expect(k.fromSnapshot).to.equal(true);
+      expect(k.environ, "started with malloc's huge pages").to.include(`GLIBC_TUNABLES=${START_ENV.GLIBC_TUNABLES}`);
     });
 
     it("with CDLAB_KERNEL_SNAPSHOT=0: one node process, without the snapshot", async function () {
