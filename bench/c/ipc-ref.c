@@ -129,22 +129,37 @@ static void memcpy_bw(long mib, int repeats) {
   free(dst);
 }
 
-static void shm_copy_bw(long mib, int repeats) {
-  size_t size = (size_t)mib << 20, chunk = 1 << 20;
+/* The copy tests' setup: an input and an output file of `size` bytes in /dev/shm (both in the page cache, as in
+ * the experiment) and a shared segment of `seg` bytes, touched; every name is removed at once, so nothing is left
+ * behind even on a crash. */
+struct copy_setup { int in, out, shm; char *m; };
+
+static struct copy_setup copy_setup(size_t size, size_t seg) {
+  struct copy_setup c;
+  size_t chunk = 1 << 20;
   char in_name[64], out_name[64], shm_name[64];
   snprintf(in_name, sizeof in_name, "/dev/shm/cdlab-ref-%d-in", getpid());
   snprintf(out_name, sizeof out_name, "/dev/shm/cdlab-ref-%d-out", getpid());
   snprintf(shm_name, sizeof shm_name, "/cdlab-ref-%d-shm", getpid());
-  int in = open(in_name, O_RDWR | O_CREAT | O_TRUNC, 0600), out = open(out_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
-  int shm = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600);
-  if (in < 0 || out < 0 || shm < 0) die("open");
-  unlink(in_name); unlink(out_name); shm_unlink(shm_name); /* nothing left behind, even on a crash */
-  if (ftruncate(shm, chunk) < 0) die("ftruncate");
-  char *m = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
-  if (m == MAP_FAILED) die("mmap");
-  memset(m, 7, chunk);
-  for (size_t off = 0; off < size; off += chunk) /* both files in the page cache, as in the experiment */
-    if (write(in, m, chunk) != (ssize_t)chunk || write(out, m, chunk) != (ssize_t)chunk) die("write");
+  c.in = open(in_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  c.out = open(out_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  c.shm = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (c.in < 0 || c.out < 0 || c.shm < 0) die("open");
+  unlink(in_name); unlink(out_name); shm_unlink(shm_name);
+  if (ftruncate(c.shm, seg) < 0) die("ftruncate");
+  c.m = mmap(NULL, seg, PROT_READ | PROT_WRITE, MAP_SHARED, c.shm, 0);
+  if (c.m == MAP_FAILED) die("mmap");
+  memset(c.m, 7, seg);
+  for (size_t off = 0; off < size; off += chunk)
+    if (write(c.in, c.m, chunk) != (ssize_t)chunk || write(c.out, c.m, chunk) != (ssize_t)chunk) die("write");
+  return c;
+}
+
+static void shm_copy_bw(long mib, int repeats) {
+  size_t size = (size_t)mib << 20, chunk = 1 << 20;
+  struct copy_setup c = copy_setup(size, chunk);
+  int in = c.in, out = c.out;
+  char *m = c.m;
   double times[64];
   if (repeats > 64) repeats = 64;
   for (int i = 0; i < repeats; i++) {
@@ -161,7 +176,7 @@ static void shm_copy_bw(long mib, int repeats) {
   double ms = times[repeats / 2];
   printf("{\"mib\":%ld,\"ms\":%.3f,\"mibPerS\":%.0f}\n", mib, ms, mib / (ms / 1e3));
   munmap(m, chunk);
-  close(in); close(out); close(shm);
+  close(in); close(out); close(c.shm);
 }
 
 #define PAIR_SLOTS 4
@@ -178,21 +193,11 @@ static void write_all(int fd, const char *p, size_t n) {
 
 static void shm_pair_bw(long mib, int repeats) {
   size_t size = (size_t)mib << 20, chunk = 1 << 20;
-  char in_name[64], out_name[64], shm_name[64];
-  snprintf(in_name, sizeof in_name, "/dev/shm/cdlab-ref-%d-in", getpid());
-  snprintf(out_name, sizeof out_name, "/dev/shm/cdlab-ref-%d-out", getpid());
-  snprintf(shm_name, sizeof shm_name, "/cdlab-ref-%d-shm", getpid());
-  int in = open(in_name, O_RDWR | O_CREAT | O_TRUNC, 0600), out = open(out_name, O_RDWR | O_CREAT | O_TRUNC, 0600);
-  int shm = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600);
-  if (in < 0 || out < 0 || shm < 0) die("open");
-  unlink(in_name); unlink(out_name); shm_unlink(shm_name);
-  if (ftruncate(shm, PAIR_SLOTS * chunk) < 0) die("ftruncate");
-  char *m = mmap(NULL, PAIR_SLOTS * chunk, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+  struct copy_setup c = copy_setup(size, PAIR_SLOTS * chunk);
+  int in = c.in, out = c.out;
+  char *m = c.m;
   struct pair_ctl *ctl = mmap(NULL, sizeof *ctl, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (m == MAP_FAILED || ctl == MAP_FAILED) die("mmap");
-  memset(m, 7, PAIR_SLOTS * chunk);
-  for (size_t off = 0; off < size; off += chunk) /* both files in the page cache, as in the experiment */
-    if (write(in, m, chunk) != (ssize_t)chunk || write(out, m, chunk) != (ssize_t)chunk) die("write");
+  if (ctl == MAP_FAILED) die("mmap");
   sem_init(&ctl->empty, 1, PAIR_SLOTS); sem_init(&ctl->full, 1, 0);
   sem_init(&ctl->go, 1, 0); sem_init(&ctl->done, 1, 0);
   if (repeats > 64) repeats = 64;
@@ -236,7 +241,7 @@ static void shm_pair_bw(long mib, int repeats) {
   printf("{\"mib\":%ld,\"ms\":%.3f,\"mibPerS\":%.0f}\n", mib, ms, mib / (ms / 1e3));
   munmap(m, PAIR_SLOTS * chunk);
   munmap(ctl, sizeof *ctl);
-  close(in); close(out); close(shm);
+  close(in); close(out); close(c.shm);
 }
 
 int main(int argc, char **argv) {
