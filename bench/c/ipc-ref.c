@@ -17,8 +17,7 @@
  *   ipc-ref shm-pair MIB REPEATS  the same 2 copies as cdlab's copy experiment makes them: a server process reads the
  *                                 file into one of 4 slots of 1 MiB of shared memory, a client process writes
  *                                 each slot out, handing slots over with 2 semaphores (empty/full); both copies
- *                                 run at once on 2 cores, timed from both processes awake (as cdlab's sides).
- *                                 Median of REPEATS after a warm-up transfer.
+ *                                 run at once on 2 cores. Median of REPEATS after a warm-up transfer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -181,7 +180,7 @@ static void shm_copy_bw(long mib, int repeats) {
 }
 
 #define PAIR_SLOTS 4
-struct pair_ctl { sem_t empty, full, go, done; int len[PAIR_SLOTS]; int awake; };
+struct pair_ctl { sem_t empty, full, go, done; int len[PAIR_SLOTS]; };
 
 static void write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
@@ -208,7 +207,6 @@ static void shm_pair_bw(long mib, int repeats) {
   if (pid == 0) { /* client: slot -> file */
     for (int r = 0; r < rounds; r++) {
       while (sem_wait(&ctl->go) < 0) if (errno != EINTR) die("sem_wait");
-      __atomic_add_fetch(&ctl->awake, 1, __ATOMIC_SEQ_CST); /* awake: the server starts the clock */
       lseek(out, 0, SEEK_SET);
       for (size_t left = size, slot = 0; left > 0; slot = (slot + 1) % PAIR_SLOTS) {
         while (sem_wait(&ctl->full) < 0) if (errno != EINTR) die("sem_wait");
@@ -224,10 +222,8 @@ static void shm_pair_bw(long mib, int repeats) {
   double times[65];
   for (int r = 0; r < rounds; r++) { /* server: file -> slot */
     lseek(in, 0, SEEK_SET);
-    sem_post(&ctl->go);
-    /* as cdlab's sides do: the clock starts with both processes awake (the client's wake-up is not the transfer) */
-    while (__atomic_load_n(&ctl->awake, __ATOMIC_SEQ_CST) < r + 1) ;
     double t = now_ms();
+    sem_post(&ctl->go);
     for (size_t left = size, slot = 0; left > 0; slot = (slot + 1) % PAIR_SLOTS) {
       while (sem_wait(&ctl->empty) < 0) if (errno != EINTR) die("sem_wait");
       ssize_t n = read(in, m + slot * chunk, left < chunk ? left : chunk);

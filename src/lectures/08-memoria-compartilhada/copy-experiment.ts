@@ -12,8 +12,8 @@
  * The fixed costs are measured apart from the transfer: each pair of processes is
  * started once per method and size (process start: `startMs`), sets up
  * (semaphores, shared memory: `firstSetupMs`; the file, each round: `setupMs`), and transfers the file
- * `1 + repeats` times, each time released by a start gate (a semaphore per side, then the two sides meet;
- * until both are awake: `wakeMs`). The first, cold round (`coldMs`) warms the code and the
+ * `1 + repeats` times, each time released by a start gate (a semaphore; its
+ * wake-up: `wakeMs`). The first, cold round (`coldMs`) warms the code and the
  * pages up; `ms` is the median of the others. With `strace` installed, one extra traced run per method counts each
  * side's read/write system calls (`strace -f -y -e trace=read,write`) and the
  * bytes they moved: bytes / size is the number of copies through the kernel
@@ -95,7 +95,7 @@ export interface SideSyscalls {
 export interface CopyRow {
   method: "pipe" | "shared memory" | "memcpy";
   sizeMiB: number;
-  /** The transfer (median): from both sides leaving the start gate to the client's last write. */
+  /** The transfer (median): from the first side leaving the start gate to the client's last write. */
   ms: number;
   /** MiB per second of the transfer. */
   mibPerS: number;
@@ -107,7 +107,7 @@ export interface CopyRow {
   setupMs?: number;
   /** Setup of a fresh pair, first round: opening the semaphores, the shared memory and the file, with cold code. */
   firstSetupMs?: number;
-  /** Start gate: from the parent's post until both sides are awake (median). */
+  /** Start gate: from the parent's post to the first side awake (median). */
   wakeMs?: number;
   /** What a transfer by a started pair costs besides copying: `setupMs + wakeMs`. */
   fixedMs?: number;
@@ -178,7 +178,6 @@ async function transferRounds(method: "pipe" | "shm", input: string, output: str
   const gates = [await openSemaphore(`${prefix}-gate-server`, { exclusive: true, backend: "native" }), await openSemaphore(`${prefix}-gate-client`, { exclusive: true, backend: "native" })];
   const ready = await openSemaphore(`${prefix}-ready`, { exclusive: true, backend: "native" });
   const opened: { close(): Promise<void> }[] = [...gates, ready];
-  opened.push(await openSharedMemory(`${prefix}-start`, { size: 64, exclusive: true, backend: "native" })); // where the sides meet
   let children: ReturnType<typeof spawn>[] = [];
   try {
     const common = [prefix, String(chunk), String(size), String(rounds)];

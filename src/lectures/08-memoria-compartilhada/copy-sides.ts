@@ -13,9 +13,7 @@
  * A pair is started once and transfers the file `rounds` times (the first round
  * warms the code and the pages up; the experiment times the others). Each round:
  * open the file, post `<prefix>-ready`, wait at its start gate (`<prefix>-gate-server`
- * or `-gate-client`: one each, so a side that finished early cannot take the other's), meet the
- * other side (a counter in the small segment `<prefix>-start`: whichever side wakes first spins until
- * the other is awake too, so the later side's wake-up counts in the start gate, not in the transfer),
+ * or `-gate-client`: one each, so a side that finished early cannot take the other's),
  * transfer `size` bytes, close the file, and print one JSON line on stderr with
  * CLOCK_MONOTONIC stamps in ms (`process.hrtime`, comparable between processes):
  * `{ role, round, setup: [from, to], go, end }`. Blocking calls on purpose:
@@ -93,7 +91,7 @@ export interface SideReport {
   started?: number;
   /** Setting up the round: opening semaphores and shared memory (round 0), and the file. */
   setup: [number, number];
-  /** Leaving the start gate, both sides awake. */
+  /** Leaving the start gate. */
   go: number;
   /** Last byte written (client) or read (server). */
   end: number;
@@ -120,8 +118,6 @@ export async function runCopySide(argv: string[], started?: number): Promise<voi
   const pipe = isPipe ? fs.openSync(`/proc/self/fd/${isServer ? 1 : 0}`, isServer ? "w" : "r") : -1;
   const pipeInode = isPipe ? fs.fstatSync(pipe).ino : undefined; // once per pair: strace names the pipe by it
   const shm = isPipe ? undefined : await openSharedMemory(`${prefix}-shm`, { create: false, backend: "native" });
-  const start = await openSharedMemory(`${prefix}-start`, { create: false, backend: "native" });
-  const awake = new Int32Array(start.buffer.buffer, start.buffer.byteOffset, 1);
   const [empty, full] = isPipe ? [] : [await sem("empty"), await sem("full")];
   const mem = shm ? shm.buffer : Buffer.allocUnsafe(chunk);
   const lengths = new Int32Array(mem.buffer, mem.byteOffset, SLOTS);
@@ -132,10 +128,6 @@ export async function runCopySide(argv: string[], started?: number): Promise<voi
     const setup: [number, number] = [from, monotonicMs()];
     ready.post();
     gate.waitSync();
-    // Both awake before the clock starts: the side that woke first spins (a wake-up from a sleep of a few ms
-    // took 0.4-2 ms on this VM), then both start together, as a C program already running would.
-    Atomics.add(awake, 0, 1);
-    while (Atomics.load(awake, 0) < 2 * (round + 1));
     const go = monotonicMs();
     if (isPipe) {
       const [src, dst] = isServer ? [fd, pipe] : [pipe, fd];
@@ -173,5 +165,5 @@ export async function runCopySide(argv: string[], started?: number): Promise<voi
     from = monotonicMs();
   }
   if (isPipe) fs.closeSync(pipe);
-  await Promise.all([ready.close(), gate.close(), start.close(), ...(shm ? [shm.close(), empty!.close(), full!.close()] : [])]);
+  await Promise.all([ready.close(), gate.close(), ...(shm ? [shm.close(), empty!.close(), full!.close()] : [])]);
 }
