@@ -24,8 +24,11 @@ import { getBackend } from "../../ipc/native";
 import { openSemaphore } from "../../ipc/semaphore";
 import { openSharedMemory } from "../../ipc/shm";
 
-/** Bytes before the data slots: the length of each slot's content (int32). */
-export const HEADER = 64;
+/**
+ * Bytes before the data slots: the length of each slot's content (int32). A whole page, so that each slot starts
+ * on a page boundary, as C's buffers do (a 64-byte header left every slot's pages straddling two of the mapping's).
+ */
+export const HEADER = 4096;
 
 /** Data slots in the shared memory: the server fills one while the client empties another. */
 export const SLOTS = 4;
