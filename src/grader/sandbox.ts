@@ -27,7 +27,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { KernelLauncher } from "../jupyter/launch";
-import { DISABLE_ENV, snapshotArgv } from "../jupyter/kernel-snapshot";
+import { DISABLE_ENV, snapshotArgv, withStartEnv } from "../jupyter/kernel-snapshot";
 import { createCgroup } from "./cgroup";
 import { PACKAGE_ROOT } from "../runtime/root";
 
@@ -243,7 +243,9 @@ export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
         ...(group?.enter() ?? []), ...prefix(limits, bwrap, !!group), ...NAMESPACES, "--tmpfs", "/tmp", ...systemMounts(), ...projectMounts(),
         ...hideMounts(options.hide ?? []), "--proc", "/proc", "--dev", "/dev", "--dir", cwd, "--dir", inside, "--bind", socketDir, socketDir,
         "--file", "3", `${inside}/connection.json`, "--setenv", "HOME", cwd, "--chdir", cwd,
-        ...(direct ? [] : ["--setenv", DISABLE_ENV, "0"]), "--", ...(direct ?? run),
+        // From the snapshot, with the start's malloc tuning (the kernel drops it from its environment at start).
+        ...(direct ? Object.entries(withStartEnv({})).flatMap(([k, v]) => ["--setenv", k, String(v)]) : ["--setenv", DISABLE_ENV, "0"]),
+        "--", ...(direct ?? run),
       ];
     },
     dispose(): void {

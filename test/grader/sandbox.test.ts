@@ -16,6 +16,8 @@ import { gradeSubmission, readSource } from "../../src/grader/autograde";
 import { createSandbox, sandboxSupport } from "../../src/grader/sandbox";
 import { scoreResult } from "../../src/grader/steps/score";
 import { collectOutputs } from "../../src/jupyter/outputs";
+import { KernelClient } from "../../src/jupyter/kernel-client";
+import { snapshotArgv } from "../../src/jupyter/kernel-snapshot";
 import { makeMessage } from "../../src/jupyter/messages";
 import { CdlabError } from "../../src/runtime/errors";
 import { pollUntil } from "../support/poll";
@@ -96,6 +98,20 @@ describe("grader/sandbox", function () {
         if (Object.keys(os.networkInterfaces()).some((i) => i !== "lo")) expect(msg).to.include("rede");
       } finally {
         fs.rmSync(other, { recursive: true, force: true });
+      }
+    });
+
+    it("the kernel runs from its startup snapshot, straight under the sandbox's init, without the start's malloc tuning in its environment", async function () {
+      const kernel = await KernelClient.start({ launcher: createSandbox() });
+      try {
+        const r = await kernel.execute('console.log(JSON.stringify([process.ppid, process.env.GLIBC_TUNABLES ?? null, process.env.CDLAB_KERNEL_START_ENV ?? null, globalThis[Symbol.for("cdlab.kernelSnapshot")] !== undefined]))');
+        expect(r.status, JSON.stringify(r)).to.equal("ok");
+        const [ppid, tunables, mark, snapshot] = JSON.parse(r.stdout) as [number, string | null, string | null, boolean];
+        expect(ppid, "the parent is bwrap's init (pid 1 in the sandbox), not a launcher a cell could kill").to.equal(1);
+        expect([tunables, mark]).to.deep.equal([null, null]);
+        if (snapshotArgv([process.execPath, path.join(ROOT, "dist", "kernel", "main.js")])) expect(snapshot, "started from the blob").to.equal(true);
+      } finally {
+        await kernel.close();
       }
     });
 
