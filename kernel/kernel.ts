@@ -1,6 +1,8 @@
 /**
- * The cdlab kernel (started by main.ts, in this process or, from the startup
- * snapshot, in a child: snapshot.ts).
+ * The cdlab kernel, started by main.ts: in the process Jupyter started (from
+ * the startup snapshot through the kernelspec's start.sh, or without it), in
+ * the grader's sandbox from the blob, or in main.ts's child when main.ts was
+ * run directly (snapshot.ts, src/jupyter/kernel-snapshot.ts).
  *
  * Glue: shell and iopub on this thread (channels.ts), control, heartbeat and
  * stdin in a worker thread that never runs student code (transport.ts; the

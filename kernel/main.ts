@@ -5,7 +5,7 @@
  * can be used: the kernelspec's shell command sources dist/kernel/start.sh,
  * which `exec`s `node --snapshot-blob kernel.blob … -- main.js …`, and this
  * file then only starts the kernel (kernel.ts) in the process Jupyter started.
- * Started directly (KernelClient, tests, the bench's clients) with a usable
+ * Started directly (KernelClient, tests) with a usable
  * blob, it runs the kernel from it in a child process and stays as a
  * launcher: passes signals on, ends the child when Jupyter's process is gone,
  * and exits with it. Otherwise the kernel runs here. Only Node's built-in

@@ -107,15 +107,19 @@ export function writeStartScript(files: SnapshotFiles, info: BlobInfo): void {
     /* none yet */
   }
   const tmp = `${files.start}.${process.pid}`;
-  fs.writeFileSync(tmp, text, { mode: 0o644 });
-  fs.renameSync(tmp, files.start);
+  try {
+    fs.writeFileSync(tmp, text, { mode: 0o644 });
+    fs.renameSync(tmp, files.start);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`Cannot write the kernel's start script ${files.start}: ${(e as Error).message}`);
+  }
 }
 
-/** Is the snapshot usable and built from the declaration files and TypeScript there are now? */
-export function snapshotUpToDate(info = FILES.info): boolean {
-  if (snapshotProblem({ ...FILES, info }) !== undefined) return false;
+/** Is the snapshot `described` (as read from `info`) usable and built from the declaration files and TypeScript there are now? */
+export function snapshotUpToDate(info = FILES.info, described = readBlobInfo({ ...FILES, info })): boolean {
+  if (!described || snapshotProblem({ ...FILES, info }) !== undefined) return false;
   try {
-    const described = JSON.parse(fs.readFileSync(info, "utf8")) as BlobInfo;
     const now = stamp(require.resolve(TYPESCRIPT));
     return described.inputs.every((s) => {
       const n = stamp(s.path);
@@ -128,9 +132,14 @@ export function snapshotUpToDate(info = FILES.info): boolean {
 
 if (require.main === module) {
   const described = readBlobInfo(FILES);
-  if (process.argv.includes("--if-stale") && snapshotUpToDate() && described) {
-    writeStartScript(FILES, described); // an install from before start.sh gets one without a rebuild
-    console.log("kernel snapshot up to date");
+  if (process.argv.includes("--if-stale") && described && snapshotUpToDate(FILES.info, described)) {
+    try {
+      writeStartScript(FILES, described); // an install from before start.sh gets one without a rebuild
+      console.log("kernel snapshot up to date");
+    } catch (e) {
+      console.error((e as Error).message);
+      process.exit(1);
+    }
   } else {
     const t0 = Date.now();
     buildSnapshot().then(

@@ -15,7 +15,8 @@
  *   ({@link HOOK_ANCHOR}): the compiler host asks {@link takeSourceFile} for a file
  *   before parsing it;
  * - deserialized main (`node --snapshot-blob B -- main.js --connection-file F`,
- *   started by main.ts): expose what the snapshot holds if TypeScript did not
+ *   exec'd by the kernelspec's start.sh, put in the grader's sandbox, or
+ *   started by main.ts run directly): expose what the snapshot holds if TypeScript did not
  *   change since, then start the kernel (kernel.ts);
  * - a library for tslab.ts (the snapshot's TypeScript, and whether the cells'
  *   compiler options are those the files were parsed with).

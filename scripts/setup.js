@@ -84,7 +84,11 @@ function build() {
     ...["src", "kernel", "bench"].map((d) => newestMtime(path.join(ROOT, d), [".ts", ".json"])),
     fs.statSync(path.join(ROOT, "tsconfig.json")).mtimeMs,
   );
-  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= src) return log("build up to date");
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= src) {
+    // A source deleted since (a pull) changes no mtime above: its compiled module must still go.
+    require("./prune-dist").pruneDist(ROOT);
+    return log("build up to date");
+  }
   log("building TypeScript");
   const r = run(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
   if (r.status !== 0) fail("the TypeScript build failed (see above)");

@@ -94,7 +94,7 @@ export function binaryId(file: string): string {
  * evaluates it in TypeScript (main.ts, the grader's sandbox) and
  * {@link startScript} renders the same list as shell for the kernelspec's
  * command, so that Jupyter's kernel starts from the blob with no second Node
- * process. Each kind has its two forms side by side below.
+ * process. Each kind has its two forms: a case in failure() and one in shellLine().
  */
 export type BlobCheck =
   | { kind: "enabled" }
@@ -174,7 +174,7 @@ function failure(check: BlobCheck, start: Start): string | undefined {
       } catch {
         /* no such file */
       }
-      return start.node === check.path && id === check.id ? undefined : `built by another Node (${check.path || "unrecorded"} ${check.id})`;
+      return start.node === check.path && id === check.id ? undefined : `built by another Node (${[check.path || "unrecorded", check.id].filter(Boolean).join(" ")})`;
     }
     case "folder":
       return start.kernelDir === check.dir ? undefined : `built for ${check.dir || "another folder"}`;
@@ -184,6 +184,10 @@ function failure(check: BlobCheck, start: Start): string | undefined {
       } catch {
         return "older than the kernel's build";
       }
+    default: {
+      const unknown: never = check; // a new kind of check must be decided here too, not pass silently
+      return `unknown check ${JSON.stringify(unknown)}`;
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { KernelClient } from "../../src/jupyter/kernel-client";
 import { descendants } from "../../src/proc/tree";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -45,6 +46,19 @@ describe("cdlab CLI", function () {
       expect(r.stderr).not.to.match(/\n\s+at /);
     });
   }
+
+  it("kernel --connection-file F runs a kernel a client talks to; without the option it is a usage error", async function () {
+    this.timeout(120_000);
+    const kernel = await KernelClient.start({ argv: [process.execPath, BIN, "kernel", "--connection-file", "{connection_file}"] });
+    try {
+      const r = await kernel.execute("6 * 7");
+      expect(JSON.stringify(r.outputs)).to.include('"text/plain":"42"');
+    } finally {
+      await kernel.close();
+    }
+    const bad = cdlab("kernel");
+    expect([bad.status, bad.stderr.split("\n")[0]]).to.deep.equal([2, "cdlab kernel: Missing --connection-file"]);
+  });
 
   it("install --prefix DIR writes the kernelspec with absolute paths and both logos", function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-prefix-"));

@@ -54,7 +54,7 @@ describe("kernel startup snapshot", function () {
     let files: SnapshotFiles;
     let blob: string, info: string, entry: string;
     const describe_ = (d: Partial<BlobInfo>) => fs.writeFileSync(info, JSON.stringify({ node: process.version, nodeBinary: { path: process.execPath, id: binaryId(process.execPath) }, entry: entryHash(entry), kernelDir: files.kernelDir, inputs: [], ...d }));
-    const problem = () => snapshotProblem(files, [], process.env);
+    const problem = (env: NodeJS.ProcessEnv = {}) => snapshotProblem(files, [], env); // not this process's NODE_OPTIONS
 
     beforeEach(function () {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-test-"));
@@ -65,7 +65,6 @@ describe("kernel startup snapshot", function () {
     });
     afterEach(function () {
       fs.rmSync(dir, { recursive: true, force: true });
-      delete process.env[DISABLE_ENV];
     });
 
     it("accepts a blob this Node built from this snapshot.js", function () {
@@ -87,8 +86,7 @@ describe("kernel startup snapshot", function () {
       fs.appendFileSync(entry, "// changed\n");
       expect(problem()).to.equal("older than the kernel's build");
       describe_({});
-      process.env[DISABLE_ENV] = "0";
-      expect(problem()).to.equal(`${DISABLE_ENV}=0`);
+      expect(problem({ [DISABLE_ENV]: "0" })).to.equal(`${DISABLE_ENV}=0`);
     });
 
     it("snapshotArgv puts the blob on the kernel's command line only when it can be used", function () {

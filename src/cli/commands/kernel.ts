@@ -1,23 +1,20 @@
 import path from "node:path";
-import { parse, type Command } from "../command";
+import { defineCommand, UsageError } from "../command";
 
 const usage = `Usage: cdlab kernel --connection-file FILE
 
 Starts the cdlab Jupyter kernel (Jupyter runs this; students do not).`;
 
-export const command: Command = {
+export const command = defineCommand({
   name: "kernel",
   summary: "start the Jupyter kernel (used by Jupyter)",
   usage,
-  async run(argv) {
-    const p = parse(argv, { "connection-file": { type: "string" } }, { min: 0, max: 0 });
-    if (p === "help") return void console.log(usage), 0;
-    const file = p.values["connection-file"];
-    if (typeof file !== "string") {
-      const { UsageError } = await import("../command");
-      throw new UsageError("Missing --connection-file");
-    }
-    require(path.join(__dirname, "..", "..", "..", "kernel", "main.js")).startKernel(file);
-    return new Promise<number>(() => {});
+  options: { "connection-file": { type: "string" } },
+  positionals: { min: 0, max: 0 },
+  async run({ values }) {
+    const file = values["connection-file"];
+    if (typeof file !== "string") throw new UsageError("Missing --connection-file");
+    (require(path.join(__dirname, "..", "..", "..", "kernel", "main.js")) as { startKernel(file: string): void }).startKernel(file);
+    return new Promise<number>(() => {}); // the kernel ends the process
   },
-};
+});
