@@ -213,6 +213,7 @@ export async function runIpcBench(options: { quick?: boolean } = {}): Promise<{ 
     for (const size of sizes) {
       const one = await copyExperiment({ sizes: [size * MiB], repeats: 5, strace: size === 16 ? undefined : false });
       copy.rows.push(...one.rows);
+      copy.chunkSize = one.chunkSize;
       copy.syscalls.push(...one.syscalls);
       for (const [mode, into] of [["memcpy", memcpy], ["shm-copy", twoCopies], ["shm-pair", cPair]] as const)
         into.set(size, (await cCopies(mode, [size])).get(size)!);

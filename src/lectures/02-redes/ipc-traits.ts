@@ -303,7 +303,10 @@ export async function reliabilityExperiment(options: { messages?: number; dropRa
     // Let the last datagrams land: each one sent is received or dropped by the link (a loaded machine may take a
     // while to relay them); after 5 s, what has not arrived counts as not delivered.
     const dropped = () => loss.log.filter((e) => e.fate === "dropped").length;
-    for (const end = Date.now() + 5000; got.size + dropped() < messages && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+    for (const end = Date.now() + 5000; got.size + dropped() < messages && Date.now() < end; ) {
+      throwIfAborted(signal);
+      await new Promise((r) => setTimeout(r, 5));
+    }
     await new Promise((r) => setTimeout(r, 20)); // and no stray acknowledgement is still on its way
     const lost = dropped();
     return { protocolo: withAcks ? "UDP + confirmação e retransmissão" : "UDP puro", enviadas: messages, entregues: got.size, "perdidos no enlace": lost, retransmissões: retransmissions };

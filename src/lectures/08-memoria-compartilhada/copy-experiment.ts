@@ -6,7 +6,7 @@
  * - through a pipe (`server | client`): read(file→server buffer), write(buffer→pipe),
  *   read(pipe→client buffer), write(buffer→file): 4 copies;
  * - through POSIX shared memory synchronised by two named semaphores (`empty`,
- *   `full`, two slots): read(file→shared memory), write(shared memory→file): 2 copies;
+ *   `full`, four slots: SLOTS): read(file→shared memory), write(shared memory→file): 2 copies;
  * - next to `Buffer.copy` (memcpy) of the same size in one process: 1 copy.
  *
  * The fixed costs are measured apart from the transfer: each pair of processes is

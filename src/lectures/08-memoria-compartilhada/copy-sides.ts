@@ -98,7 +98,7 @@ export interface SideReport {
   go: number;
   /** Last byte written (client) or read (server). */
   end: number;
-  /** The data pipe's inode (pipe sides). */
+  /** The data pipe's inode (pipe sides; sent in round 0 only, the pair keeps its pipe). */
   pipe?: number;
 }
 
