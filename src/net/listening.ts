@@ -15,6 +15,8 @@ import { systemError } from "../runtime/errors";
  * @throws CdlabError `<failure>: <the system's reason>` with the system's code
  * @example
  * ```ts
+ * import net from "node:net";
+ * import { untilListening } from "./listening";
  * const server = net.createServer();
  * await untilListening(server, () => server.listen(0, "127.0.0.1"), "Não foi possível escutar em 127.0.0.1:0");
  * ```
