@@ -37,13 +37,8 @@ function launch(argv: string[]): void {
   }
 }
 
-function runHere(argv = process.argv): void {
-  (require("./kernel") as typeof import("./kernel")).main(argv);
-}
-
-/** Start the kernel in this process (`cdlab kernel --connection-file FILE`). */
-export function startKernel(connectionFile: string): void {
-  runHere([process.execPath, __filename, "--connection-file", connectionFile]);
+function runHere(): void {
+  (require("./kernel") as typeof import("./kernel")).main(process.argv);
 }
 
 if (require.main === module) {

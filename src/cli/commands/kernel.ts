@@ -14,7 +14,8 @@ export const command = defineCommand({
   async run({ values }) {
     const file = values["connection-file"];
     if (typeof file !== "string") throw new UsageError("Missing --connection-file");
-    (require(path.join(__dirname, "..", "..", "..", "kernel", "main.js")) as { startKernel(file: string): void }).startKernel(file);
+    // The kernel in this process, as main.ts runs it when there is no snapshot to start from.
+    (require(path.join(__dirname, "..", "..", "..", "kernel", "kernel.js")) as { startKernel(file: string): void }).startKernel(file);
     return new Promise<number>(() => {}); // the kernel ends the process
   },
 });
