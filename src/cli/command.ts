@@ -3,7 +3,6 @@
  * `src/cli/commands/<name>.ts` and exports `command`.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { negativesAsPositionals } from "./sockets";
 
 /** A `cdlab <name>` subcommand. */
 export interface Command {
@@ -57,6 +56,32 @@ export function parse(
   if (n < positionals.min) throw new UsageError(`Missing argument: expected at least ${positionals.min}, got ${n}`);
   if (n > positionals.max) throw new UsageError(`Too many arguments: expected at most ${positionals.max}, got ${n}`);
   return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/**
+ * Put negative numbers (`-1`) where `parseArgs` sees them as positionals, not
+ * flags, so `cdlab udp-server -1` says "Invalid port" instead of "Unknown option".
+ *
+ * @param argv the command's arguments
+ * @param valueOptions long options that take a value (`--timeout 100`)
+ * @returns an equivalent argv with every positional after `--`
+ */
+function negativesAsPositionals(argv: string[], valueOptions: string[]): string[] {
+  const opts: string[] = [];
+  const pos: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      pos.push(...argv.slice(i + 1));
+      break;
+    }
+    if (/^-\d/.test(a) || !a.startsWith("-") || a === "-") pos.push(a);
+    else {
+      opts.push(a);
+      if (valueOptions.includes(a) && i + 1 < argv.length) opts.push(argv[++i]);
+    }
+  }
+  return [...opts, "--", ...pos];
 }
 
 /** What {@link defineCommand} needs: the command's texts, the arguments it takes, and what it does with them. */

@@ -4,32 +4,6 @@
  */
 
 /**
- * Put negative numbers (`-1`) where `parseArgs` sees them as positionals, not
- * flags, so `cdlab udp-server -1` says "Invalid port" instead of "Unknown option".
- *
- * @param argv the command's arguments
- * @param valueOptions long options that take a value (`--timeout 100`)
- * @returns an equivalent argv with every positional after `--`
- */
-export function negativesAsPositionals(argv: string[], valueOptions: string[]): string[] {
-  const opts: string[] = [];
-  const pos: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") {
-      pos.push(...argv.slice(i + 1));
-      break;
-    }
-    if (/^-\d/.test(a) || !a.startsWith("-") || a === "-") pos.push(a);
-    else {
-      opts.push(a);
-      if (valueOptions.includes(a) && i + 1 < argv.length) opts.push(argv[++i]);
-    }
-  }
-  return [...opts, "--", ...pos];
-}
-
-/**
  * Resolve when the process gets SIGINT or SIGTERM (Ctrl-C in a terminal).
  * The handlers are removed afterwards.
  *
