@@ -29,6 +29,7 @@ import path from "node:path";
 import type { KernelLauncher } from "../jupyter/launch";
 import { DISABLE_ENV, snapshotArgv, withStartEnv } from "../jupyter/kernel-snapshot";
 import { createCgroup } from "./cgroup";
+import { onPath } from "../proc/on-path";
 import { PACKAGE_ROOT } from "../runtime/root";
 
 /** Resource limits of one sandboxed kernel (rlimits per process; with a cgroup, per submission). */
@@ -68,24 +69,12 @@ const isRoot = () => process.getuid?.() === 0;
 
 const found = new Map<string, string | undefined>();
 
-/** The path of `cmd` on PATH, looked up once per process and PATH. */
+/** The path of `cmd` on PATH (/usr/bin:/bin when there is none), looked up once per process and PATH. */
 function which(cmd: string): string | undefined {
   const dirs = process.env.PATH ?? "/usr/bin:/bin";
   const key = `${cmd}\0${dirs}`;
-  if (found.has(key)) return found.get(key);
-  let hit: string | undefined;
-  for (const dir of dirs.split(":")) {
-    const p = path.join(dir || ".", cmd);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      hit = p;
-      break;
-    } catch {
-      /* next */
-    }
-  }
-  found.set(key, hit);
-  return hit;
+  if (!found.has(key)) found.set(key, onPath(cmd, dirs));
+  return found.get(key);
 }
 
 let system: readonly string[] | undefined;

@@ -26,6 +26,7 @@ import { makeHandle, type Handle } from "../runtime/handle";
 import { abortable, throwIfAborted } from "../runtime/abort";
 import { getBackend } from "./native";
 import { fdReader, fdWriter, interrupted, type FdReader, type FdWriter } from "./fd-stream";
+import { onPath } from "../proc/on-path";
 
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
 
@@ -62,16 +63,7 @@ const HOLDERS: Record<string, string[]> = {
 function holderCommand(): string {
   const forced = process.env.CDLAB_PIPE_HELPER;
   if (forced && HOLDERS[forced]) return forced;
-  const found = Object.keys(HOLDERS).find((cmd) =>
-    (process.env.PATH ?? "").split(":").some((dir) => {
-      try {
-        fs.accessSync(`${dir || "."}/${cmd}`, fs.constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    }),
-  );
+  const found = Object.keys(HOLDERS).find((cmd) => onPath(cmd) !== undefined);
   if (!found) throw new CdlabError("ENOENT", "Não foi possível criar um pipe: nem perl nem python3 estão no PATH (um deles cria o pipe para o Node)");
   return found;
 }

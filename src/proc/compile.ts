@@ -16,20 +16,9 @@ import os from "node:os";
 import path from "node:path";
 import { CdlabError } from "../runtime/errors";
 import { run, type RunResult } from "./child";
+import { onPath } from "./on-path";
 
-/** The first executable named `name` on PATH, or undefined. */
-export function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const p = path.join(dir || ".", name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
+export { onPath } from "./on-path";
 
 /** The compilers (and the Java launcher) this machine has: a path each, or undefined. */
 export interface Compilers {
