@@ -2,7 +2,9 @@
  * The cdlab kernel, started by main.ts: in the process Jupyter started (from
  * the startup snapshot through the kernelspec's start.sh, or without it), in
  * the grader's sandbox from the blob, or in main.ts's child when main.ts was
- * run directly (snapshot.ts, src/jupyter/kernel-snapshot.ts).
+ * run directly (snapshot.ts, src/jupyter/kernel-snapshot.ts). Or as a spare
+ * ({@link startSpare}): loaded and waiting for the connection file of the next
+ * kernel Jupyter starts in its folder.
  *
  * Glue: shell and iopub on this thread (channels.ts), control, heartbeat and
  * stdin in a worker thread that never runs student code (transport.ts; the
@@ -34,17 +36,86 @@ import { LAUNCHER_ENV } from "./snapshot";
 import { describeUncaught, INTERRUPTED } from "./traceback";
 import { routeTslabDisplay } from "./tslab";
 import type { FromTransport, ToTransport, TransportData } from "./transport";
-import { openMainChannels, readConnection, type MainChannels } from "./channels";
+import { openMainChannels, readConnection, type ConnectionInfo, type MainChannels } from "./channels";
 import type { Envelope } from "../src/jupyter/messages";
 
 /** Start the kernel for the connection file Jupyter gave us. */
 export function startKernel(connectionFile: string): void {
+  const info = readConnection(path.resolve(connectionFile));
+  prepareKernel(info)(info);
+}
+
+/**
+ * Start a spare kernel (`main.js --spare`): everything a kernel loads before
+ * its first cell (TypeScript, the cells' program for this working directory,
+ * the transport thread), but no socket, until a claim arrives on stdin: one
+ * line of JSON, {@link Claim}. Then it is the kernel of that connection file,
+ * with the claim's environment. Stdin at EOF before a claim: exit 0 (the
+ * process that started the spare is gone). kernel/python/cdlab_jupyter's
+ * provisioner starts spares and claims them.
+ */
+export function startSpare(): void {
+  const connect = prepareKernel(undefined);
+  readClaim((claim) => {
+    const here = fs.realpathSync(process.cwd());
+    let there: string;
+    try {
+      there = fs.realpathSync(claim.cwd);
+    } catch {
+      there = claim.cwd;
+    }
+    if (there !== here) {
+      fs.writeSync(2, `cdlab kernel: a spare started in ${here} cannot serve ${claim.cwd}: start a new kernel there\n`);
+      process.exit(3);
+    }
+    for (const k of Object.keys(process.env)) delete process.env[k];
+    Object.assign(process.env, claim.env);
+    connect(readConnection(path.resolve(claim.connection_file)));
+  });
+}
+
+/** What claims a spare kernel: the connection file, the working directory (the spare's own) and the kernel's environment. */
+export interface Claim {
+  connection_file: string;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** Read one line of JSON from stdin (fd 0) and hand it to `onClaim`; exit 0 at EOF before it, 2 if it is not a {@link Claim}. */
+function readClaim(onClaim: (claim: Claim) => void): void {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(64 * 1024);
+  const next = () =>
+    fs.read(0, buf, 0, buf.length, null, (err, n) => {
+      if (err && (err as NodeJS.ErrnoException).code === "EAGAIN") return void setTimeout(next, 20);
+      if (err || n === 0) process.exit(0); // nobody will claim this spare
+      const nl = buf.subarray(0, n).indexOf(10);
+      chunks.push(Buffer.from(buf.subarray(0, nl < 0 ? n : nl)));
+      if (nl < 0) return next();
+      let claim: Claim;
+      try {
+        claim = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Claim;
+        if (typeof claim.connection_file !== "string" || typeof claim.cwd !== "string" || typeof claim.env !== "object" || claim.env === null) throw new Error();
+      } catch {
+        fs.writeSync(2, 'cdlab kernel: a spare expects one line {"connection_file", "cwd", "env"} of JSON on stdin\n');
+        process.exit(2);
+      }
+      onClaim(claim);
+    });
+  next();
+}
+
+/**
+ * Everything of a kernel but its sockets. @param info the connection, when
+ * known now (given to the transport thread at its start) @returns connect:
+ * bind the sockets of `info` and serve
+ */
+function prepareKernel(known: ConnectionInfo | undefined): (info: ConnectionInfo) => void {
   dropStartEnv(); // the start's malloc tuning is for this process, not for the programs its cells run
   const session = randomUUID();
   const flag = new InterruptFlag();
   const stdin = new InputSlot();
-  const info = readConnection(path.resolve(connectionFile));
-  const data: TransportData = { info, flag: flag.buffer, stdin: stdin.buffer, session, tsVersion: typescriptVersion() };
+  const data: TransportData = { info: known, flag: flag.buffer, stdin: stdin.buffer, session, tsVersion: typescriptVersion() };
   const worker = new Worker(path.join(__dirname, "transport.js"), { workerData: data, stdout: false, stderr: false });
   const toWorker = (m: ToTransport) => worker.postMessage(m);
   let channels: MainChannels | undefined; // opened below, once the handler exists
@@ -134,7 +205,6 @@ export function startKernel(connectionFile: string): void {
 
   process.on("SIGINT", () => toWorker({ t: "interrupt" }));
   process.on("SIGTERM", () => void shutdown());
-  watchParent(() => void shutdown());
   const report = (kind: string) => (err: unknown) => {
     try {
       handler.stream("stderr", describeUncaught(kind, err, engine.cells));
@@ -160,11 +230,15 @@ export function startKernel(connectionFile: string): void {
     }
     handler.receive("shell", env);
   };
-  channels = openMainChannels(info, onShell);
-  channels.ready.catch((e: Error) => {
-    fs.writeSync(2, `cdlab kernel: cannot open the shell and iopub sockets: ${e.message}\n`);
-    process.exit(1);
-  });
+  const connect = (info: ConnectionInfo) => {
+    if (!known) toWorker({ t: "connect", info });
+    watchParent(() => void shutdown()); // after a claim: the claim's JPY_PARENT_PID
+    channels = openMainChannels(info, onShell);
+    channels.ready.catch((e: Error) => {
+      fs.writeSync(2, `cdlab kernel: cannot open the shell and iopub sockets: ${e.message}\n`);
+      process.exit(1);
+    });
+  };
   // Load TypeScript now, in two synchronous parts (about 0.15 s, then about
   // 0.9 s to build the compiler's program); ZMQ accepts connections and queues
   // requests meanwhile, and requests wait for it. The pause between the parts
@@ -179,6 +253,7 @@ export function startKernel(connectionFile: string): void {
     // tslab's own `display` (import { display } from "tslab").
     routeTslabDisplay((d, update) => handler.display(d.data as MimeBundle, { id: d.transient?.display_id, update }));
   }
+  return connect;
 }
 
 /**
@@ -217,9 +292,10 @@ function routeOutput(handler: KernelHandler): void {
 
 /** Start the kernel for `node main.js --connection-file FILE` (argv as in process.argv). */
 export function main(argv: string[]): void {
+  if (argv.includes("--spare")) return startSpare();
   const i = argv.indexOf("--connection-file");
   if (i < 0 || !argv[i + 1]) {
-    fs.writeSync(2, "Usage: node main.js --connection-file FILE\n");
+    fs.writeSync(2, "Usage: node main.js --connection-file FILE | --spare\n");
     process.exit(2);
   }
   startKernel(argv[i + 1]);

@@ -1,5 +1,7 @@
 /**
- * The kernel's entry: `node --no-force-async-hooks-checks dist/kernel/main.js --connection-file FILE`.
+ * The kernel's entry: `node --no-force-async-hooks-checks dist/kernel/main.js --connection-file FILE`
+ * (or `… main.js --spare`: a spare kernel that waits for its connection file on
+ * stdin, kernel.ts `startSpare`).
  *
  * Jupyter does not start it this way when the startup snapshot (snapshot.ts)
  * can be used: the kernelspec's shell command sources dist/kernel/start.sh,

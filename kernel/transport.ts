@@ -9,7 +9,8 @@
  * Worker → main: `{ t: "msg", env }` (a control request the main thread
  * answers), `{ t: "iopub", env }` (a status to publish), `{ t: "interrupt", sent }`,
  * `{ t: "shutdown", restart }`, `{ t: "ready" }` (the worker's sockets are bound).
- * Main → worker: `{ t: "send", env }` (a control reply; with `channel:
+ * Main → worker: `{ t: "connect", info }` (a spare kernel was claimed: bind
+ * now), `{ t: "send", env }` (a control reply; with `channel:
  * "stdin"` an input_request), `{ t: "interrupt" }`
  * (from SIGINT), `{ t: "close" }` (close the sockets and end the worker: the
  * process exits after that).
@@ -37,8 +38,12 @@ import { encode } from "../src/jupyter/wire";
 
 /** What the main thread gives the worker. */
 export interface TransportData {
-  /** The connection file's content (read once, by the main thread). */
-  info: ConnectionInfo;
+  /**
+   * The connection file's content (read once, by the main thread). Absent for
+   * a spare kernel (kernel.ts `startSpare`): the worker loads zeromq and waits
+   * for `{ t: "connect" }` before it binds.
+   */
+  info?: ConnectionInfo;
   /** The buffer of the main thread's {@link InterruptFlag}. */
   flag: SharedArrayBuffer;
   /** The buffer of the main thread's {@link InputSlot} (answers to input_request). */
@@ -48,7 +53,11 @@ export interface TransportData {
 }
 
 /** Messages from the main thread to the transport. */
-export type ToTransport = { t: "send"; env: Envelope; channel?: "control" | "stdin" } | { t: "interrupt" } | { t: "close" };
+export type ToTransport =
+  | { t: "connect"; info: ConnectionInfo }
+  | { t: "send"; env: Envelope; channel?: "control" | "stdin" }
+  | { t: "interrupt" }
+  | { t: "close" };
 
 /** Messages from the transport to the main thread. */
 export type FromTransport =
@@ -62,8 +71,14 @@ async function run(data: TransportData): Promise<void> {
   const port = parentPort!;
   const post = (m: FromTransport) => port.postMessage(m);
   const flag = new InterruptFlag(data.flag);
-  const { info } = data;
+  // Messages from the main thread wait here until the sockets exist (a spare's `connect` comes first).
+  const early: ToTransport[] = [];
+  let connect: (info: ConnectionInfo) => void = () => undefined;
+  const connected = new Promise<ConnectionInfo>((resolve) => (connect = resolve));
+  let onMessage = (m: ToTransport) => (m.t === "connect" ? connect(m.info) : void early.push(m));
+  port.on("message", (m: ToTransport) => onMessage(m));
   const zmq = await import("zeromq");
+  const info = data.info ?? (await connected);
   const control = new zmq.Router();
   const hb = new zmq.Reply();
   const stdin = new zmq.Router();
@@ -159,7 +174,8 @@ async function run(data: TransportData): Promise<void> {
     }
   })();
 
-  port.on("message", (m: ToTransport) => {
+  onMessage = (m: ToTransport) => {
+    if (m.t === "connect") return;
     if (m.t === "send" && m.channel === "stdin") void toStdin(encode(m.env, info.key));
     else if (m.t === "send") void reply(m.env);
     else if (m.t === "interrupt") void interrupt();
@@ -173,7 +189,8 @@ async function run(data: TransportData): Promise<void> {
         port.close();
       });
     }
-  });
+  };
+  for (const m of early.splice(0)) onMessage(m);
 
   void (async () => {
     for await (const frames of hb) await hb.send(frames);
@@ -189,7 +206,7 @@ async function run(data: TransportData): Promise<void> {
   })();
 }
 
-if (!isMainThread && parentPort && (workerData as Partial<TransportData>)?.info) {
+if (!isMainThread && parentPort && typeof (workerData as Partial<TransportData>)?.session === "string") {
   run(workerData as TransportData).catch((e) => {
     fs.writeSync(2, `cdlab kernel: transport failed: ${(e as Error).stack ?? e}\n`);
     process.exit(1);
