@@ -6,7 +6,9 @@
 //   4. native IPC addon        (optional: a failure falls back to the in-process one)
 //      and the kernel's startup snapshot (optional: rebuilt when stale; kernels start without it, slower)
 //   5. .venv with JupyterLab   (skipped when requirements.txt is unchanged)
-//   6. the cdlab kernelspec in .venv (rewritten only when it changed)
+//   6. cdlab_jupyter (kernel/python) registered in .venv: its warm-spare kernel provisioner
+//      (rewritten only when it changed)
+//   7. the cdlab kernelspec in .venv (rewritten only when it changed), naming that provisioner
 // Plain JavaScript on purpose: it runs before anything is built.
 "use strict";
 const { spawnSync } = require("child_process");
@@ -131,13 +133,46 @@ function venv() {
   fs.writeFileSync(stamp, want);
 }
 
-function kernelspec() {
+// cdlab_jupyter as an installed distribution of .venv, by hand (no pip: offline, in milliseconds): a .pth puts
+// kernel/python on sys.path and a dist-info declares the `cdlab-spare` entry point jupyter_client looks
+// provisioners up by. Returns whether the provisioner is registered.
+function provisioner() {
+  const lib = path.join(VENV, "lib");
+  const py = fs.existsSync(lib) ? fs.readdirSync(lib).find((d) => /^python3\.\d+$/.test(d)) : undefined;
+  if (!py || !fs.existsSync(path.join(lib, py, "site-packages"))) {
+    log("kernel provisioner not registered: no .venv/lib/python3.*/site-packages (kernels start without a warm spare)");
+    return false;
+  }
+  const site = path.join(lib, py, "site-packages");
+  const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
+  const info = `cdlab_jupyter-${version}.dist-info`;
+  const files = {
+    "cdlab_jupyter.pth": path.join(ROOT, "kernel", "python") + "\n",
+    [`${info}/METADATA`]: `Metadata-Version: 2.1\nName: cdlab-jupyter\nVersion: ${version}\nSummary: cdlab's Jupyter server extension and warm-spare kernel provisioner\n`,
+    [`${info}/entry_points.txt`]: "[jupyter_client.kernel_provisioners]\ncdlab-spare = cdlab_jupyter.provisioner:SpareProvisioner\n",
+    [`${info}/INSTALLER`]: "cdlab-setup\n",
+  };
+  files[`${info}/RECORD`] = [...Object.keys(files), `${info}/RECORD`].map((f) => `${f},,\n`).join("");
+  const stale = Object.entries(files).filter(([f, text]) => !fs.existsSync(path.join(site, f)) || fs.readFileSync(path.join(site, f), "utf8") !== text);
+  const others = fs.readdirSync(site).filter((d) => /^cdlab_jupyter-.*\.dist-info$/.test(d) && d !== info);
+  if (!stale.length && !others.length) {
+    log("kernel provisioner up to date");
+    return true;
+  }
+  for (const d of others) fs.rmSync(path.join(site, d), { recursive: true, force: true }); // an older version's
+  fs.mkdirSync(path.join(site, info), { recursive: true });
+  for (const [f, text] of stale) fs.writeFileSync(path.join(site, f), text);
+  log(`kernel provisioner cdlab-spare registered in ${site}`);
+  return true;
+}
+
+function kernelspec(spare) {
   const { writeSpec, kernelJson } = require(path.join(ROOT, "dist", "src", "cli", "kernelspec.js"));
   const dir = path.join(VENV, "share", "jupyter", "kernels", "cdlab");
   const file = path.join(dir, "kernel.json");
-  const want = JSON.stringify(kernelJson(), null, 2) + "\n";
+  const want = JSON.stringify(kernelJson({ spare }), null, 2) + "\n";
   if (fs.existsSync(file) && fs.readFileSync(file, "utf8") === want) return log("kernelspec up to date");
-  writeSpec(dir);
+  writeSpec(dir, { spare });
   log(`kernelspec installed in ${dir}`);
 }
 
@@ -147,7 +182,7 @@ build();
 nativeAddon();
 kernelSnapshot();
 venv();
-kernelspec();
+kernelspec(provisioner());
 require("./setup-vnet.js").setupVnet(log); // nftables/conntrack for src/vnet: root + apt-get only
 require("./setup-sandbox.js").setupSandbox(log); // bubblewrap for the grading sandbox: root + apt-get only
 log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
