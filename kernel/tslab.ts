@@ -164,7 +164,8 @@ export function forTslab(ts: TypeScript): TypeScript {
   // The compiler options of tslab's converter, with today's libraries, and its emit with `using` kept at the cell's top level.
   add("createWatchCompilerHost", (roots: unknown, options: unknown, ...rest: unknown[]) => {
     if (!Array.isArray(roots)) return t.createWatchCompilerHost(roots, options, ...rest);
-    const cellOptions = { ...(options as object), lib: CELL_LIB, types: CELL_TYPES };
+    // libReplacement off: TypeScript would otherwise look for an `@typescript/lib-*` package for every `/// <reference lib>` (~40 ms at start, and folders to watch).
+    const cellOptions = { ...(options as object), lib: CELL_LIB, types: CELL_TYPES, libReplacement: false };
     kernelSnapshot()?.accept(cellOptions);
     const host = t.createWatchCompilerHost(roots, cellOptions, ...rest);
     oneTimerAtATime(host);
