@@ -47,6 +47,61 @@ describe("kernel startup snapshot", function () {
       expect(cache.take("/x/a.d.ts", text, { ...opts, impliedNodeFormat: ts.ModuleKind.ESNext })).to.equal(undefined);
       expect(cache.served).to.equal(0);
     });
+
+    describe("takeUnchanged (served without reading the file)", function () {
+      let dir: string;
+      let file: string;
+      const parsedNow = () => {
+        const s = fs.statSync(file);
+        return { path: file, size: s.size, mtimeMs: s.mtimeMs };
+      };
+      beforeEach(function () {
+        dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-unread-")));
+        file = path.join(dir, "globals.d.ts");
+        fs.writeFileSync(file, text);
+      });
+      afterEach(function () {
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
+
+      it("serves the file at the same real path, with the size and modification time it had when parsed, once", function () {
+        const cache = new SourceFileCache();
+        const sf = parse(file, text, opts);
+        cache.add(sf, parsedNow());
+        cache.enabled = true;
+        const virtual = "/notebooks/node_modules/@types/node/globals.d.ts";
+        const realpath = (p: string) => (p === virtual ? file : p);
+        expect(cache.takeUnchanged(virtual, opts, realpath)).to.equal(sf);
+        expect(cache.takeUnchanged(virtual, opts, realpath)).to.equal(undefined);
+        expect(cache.take(virtual, text, opts), "taken: gone for the text lookup too").to.equal(undefined);
+        expect([cache.served, cache.servedUnread, cache.size]).to.deep.equal([1, 1, 1]);
+      });
+
+      it("leaves (undefined) a file whose size or modification time changed, another path, other parse options, a cache not enabled", function () {
+        const cache = new SourceFileCache();
+        const sf = parse(file, text, opts);
+        cache.add(sf, parsedNow());
+        const same = (p: string) => p;
+        expect(cache.takeUnchanged(file, opts, same), "not enabled").to.equal(undefined);
+        cache.enabled = true;
+        expect(cache.takeUnchanged(path.join(dir, "other.d.ts"), opts, same)).to.equal(undefined);
+        expect(cache.takeUnchanged(file, { ...opts, languageVersion: ts.ScriptTarget.ES2020 }, same)).to.equal(undefined);
+        const { mtime } = fs.statSync(file);
+        fs.utimesSync(file, mtime, new Date(mtime.getTime() + 2000));
+        expect(cache.takeUnchanged(file, opts, same), "touched").to.equal(undefined);
+        fs.writeFileSync(file, text + "declare const more: number;\n");
+        expect(cache.takeUnchanged(file, opts, same), "rewritten").to.equal(undefined);
+        expect(cache.take(file, text, opts), "the text lookup still serves the old text, if read").to.equal(sf);
+        expect(cache.servedUnread).to.equal(0);
+      });
+
+      it("parses anew a file held without a stamp (it changed while the snapshot read it)", function () {
+        const cache = new SourceFileCache();
+        cache.add(parse(file, text, opts));
+        cache.enabled = true;
+        expect(cache.takeUnchanged(file, opts, (p) => p)).to.equal(undefined);
+      });
+    });
   });
 
   describe("snapshotProblem (does main.ts use the blob?)", function () {
@@ -129,12 +184,13 @@ describe("kernel startup snapshot", function () {
       const here = String((cwd.outputs[0] as { data: Record<string, string> }).data["text/plain"]).slice(1, -1).split(" ");
       expect(here[1], "process.cwd() is the kernel's folder, not the snapshot build's").to.equal(here[0]);
       expect(here[2], "TypeScript's working directory too").to.equal(here[0]);
-      const served = await kernel.execute('const s = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")]; [s.served, s.size, s.served === s.size]');
+      const served = await kernel.execute('const s = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")]; [s.served, s.size, s.served === s.size, s.servedUnread]');
       expect(served.status, served.evalue).to.equal("ok");
-      const [n, size, all] = JSON.parse(String((served.outputs[0] as { data: Record<string, string> }).data["text/plain"]).replace(/\s+/g, "").replace(/'/g, '"'));
+      const [n, size, all, unread] = JSON.parse(String((served.outputs[0] as { data: Record<string, string> }).data["text/plain"]).replace(/\s+/g, "").replace(/'/g, '"'));
       expect(n).to.be.greaterThan(50);
       expect(size).to.equal(n);
       expect(all).to.equal(true);
+      expect(unread, "unchanged files are served without being read").to.equal(n);
       const node = await kernel.execute('import { createHash } from "node:crypto";\ncreateHash("sha256").update("a").digest("hex").slice(0, 8)');
       expect(node.status, node.evalue).to.equal("ok");
       expect((node.outputs[0] as { data: Record<string, string> }).data["text/plain"]).to.equal("'ca978112'");
