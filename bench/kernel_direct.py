@@ -2,7 +2,10 @@
 between) and print one JSON object on stdout. Used by bench/kernel.ts.
 
   python kernel_direct.py rtt KERNEL... --runs N [--warmup W] [--starts S]
-      per kernel: start → first result (ms, median of S), shutdown for a
+      per kernel: cold start → first result (ms, median of S; spares off),
+      for cdlab also the start from a warm spare (ms, median of S, after one
+      unmeasured start that leaves the first spare; the other kernels' cold
+      starts again beside it), shutdown for a
       restart right after a start → old process gone (ms, median of S), N trivial-cell
       round trips (ms, the kernels taking turns), resident memory after
       start (KiB, the kernel's process tree)
@@ -23,6 +26,11 @@ import time
 
 import zmq
 from jupyter_client.manager import KernelManager
+
+try:  # registered in .venv by scripts/setup.js
+    from cdlab_jupyter.provisioner import discard_spare, spare_pid
+except ImportError:  # pragma: no cover
+    discard_spare, spare_pid = (lambda: None), (lambda: None)
 
 JSON_PREFIX = "CDLAB_BENCH_JSON "
 TIMEOUT_S = float(os.environ.get("CDLAB_BENCH_CELL_TIMEOUT", "120"))
@@ -135,6 +143,64 @@ def kernel_pid(km) -> int:
     return km.provisioner.process.pid
 
 
+def spares(enabled: bool) -> None:
+    """Turn cdlab's warm spare on or off for the next starts (the provisioner
+    reads CDLAB_KERNEL_SPARE at each launch); off also kills the waiting one."""
+    if enabled:
+        os.environ.pop("CDLAB_KERNEL_SPARE", None)
+    else:
+        os.environ["CDLAB_KERNEL_SPARE"] = "0"
+        discard_spare()
+
+
+def cpu_ticks(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wait_spare_loaded(timeout_s: float = 60.0) -> int | None:
+    """Wait until the waiting spare exists and has stopped using CPU (its load
+    is done: a user's next start comes seconds or minutes later); its pid."""
+    deadline = time.monotonic() + timeout_s
+    last, still = None, 0
+    while time.monotonic() < deadline:
+        pid = spare_pid()
+        ticks = cpu_ticks(pid) if pid else None
+        still = still + 1 if ticks is not None and ticks == last else 0
+        if still >= 5:
+            return pid
+        last = ticks
+        time.sleep(0.1)
+    return None
+
+
+def warm_starts_ms(kernel: str, others: list[str], starts: int) -> dict[str, list[float]]:
+    """Start → first result of `kernel` from a warm spare, `starts` times (one
+    unmeasured start first leaves the spare, each measured one the next), and
+    beside each, once the spare is loaded, a start of each of `others` (they
+    have no spare: cold), so that both see the same load."""
+    spares(True)
+    out: dict[str, list[float]] = {k: [] for k in [kernel, *others]}
+    try:
+        stop(*start(kernel))
+        for _ in range(starts):
+            if wait_spare_loaded() is None:
+                break
+            for k in [*others, kernel]:  # the spare's claim last: its successor loads after every timed start
+                t0 = time.perf_counter()
+                km, kc = start(k)
+                run_cell(kc, "1 + 1")
+                out[k].append((time.perf_counter() - t0) * 1000)
+                stop(km, kc)
+    finally:
+        spares(False)
+    return out
+
+
 def cmd_rtt(kernels: list[str], runs: int, warmup: int, starts: int) -> dict:
     """Start each kernel `starts` times, in turns (start → first result; the
     median is reported), keep the last instances, then time `runs` trivial
@@ -142,6 +208,7 @@ def cmd_rtt(kernels: list[str], runs: int, warmup: int, starts: int) -> dict:
     moment weighs on every kernel alike."""
     out: dict[str, dict] = {k: {"kernel": k, "start_ms_all": [], "rtt_ms": [], "lost_idle": 0} for k in kernels}
     live: dict[str, tuple] = {}
+    spares(False)  # cold starts, and no spare loading while anything else is timed
     try:
         for rep in range(starts):
             for k in kernels:
@@ -154,6 +221,12 @@ def cmd_rtt(kernels: list[str], runs: int, warmup: int, starts: int) -> dict:
                     live[k] = (km, kc)
                 else:
                     stop(km, kc)
+        if "cdlab" in kernels:
+            beside = warm_starts_ms("cdlab", [k for k in kernels if k != "cdlab"], starts)
+            for k, ms in beside.items():
+                key = "warm_start_ms" if k == "cdlab" else "start_beside_warm_ms"
+                out[k][key + "_all"] = ms
+                out[k][key] = sorted(ms)[len(ms) // 2] if ms else None
         for rep in range(starts):
             for k in kernels:
                 out[k].setdefault("restart_ms_all", []).append(restart_ms(k))

@@ -25,10 +25,10 @@ export interface SpecDir {
   remove(): void;
 }
 
-/** Write the specs into a fresh temp folder. */
-export function makeSpecDir(): SpecDir {
+/** Write the specs into a fresh temp folder; `spare`: cdlab's names the warm-spare provisioner (.venv's Python has it). */
+export function makeSpecDir({ spare = false }: { spare?: boolean } = {}): SpecDir {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-bench-specs-"));
-  writeSpec(path.join(dir, "kernels", "cdlab"));
+  writeSpec(path.join(dir, "kernels", "cdlab"), { spare });
   const tslab = path.join(dir, "kernels", "tslab");
   fs.mkdirSync(tslab, { recursive: true });
   const argv = [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", "{connection_file}"];
