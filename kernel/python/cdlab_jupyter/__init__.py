@@ -10,6 +10,8 @@ kernel websocket once it is open removes that wait.
 Enabled for every server cdlab starts (src/cli/jupyter.ts):
 ``--ServerApp.jpserver_extensions={"cdlab_jupyter": true}`` with this folder on
 PYTHONPATH.
+
+The package also holds the ``cdlab-spare`` kernel provisioner (provisioner.py).
 """
 
 from __future__ import annotations
