@@ -19,9 +19,9 @@ import os from "node:os";
 import path from "node:path";
 import { createEngine } from "./engine";
 import { installResolution } from "./resolve";
-import { lastCellProgram, loadTypescript, TYPESCRIPT } from "./tslab";
+import { lastCellProgram, loadTypescript, TYPESCRIPT, type TypeScript } from "./tslab";
 import { binaryId, entryHash, readBlobInfo, snapshotFiles, snapshotProblem, startScript, type BlobInfo, type SnapshotFiles } from "../src/jupyter/kernel-snapshot";
-import { affectingOptionNames, stamp, type Manifest } from "./snapshot";
+import { affectingOptionNames, resolutionOptionsKey, stamp, type Manifest, type Resolution, type Resolutions } from "./snapshot";
 
 const FILES = snapshotFiles(__dirname);
 
@@ -52,11 +52,77 @@ export async function cellManifest(): Promise<Manifest> {
         impliedNodeFormat: f.impliedNodeFormat,
         jsDocParsingMode: (f as { jsDocParsingMode?: number }).jsDocParsingMode,
       }));
-    return { kernelDir: __dirname, typescript: stamp(require.resolve(TYPESCRIPT)), options, files };
+    return { kernelDir: __dirname, typescript: stamp(require.resolve(TYPESCRIPT)), options, files, resolutions: declarationResolutions(ts, program, dir, files.map((f) => f.path)) };
   } finally {
     engine.close();
     process.chdir(back);
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The module resolutions `program` made from the declaration files `from`
+ * (snapshot.ts's ResolutionMemo serves them), with what they depend on: the
+ * folders searched (their mtimes, or the missing path outside node_modules)
+ * and the package.json files read. A
+ * resolution that looked under `dir` elsewhere than in a type root is left out.
+ */
+export function declarationResolutions(ts: TypeScript, program: import("typescript").Program, dir: string, from: string[]): Resolutions {
+  const typeRoots = program.getCompilerOptions().typeRoots ?? [];
+  const declared = new Set(from);
+  const entries: Resolutions["entries"] = [];
+  const read = new Set<string>();
+  const searched = new Set<string>();
+  const missing = new Set<string>();
+  const underRoot = (f: string) => typeRoots.find((r) => f.startsWith(r + "/"));
+  const resolved = (program as unknown as { resolvedModules?: Map<string, { forEach(cb: (r: Resolution, name: string, mode: number | undefined) => void): void }> }).resolvedModules;
+  resolved?.forEach((cache, file) => {
+    if (!declared.has(file)) return;
+    cache.forEach((r, name, mode) => {
+      const failed: string[] = [];
+      for (const f of r.failedLookupLocations ?? []) {
+        const root = underRoot(f);
+        if (root) failed.push("\0" + f.slice(root.length));
+        else if (f.startsWith(dir + "/")) return;
+        else failed.push(f);
+      }
+      const to = r.resolvedModule?.resolvedFileName;
+      if (to !== undefined && (to.startsWith(dir + "/") || !declared.has(to))) return;
+      if ((r.affectingLocations ?? []).some((f) => f.startsWith(dir + "/"))) return;
+      for (const f of failed) if (!f.startsWith("\0")) searched.add(existingFolder(f, missing));
+      for (const f of r.affectingLocations ?? []) read.add(f);
+      const { resolvedFileName, originalPath, extension, isExternalLibraryImport, packageId, resolvedUsingTsExtension } = (r.resolvedModule ?? {}) as Record<string, unknown>;
+      const kept: Resolution = {
+        ...(to !== undefined ? { resolvedModule: JSON.parse(JSON.stringify({ resolvedFileName, originalPath, extension, isExternalLibraryImport, packageId, resolvedUsingTsExtension })) } : {}),
+        ...(failed.length ? { failedLookupLocations: failed } : {}),
+        ...(r.affectingLocations?.length ? { affectingLocations: [...r.affectingLocations] } : {}),
+      };
+      entries.push([file, name, String(mode ?? ""), kept]);
+    });
+  });
+  const stamps = [...searched, ...read].flatMap((f) => {
+    try {
+      return [stamp(f)];
+    } catch {
+      return [];
+    }
+  });
+  searched.delete("");
+  return { optionsKey: resolutionOptionsKey(ts, program.getCompilerOptions() as Record<string, unknown>), typeRoots, stamps, missing: [...missing], entries };
+}
+
+/**
+ * The nearest folder of `file` that exists, if inside a node_modules (where
+ * adding `file`, or a folder on its way, changes its mtime; such folders change only when packages do);
+ * else "", with the first missing folder on the way added to `missing` (a home folder's mtime changes all the time).
+ */
+function existingFolder(file: string, missing: Set<string>): string {
+  for (let d = path.dirname(file), below = file; ; below = d, d = path.dirname(d)) {
+    if (fs.existsSync(d) || path.dirname(d) === d) {
+      if (d.split(path.sep).includes("node_modules")) return d;
+      missing.add(below);
+      return "";
+    }
   }
 }
 

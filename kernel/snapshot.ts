@@ -52,6 +52,10 @@ const HOOKED = `return text !== void 0 ? (globalThis.${HOOK_GLOBAL}?.(fileName, 
 export const UNREAD_HOOK_ANCHOR = "function createGetSourceFile(readFile, setParentNodes) {\n  return (fileName, languageVersionOrOptions, onError) => {\n";
 const UNREAD_HOOK_GLOBAL = "__cdlabSnapshotUnchangedFile";
 const UNREAD_HOOKED = `${UNREAD_HOOK_ANCHOR}    const unchanged = globalThis.${UNREAD_HOOK_GLOBAL}?.(fileName, languageVersionOrOptions);\n    if (unchanged) return unchanged;\n`;
+/** The text in typescript.js where the third hook goes: the start of `resolveModuleName`. */
+export const RESOLVE_HOOK_ANCHOR = "function resolveModuleName(moduleName, containingFile, compilerOptions, host, cache, redirectedReference, resolutionMode) {\n";
+const RESOLVE_HOOK_GLOBAL = "__cdlabSnapshotResolution";
+const RESOLVE_HOOKED = `${RESOLVE_HOOK_ANCHOR}  const memo = redirectedReference ? void 0 : globalThis.${RESOLVE_HOOK_GLOBAL}?.(moduleName, containingFile, compilerOptions, resolutionMode);\n  if (memo) return memo;\n`;
 
 /** What snapshot-build.ts hands the snapshot entry: the cells' program, as a kernel built it. */
 export interface Manifest {
@@ -61,6 +65,34 @@ export interface Manifest {
   /** The compiler options that affect parsing and binding (TypeScript's `sourceFileAffectingCompilerOptions`), as the cells' program has them. */
   options: Record<string, unknown>;
   files: { path: string; languageVersion: number; impliedNodeFormat?: number; jsDocParsingMode?: number }[];
+  /** The module resolutions made from those files (not from the cells), and what they depend on ({@link ResolutionMemo}). */
+  resolutions?: Resolutions;
+}
+
+/** A module resolution as TypeScript returns it (the JSON-safe part). */
+export interface Resolution {
+  resolvedModule?: Record<string, unknown> & { resolvedFileName: string };
+  failedLookupLocations?: string[];
+  affectingLocations?: string[];
+}
+
+/**
+ * The module resolutions the cells' program made from the declaration files
+ * (@types/node, undici-types…): they depend on those files, the folders
+ * searched above them, and the type roots (the only lookups under the
+ * notebook's folder), not on the cells.
+ */
+export interface Resolutions {
+  /** The module resolution options (but typeRoots) they were made with ({@link resolutionOptionsKey}). */
+  optionsKey: string;
+  /** The type roots then (the build's folder): lookups under them are kept relative to them. */
+  typeRoots: string[];
+  /** Every folder in node_modules (mtime: an entry added or removed changes it) searched, and every package.json read, as they were. */
+  stamps: FileStamp[];
+  /** The paths that did not exist then, outside node_modules, on the way to a lookup (/node_modules…). */
+  missing: string[];
+  /** From file, module name, resolution mode ("" for none), resolution (failed lookups under a type root as `\0` + the path below it). */
+  entries: [string, string, string, Resolution][];
 }
 
 type TS = typeof import("typescript");
@@ -75,6 +107,8 @@ export interface KernelSnapshot {
   readonly served: number;
   /** How many of those it took without reading them (unchanged size and modification time). */
   readonly servedUnread: number;
+  /** How many module resolutions it took from the snapshot. */
+  readonly resolutionsServed: number;
   /** How many the snapshot holds. */
   readonly size: number;
 }
@@ -102,6 +136,98 @@ export function optionsKey(ts: TS, options: Record<string, unknown>): string {
   return JSON.stringify(names.map((n) => [n, options[n] ?? null]));
 }
 
+/** The compiler options that affect module resolution, but typeRoots (per notebook folder: {@link ResolutionMemo} checks them itself), in a stable form. */
+export function resolutionOptionsKey(ts: TS, options: Record<string, unknown>): string {
+  const decls = (ts as unknown as { moduleResolutionOptionDeclarations: { name: string }[] }).moduleResolutionOptionDeclarations;
+  const names = decls.map((o) => o.name).filter((n) => n !== "typeRoots").sort();
+  return JSON.stringify(names.map((n) => [n, options[n] ?? null]));
+}
+
+/**
+ * The module resolutions of a snapshot ({@link Resolutions}), served instead
+ * of resolving again when: the compiler options that affect resolution are
+ * the same; the file resolved from was served unread (it is unchanged); the
+ * folders searched in node_modules and the package.json files read are
+ * unchanged, and the paths missing outside node_modules still are (checked
+ * once, on the first use: a folder's mtime changes when an entry is added to
+ * or removed from it); the file resolved to exists; and, for a
+ * resolution that got as far as the type roots, no type root of the notebook's
+ * folder has an entry of that name. Anything else is resolved as without a snapshot.
+ */
+export class ResolutionMemo {
+  private byKey = new Map<string, Resolution>();
+  private valid: boolean | undefined;
+  private keys = new WeakMap<object, boolean>();
+  private rootEntries = new Map<string, Set<string>>();
+  private exists = new Map<string, boolean>();
+  served = 0;
+
+  constructor(
+    private memo: Resolutions,
+    private ts: TS,
+  ) {
+    for (const [from, name, mode, r] of memo.entries) this.byKey.set(`${from}\0${name}\0${mode}`, r);
+  }
+
+  private unchanged(): boolean {
+    return (this.valid ??=
+      this.memo.stamps.every((s) => {
+        try {
+          const now = fs.statSync(s.path);
+          return now.mtimeMs === s.mtimeMs && (now.isDirectory() || now.size === s.size);
+        } catch {
+          return false;
+        }
+      }) && !this.memo.missing.some((p) => fs.existsSync(p)));
+  }
+
+  private sameOptions(options: object): boolean {
+    let same = this.keys.get(options);
+    if (same === undefined) this.keys.set(options, (same = resolutionOptionsKey(this.ts, options as Record<string, unknown>) === this.memo.optionsKey));
+    return same;
+  }
+
+  /** The entries of a type root: on disk and the virtual ones (resolve.ts), through ts.sys. */
+  private entries(root: string): Set<string> {
+    let e = this.rootEntries.get(root);
+    if (!e) {
+      const sys = this.ts.sys;
+      e = new Set(sys.directoryExists(root) ? [...sys.getDirectories(root), ...sys.readDirectory(root, undefined, undefined, undefined, 1).map((f) => path.basename(f))] : []);
+      this.rootEntries.set(root, e);
+    }
+    return e;
+  }
+
+  /** `name` resolved from `from`, a file served unread (`unread`: the real paths of those). */
+  resolve(name: string, from: string, options: { typeRoots?: string[] }, mode: number | undefined, unread: Set<string>): Resolution | undefined {
+    const r = this.byKey.get(`${from}\0${name}\0${mode ?? ""}`);
+    if (!r || !unread.has(from) || !this.sameOptions(options) || !this.unchanged()) return undefined;
+    const resolved = r.resolvedModule?.resolvedFileName;
+    if (resolved !== undefined) {
+      let there = this.exists.get(resolved);
+      if (there === undefined) this.exists.set(resolved, (there = fs.existsSync(resolved)));
+      if (!there) return undefined;
+    }
+    const roots = options.typeRoots ?? [];
+    const inRoots = r.failedLookupLocations?.filter((f) => f.startsWith("\0")) ?? [];
+    if (inRoots.length) {
+      // The type roots were searched: a root of this folder with an entry of this name (or @scope__name) would resolve it.
+      const first = (name.startsWith("@") ? name.slice(1).replace("/", "__") : name).split("/")[0];
+      for (const root of roots) for (const e of this.entries(root)) if (e === first || e.startsWith(first + ".")) return undefined;
+    }
+    this.served++;
+    // The lookups in the type roots stay watched (a package added to the notebook's folder resolves it anew); those in
+    // the installed packages' node_modules, checked above, are not (their watching was ~60 ms of the start): a package
+    // installed there is seen by the next kernel.
+    const failed = roots.flatMap((root) => inRoots.map((f) => root + f.slice(1)));
+    return {
+      resolvedModule: r.resolvedModule && { ...r.resolvedModule },
+      failedLookupLocations: failed.length ? failed : undefined,
+      affectingLocations: r.affectingLocations && [...r.affectingLocations],
+    };
+  }
+}
+
 /** How the compiler host asks for a file to be parsed: a language version, or parse options. */
 type ParseOptions = number | { languageVersion: number; impliedNodeFormat?: number; jsDocParsingMode?: number };
 
@@ -120,6 +246,8 @@ export class SourceFileCache {
   private byText = new Map<string, SourceFile>();
   private byPath = new Map<string, { sf: SourceFile; size: number; mtimeMs: number }>();
   private pathOf = new Map<SourceFile, string>();
+  /** The real paths of the files served unread. */
+  readonly unread = new Set<string>();
   enabled = false;
   served = 0;
   servedUnread = 0;
@@ -164,6 +292,7 @@ export class SourceFileCache {
     }
     if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs || !parsedAs(entry.sf, parse)) return undefined;
     this.servedUnread++;
+    this.unread.add(this.pathOf.get(entry.sf)!);
     return this.remove(entry.sf);
   }
 
@@ -180,10 +309,10 @@ export class SourceFileCache {
 /** Load typescript.js from its file, with the {@link HOOK_ANCHOR} hook (the snapshot entry may not `require` it). */
 export function loadHookedTypescript(file: string): TS {
   const source = fs.readFileSync(file, "utf8");
-  for (const anchor of [HOOK_ANCHOR, UNREAD_HOOK_ANCHOR]) {
+  for (const anchor of [HOOK_ANCHOR, UNREAD_HOOK_ANCHOR, RESOLVE_HOOK_ANCHOR]) {
     if (!source.includes(anchor)) throw new Error(`Cannot build the kernel snapshot: ${file} has no "${anchor.slice(0, 40)}…" (another TypeScript version?)`);
   }
-  const hooked = source.replace(HOOK_ANCHOR, HOOKED).replace(UNREAD_HOOK_ANCHOR, UNREAD_HOOKED);
+  const hooked = source.replace(HOOK_ANCHOR, HOOKED).replace(UNREAD_HOOK_ANCHOR, UNREAD_HOOKED).replace(RESOLVE_HOOK_ANCHOR, RESOLVE_HOOKED);
   const wrapper = vm.runInThisContext(Module.wrap(hooked), { filename: file }) as (...a: unknown[]) => void;
   const m = { exports: {} as TS };
   wrapper.call(m.exports, m.exports, require, m, file, path.dirname(file));
@@ -234,6 +363,11 @@ function buildEntry(manifestFile: string): void {
   // ts.sys.realpath: the notebook folder's node_modules/@types/node is a virtual folder (resolve.ts), the snapshot holds real paths.
   const realpath = (p: string) => ts.sys.realpath?.(p) ?? p;
   (globalThis as Record<string, unknown>)[UNREAD_HOOK_GLOBAL] = (fileName: string, parse: ParseOptions) => cache.takeUnchanged(fileName, parse, realpath);
+  const resolutions = manifest.resolutions && new ResolutionMemo(manifest.resolutions, ts);
+  if (resolutions) {
+    (globalThis as Record<string, unknown>)[RESOLVE_HOOK_GLOBAL] = (name: string, from: string, options: { typeRoots?: string[] }, mode: number | undefined) =>
+      cache.enabled ? resolutions.resolve(name, from, options, mode, cache.unread) : undefined;
+  }
   v8.startupSnapshot.setDeserializeMainFunction(() => {
     // Node 20 keeps process.cwd()'s cached value across the snapshot (the build's folder, if
     // anything asked for it then); the real working directory, asked of the system:
@@ -253,6 +387,9 @@ function buildEntry(manifestFile: string): void {
         },
         get servedUnread() {
           return cache.servedUnread;
+        },
+        get resolutionsServed() {
+          return resolutions?.served ?? 0;
         },
         get size() {
           return cache.size;

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
-import { SourceFileCache } from "../../kernel/snapshot";
+import { ResolutionMemo, resolutionOptionsKey, SourceFileCache, type Resolutions } from "../../kernel/snapshot";
 import { binaryId, DISABLE_ENV, entryHash, snapshotArgv, snapshotFiles, snapshotProblem, type BlobInfo, type SnapshotFiles } from "../../src/jupyter/kernel-snapshot";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
@@ -104,6 +104,79 @@ describe("kernel startup snapshot", function () {
     });
   });
 
+  describe("ResolutionMemo (module resolutions made from the declaration files)", function () {
+    let dir: string, nm: string, from: string, target: string, root: string;
+    const options = { moduleResolution: ts.ModuleResolutionKind.Node10, typeRoots: [] as string[] };
+    const memoOf = (): Resolutions => ({
+      optionsKey: resolutionOptionsKey(ts, options),
+      typeRoots: ["/build/node_modules/@types"],
+      stamps: [(({ size, mtimeMs }) => ({ path: nm, size, mtimeMs }))(fs.statSync(nm))],
+      missing: [path.join(dir, "node_modules")],
+      entries: [
+        [from, "events", "", { failedLookupLocations: [path.join(nm, "events.d.ts"), "\0/events.d.ts", "\0/events/index.d.ts"] }],
+        [from, "./b", "", { resolvedModule: { resolvedFileName: target, extension: ".d.ts" } }],
+      ],
+    });
+    const unread = () => new Set([from]);
+
+    beforeEach(function () {
+      dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-resolutions-")));
+      nm = path.join(dir, "pkg", "node_modules");
+      from = path.join(nm, "@types", "a", "index.d.ts");
+      target = path.join(nm, "@types", "a", "b.d.ts");
+      root = path.join(dir, "notebooks", "node_modules", "@types");
+      fs.mkdirSync(path.dirname(from), { recursive: true });
+      fs.writeFileSync(from, 'import "./b";\n');
+      fs.writeFileSync(target, "export {};\n");
+      const past = new Date(Date.now() - 60_000); // a package added later changes the folder's mtime, even within the same clock tick
+      fs.utimesSync(nm, past, past);
+      options.typeRoots = [root];
+    });
+    afterEach(function () {
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("serves a resolution from a file served unread; the type roots' lookups are the notebook folder's, those in node_modules are not watched", function () {
+      const memo = new ResolutionMemo(memoOf(), ts);
+      expect(memo.resolve("events", from, options, undefined, unread())).to.deep.equal({ resolvedModule: undefined, failedLookupLocations: [`${root}/events.d.ts`, `${root}/events/index.d.ts`], affectingLocations: undefined });
+      expect(memo.resolve("./b", from, options, undefined, unread())?.resolvedModule).to.deep.equal({ resolvedFileName: target, extension: ".d.ts" });
+      expect(memo.served).to.equal(2);
+    });
+
+    it("resolves anew (undefined): another file, name or mode, a file not served unread, other resolution options", function () {
+      const memo = new ResolutionMemo(memoOf(), ts);
+      expect(memo.resolve("events", target, options, undefined, new Set([target]))).to.equal(undefined);
+      expect(memo.resolve("stream", from, options, undefined, unread())).to.equal(undefined);
+      expect(memo.resolve("events", from, options, ts.ModuleKind.ESNext, unread())).to.equal(undefined);
+      expect(memo.resolve("events", from, options, undefined, new Set())).to.equal(undefined);
+      expect(memo.resolve("events", from, { ...options, moduleResolution: ts.ModuleResolutionKind.Bundler } as typeof options, undefined, unread())).to.equal(undefined);
+      expect(memo.served).to.equal(0);
+    });
+
+    it("resolves anew when a package was added to a node_modules searched, a missing node_modules appeared, or the file resolved to is gone", function () {
+      const added = memoOf();
+      fs.mkdirSync(path.join(nm, "events"));
+      expect(new ResolutionMemo(added, ts).resolve("events", from, options, undefined, unread()), "package added").to.equal(undefined);
+      const appeared = memoOf();
+      fs.mkdirSync(path.join(dir, "node_modules"));
+      expect(new ResolutionMemo(appeared, ts).resolve("events", from, options, undefined, unread()), "node_modules appeared").to.equal(undefined);
+      fs.rmdirSync(path.join(dir, "node_modules"));
+      const gone = memoOf();
+      fs.rmSync(target);
+      const memo = new ResolutionMemo(gone, ts);
+      expect(memo.resolve("./b", from, options, undefined, unread()), "target gone").to.equal(undefined);
+      expect(memo.resolve("events", from, options, undefined, unread()), "the rest still served").to.not.equal(undefined);
+    });
+
+    it("resolves anew a name the notebook folder's type roots have (node_modules/@types/events there)", function () {
+      fs.mkdirSync(path.join(root, "events"), { recursive: true });
+      expect(new ResolutionMemo(memoOf(), ts).resolve("events", from, options, undefined, unread())).to.equal(undefined);
+      fs.rmSync(path.join(root, "events"), { recursive: true });
+      fs.writeFileSync(path.join(root, "events.d.ts"), "");
+      expect(new ResolutionMemo(memoOf(), ts).resolve("events", from, options, undefined, unread())).to.equal(undefined);
+    });
+  });
+
   describe("snapshotProblem (does main.ts use the blob?)", function () {
     let dir: string;
     let files: SnapshotFiles;
@@ -184,13 +257,14 @@ describe("kernel startup snapshot", function () {
       const here = String((cwd.outputs[0] as { data: Record<string, string> }).data["text/plain"]).slice(1, -1).split(" ");
       expect(here[1], "process.cwd() is the kernel's folder, not the snapshot build's").to.equal(here[0]);
       expect(here[2], "TypeScript's working directory too").to.equal(here[0]);
-      const served = await kernel.execute('const s = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")]; [s.served, s.size, s.served === s.size, s.servedUnread]');
+      const served = await kernel.execute('const s = (globalThis as any)[Symbol.for("cdlab.kernelSnapshot")]; [s.served, s.size, s.served === s.size, s.servedUnread, s.resolutionsServed]');
       expect(served.status, served.evalue).to.equal("ok");
-      const [n, size, all, unread] = JSON.parse(String((served.outputs[0] as { data: Record<string, string> }).data["text/plain"]).replace(/\s+/g, "").replace(/'/g, '"'));
+      const [n, size, all, unread, resolutions] = JSON.parse(String((served.outputs[0] as { data: Record<string, string> }).data["text/plain"]).replace(/\s+/g, "").replace(/'/g, '"'));
       expect(n).to.be.greaterThan(50);
       expect(size).to.equal(n);
       expect(all).to.equal(true);
       expect(unread, "unchanged files are served without being read").to.equal(n);
+      expect(resolutions, "the module resolutions made from @types/node and undici-types come from the snapshot").to.be.greaterThan(100);
       const node = await kernel.execute('import { createHash } from "node:crypto";\ncreateHash("sha256").update("a").digest("hex").slice(0, 8)');
       expect(node.status, node.evalue).to.equal("ok");
       expect((node.outputs[0] as { data: Record<string, string> }).data["text/plain"]).to.equal("'ca978112'");
