@@ -95,6 +95,25 @@ describe("warm spare kernel (cdlab-spare provisioner)", function () {
     expect(out.spares).to.deep.equal([]);
   });
 
+  it("a spare that died is reaped and dropped, and the next start is cold", function () {
+    const out = drive("exited", dir("work")) as { b: Cell; spare: number; reaped: boolean; dropped: boolean };
+    expect(out.reaped, "no zombie left").to.equal(true);
+    expect(out.dropped, "no longer the pool's spare").to.equal(true);
+    expect(out.b.pid).to.not.equal(out.spare);
+    expect(out.b).to.include({ status: "ok", result: "2", exit: 0 });
+  });
+
+  it("a spare unused for spare_idle_seconds is killed and reaped", function () {
+    const spec = path.join(root, "share", "kernels", "cdlab-idle");
+    writeSpec(spec, { spare: true });
+    const json = JSON.parse(fs.readFileSync(path.join(spec, "kernel.json"), "utf8"));
+    json.metadata.kernel_provisioner.config.spare_idle_seconds = 3; // the default (900) would outlast the driver's wait
+    fs.writeFileSync(path.join(spec, "kernel.json"), JSON.stringify(json));
+    env.SPARE_KERNEL = "cdlab-idle";
+    const out = drive("idle", dir("work")) as { reaped: boolean; dropped: boolean };
+    expect(out).to.deep.include({ reaped: true, dropped: true });
+  });
+
   it("a spare exits by itself when the process that started it is killed", async function () {
     const child = spawn(PYTHON, [DRIVER, "hold", dir("work")], { env, stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
