@@ -177,7 +177,7 @@ class _Pool:
                 request.argv, stdin=subprocess.PIPE, stdout=request.stdout, stderr=request.stderr,
                 cwd=request.cwd, env=request.env, start_new_session=True,
             )
-        except OSError as e:
+        except Exception as e:  # noqa: BLE001 - an OSError, or a bad argument: no spare this time
             self._debug("spare not started: %s", e)
             return
         self._spare = _Spare(proc, request.key, request.idle_s)
@@ -213,29 +213,40 @@ class SpareProvisioner(LocalProvisioner):
         return bool(self.spare) and os.environ.get("CDLAB_KERNEL_SPARE") != "0"
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-        """Claim the spare, else start cold; then schedule the next spare."""
+        """Claim the spare, else start cold; then schedule the next spare.
+        Nothing about the spare raises out of here: it falls back to a cold start."""
         _POOL.log = self.log
         argv = spare_argv(cmd) if self._enabled() else None
         if argv is None:
             return await super().launch_kernel(cmd, **kwargs)
-        cwd = str(kwargs.get("cwd") or os.getcwd())
-        env = dict(kwargs.get("env") or os.environ)
-        env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
-        request = _Request(argv, os.path.abspath(cwd), env, kwargs.get("stdout"), kwargs.get("stderr"), float(self.spare_idle_seconds))
-        proc = _POOL.claim(request.key)
-        if proc is not None and self._hand_over(proc, request):
+        request, proc = None, None
+        try:
+            cwd = os.path.abspath(str(kwargs.get("cwd") or os.getcwd()))
+            env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
+            request = _Request(argv, cwd, env, kwargs.get("stdout"), kwargs.get("stderr"), float(self.spare_idle_seconds))
+            proc = _POOL.claim(request.key)
+            if proc is not None and not self._hand_over(proc, request):
+                proc = None
+        except Exception as e:  # noqa: BLE001 - the spare is an optimization: never fail the launch for it
+            self.log.debug("cdlab-spare: no spare for this start (%s)", e)
+        if proc is not None and request is not None:
             self.process = proc
             self.pid = proc.pid
             try:
                 self.pgid = os.getpgid(proc.pid)
             except OSError:
                 self.pgid = None
-            self.cwd = kwargs.get("cwd", cwd)
+            self.cwd = kwargs.get("cwd", request.cwd)
             self.log.info("cdlab-spare: kernel %s is the warm spare pid %s", self.kernel_id, proc.pid)
             info = self.connection_info
         else:
             info = await super().launch_kernel(cmd, **kwargs)
-        _POOL.schedule(request)
+        if request is not None:
+            try:
+                _POOL.schedule(request)
+            except Exception as e:  # noqa: BLE001
+                self.log.debug("cdlab-spare: next spare not scheduled (%s)", e)
         return info
 
     def _hand_over(self, proc: subprocess.Popen, request: _Request) -> bool:
