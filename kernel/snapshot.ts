@@ -2,7 +2,7 @@
  * The kernel's startup snapshot (Node's `--build-snapshot`): a V8 heap with
  * the project's TypeScript loaded and the declaration files every cell
  * compiles against (lib.es2023…, @types/node, kernel/cell-types) already
- * parsed, and bound where binding does not depend on the file's path. A
+ * parsed and bound (a module only where it is served under the path it was bound with). A
  * kernel started from it skips most of the ~1 s the compiler's first program
  * costs (docs/contributors/benchmarks.md, kernel section).
  *
@@ -231,7 +231,9 @@ export class ResolutionMemo {
 /** How the compiler host asks for a file to be parsed: a language version, or parse options. */
 type ParseOptions = number | { languageVersion: number; impliedNodeFormat?: number; jsDocParsingMode?: number };
 
-function parsedAs(sf: SourceFile & { jsDocParsingMode?: number }, parse: ParseOptions): boolean {
+/** Was `sf` parsed with `parse`, and, for a module (bound with its path in its symbol's name), under the name `fileName`? */
+function parsedAs(sf: SourceFile & { jsDocParsingMode?: number; externalModuleIndicator?: unknown }, parse: ParseOptions, fileName: string): boolean {
+  if (sf.externalModuleIndicator && sf.fileName !== fileName) return false;
   const o = typeof parse === "number" ? { languageVersion: parse } : parse;
   return sf.languageVersion === o.languageVersion && sf.impliedNodeFormat === o.impliedNodeFormat && (sf.jsDocParsingMode ?? 0) === (o.jsDocParsingMode ?? 0);
 }
@@ -290,7 +292,7 @@ export class SourceFileCache {
     } catch {
       return undefined;
     }
-    if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs || !parsedAs(entry.sf, parse)) return undefined;
+    if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs || !parsedAs(entry.sf, parse, fileName)) return undefined;
     this.servedUnread++;
     this.unread.add(this.pathOf.get(entry.sf)!);
     return this.remove(entry.sf);
@@ -301,7 +303,7 @@ export class SourceFileCache {
     const sf = this.byText.get(text);
     if (!sf) return undefined;
     if (path.basename(sf.fileName) !== path.basename(fileName)) return undefined;
-    if (!parsedAs(sf, parse)) return undefined;
+    if (!parsedAs(sf, parse, fileName)) return undefined;
     return this.remove(sf);
   }
 }
@@ -319,7 +321,7 @@ export function loadHookedTypescript(file: string): TS {
   return m.exports;
 }
 
-/** Parse (and bind, where the file's path does not matter) every file of `manifest`. */
+/** Parse and bind every file of `manifest`. */
 export function parseManifest(ts: TS, manifest: Manifest): SourceFileCache {
   const cache = new SourceFileCache();
   const options = manifest.options as import("typescript").CompilerOptions;
@@ -339,8 +341,8 @@ export function parseManifest(ts: TS, manifest: Manifest): SourceFileCache {
       jsDocParsingMode: f.jsDocParsingMode,
       setExternalModuleIndicator: t.getSetExternalModuleIndicator(options),
     });
-    // A module's symbol is named after its path, which differs per notebook folder: bound by the program instead.
-    if (!ts.isExternalModule(sf)) t.bindSourceFile(sf, options);
+    // A module's symbol is named after its path: served only under this one (undici-types; not the notebook folder's virtual @types/node).
+    t.bindSourceFile(sf, options);
     // Served unread only if the file did not change while it was read.
     let after: FileStamp | undefined;
     try {

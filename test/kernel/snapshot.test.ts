@@ -48,6 +48,16 @@ describe("kernel startup snapshot", function () {
       expect(cache.served).to.equal(0);
     });
 
+    it("serves a module (bound with its path in its symbol's name) only under the name it was parsed with", function () {
+      const cache = new SourceFileCache();
+      const mod = "export declare const a: number;\n";
+      const sf = parse("/snap/node_modules/undici-types/m.d.ts", mod, opts);
+      cache.add(sf);
+      cache.enabled = true;
+      expect(cache.take("/notebooks/node_modules/undici-types/m.d.ts", mod, opts)).to.equal(undefined);
+      expect(cache.take("/snap/node_modules/undici-types/m.d.ts", mod, opts)).to.equal(sf);
+    });
+
     describe("takeUnchanged (served without reading the file)", function () {
       let dir: string;
       let file: string;
