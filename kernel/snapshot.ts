@@ -109,6 +109,8 @@ export interface KernelSnapshot {
   readonly servedUnread: number;
   /** How many module resolutions it took from the snapshot. */
   readonly resolutionsServed: number;
+  /** Did the compiler take the file it calls `fileName` from the snapshot, unread (a declaration file of TypeScript or an installed package)? */
+  holds(fileName: string): boolean;
   /** How many the snapshot holds. */
   readonly size: number;
 }
@@ -250,6 +252,8 @@ export class SourceFileCache {
   private pathOf = new Map<SourceFile, string>();
   /** The real paths of the files served unread. */
   readonly unread = new Set<string>();
+  /** The names the compiler asked for them by. */
+  readonly unreadNames = new Set<string>();
   enabled = false;
   served = 0;
   servedUnread = 0;
@@ -295,6 +299,7 @@ export class SourceFileCache {
     if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs || !parsedAs(entry.sf, parse, fileName)) return undefined;
     this.servedUnread++;
     this.unread.add(this.pathOf.get(entry.sf)!);
+    this.unreadNames.add(fileName);
     return this.remove(entry.sf);
   }
 
@@ -393,6 +398,7 @@ function buildEntry(manifestFile: string): void {
         get resolutionsServed() {
           return resolutions?.served ?? 0;
         },
+        holds: (fileName) => cache.unreadNames.has(fileName),
         get size() {
           return cache.size;
         },

@@ -12,7 +12,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
-import { ResolutionMemo, resolutionOptionsKey, SourceFileCache, type Resolutions } from "../../kernel/snapshot";
+import { ResolutionMemo, resolutionOptionsKey, SNAPSHOT_KEY, SourceFileCache, type Resolutions } from "../../kernel/snapshot";
+import { unwatchedSnapshotFiles } from "../../kernel/tslab";
 import { binaryId, DISABLE_ENV, entryHash, snapshotArgv, snapshotFiles, snapshotProblem, type BlobInfo, type SnapshotFiles } from "../../src/jupyter/kernel-snapshot";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
@@ -85,6 +86,7 @@ describe("kernel startup snapshot", function () {
         expect(cache.takeUnchanged(virtual, opts, realpath)).to.equal(undefined);
         expect(cache.take(virtual, text, opts), "taken: gone for the text lookup too").to.equal(undefined);
         expect([cache.served, cache.servedUnread, cache.size]).to.deep.equal([1, 1, 1]);
+        expect([...cache.unreadNames], "the name the compiler asked by (tslab.ts does not watch it)").to.deep.equal([virtual]);
       });
 
       it("leaves (undefined) a file whose size or modification time changed, another path, other parse options, a cache not enabled", function () {
@@ -111,6 +113,22 @@ describe("kernel startup snapshot", function () {
         cache.enabled = true;
         expect(cache.takeUnchanged(file, opts, (p) => p)).to.equal(undefined);
       });
+    });
+  });
+
+  describe("unwatchedSnapshotFiles (tslab.ts)", function () {
+    afterEach(function () {
+      delete (globalThis as Record<symbol, unknown>)[SNAPSHOT_KEY];
+    });
+
+    it("the compiler's host watches the files it did not take from the snapshot, and only those", function () {
+      (globalThis as Record<symbol, unknown>)[SNAPSHOT_KEY] = { holds: (f: string) => f === "/ts/lib.es5.d.ts" };
+      const watched: string[] = [];
+      const host = { watchFile: (f: string) => (watched.push(f), { close: () => undefined }) } as unknown as Parameters<typeof unwatchedSnapshotFiles>[0];
+      unwatchedSnapshotFiles(host);
+      host.watchFile!("/ts/lib.es5.d.ts", () => undefined).close();
+      host.watchFile!("/notebooks/helper.ts", () => undefined).close();
+      expect(watched).to.deep.equal(["/notebooks/helper.ts"]);
     });
   });
 
@@ -275,6 +293,9 @@ describe("kernel startup snapshot", function () {
       expect(all).to.equal(true);
       expect(unread, "unchanged files are served without being read").to.equal(n);
       expect(resolutions, "the module resolutions made from @types/node and undici-types come from the snapshot").to.be.greaterThan(100);
+      const held = await kernel.execute('s.holds(require("node:path").join(require("node:path").dirname(s.ts.getDefaultLibFilePath({})), "lib.es5.d.ts"))');
+      expect(held.status, held.evalue).to.equal("ok");
+      expect((held.outputs[0] as { data: Record<string, string> }).data["text/plain"], "the compiler took lib.es5.d.ts from the snapshot under its real path").to.equal("true");
       const node = await kernel.execute('import { createHash } from "node:crypto";\ncreateHash("sha256").update("a").digest("hex").slice(0, 8)');
       expect(node.status, node.evalue).to.equal("ok");
       expect((node.outputs[0] as { data: Record<string, string> }).data["text/plain"]).to.equal("'ca978112'");
