@@ -123,12 +123,13 @@ export class KernelClient {
     const tmp = launcher ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-kernel-"));
     const ownCwd = options.cwd || launcher ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-run-"));
     const cwd = launcher ? os.tmpdir() : options.cwd ?? ownCwd!;
-    const conn = await newConnection(launcher?.socketDir);
+    const claimed = launcher?.claim?.();
+    const conn = claimed?.connection ?? (await newConnection(launcher?.socketDir));
     const connFile = launcher ? launcher.connectionPath : path.join(tmp!, "connection.json");
     if (!launcher) fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
     const kernelArgv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
-    const argv = launcher ? launcher.command(kernelArgv) : kernelArgv;
-    const child = spawn(argv[0], argv.slice(1), {
+    const argv = claimed ? [] : launcher ? launcher.command(kernelArgv) : kernelArgv;
+    const child = claimed?.child ?? spawn(argv[0], argv.slice(1), {
       cwd, env: options.env ?? minimalEnv(), detached: true, stdio: ["ignore", "pipe", "pipe", ...(launcher ? (["pipe"] as const) : [])],
     });
     const cleanup = () => {
@@ -136,11 +137,11 @@ export class KernelClient {
       if (ownCwd) fs.rmSync(ownCwd, { recursive: true, force: true });
       launcher?.dispose();
     };
-    await new Promise<void>((res, rej) => child.once("spawn", res).once("error", rej)).catch((e) => {
+    if (!claimed) await new Promise<void>((res, rej) => child.once("spawn", res).once("error", rej)).catch((e) => {
       cleanup();
       throw new CdlabError("ERR_KERNEL_START", `Não foi possível iniciar o kernel "${argv[0]}": ${(e as Error).message}`);
     });
-    if (launcher) {
+    if (launcher && !claimed) {
       const fd3 = child.stdio[3] as import("node:stream").Writable;
       fd3.on("error", () => undefined); // the launcher may exit before reading it: reported by waitReady
       fd3.end(JSON.stringify(conn));

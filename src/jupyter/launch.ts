@@ -2,6 +2,7 @@
  * What a client needs to launch a kernel: a connection file (free ports and a
  * signing key), the cdlab kernel's command line and a minimal environment.
  */
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -46,6 +47,12 @@ export interface KernelLauncher {
   command(argv: string[]): string[];
   /** Remove what the launcher made (the socket folder). Idempotent. */
   dispose(): void;
+  /**
+   * A kernel this launcher started ahead of time (a warm spare, `main.js --spare`) and has just claimed, with the
+   * connection it was given on fd 3; the client then connects to it instead of running {@link command}. Undefined
+   * (or no method): the client starts the kernel itself.
+   */
+  claim?(): { child: ChildProcess; connection: ConnectionInfo } | undefined;
 }
 
 /**
