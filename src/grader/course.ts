@@ -22,6 +22,8 @@ import { gradeSubmission, readSource, type GradeOptions, type SubmissionGrade } 
 import { feedbackHtml } from "./feedback";
 import { gradebookCsv } from "./gradebook";
 import { gradeId, nbMeta, type Notebook } from "./notebook";
+import { sandboxSupport } from "./sandbox";
+import { sparePool, sparesEnabled } from "./spares";
 import type { CourseResult } from "./course-result";
 
 export type { CourseResult };
@@ -68,7 +70,7 @@ export function testCells(source: Notebook): { gradeId: string; points: number }
 export async function gradeCourse(course: string, assignment: string, options: CourseOptions = {}): Promise<CourseSummary> {
   const { jobs = os.availableParallelism(), onResult, ...rest } = options;
   // The sandbox keeps the whole course folder (sources, other students) out of each kernel's view.
-  const limits = { ...rest, hide: [...(rest.hide ?? []), path.resolve(course)] };
+  const limits: GradeOptions = { ...rest, hide: [...(rest.hide ?? []), path.resolve(course)] };
   // english: the instructor's command, not a student's feedback
   if (!Number.isInteger(jobs) || jobs < 1) throw new CdlabError("EINVAL", `Invalid option "jobs": expected a positive integer, got ${jobs}`);
   const sourceDir = path.join(course, "source", assignment);
@@ -82,6 +84,11 @@ export async function gradeCourse(course: string, assignment: string, options: C
   const results: CourseResult[] = new Array(tasks.length);
   let next = 0;
   let done = 0;
+  // The next submissions' kernels start warm while these run (one spare per job), never beyond the last submission.
+  const spares = rest.sandbox !== false && sparesEnabled() && sandboxSupport().ok
+    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: Math.min(jobs, tasks.length), wanted: () => tasks.length - next })
+    : undefined;
+  if (spares) limits.spares = spares;
   const one = async ({ student, notebook }: (typeof tasks)[number]): Promise<CourseResult> => {
     const { nb: source, sha: source_sha256 } = sources.get(notebook)!;
     const base = { student, assignment, notebook, source_sha256, reused: false };
@@ -118,7 +125,11 @@ export async function gradeCourse(course: string, assignment: string, options: C
       onResult?.(results[i], ++done, tasks.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  } finally {
+    await spares?.close();
+  }
 
   const columns = notebooks.flatMap((nb) =>
     testCells(sources.get(nb)!.nb).map((t) => ({ notebook: nb, ...t, label: notebooks.length > 1 ? `${nb.replace(/\.ipynb$/, "")}:${t.gradeId}` : t.gradeId })),

@@ -61,10 +61,22 @@ export interface SandboxOptions {
   limits?: SandboxLimits;
 }
 
+/** A kernel launcher into a new sandbox ({@link createSandbox}). */
+export interface SandboxLauncher extends KernelLauncher {
+  /**
+   * The variables the sandbox sets for the kernel of `argv`, on top of the environment it is spawned with: HOME and
+   * PWD (its folder), and, when it cannot start from its snapshot, the switch that keeps it from looking for one.
+   */
+  insideEnv(argv: string[]): Record<string, string>;
+}
+
 /** Whether sandboxed grading works here, and if not, why (one English line). */
 export type SandboxSupport = { ok: true } | { ok: false; reason: string };
 
 const NOBODY = 65534;
+
+/** The kernel's working folder inside its sandbox (a private tmpfs), also its HOME. */
+export const SANDBOX_CWD = "/tmp/work";
 const isRoot = () => process.getuid?.() === 0;
 
 const found = new Map<string, string | undefined>();
@@ -206,7 +218,7 @@ function sweepStale(): void {
  * @returns the launcher for `KernelClient.start({ launcher })`; its `dispose()` removes the socket folder, kills
  *   what is left in the group and removes the group soon after, without blocking
  */
-export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
+export function createSandbox(options: SandboxOptions = {}): SandboxLauncher {
   const bwrap = which("bwrap") ?? "bwrap";
   sweepStale();
   const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), `cdlab-sbx-${process.pid}-`));
@@ -215,15 +227,20 @@ export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
   const limits = options.limits ?? {};
   const group = createCgroup({ maxProcesses: limits.maxProcesses ?? 1024, memoryBytes: limits.groupMemoryBytes ?? 2 * 2 ** 30 });
   const inside = "/tmp/.cdlab";
-  const cwd = "/tmp/work";
+  const cwd = SANDBOX_CWD;
+  const runArgv = (argv: string[]) => {
+    const [node, ...rest] = argv;
+    // With a group its memory cap bounds the kernel; a V8 heap flag would also keep it from its startup snapshot.
+    const heap = !group && path.basename(node).startsWith("node") ? [`--max-old-space-size=${limits.heapMiB ?? 1024}`] : [];
+    return [node, ...heap, ...rest];
+  };
+  const envInside = (direct: string[] | undefined): Record<string, string> => ({ HOME: cwd, PWD: cwd, ...(direct ? {} : { [DISABLE_ENV]: "0" }) });
   return {
     socketDir,
     connectionPath: `${inside}/connection.json`,
+    insideEnv: (argv) => envInside(snapshotArgv(runArgv(argv))),
     command(argv: string[]): string[] {
-      const [node, ...rest] = argv;
-      // With a group its memory cap bounds the kernel; a V8 heap flag would also keep it from its startup snapshot.
-      const heap = !group && path.basename(node).startsWith("node") ? [`--max-old-space-size=${limits.heapMiB ?? 1024}`] : [];
-      const run = [node, ...heap, ...rest];
+      const run = runArgv(argv);
       // The kernel straight from its snapshot, else in main.ts's own process: never main.ts's launcher, a parent
       // that a cell could kill (taking its kernel with it) where it now finds the sandbox's init.
       const direct = snapshotArgv(run);
@@ -231,9 +248,9 @@ export function createSandbox(options: SandboxOptions = {}): KernelLauncher {
         // A private /tmp first: the project (a clone may live under /tmp) and the socket folder are bound over it.
         ...(group?.enter() ?? []), ...prefix(limits, bwrap, !!group), ...NAMESPACES, "--tmpfs", "/tmp", ...systemMounts(), ...projectMounts(),
         ...hideMounts(options.hide ?? []), "--proc", "/proc", "--dev", "/dev", "--dir", cwd, "--dir", inside, "--bind", socketDir, socketDir,
-        "--file", "3", `${inside}/connection.json`, "--setenv", "HOME", cwd, "--chdir", cwd,
+        "--file", "3", `${inside}/connection.json`, "--chdir", cwd,
         // From the snapshot, with the start's malloc tuning (the kernel drops it from its environment at start).
-        ...(direct ? Object.entries(withStartEnv({})).flatMap(([k, v]) => ["--setenv", k, String(v)]) : ["--setenv", DISABLE_ENV, "0"]),
+        ...Object.entries({ ...envInside(direct), ...(direct ? withStartEnv({}) : {}) }).flatMap(([k, v]) => ["--setenv", k, String(v)]),
         "--", ...(direct ?? run),
       ];
     },

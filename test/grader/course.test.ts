@@ -64,6 +64,8 @@ describe("grader/course", function () {
     expect(fb).to.include("<code>test_soma</code></td><td>0 / 2</td><td>erro</td><td>Error: Ainda não implementado</td>");
     expect(fs.existsSync(path.join(root, "autograded", "alice", A, "exercise.json"))).to.equal(true);
     expect(fs.existsSync(path.join(root, "feedback", "eva")), "nothing written for a missing submission").to.equal(false);
+    // Spare kernels started for students who needed none (davi, eva) are stopped with their sandboxes.
+    expect(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`cdlab-sbx-${process.pid}-`)), "sandbox folders left").to.deep.equal([]);
   });
 
   it("a re-run keeps what is unchanged and grades only the changed submission", async function () {

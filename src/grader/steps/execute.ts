@@ -13,6 +13,7 @@
 import { KernelClient, type ExecuteResult, type KernelOptions } from "../../jupyter/kernel-client";
 import { hardening } from "../harden";
 import { createSandbox, sandboxSupport, type SandboxLimits } from "../sandbox";
+import type { SparePool } from "../spares";
 import type { Step } from "./assemble";
 
 /** Limits for {@link executePlan}. */
@@ -35,6 +36,8 @@ export interface ExecuteLimits {
   sandboxLimits?: SandboxLimits;
   /** Files to keep out of the sandbox's view even under a folder it binds (the submission, the source). */
   hide?: string[];
+  /** Warm spare kernels, started in sandboxes like the one this run would make (`hide`, `sandboxLimits`); sandboxed runs only. */
+  spares?: SparePool;
   /** How the kernel is launched (tests pass their own argv). */
   kernel?: KernelOptions;
   signal?: AbortSignal;
@@ -102,8 +105,11 @@ export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Pr
 
   const boot = async (): Promise<KernelClient> => {
     starts++;
-    const launcher = sandboxed ? createSandbox({ hide: limits.hide, limits: limits.sandboxLimits }) : undefined;
-    const k = await KernelClient.start({ ...limits.kernel, launcher, signal });
+    const sandbox = () => createSandbox({ hide: limits.hide, limits: limits.sandboxLimits });
+    const launcher = !sandboxed ? undefined : (limits.spares?.launcher() ?? sandbox());
+    const start = (l: typeof launcher) => KernelClient.start({ ...limits.kernel, launcher: l, signal });
+    // A spare that died as it was claimed costs a cold start, not the submission.
+    const k = await (launcher?.claim ? start(launcher).catch(() => start(sandbox())) : start(launcher));
     // The hook's own start (a probe process) overlaps the prelude; its code runs after it, its failure is thrown here.
     const attached = Promise.resolve(limits.onKernel?.(k)).then((code) => ({ code }), (error: unknown) => ({ error }));
     const r = await k.execute(h.prelude, { ...quiet, timeoutMs: preludeMs });

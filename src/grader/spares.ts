@@ -1,0 +1,153 @@
+/**
+ * Warm spare kernels for a class: while a submission runs, the next one's
+ * kernel already starts in a sandbox of its own (`main.js --spare`: snapshot,
+ * modules and TypeScript loaded, no port bound), on the core the running
+ * submission leaves idle (a graded kernel keeps about 1.1 cores busy, waiting
+ * in its cells' timers and sockets). The grader claims it for the next
+ * submission (one line of JSON on its stdin: connection file, working folder,
+ * environment; the kernel's protocol, see kernel/kernel.ts) instead of
+ * starting a kernel cold, about 1.2 s of CPU on the submission's critical path.
+ *
+ * A spare is a fresh kernel in a fresh sandbox like any other (its own
+ * namespaces, uid, cgroup, socket folder and HMAC key): nothing of another
+ * submission reaches it, and it never sees code before it is claimed. One
+ * that died before its claim is replaced by a cold start in the same sandbox.
+ * `CDLAB_KERNEL_SPARE=0` turns spares off.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import os from "node:os";
+import { cdlabKernelArgv, minimalEnv, newConnection, type ConnectionInfo, type KernelLauncher } from "../jupyter/launch";
+import { killTree } from "../proc/tree";
+import { createSandbox, SANDBOX_CWD, type SandboxLauncher, type SandboxOptions } from "./sandbox";
+
+/** Set to `0` in the grader's environment: no spare kernels. */
+export const SPARE_ENV = "CDLAB_KERNEL_SPARE";
+
+/** Options of {@link sparePool}. */
+export interface SparePoolOptions extends SandboxOptions {
+  /** Spares kept started at most (one per job is enough: each job claims one at a time). @default 1 */
+  size?: number;
+  /** How many more kernels will be wanted (e.g. submissions not yet started); no spare is started beyond it. @default Infinity */
+  wanted?: () => number;
+}
+
+/** Spare kernels; {@link close} stops those never claimed. */
+export interface SparePool {
+  /**
+   * The launcher of the next kernel: a started spare (claimed by `KernelClient.start`), else a new sandbox where the
+   * kernel starts cold; then starts spares for the kernels still wanted.
+   */
+  launcher(): KernelLauncher;
+  /** Stop every spare not claimed and remove its sandbox. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Spare {
+  launcher: SandboxLauncher;
+  /** Its environment after the claim: what a kernel started cold in its sandbox gets. */
+  env: NodeJS.ProcessEnv;
+  child: ChildProcess;
+  connection: ConnectionInfo;
+  exited: Promise<void>;
+}
+
+/** The kernel's command with `--spare` in place of `--connection-file {connection_file}`. */
+function spareArgv(): string[] {
+  const argv = cdlabKernelArgv();
+  const i = argv.indexOf("--connection-file");
+  return i < 0 ? [...argv, "--spare"] : [...argv.slice(0, i), "--spare", ...argv.slice(i + 2)];
+}
+
+/**
+ * Whether spares are wanted: not turned off by {@link SPARE_ENV}.
+ *
+ * @param env the grader's environment
+ * @returns false when `CDLAB_KERNEL_SPARE=0`
+ */
+export function sparesEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[SPARE_ENV] !== "0";
+}
+
+/**
+ * Spare sandboxed kernels, started on demand: none until the first kernel is asked for.
+ *
+ * @param options the sandbox of every kernel (as `createSandbox` takes it), how many spares, how many still wanted
+ * @returns the pool
+ * @example
+ * ```ts
+ * import { KernelClient } from "../jupyter/kernel-client";
+ * const pool = sparePool({ size: 1, wanted: () => 2 });
+ * const k = await KernelClient.start({ launcher: pool.launcher() }); // cold: the pool was empty; a spare starts
+ * await k.close(0);
+ * const k2 = await KernelClient.start({ launcher: pool.launcher() }); // the spare, claimed
+ * await k2.close(0);
+ * await pool.close();
+ * ```
+ */
+export function sparePool(options: SparePoolOptions = {}): SparePool {
+  const { size = 1, wanted = () => Infinity, ...sandbox } = options;
+  const ready: Spare[] = [];
+  const starting = new Set<Promise<void>>();
+  let closed = false;
+
+  const start = async (): Promise<void> => {
+    const launcher = createSandbox(sandbox);
+    const connection = await newConnection(launcher.socketDir);
+    const argv = launcher.command(spareArgv());
+    const env = { ...minimalEnv(), ...launcher.insideEnv(spareArgv()) };
+    const child = spawn(argv[0], argv.slice(1), { cwd: os.tmpdir(), env: minimalEnv(), detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"] });
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve()).once("error", () => resolve());
+    });
+    for (const s of [child.stdin!, child.stdio[3] as NodeJS.WritableStream]) s.on("error", () => undefined); // a spare that died: its claim fails over to a cold start
+    (child.stdio[3] as NodeJS.WritableStream).end(JSON.stringify(connection));
+    const spare = { launcher, env, child, connection, exited };
+    if (closed) return void stop(spare);
+    ready.push(spare);
+  };
+  const refill = () => {
+    while (!closed && ready.length + starting.size < Math.min(size, wanted())) {
+      const p = start().catch(() => undefined).finally(() => starting.delete(p));
+      starting.add(p);
+    }
+  };
+  const stop = async (s: Spare): Promise<void> => {
+    s.child.stdin!.end(); // EOF before a claim: the spare exits by itself
+    if (s.child.pid !== undefined) killTree(s.child.pid);
+    await s.exited;
+    s.launcher.dispose();
+  };
+  const alive = (s: Spare) => s.child.exitCode === null && s.child.signalCode === null;
+
+  return {
+    launcher(): KernelLauncher {
+      let spare = ready.shift();
+      while (spare && !alive(spare)) {
+        void stop(spare);
+        spare = ready.shift();
+      }
+      refill();
+      if (!spare) return createSandbox(sandbox);
+      const { launcher, env, child, connection } = spare;
+      let taken = false;
+      return {
+        socketDir: launcher.socketDir,
+        connectionPath: launcher.connectionPath,
+        command: (argv) => launcher.command(argv),
+        dispose: () => launcher.dispose(),
+        claim: () => {
+          if (taken || !alive(spare)) return undefined; // died meanwhile: a cold start in the same sandbox
+          taken = true;
+          child.stdin!.end(JSON.stringify({ connection_file: launcher.connectionPath, cwd: SANDBOX_CWD, env }) + "\n");
+          return { child, connection };
+        },
+      };
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.all(starting);
+      await Promise.all(ready.splice(0).map(stop));
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * Warm spare kernels for a class (src/grader/spares.ts): the first kernel
+ * starts cold and a spare starts behind it; the next launcher claims that
+ * spare, whose kernel answers in the sandbox's folder with the environment a
+ * cold one gets; a spare that died before its claim falls back to a cold
+ * start; none is started beyond what is wanted; close() leaves no process,
+ * socket folder or group behind. Where bubblewrap cannot run, they skip.
+ */
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { cgroupParents } from "../../src/grader/cgroup";
+import { createSandbox, sandboxSupport } from "../../src/grader/sandbox";
+import { executePlan } from "../../src/grader/steps/execute";
+import { sparePool, sparesEnabled, type SparePool } from "../../src/grader/spares";
+import { KernelClient } from "../../src/jupyter/kernel-client";
+import type { KernelLauncher } from "../../src/jupyter/launch";
+import { isAlive } from "../../src/proc/tree";
+import { pollUntil } from "../support/poll";
+
+/** This process's sandbox socket folders and cgroups still present. */
+function leftovers(): string[] {
+  const mine = (dir: string, re: RegExp) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => re.test(n)).map((n) => path.join(dir, n)) : []);
+  return [
+    ...mine(os.tmpdir(), new RegExp(`^cdlab-sbx-${process.pid}-`)),
+    ...cgroupParents().flatMap((p) => mine(p, new RegExp(`^${process.pid}-\\d+$`))),
+  ];
+}
+
+/** A connection nobody listens on. */
+const FAKE = { transport: "ipc", ip: "", key: "0".repeat(64), shell_port: 1, iopub_port: 2, stdin_port: 3, control_port: 4, hb_port: 5 };
+const kernelsToReap: ChildProcess[] = [];
+
+/** What a cell sees of its process: folder, HOME and environment names. */
+const WHO = 'console.log(JSON.stringify({ cwd: process.cwd(), home: process.env.HOME, env: Object.keys(process.env).sort() }))';
+
+describe("grader/spares", function () {
+  this.timeout(120_000);
+  const support = sandboxSupport();
+  let pool: SparePool | undefined;
+  const kernels: KernelClient[] = [];
+  beforeEach(function () {
+    if (!support.ok) this.skip();
+  });
+  afterEach(async () => {
+    await Promise.all(kernels.splice(0).map((k) => k.close(0)));
+    await pool?.close();
+    pool = undefined;
+    for (const c of kernelsToReap.splice(0)) c.kill("SIGKILL");
+  });
+
+  /** Start a kernel with `launcher`; the spare's pid when it was claimed. */
+  async function start(launcher: KernelLauncher): Promise<{ k: KernelClient; claimedPid?: number }> {
+    let claimedPid: number | undefined;
+    const claim = launcher.claim;
+    if (claim) {
+      launcher.claim = () => {
+        const c = claim.call(launcher);
+        claimedPid = c?.child.pid;
+        return c;
+      };
+    }
+    const k = await KernelClient.start({ launcher });
+    kernels.push(k);
+    return { k, claimedPid };
+  }
+
+  it("the first kernel starts cold, the next claims the spare started behind it: same folder and environment as a cold one", async function () {
+    pool = sparePool({ size: 1, wanted: () => 1 });
+    const first = await start(pool.launcher());
+    expect(first.claimedPid, "nothing to claim yet").to.equal(undefined);
+    const second = await start(pool.launcher());
+    expect(second.claimedPid, "the spare was claimed").to.be.a("number");
+    expect(second.k.pid).to.equal(second.claimedPid);
+    const [cold, warm] = await Promise.all([first.k.execute(WHO), second.k.execute(WHO)]);
+    expect(warm.status).to.equal("ok");
+    expect(JSON.parse(warm.stdout)).to.deep.equal(JSON.parse(cold.stdout));
+    expect(JSON.parse(warm.stdout).cwd).to.equal("/tmp/work");
+  });
+
+  it("a spare that died before its claim: the kernel starts cold in the same sandbox", async function () {
+    pool = sparePool({ size: 1, wanted: () => 1 });
+    const first = await start(pool.launcher());
+    await first.k.close(0);
+    const launcher = pool.launcher();
+    expect(launcher.claim, "a spare was handed out").to.be.a("function");
+    // Kill it through its sandbox: the spare is the only process with this socket folder bound.
+    const pid = await pollUntil(() => spareOf(launcher.socketDir), { timeoutMs: 20_000, what: "the spare's process" });
+    process.kill(-pid, "SIGKILL");
+    await pollUntil(() => !fs.existsSync(`/proc/${pid}`), { what: "the spare's death, reaped" });
+    const second = await start(launcher);
+    expect(second.claimedPid, "a dead spare is not claimed").to.equal(undefined);
+    expect((await second.k.execute("1 + 1")).status).to.equal("ok");
+  });
+
+  it("no spare beyond the kernels wanted; close() leaves no process, socket folder or group", async function () {
+    let wanted = 0;
+    pool = sparePool({ size: 2, wanted: () => wanted });
+    const first = await start(pool.launcher());
+    await first.k.close(0);
+    expect((await start(pool.launcher())).claimedPid, "none was wanted").to.equal(undefined);
+    wanted = 2;
+    const l = pool.launcher(); // cold, and two spares start behind it
+    const pids = await pollUntil(() => (allSpares().length >= 2 ? allSpares() : undefined), { timeoutMs: 20_000, what: "two spares" });
+    expect(pids.length, "no more than the size").to.equal(2);
+    l.dispose();
+    await Promise.all(kernels.splice(0).map((k) => k.close(0)));
+    await pool.close();
+    pool = undefined;
+    for (const p of pids) expect(isAlive(p), `spare ${p}`).to.equal(false);
+    await pollUntil(() => leftovers().length === 0, { timeoutMs: 10_000, what: `no leftovers (${leftovers().join(", ")})` });
+  });
+
+  it("a claimed spare that dies before it answers costs a cold start, not the submission", async function () {
+    const doomed = spawn("sleep", ["0.5"]); // exits once claimed: the client's start then fails
+    kernelsToReap.push(doomed);
+    let claimed = 0;
+    const fake: SparePool = {
+      launcher: () => {
+        const l = createSandbox();
+        return { ...l, claim: () => (claimed++, { child: doomed, connection: { ...FAKE, ip: path.join(l.socketDir, "k") } }) };
+      },
+      close: async () => undefined,
+    };
+    const { results, kernelStarts } = await executePlan([{ kind: "student", code: "const x: number = 1" }], { spares: fake, timeoutMs: 20_000 });
+    expect(claimed).to.equal(1);
+    expect(kernelStarts).to.equal(1);
+    expect(results[0].result.status).to.equal("ok");
+  });
+
+  it("CDLAB_KERNEL_SPARE=0 turns spares off", function () {
+    expect(sparesEnabled({ CDLAB_KERNEL_SPARE: "0" })).to.equal(false);
+    expect(sparesEnabled({})).to.equal(true);
+  });
+});
+
+/** The spare whose sandbox binds `socketDir`: the outermost process of its chain, a child of this one. */
+function spareOf(socketDir: string): number | undefined {
+  return processes().find((p) => p.cmd.includes(socketDir) && p.cmd.includes("--spare") && p.ppid === process.pid)?.pid;
+}
+
+/** Every spare of this process (its children started with `--spare`). */
+function allSpares(): number[] {
+  return processes().filter((p) => p.cmd.includes("--spare") && p.ppid === process.pid).map((p) => p.pid);
+}
+
+function processes(): { pid: number; cmd: string; ppid: number }[] {
+  const out: { pid: number; cmd: string; ppid: number }[] = [];
+  for (const d of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ");
+      if (stat[0] === "Z") continue;
+      out.push({ pid: Number(d), cmd: fs.readFileSync(`/proc/${d}/cmdline`, "utf8"), ppid: Number(stat[1]) });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
