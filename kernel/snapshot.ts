@@ -52,6 +52,10 @@ const HOOKED = `return text !== void 0 ? (globalThis.${HOOK_GLOBAL}?.(fileName, 
 export const UNREAD_HOOK_ANCHOR = "function createGetSourceFile(readFile, setParentNodes) {\n  return (fileName, languageVersionOrOptions, onError) => {\n";
 const UNREAD_HOOK_GLOBAL = "__cdlabSnapshotUnchangedFile";
 const UNREAD_HOOKED = `${UNREAD_HOOK_ANCHOR}    const unchanged = globalThis.${UNREAD_HOOK_GLOBAL}?.(fileName, languageVersionOrOptions);\n    if (unchanged) return unchanged;\n`;
+/** Where the optional fourth hook goes: `collectExternalModuleReferences`, a closure of `createProgram`, hands itself over ({@link collectImports}). */
+export const IMPORTS_HOOK_ANCHOR = "  function collectExternalModuleReferences(file) {\n";
+const IMPORTS_HOOK_GLOBAL = "__cdlabCollectImports";
+const IMPORTS_HOOKED = `${IMPORTS_HOOK_ANCHOR}    globalThis.${IMPORTS_HOOK_GLOBAL}?.(collectExternalModuleReferences);\n`;
 /** The text in typescript.js where the third hook goes: the start of `resolveModuleName`. */
 export const RESOLVE_HOOK_ANCHOR = "function resolveModuleName(moduleName, containingFile, compilerOptions, host, cache, redirectedReference, resolutionMode) {\n";
 const RESOLVE_HOOK_GLOBAL = "__cdlabSnapshotResolution";
@@ -319,16 +323,17 @@ export function loadHookedTypescript(file: string): TS {
   for (const anchor of [HOOK_ANCHOR, UNREAD_HOOK_ANCHOR, RESOLVE_HOOK_ANCHOR]) {
     if (!source.includes(anchor)) throw new Error(`Cannot build the kernel snapshot: ${file} has no "${anchor.slice(0, 40)}…" (another TypeScript version?)`);
   }
-  const hooked = source.replace(HOOK_ANCHOR, HOOKED).replace(UNREAD_HOOK_ANCHOR, UNREAD_HOOKED).replace(RESOLVE_HOOK_ANCHOR, RESOLVE_HOOKED);
+  const hooked = source.replace(HOOK_ANCHOR, HOOKED).replace(UNREAD_HOOK_ANCHOR, UNREAD_HOOKED).replace(RESOLVE_HOOK_ANCHOR, RESOLVE_HOOKED).replace(IMPORTS_HOOK_ANCHOR, IMPORTS_HOOKED);
   const wrapper = vm.runInThisContext(Module.wrap(hooked), { filename: file }) as (...a: unknown[]) => void;
   const m = { exports: {} as TS };
   wrapper.call(m.exports, m.exports, require, m, file, path.dirname(file));
   return m.exports;
 }
 
-/** Parse and bind every file of `manifest`. */
+/** Parse and bind every file of `manifest`, and collect its imports ({@link collectImports}). */
 export function parseManifest(ts: TS, manifest: Manifest): SourceFileCache {
   const cache = new SourceFileCache();
+  const parsed: SourceFile[] = [];
   const options = manifest.options as import("typescript").CompilerOptions;
   const t = ts as unknown as { bindSourceFile(sf: SourceFile, o: object): void; getSetExternalModuleIndicator(o: object): (sf: SourceFile) => void };
   for (const f of manifest.files) {
@@ -356,8 +361,42 @@ export function parseManifest(ts: TS, manifest: Manifest): SourceFileCache {
       /* gone since: served by text only */
     }
     cache.add(sf, after && sameStamp(before, after) ? before : undefined);
+    parsed.push(sf);
   }
+  collectImports(ts, parsed);
   return cache;
+}
+
+/**
+ * Record in each declaration file of `files` its imports, module
+ * augmentations and ambient module names, as a program does the first time
+ * it meets the file (and skips when they are there): for a declaration file
+ * they depend on its text only. Needs {@link loadHookedTypescript}'s TypeScript
+ * (without the hook, nothing is recorded and the program collects them).
+ */
+export function collectImports(ts: TS, files: SourceFile[]): void {
+  let collect: ((sf: SourceFile) => void) | undefined;
+  const g = globalThis as Record<string, unknown>;
+  g[IMPORTS_HOOK_GLOBAL] = (f: typeof collect) => (collect ??= f);
+  try {
+    const probe = "/cdlab-snapshot-probe.d.ts";
+    // A host of its own: one from ts.createCompilerHost would ask for (and keep) the build's working directory.
+    const host: import("typescript").CompilerHost = {
+      getSourceFile: (name, version) => (name === probe ? ts.createSourceFile(probe, "export {};\n", version) : undefined),
+      fileExists: (name) => name === probe,
+      readFile: () => undefined,
+      writeFile: () => undefined,
+      getDefaultLibFileName: () => "/lib.d.ts",
+      getCurrentDirectory: () => "/",
+      getCanonicalFileName: (f) => f,
+      useCaseSensitiveFileNames: () => true,
+      getNewLine: () => "\n",
+    };
+    ts.createProgram({ rootNames: [probe], options: { noLib: true, types: [] }, host });
+  } finally {
+    delete g[IMPORTS_HOOK_GLOBAL];
+  }
+  if (collect) for (const sf of files) if (sf.isDeclarationFile) collect(sf);
 }
 
 function buildEntry(manifestFile: string): void {

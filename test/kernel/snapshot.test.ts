@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
-import { ResolutionMemo, resolutionOptionsKey, SNAPSHOT_KEY, SourceFileCache, type Resolutions } from "../../kernel/snapshot";
+import { collectImports, loadHookedTypescript, ResolutionMemo, resolutionOptionsKey, SNAPSHOT_KEY, SourceFileCache, type Resolutions } from "../../kernel/snapshot";
 import { unwatchedSnapshotFiles } from "../../kernel/tslab";
 import { binaryId, DISABLE_ENV, entryHash, snapshotArgv, snapshotFiles, snapshotProblem, type BlobInfo, type SnapshotFiles } from "../../src/jupyter/kernel-snapshot";
 import { KernelClient } from "../../src/jupyter/kernel-client";
@@ -113,6 +113,21 @@ describe("kernel startup snapshot", function () {
         cache.enabled = true;
         expect(cache.takeUnchanged(file, opts, (p) => p)).to.equal(undefined);
       });
+    });
+  });
+
+  describe("collectImports", function () {
+    it("records a declaration file's imports, augmentations and ambient modules (a program then skips collecting them); not a cell's", function () {
+      this.timeout(30_000);
+      const hooked = loadHookedTypescript(require.resolve("typescript"));
+      const o = { languageVersion: hooked.ScriptTarget.ES2022 };
+      const d = hooked.createSourceFile("/t/globals.d.ts", 'declare module "fs" { import { Buffer } from "node:buffer"; }\ndeclare var x: import("node:url").URL;\n', o);
+      const cell = hooked.createSourceFile("/t/__tslab__.ts", 'import "node:fs";\n', o);
+      collectImports(hooked, [d, cell]);
+      const r = d as unknown as { imports?: { text: string }[]; ambientModuleNames?: string[] };
+      expect(r.imports?.map((i) => i.text)).to.deep.equal(["node:buffer", "node:url"]);
+      expect(r.ambientModuleNames).to.deep.equal(["fs"]);
+      expect((cell as unknown as { imports?: unknown }).imports).to.equal(undefined);
     });
   });
 
