@@ -21,7 +21,7 @@ import { createEngine } from "./engine";
 import { installResolution } from "./resolve";
 import { lastCellProgram, loadTypescript, TYPESCRIPT, type TypeScript } from "./tslab";
 import { binaryId, entryHash, readBlobInfo, snapshotFiles, snapshotProblem, startScript, type BlobInfo, type SnapshotFiles } from "../src/jupyter/kernel-snapshot";
-import { affectingOptionNames, resolutionOptionsKey, stamp, type Manifest, type Resolution, type Resolutions } from "./snapshot";
+import { affectingOptionNames, resolutionOptionsKey, stamp, VERSION_PROBE, type Manifest, type Resolution, type Resolutions } from "./snapshot";
 
 const FILES = snapshotFiles(__dirname);
 
@@ -51,8 +51,11 @@ export async function cellManifest(): Promise<Manifest> {
         languageVersion: f.languageVersion,
         impliedNodeFormat: f.impliedNodeFormat,
         jsDocParsingMode: (f as { jsDocParsingMode?: number }).jsDocParsingMode,
-      }));
-    return { kernelDir: __dirname, typescript: stamp(require.resolve(TYPESCRIPT)), options, files, resolutions: declarationResolutions(ts, program, dir, files.map((f) => f.path)) };
+        version: (f as { version?: string }).version,
+      }))
+      .map((f) => ({ ...f, stamp: stamp(f.path) }));
+    const versionProbe = ts.sys.createHash?.(VERSION_PROBE); // the hash of the watch host the cells' converter makes (ts.sys's)
+    return { kernelDir: __dirname, typescript: stamp(require.resolve(TYPESCRIPT)), options, files, versionProbe, resolutions: declarationResolutions(ts, program, dir, files.map((f) => f.path)) };
   } finally {
     engine.close();
     process.chdir(back);

@@ -52,6 +52,12 @@ const HOOKED = `return text !== void 0 ? (globalThis.${HOOK_GLOBAL}?.(fileName, 
 export const UNREAD_HOOK_ANCHOR = "function createGetSourceFile(readFile, setParentNodes) {\n  return (fileName, languageVersionOrOptions, onError) => {\n";
 const UNREAD_HOOK_GLOBAL = "__cdlabSnapshotUnchangedFile";
 const UNREAD_HOOKED = `${UNREAD_HOOK_ANCHOR}    const unchanged = globalThis.${UNREAD_HOOK_GLOBAL}?.(fileName, languageVersionOrOptions);\n    if (unchanged) return unchanged;\n`;
+/** Where the optional fifth hook goes: the watch host's version of a file it got (a hash of its text). */
+export const VERSION_HOOK_ANCHOR = "      result.version = getSourceFileVersionAsHashFromText(compilerHost, result.text);\n";
+const VERSION_HOOK_GLOBAL = "__cdlabSnapshotVersion";
+const VERSION_HOOKED = `      result.version = globalThis.${VERSION_HOOK_GLOBAL}?.(result, compilerHost) ?? getSourceFileVersionAsHashFromText(compilerHost, result.text);\n`;
+/** The text whose hash (the host's `createHash`) tells that a kernel's compiler host hashes as the one that made a manifest's versions. */
+export const VERSION_PROBE = "cdlab";
 /** Where the optional fourth hook goes: `collectExternalModuleReferences`, a closure of `createProgram`, hands itself over ({@link collectImports}). */
 export const IMPORTS_HOOK_ANCHOR = "  function collectExternalModuleReferences(file) {\n";
 const IMPORTS_HOOK_GLOBAL = "__cdlabCollectImports";
@@ -68,7 +74,9 @@ export interface Manifest {
   typescript: FileStamp;
   /** The compiler options that affect parsing and binding (TypeScript's `sourceFileAffectingCompilerOptions`), as the cells' program has them. */
   options: Record<string, unknown>;
-  files: { path: string; languageVersion: number; impliedNodeFormat?: number; jsDocParsingMode?: number }[];
+  files: { path: string; languageVersion: number; impliedNodeFormat?: number; jsDocParsingMode?: number; version?: string; stamp?: FileStamp }[];
+  /** The hash of {@link VERSION_PROBE} by the compiler host that computed the files' `version`s (of the text it read when the file had `stamp`). */
+  versionProbe?: string;
   /** The module resolutions made from those files (not from the cells), and what they depend on ({@link ResolutionMemo}). */
   resolutions?: Resolutions;
 }
@@ -258,6 +266,19 @@ export class SourceFileCache {
   readonly unread = new Set<string>();
   /** The names the compiler asked for them by. */
   readonly unreadNames = new Set<string>();
+  /** The version (hash of the text) a compiler host computed for a file, by the manifest's host ({@link versionOf}). */
+  readonly versions = new Map<SourceFile, string>();
+  private hashesAlike = new WeakMap<object, boolean>();
+  versionProbe: string | undefined;
+
+  /** The version of a file served, if `host` hashes as the manifest's host did (undefined: the host computes it). */
+  versionOf(sf: SourceFile, host: { createHash?(data: string): string }): string | undefined {
+    const v = this.versions.get(sf);
+    if (v === undefined || !host.createHash || this.versionProbe === undefined) return undefined;
+    let alike = this.hashesAlike.get(host);
+    if (alike === undefined) this.hashesAlike.set(host, (alike = host.createHash(VERSION_PROBE) === this.versionProbe));
+    return alike ? v : undefined;
+  }
   enabled = false;
   served = 0;
   servedUnread = 0;
@@ -323,7 +344,7 @@ export function loadHookedTypescript(file: string): TS {
   for (const anchor of [HOOK_ANCHOR, UNREAD_HOOK_ANCHOR, RESOLVE_HOOK_ANCHOR]) {
     if (!source.includes(anchor)) throw new Error(`Cannot build the kernel snapshot: ${file} has no "${anchor.slice(0, 40)}…" (another TypeScript version?)`);
   }
-  const hooked = source.replace(HOOK_ANCHOR, HOOKED).replace(UNREAD_HOOK_ANCHOR, UNREAD_HOOKED).replace(RESOLVE_HOOK_ANCHOR, RESOLVE_HOOKED).replace(IMPORTS_HOOK_ANCHOR, IMPORTS_HOOKED);
+  const hooked = source.replace(HOOK_ANCHOR, HOOKED).replace(UNREAD_HOOK_ANCHOR, UNREAD_HOOKED).replace(RESOLVE_HOOK_ANCHOR, RESOLVE_HOOKED).replace(IMPORTS_HOOK_ANCHOR, IMPORTS_HOOKED).replace(VERSION_HOOK_ANCHOR, VERSION_HOOKED);
   const wrapper = vm.runInThisContext(Module.wrap(hooked), { filename: file }) as (...a: unknown[]) => void;
   const m = { exports: {} as TS };
   wrapper.call(m.exports, m.exports, require, m, file, path.dirname(file));
@@ -333,6 +354,7 @@ export function loadHookedTypescript(file: string): TS {
 /** Parse and bind every file of `manifest`, and collect its imports ({@link collectImports}). */
 export function parseManifest(ts: TS, manifest: Manifest): SourceFileCache {
   const cache = new SourceFileCache();
+  cache.versionProbe = manifest.versionProbe;
   const parsed: SourceFile[] = [];
   const options = manifest.options as import("typescript").CompilerOptions;
   const t = ts as unknown as { bindSourceFile(sf: SourceFile, o: object): void; getSetExternalModuleIndicator(o: object): (sf: SourceFile) => void };
@@ -360,7 +382,10 @@ export function parseManifest(ts: TS, manifest: Manifest): SourceFileCache {
     } catch {
       /* gone since: served by text only */
     }
-    cache.add(sf, after && sameStamp(before, after) ? before : undefined);
+    const unchanged = after && sameStamp(before, after);
+    cache.add(sf, unchanged ? before : undefined);
+    // The version the kernel's compiler host would compute from this text: the manifest's, if the file is as it was then.
+    if (unchanged && f.version !== undefined && f.stamp && sameStamp(f.stamp, before)) cache.versions.set(sf, f.version);
     parsed.push(sf);
   }
   collectImports(ts, parsed);
@@ -409,6 +434,7 @@ function buildEntry(manifestFile: string): void {
   // ts.sys.realpath: the notebook folder's node_modules/@types/node is a virtual folder (resolve.ts), the snapshot holds real paths.
   const realpath = (p: string) => ts.sys.realpath?.(p) ?? p;
   (globalThis as Record<string, unknown>)[UNREAD_HOOK_GLOBAL] = (fileName: string, parse: ParseOptions) => cache.takeUnchanged(fileName, parse, realpath);
+  (globalThis as Record<string, unknown>)[VERSION_HOOK_GLOBAL] = (sf: SourceFile, host: object) => (cache.enabled ? cache.versionOf(sf, host) : undefined);
   const resolutions = manifest.resolutions && new ResolutionMemo(manifest.resolutions, ts);
   if (resolutions) {
     (globalThis as Record<string, unknown>)[RESOLVE_HOOK_GLOBAL] = (name: string, from: string, options: { typeRoots?: string[] }, mode: number | undefined) =>

@@ -59,6 +59,18 @@ describe("kernel startup snapshot", function () {
       expect(cache.take("/snap/node_modules/undici-types/m.d.ts", mod, opts)).to.equal(sf);
     });
 
+    it("gives a served file's version from the manifest only to a host that hashes as the manifest's did", function () {
+      const cache = new SourceFileCache();
+      const sf = parse("/snap/a.d.ts", text, opts);
+      cache.add(sf);
+      cache.versions.set(sf, "v-from-manifest");
+      cache.versionProbe = "hash:cdlab";
+      expect(cache.versionOf(sf, { createHash: (d) => `hash:${d}` })).to.equal("v-from-manifest");
+      expect(cache.versionOf(sf, { createHash: (d) => `other:${d}` }), "another hash").to.equal(undefined);
+      expect(cache.versionOf(sf, {}), "no createHash (djb2)").to.equal(undefined);
+      expect(cache.versionOf(parse("/snap/b.d.ts", text, opts), { createHash: (d) => `hash:${d}` }), "a file without one").to.equal(undefined);
+    });
+
     describe("takeUnchanged (served without reading the file)", function () {
       let dir: string;
       let file: string;
