@@ -63,7 +63,9 @@ export async function gradeSubmission(submission: string, source: Notebook, limi
     await probes?.close();
     probes = undefined;
     try {
-      probes = await startProbes(specs, { prefix: limits.probe?.prefix ?? networkOf(k.pid), kernelPid: limits.probe?.kernelPid ?? k.pid }, probeResults);
+      // A spare kernel's probe process was started with it; a launcher of the caller's (tests) starts its own.
+      const started = limits.probe?.prefix ? undefined : limits.spares?.takeProbe(k.pid);
+      probes = await startProbes(specs, { prefix: limits.probe?.prefix ?? networkOf(k.pid), kernelPid: limits.probe?.kernelPid ?? k.pid }, probeResults, started);
     } catch (e) {
       // The cells' probes then do not run and their verdicts fail: say why, it is the grader's machine, not the student.
       probeTrouble = `as sondas do corretor não puderam começar (${(e as Error).message}); testes que dependem delas falharam`;

@@ -21,7 +21,8 @@ import { CdlabError } from "../runtime/errors";
 import { gradeSubmission, readSource, type GradeOptions, type SubmissionGrade } from "./autograde";
 import { feedbackHtml } from "./feedback";
 import { gradebookCsv } from "./gradebook";
-import { gradeId, nbMeta, type Notebook } from "./notebook";
+import { cellSource, gradeId, nbMeta, type Notebook } from "./notebook";
+import { splitTest } from "./verdict";
 import { sandboxSupport } from "./sandbox";
 import { sparePool, sparesEnabled } from "./spares";
 import type { CourseResult } from "./course-result";
@@ -51,6 +52,11 @@ function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
+}
+
+/** Does a test cell of these notebooks declare a probe (a `cdlab:probe` block)? Then each kernel gets a probe process. */
+function declaresProbes(sources: Notebook[]): boolean {
+  return sources.some((nb) => nb.cells.some((c) => nbMeta(c)?.grade && Object.keys(splitTest(cellSource(c)).probes).length > 0));
 }
 
 /** The test cells of a source notebook, in order, with their points. */
@@ -86,7 +92,7 @@ export async function gradeCourse(course: string, assignment: string, options: C
   let done = 0;
   // The next submissions' kernels start warm while these run (one spare per job), never beyond the last submission.
   const spares = rest.sandbox !== false && sparesEnabled() && sandboxSupport().ok
-    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: Math.min(jobs, tasks.length), wanted: () => tasks.length - next })
+    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: Math.min(jobs, tasks.length), wanted: () => tasks.length - next, probes: declaresProbes([...sources.values()].map((s) => s.nb)) })
     : undefined;
   if (spares) limits.spares = spares;
   const one = async ({ student, notebook }: (typeof tasks)[number]): Promise<CourseResult> => {

@@ -112,16 +112,28 @@ export interface ProbeProcess {
 }
 
 /**
+ * Spawn a probe process that waits for its plan (a spare kernel's, started before the submission that will use it).
+ *
+ * @param prefix the command that enters the kernel's network namespace ({@link networkOf})
+ * @returns the process, for {@link startProbes}'s `started`
+ */
+export function spawnProbeProcess(prefix: string[] = []): ChildProcess {
+  const argv = [...prefix, process.execPath, ...programArgs(entryFile(__dirname, "probe-main"))];
+  return spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/**
  * Start the probe process with the submission's probe plan.
  *
  * @param plan probe specs by name
  * @param launcher how to start it
  * @param results where results go (shared by the probe processes of one submission's kernels)
+ * @param started a process from {@link spawnProbeProcess} (in the kernel's network namespace) to give the plan to
+ *   instead of starting one
  * @returns the running process
  */
-export async function startProbes(plan: Record<string, ProbeSpec>, launcher: ProbeLauncher = {}, results = new Map<string, unknown>()): Promise<ProbeProcess> {
-  const argv = [...(launcher.prefix ?? []), process.execPath, ...programArgs(entryFile(__dirname, "probe-main"))];
-  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+export async function startProbes(plan: Record<string, ProbeSpec>, launcher: ProbeLauncher = {}, results = new Map<string, unknown>(), started?: ChildProcess): Promise<ProbeProcess> {
+  const child: ChildProcess = started ?? spawnProbeProcess(launcher.prefix);
   // The last line on stderr says why a probe could not start (e.g. `nsenter: reassociate to namespace 'ns/net' failed`).
   let why = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (why = (why + d).slice(-2000)));
@@ -131,12 +143,14 @@ export async function startProbes(plan: Record<string, ProbeSpec>, launcher: Pro
   child.stdin!.end(JSON.stringify({ plan, kernelPid: launcher.kernelPid }) + "\n");
   const lines = readline.createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => {
+    const exited = (code: number | null) => {
       const last = why.trim().split("\n").pop();
       // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
       reject(new Error(`the probe process exited (${code}) before listening${last ? `: ${last}` : ""}`));
-    });
+    };
+    if (child.exitCode !== null || child.signalCode !== null) return exited(child.exitCode); // a started one that died
+    child.once("error", reject);
+    child.once("exit", exited);
     lines.on("line", (line) => {
       let m: { port?: number; name?: string; result?: unknown };
       try {

@@ -17,7 +17,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import { cdlabKernelArgv, minimalEnv, newConnection, type ConnectionInfo, type KernelLauncher } from "../jupyter/launch";
-import { killTree } from "../proc/tree";
+import { isAlive, killTree } from "../proc/tree";
+import { networkOf, spawnProbeProcess } from "./probe";
 import { createSandbox, SANDBOX_CWD, type SandboxLauncher, type SandboxOptions } from "./sandbox";
 
 /** Set to `0` in the grader's environment: no spare kernels. */
@@ -29,6 +30,8 @@ export interface SparePoolOptions extends SandboxOptions {
   size?: number;
   /** How many more kernels will be wanted (e.g. submissions not yet started); no spare is started beyond it. @default Infinity */
   wanted?: () => number;
+  /** Also start each spare's probe process (probe.ts), in its network namespace, waiting for its plan. @default false */
+  probes?: boolean;
 }
 
 /** Spare kernels; {@link close} stops those never claimed. */
@@ -38,7 +41,9 @@ export interface SparePool {
    * kernel starts cold; then starts spares for the kernels still wanted.
    */
   launcher(): KernelLauncher;
-  /** Stop every spare not claimed and remove its sandbox. Idempotent. */
+  /** The probe process started with the spare now running as kernel `pid` (once), if there is one. */
+  takeProbe(pid: number): ChildProcess | undefined;
+  /** Stop every spare not claimed and remove its sandbox, and every probe process not taken. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -85,10 +90,23 @@ export function sparesEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
  * ```
  */
 export function sparePool(options: SparePoolOptions = {}): SparePool {
-  const { size = 1, wanted = () => Infinity, ...sandbox } = options;
+  const { size = 1, wanted = () => Infinity, probes: withProbes = false, ...sandbox } = options;
   const ready: Spare[] = [];
   const starting = new Set<Promise<void>>();
+  /** Probe processes by their kernel's pid, until taken. */
+  const probes = new Map<number, ChildProcess>();
   let closed = false;
+  const kill = (c: ChildProcess) => {
+    if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  };
+  /** Once the spare's sandbox has its network namespace, a probe process joins it (node's start off the submission's path). */
+  const startProbe = async (child: ChildProcess) => {
+    for (let tries = 0; tries < 250 && !closed && child.exitCode === null && child.signalCode === null; tries++) {
+      const prefix = networkOf(child.pid!);
+      if (prefix.length) return void probes.set(child.pid!, spawnProbeProcess(prefix));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
 
   const start = async (): Promise<void> => {
     const launcher = createSandbox(sandbox);
@@ -105,6 +123,7 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
     const spare = { launcher, env, child, connection, exited };
     if (closed) return void stop(spare);
     ready.push(spare);
+    if (withProbes) await startProbe(child);
   };
   const refill = () => {
     while (!closed && ready.length + starting.size < Math.min(size, wanted())) {
@@ -117,11 +136,19 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
     if (s.child.pid !== undefined) killTree(s.child.pid);
     await s.exited;
     s.launcher.dispose();
+    const probe = probes.get(s.child.pid!);
+    probes.delete(s.child.pid!);
+    if (probe) kill(probe);
   };
   const alive = (s: Spare) => s.child.exitCode === null && s.child.signalCode === null;
 
   return {
     launcher(): KernelLauncher {
+      for (const [pid, probe] of probes) {
+        if (isAlive(pid)) continue; // its kernel ended without taking it (a submission with no probe, a failed start)
+        probes.delete(pid);
+        kill(probe);
+      }
       let spare = ready.shift();
       while (spare && !alive(spare)) {
         void stop(spare);
@@ -135,7 +162,7 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
         socketDir: launcher.socketDir,
         connectionPath: launcher.connectionPath,
         command: (argv) => launcher.command(argv),
-        dispose: () => launcher.dispose(),
+        dispose: () => (taken ? launcher.dispose() : void stop(spare)), // never claimed: the spare goes with its sandbox
         claim: () => {
           if (taken || !alive(spare)) return undefined; // died meanwhile: a cold start in the same sandbox
           taken = true;
@@ -144,10 +171,17 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
         },
       };
     },
+    takeProbe(pid: number): ChildProcess | undefined {
+      const probe = probes.get(pid);
+      probes.delete(pid);
+      return probe;
+    },
     async close(): Promise<void> {
       closed = true;
       await Promise.all(starting);
       await Promise.all(ready.splice(0).map(stop));
+      for (const p of probes.values()) kill(p);
+      probes.clear();
     },
   };
 }

@@ -4,7 +4,8 @@
  * spare, whose kernel answers in the sandbox's folder with the environment a
  * cold one gets; a spare that died before its claim falls back to a cold
  * start; none is started beyond what is wanted; close() leaves no process,
- * socket folder or group behind. Where bubblewrap cannot run, they skip.
+ * socket folder or group behind; a spare's probe process waits in its network
+ * namespace for its kernel's grading. Where bubblewrap cannot run, they skip.
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -14,10 +15,14 @@ import path from "node:path";
 import { cgroupParents } from "../../src/grader/cgroup";
 import { createSandbox, sandboxSupport } from "../../src/grader/sandbox";
 import { executePlan } from "../../src/grader/steps/execute";
+import { nsOf, startProbes } from "../../src/grader/probe";
+import { gradeCourse } from "../../src/grader/course";
+import { readNotebook, serializeNotebook } from "../../src/grader/notebook";
+import { releaseNotebook } from "../../src/grader/release";
 import { sparePool, sparesEnabled, type SparePool } from "../../src/grader/spares";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import type { KernelLauncher } from "../../src/jupyter/launch";
-import { isAlive } from "../../src/proc/tree";
+import { descendants, isAlive } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
 
 /** This process's sandbox socket folders and cgroups still present. */
@@ -104,7 +109,7 @@ describe("grader/spares", function () {
     wanted = 2;
     const l = pool.launcher(); // cold, and two spares start behind it
     const pids = await pollUntil(() => (allSpares().length >= 2 ? allSpares() : undefined), { timeoutMs: 20_000, what: "two spares" });
-    expect(pids.length, "no more than the size").to.equal(2);
+    expect(pids.length, `no more than the size: ${JSON.stringify(processes().filter((p) => pids.includes(p.pid)))}`).to.equal(2);
     l.dispose();
     await Promise.all(kernels.splice(0).map((k) => k.close(0)));
     await pool.close();
@@ -128,6 +133,45 @@ describe("grader/spares", function () {
     expect(claimed).to.equal(1);
     expect(kernelStarts).to.equal(1);
     expect(results[0].result.status).to.equal("ok");
+  });
+
+  it("with probes: each spare's probe process waits in its network namespace, taken once by its kernel's grading; close() stops the rest", async function () {
+    pool = sparePool({ size: 1, wanted: () => 1, probes: true });
+    await start(pool.launcher());
+    const second = await start(pool.launcher());
+    expect(second.claimedPid).to.be.a("number");
+    const probe = await pollUntil(() => pool!.takeProbe(second.k.pid), { timeoutMs: 20_000, what: "the spare's probe process" });
+    expect(pool.takeProbe(second.k.pid), "taken once").to.equal(undefined);
+    const kernelNet = nsOf(descendants(second.k.pid).at(-1)!, "net");
+    expect(nsOf(await pollUntil(() => descendants(probe.pid!).at(-1) ?? probe.pid, { what: "the probe's node" }), "net")).to.equal(kernelNet);
+    const p = await startProbes({ eco: { kind: "udp", send: ["x"] } as never }, { kernelPid: second.k.pid }, new Map(), probe);
+    expect(p.port).to.be.a("number");
+    await p.close();
+    // The spare started behind it has its own probe: close() stops both.
+    const other = await pollUntil(() => allSpares().find((x) => x !== second.k.pid), { timeoutMs: 20_000, what: "the next spare" });
+    const untaken = await pollUntil(() => processes().find((x) => x.ppid === process.pid && x.cmd.includes("probe-main") && nsOf(x.pid, "net") === nsOf(descendants(other).at(-1) ?? other, "net")), { timeoutMs: 20_000, what: "its probe" });
+    await pool.close();
+    pool = undefined;
+    await pollUntil(() => !isAlive(untaken.pid), { what: "the untaken probe's end" });
+  });
+
+  it("a class of exercise 02 (probes) graded on spares: full marks for the solution, none for the released copy", async function () {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-spares-class-"));
+    try {
+      const file = path.join(__dirname, "..", "..", "notebooks", "exercicios", "02-udp.ipynb");
+      fs.mkdirSync(path.join(root, "source", "udp"), { recursive: true });
+      fs.copyFileSync(file, path.join(root, "source", "udp", "02-udp.ipynb"));
+      const released = serializeNotebook(releaseNotebook(readNotebook(file), "02-udp.ipynb"));
+      for (const [student, text] of [["ana", fs.readFileSync(file, "utf8")], ["beto", released], ["caio", fs.readFileSync(file, "utf8")]]) {
+        fs.mkdirSync(path.join(root, "submitted", student, "udp"), { recursive: true });
+        fs.writeFileSync(path.join(root, "submitted", student, "udp", "02-udp.ipynb"), text);
+      }
+      const { results } = await gradeCourse(root, "udp", { jobs: 1 });
+      expect(results.map((r) => [r.student, r.grade?.score, r.grade?.kernel_starts])).to.deep.equal([["ana", 10, 1], ["beto", 0, 1], ["caio", 10, 1]]);
+      expect(allSpares(), "no spare left").to.deep.equal([]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("CDLAB_KERNEL_SPARE=0 turns spares off", function () {
