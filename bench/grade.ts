@@ -3,7 +3,8 @@
  * on the grader's own fixture exercise; a class of exercise 02 graded with
  * `gradeCourse` serially and with 2 jobs (target: ≤ 0.6 × the serial time).
  * `runGradeBench()` is called by the bench runner; run alone with
- * `node dist/bench/grade.js [batch] [class size]`.
+ * `node dist/bench/grade.js [batch] [class size] [spares]` (`spares`: the class also graded without warm spare
+ * kernels, each run beside its twin).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -13,6 +14,7 @@ import { gradeCourse } from "../src/grader/course";
 import { readNotebook, serializeNotebook } from "../src/grader/notebook";
 import { releaseNotebook } from "../src/grader/release";
 import { sandboxSupport } from "../src/grader/sandbox";
+import { SPARE_ENV } from "../src/grader/spares";
 import { PACKAGE_ROOT } from "../src/runtime/root";
 import type { BenchRow } from "./report";
 
@@ -24,7 +26,7 @@ import type { BenchRow } from "./report";
  * @param options.classSize students in the class of exercise 02 @default 60 (4 when quick)
  * @returns rows for the bench table (times in ms)
  */
-export async function runGradeBench(options: { quick?: boolean; batch?: number; classSize?: number } = {}): Promise<BenchRow[]> {
+export async function runGradeBench(options: { quick?: boolean; batch?: number; classSize?: number; compareSpares?: boolean } = {}): Promise<BenchRow[]> {
   const batch = options.quick ? 5 : options.batch ?? 30;
   const dir = path.join(PACKAGE_ROOT, "test", "fixtures", "grader");
   const source = readSource(path.join(dir, "exercise.ipynb"));
@@ -41,7 +43,7 @@ export async function runGradeBench(options: { quick?: boolean; batch?: number; 
     { section: "grade", name: "grade one submission (full marks)", value: single, unit: "ms", note },
     { section: "grade", name: "grade one released copy (0 points)", value: released, unit: "ms", note },
     { section: "grade", name: `grade a batch of ${batch}`, value: total, unit: "ms", note: `${Math.round(total / batch)} ms per submission, half solved, half released` },
-    ...(await runClassBench(options.classSize ?? (options.quick ? 4 : 60))),
+    ...(await runClassBench(options.classSize ?? (options.quick ? 4 : 60), { compareSpares: options.compareSpares })),
   ];
 }
 
@@ -106,13 +108,15 @@ function cpuGroup(): { ms(): number; close(): void } | undefined {
  * nbgrader's layout, graded by `gradeCourse` with 1 job and with 2, each run from scratch.
  *
  * @param n students
+ * @param options.compareSpares also grade with warm spare kernels turned off (`CDLAB_KERNEL_SPARE=0`), each run
+ *   beside its twin with them on (serial off, serial on, 2 jobs off, 2 jobs on) @default false
  * @returns the serial time, and the 2-job time with the serial one as its reference; where a cpuacct group can be
- *   made, the CPU of each run and the cores it kept busy
+ *   made, the CPU of each run and the cores it kept busy; compared, the runs without spares as the reference of those with
  */
-export async function runClassBench(n: number): Promise<BenchRow[]> {
+export async function runClassBench(n: number, options: { compareSpares?: boolean } = {}): Promise<BenchRow[]> {
   const file = path.join(PACKAGE_ROOT, "notebooks", "exercicios", "02-udp.ipynb");
   const released = serializeNotebook(releaseNotebook(readNotebook(file), "02-udp.ipynb"));
-  const time = async (jobs: number) => {
+  const time = async (jobs: number, spares = true) => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-bench-class-"));
     try {
       fs.mkdirSync(path.join(root, "source", "udp"), { recursive: true });
@@ -123,9 +127,14 @@ export async function runClassBench(n: number): Promise<BenchRow[]> {
         if (i % 2) fs.writeFileSync(path.join(dir, "02-udp.ipynb"), released);
         else fs.copyFileSync(file, path.join(dir, "02-udp.ipynb"));
       }
+      const saved = process.env[SPARE_ENV];
+      if (!spares) process.env[SPARE_ENV] = "0";
       const cpu0 = cpu?.ms();
       const t0 = Date.now();
-      const { results } = await gradeCourse(root, "udp", { jobs });
+      const { results } = await gradeCourse(root, "udp", { jobs }).finally(() => {
+        if (saved === undefined) delete process.env[SPARE_ENV];
+        else process.env[SPARE_ENV] = saved;
+      });
       const ms = Date.now() - t0;
       const cpuMs = cpu0 === undefined ? undefined : cpu!.ms() - cpu0;
       const graded = results.filter((r) => r.grade).length;
@@ -139,9 +148,13 @@ export async function runClassBench(n: number): Promise<BenchRow[]> {
   const cpu = cpuGroup();
   let serial: Awaited<ReturnType<typeof time>>;
   let parallel: Awaited<ReturnType<typeof time>>;
+  let cold: { serial: typeof serial; parallel: typeof serial } | undefined;
   try {
+    const serialCold = options.compareSpares ? await time(1, false) : undefined;
     serial = await time(1);
+    const parallelCold = options.compareSpares ? await time(2, false) : undefined;
     parallel = await time(2);
+    if (serialCold && parallelCold) cold = { serial: serialCold, parallel: parallelCold };
   } finally {
     cpu?.close();
   }
@@ -150,16 +163,25 @@ export async function runClassBench(n: number): Promise<BenchRow[]> {
   // bounds what 2 jobs can gain: at best CPU / (2 × serial wall) of the serial time, with both cores free.
   const busy = (r: typeof serial) => (r.cpuMs === undefined ? "" : `; ${Math.round(r.cpuMs / n)} ms CPU per submission, ${(r.cpuMs / r.ms).toFixed(2)} cores busy`);
   const floor = serial.cpuMs === undefined ? "" : `; best possible on 2 free cores ${Math.max(0.5, serial.cpuMs / (2 * serial.ms)).toFixed(2)} ×`;
-  return [
+  const rows: BenchRow[] = [
     { section: "grade", name: `grade a class of ${n}, serial (--jobs 1)`, value: serial.ms, unit: "ms", note: `${Math.round(serial.ms / n)} ms per submission${busy(serial)}; ${note}` },
     {
       section: "grade", name: `grade a class of ${n}, --jobs 2`, value: parallel.ms, unit: "ms", reference: serial.ms, referenceName: "--jobs 1",
       target: { max: 0.6 }, note: `${(parallel.ms / serial.ms).toFixed(2)} × the serial time${busy(parallel)}${floor}; ${note}`,
     },
   ];
+  if (!cold) return rows;
+  const twin = (jobs: string, off: typeof serial, on: typeof serial): BenchRow[] => [
+    { section: "grade", name: `grade a class of ${n}, ${jobs}, no spare kernels`, value: off.ms, unit: "ms", note: `CDLAB_KERNEL_SPARE=0, run just before its twin with spares${busy(off)}` },
+    {
+      section: "grade", name: `grade a class of ${n}, ${jobs}, spares vs none`, value: on.ms, unit: "ms", reference: off.ms, referenceName: "no spares",
+      note: `${(on.ms / off.ms).toFixed(2)} × the time without spares`,
+    },
+  ];
+  return [...rows, ...twin("serial", cold.serial, serial), ...twin("--jobs 2", cold.parallel, parallel)];
 }
 
 if (require.main === module) {
   const [batch, classSize] = [Number(process.argv[2] ?? 30), process.argv[3] === undefined ? undefined : Number(process.argv[3])];
-  runGradeBench({ batch, classSize }).then((r) => console.log(JSON.stringify(r, null, 2)));
+  runGradeBench({ batch, classSize, compareSpares: process.argv[4] === "spares" }).then((r) => console.log(JSON.stringify(r, null, 2)));
 }
