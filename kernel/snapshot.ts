@@ -1,3 +1,4 @@
+// Longer than 300 lines: the snapshot entry is this one file (Node 20 lets it require only built-in modules), so what it serves lives here
 /**
  * The kernel's startup snapshot (Node's `--build-snapshot`): a V8 heap with
  * the project's TypeScript loaded and the declaration files every cell
@@ -11,9 +12,12 @@
  *   run by snapshot-build.ts; ENTRY is this file's JavaScript with `exports` and
  *   `module` defined first, which Node 20 does not give a snapshot entry): only
  *   Node's built-in modules may be required here,
- *   so TypeScript is loaded from its file with `vm`, with one hook added
- *   ({@link HOOK_ANCHOR}): the compiler host asks {@link takeSourceFile} for a file
- *   before parsing it;
+ *   so TypeScript is loaded from its file with `vm`, with hooks added: the
+ *   compiler host asks the snapshot for a file before reading it
+ *   ({@link UNREAD_HOOK_ANCHOR}) and before parsing the text it read
+ *   ({@link HOOK_ANCHOR}), `resolveModuleName` asks for a resolution
+ *   ({@link RESOLVE_HOOK_ANCHOR}), and, optional, a file's imports and version
+ *   come from the snapshot ({@link IMPORTS_HOOK_ANCHOR}, {@link VERSION_HOOK_ANCHOR});
  * - deserialized main (`node --snapshot-blob B -- main.js --connection-file F`,
  *   exec'd by the kernelspec's start.sh, put in the grader's sandbox, or
  *   started by main.ts run directly): expose what the snapshot holds if TypeScript did not
