@@ -90,9 +90,10 @@ export async function gradeCourse(course: string, assignment: string, options: C
   const results: CourseResult[] = new Array(tasks.length);
   let next = 0;
   let done = 0;
-  // The next submissions' kernels start warm while these run (one spare per job), never beyond the last submission.
+  // The next submission's kernel starts warm while these run, never beyond the last submission. One spare whatever
+  // the jobs: with one per job, two kernels warmed at once beside the jobs' and 2 jobs were no faster (bench/grade.ts).
   const spares = rest.sandbox !== false && sparesEnabled() && sandboxSupport().ok
-    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: Math.min(jobs, tasks.length), wanted: () => tasks.length - next, probes: declaresProbes([...sources.values()].map((s) => s.nb)) })
+    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: 1, wanted: () => tasks.length - next, probes: declaresProbes([...sources.values()].map((s) => s.nb)) })
     : undefined;
   if (spares) limits.spares = spares;
   const one = async ({ student, notebook }: (typeof tasks)[number]): Promise<CourseResult> => {
