@@ -26,10 +26,7 @@ export const SPARE_ENV = "CDLAB_KERNEL_SPARE";
 
 /** Options of {@link sparePool}. */
 export interface SparePoolOptions extends SandboxOptions {
-  /**
-   * Spares kept started at most. @default 1 (on 2 cores, 2 jobs with 2 spares were no faster than without: two
-   * kernels warming at once beside the jobs' slow these; with 1, 0.75-0.86 × the time without)
-   */
+  /** Spares kept started at most (each warms beside the running kernels and slows them a little). @default 1 */
   size?: number;
   /** How many more kernels will be wanted (e.g. submissions not yet started); no spare is started beyond it. @default Infinity */
   wanted?: () => number;
