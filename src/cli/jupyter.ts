@@ -29,6 +29,15 @@ export interface JupyterOptions {
    * for the benchmarks. @default true
    */
   noDelay?: boolean;
+  /**
+   * Have the server extension start a warm spare kernel a few seconds after the
+   * server is up, for the folder of the user's last cdlab kernel (else `root`),
+   * so the session's first kernel starts warm too
+   * (`--SparePrestart.enabled=True`, kernel/python/cdlab_jupyter/prestart.py).
+   * Costs one kernel process (~190 MiB) and ~1–3 s of CPU per server; only with
+   * `noDelay` (the extension). @default true for `lab`, false for `server`
+   */
+  prestartSpare?: boolean;
 }
 
 /** The venv's jupyter executable, or a clear error telling how to get it. */
@@ -51,6 +60,7 @@ export function newToken(): string {
  */
 export function jupyterCommand(options: JupyterOptions = {}) {
   const { app = "lab", port = 8888, token = newToken(), root = path.join(ROOT, "notebooks"), browser = false, noDelay = true } = options;
+  const prestartSpare = noDelay && (options.prestartSpare ?? app === "lab");
   const args = [
     app,
     "--ip=127.0.0.1",
@@ -62,6 +72,7 @@ export function jupyterCommand(options: JupyterOptions = {}) {
   ];
   // traitlets' command-line syntax for a Dict entry is key=value (JSON is not accepted).
   if (noDelay) args.push("--ServerApp.jpserver_extensions=cdlab_jupyter=True");
+  if (prestartSpare) args.push("--SparePrestart.enabled=True");
   if (!browser) args.push("--no-browser");
   if (process.getuid?.() === 0) args.push("--allow-root");
   const env: NodeJS.ProcessEnv = {

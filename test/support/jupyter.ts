@@ -45,13 +45,16 @@ export async function stopSharedServer(): Promise<void> {
 /**
  * Start a new Jupyter server rooted at `root` (default: notebooks/); `app: "lab"`
  * starts JupyterLab (the UI) instead of the API-only server; `env` adds variables
- * (e.g. JUPYTERLAB_SETTINGS_DIR for a throwaway settings folder).
+ * (e.g. JUPYTERLAB_SETTINGS_DIR for a throwaway settings folder); `prestartSpare`
+ * starts a warm spare kernel with the server (off here, so a test server costs no
+ * spare unless its test asks).
  */
 export async function startServer(
   root = path.resolve(__dirname, "..", "..", "notebooks"),
-  options: { app?: "lab" | "server"; env?: NodeJS.ProcessEnv } = {},
+  options: { app?: "lab" | "server"; env?: NodeJS.ProcessEnv; prestartSpare?: boolean } = {},
 ): Promise<JupyterServer> {
-  const jupyter = await spawnJupyter({ app: options.app ?? "server", port: 0, root, env: options.env, startTimeoutMs: 30000 });
+  const { app = "server", env, prestartSpare = false } = options;
+  const jupyter = await spawnJupyter({ app, port: 0, root, env, prestartSpare, startTimeoutMs: 30000 });
   const { url, token, process: child } = jupyter;
   const settings = ServerConnection.makeSettings({
     baseUrl: url,

@@ -11,12 +11,17 @@ Enabled for every server cdlab starts (src/cli/jupyter.ts):
 ``--ServerApp.jpserver_extensions={"cdlab_jupyter": true}`` with this folder on
 PYTHONPATH.
 
+It also prestarts a warm spare kernel for the server's first kernel when
+``--SparePrestart.enabled=True`` (prestart.py; ``cdlab lab`` turns it on).
+
 The package also holds the ``cdlab-spare`` kernel provisioner (provisioner.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .prestart import prestart
 
 __all__ = ["nodelay_connection_class"]
 
@@ -58,3 +63,4 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     wrapped = nodelay_connection_class(base)
     settings[_SETTING] = wrapped
     serverapp.log.info("cdlab_jupyter: TCP_NODELAY on kernel websockets (%s)", wrapped.__name__)
+    prestart(serverapp)

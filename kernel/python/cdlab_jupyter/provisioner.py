@@ -11,6 +11,8 @@ starting cold.
 At most one spare per process (the Jupyter server, nbclient, a bench): it is
 killed when replaced, after ``spare_idle_seconds`` unused, and at interpreter
 exit; if this process dies, the spare reads EOF on its stdin and exits.
+Each launch records its folder (last_folder.py), where the next server's
+first spare starts (prestart.py).
 
 Registered as the ``cdlab-spare`` entry point of ``jupyter_client.kernel_provisioners``
 (scripts/setup.js); named by the kernelspec's ``metadata.kernel_provisioner``.
@@ -33,7 +35,9 @@ from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from traitlets import Bool, Float
 
-__all__ = ["SpareProvisioner", "spare_argv", "discard_spare"]
+from . import last_folder
+
+__all__ = ["SpareProvisioner", "spare_argv", "spare_request", "schedule_spare", "discard_spare"]
 
 # Seconds between a kernel's launch and its replacement spare's start: the
 # spare's loading must not compete with the new kernel's first cell.
@@ -72,6 +76,16 @@ class _Request:
         self.argv, self.cwd, self.env = argv, cwd, env
         self.stdout, self.stderr, self.idle_s = stdout, stderr, idle_s
         self.key = (tuple(argv), os.path.realpath(cwd), _start_env(env), _stream_key(stdout), _stream_key(stderr))
+
+
+def spare_request(argv: list[str], cwd: str, env: Any, stdout: Any = None, stderr: Any = None, idle_s: float = 900.0) -> _Request:
+    """The spare for a launch of ``argv`` (already a spare command, see
+    spare_argv) in ``cwd`` with ``env``: the environment gets JPY_PARENT_PID
+    as jupyter_client's launcher sets it. The prestart of a server builds its
+    request here too, so its key is the one the server's first launch computes."""
+    env = {str(k): str(v) for k, v in env.items()}
+    env["JPY_PARENT_PID"] = str(os.getpid())
+    return _Request(argv, os.path.abspath(cwd), env, stdout, stderr, idle_s)
 
 
 class _Spare:
@@ -126,11 +140,11 @@ class _Pool:
         _kill(spare.proc)
         return None
 
-    def schedule(self, request: _Request) -> None:
-        """Start a spare for ``request`` in SPARE_DELAY_S, replacing any other."""
+    def schedule(self, request: _Request, delay_s: float = SPARE_DELAY_S) -> None:
+        """Start a spare for ``request`` in ``delay_s``, replacing any other."""
         with self._cond:
             old, self._spare = self._spare, None
-            self._pending = (time.monotonic() + SPARE_DELAY_S, request)
+            self._pending = (time.monotonic() + delay_s, request)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="cdlab-spare", daemon=True)
                 self._thread.start()
@@ -192,6 +206,12 @@ _POOL = _Pool()
 atexit.register(_POOL.discard)
 
 
+def schedule_spare(request: _Request, delay_s: float = SPARE_DELAY_S) -> None:
+    """Start this process's spare for ``request`` in ``delay_s`` (in the pool's
+    thread), replacing the one waiting or scheduled."""
+    _POOL.schedule(request, delay_s)
+
+
 def discard_spare() -> None:
     """Kill this process's spare kernel, if any, and cancel a scheduled one."""
     _POOL.discard()
@@ -216,15 +236,18 @@ class SpareProvisioner(LocalProvisioner):
         """Claim the spare, else start cold; then schedule the next spare.
         Nothing about the spare raises out of here: it falls back to a cold start."""
         _POOL.log = self.log
+        try:
+            last_folder.remember(str(kwargs.get("cwd") or os.getcwd()))
+        except Exception as e:  # noqa: BLE001 - a hint for the next server's prestart, never a reason to fail
+            self.log.debug("cdlab-spare: last folder not recorded (%s)", e)
         argv = spare_argv(cmd) if self._enabled() else None
         if argv is None:
             return await super().launch_kernel(cmd, **kwargs)
         request, proc = None, None
         try:
-            cwd = os.path.abspath(str(kwargs.get("cwd") or os.getcwd()))
-            env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
-            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
-            request = _Request(argv, cwd, env, kwargs.get("stdout"), kwargs.get("stderr"), float(self.spare_idle_seconds))
+            cwd = str(kwargs.get("cwd") or os.getcwd())
+            env = kwargs.get("env") or os.environ
+            request = spare_request(argv, cwd, env, kwargs.get("stdout"), kwargs.get("stderr"), float(self.spare_idle_seconds))
             proc = _POOL.claim(request.key)
             if proc is not None and not self._hand_over(proc, request):
                 proc = None
