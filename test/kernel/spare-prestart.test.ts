@@ -113,7 +113,7 @@ describe("warm spare for a server's first kernel (SparePrestart)", function () {
     await pollUntil(() => processesUnder(root).length === 0, { timeoutMs: 10_000, what: `kernel ${spare} and spare ${next} to exit with the server` });
   });
 
-  it("prestarts in the folder of the user's last kernel, unless it is gone or outside root_dir", async function () {
+  it("prestarts in the folder of the user's last kernel, unless it is outside root_dir", async function () {
     const exercicios = path.join(root, "exercicios");
     fs.mkdirSync(exercicios);
     const first = await start(false);
@@ -143,6 +143,21 @@ describe("warm spare for a server's first kernel (SparePrestart)", function () {
     fs.mkdirSync(gone);
     r = run();
     expect(r.stdout.trim(), "the same file once the folder exists").to.equal(gone);
+  });
+
+  it("does not replace the spare of a kernel launched before the prestart's time", function () {
+    // The pool of a fresh process: a launch (its claim) first, then the prestart. /bin/sleep stands for a spare.
+    const code = [
+      "from cdlab_jupyter import provisioner as p",
+      "r = p.spare_request(['/bin/sleep', '60'], '/', {})",
+      "first = p.schedule_first_spare(r, 60); again = p.schedule_first_spare(r, 60); p.discard_spare()",
+      "p._POOL.claim(r.key); after_launch = p.schedule_first_spare(r, 60)",
+      "print(first, again, after_launch)",
+    ].join("\n");
+    const env = { ...process.env, JUPYTER_RUNTIME_DIR: runtime, PYTHONPATH: path.join(PACKAGE_ROOT, "kernel", "python") };
+    const r = spawnSync(path.join(PACKAGE_ROOT, ".venv", "bin", "python"), ["-c", code], { env, encoding: "utf8" });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout.trim(), "scheduled once; not over a scheduled one; not after a launch").to.equal("True False False");
   });
 
   it("CDLAB_KERNEL_SPARE=0: no spare is prestarted and the first kernel starts cold", async function () {

@@ -81,7 +81,7 @@ def _schedule(serverapp: Any, options: SparePrestart) -> None:
     when the kernelspec has no enabled spare."""
     from jupyter_client.provisioning import KernelProvisionerFactory
 
-    from .provisioner import SpareProvisioner, schedule_spare, spare_argv, spare_request
+    from .provisioner import SpareProvisioner, schedule_first_spare, spare_argv, spare_request
 
     log = serverapp.log
     if os.environ.get("CDLAB_KERNEL_SPARE") == "0":
@@ -105,7 +105,9 @@ def _schedule(serverapp: Any, options: SparePrestart) -> None:
         log.info("cdlab_jupyter: no prestarted spare kernel (kernelspec %s has no --connection-file)", options.kernel_name)
         return
     request = spare_request(argv, cwd, kernel_env(spec, provisioner), None, None, float(provisioner.spare_idle_seconds))
-    schedule_spare(request, 0.0)
+    if not schedule_first_spare(request):
+        log.info("cdlab_jupyter: no prestarted spare kernel (a kernel started first and left its own)")
+        return
     log.info("cdlab_jupyter: starting a warm spare kernel in %s for the first kernel (--SparePrestart.enabled=False turns it off)", cwd)
 
 

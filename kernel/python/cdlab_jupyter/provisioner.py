@@ -37,7 +37,7 @@ from traitlets import Bool, Float
 
 from . import last_folder
 
-__all__ = ["SpareProvisioner", "spare_argv", "spare_request", "schedule_spare", "discard_spare"]
+__all__ = ["SpareProvisioner", "spare_argv", "spare_request", "schedule_first_spare", "discard_spare"]
 
 # Seconds between a kernel's launch and its replacement spare's start: the
 # spare's loading must not compete with the new kernel's first cell.
@@ -125,6 +125,7 @@ class _Pool:
         self._spare: _Spare | None = None
         self._pending: tuple[float, _Request] | None = None
         self._thread: threading.Thread | None = None
+        self._launched = False
         self.log: Any = None
 
     def claim(self, key: tuple) -> subprocess.Popen | None:
@@ -132,6 +133,7 @@ class _Pool:
         not match, or died, is killed and reaped."""
         with self._cond:
             spare, self._spare = self._spare, None
+            self._launched = True
         if spare is None:
             return None
         if spare.key == key and spare.proc.poll() is None:
@@ -151,6 +153,15 @@ class _Pool:
             self._cond.notify()
         if old is not None:
             _kill(old.proc)
+
+    def schedule_first(self, request: _Request, delay_s: float) -> bool:
+        """Schedule ``request`` only if no launch came first (it left its own
+        spare, for its folder) and nothing is waiting or scheduled."""
+        with self._cond:
+            if self._launched or self._spare is not None or self._pending is not None:
+                return False
+        self.schedule(request, delay_s)
+        return True
 
     def discard(self) -> None:
         """Kill the spare and forget the pending one (atexit, tests, benches)."""
@@ -206,10 +217,11 @@ _POOL = _Pool()
 atexit.register(_POOL.discard)
 
 
-def schedule_spare(request: _Request, delay_s: float = SPARE_DELAY_S) -> None:
+def schedule_first_spare(request: _Request, delay_s: float = 0.0) -> bool:
     """Start this process's spare for ``request`` in ``delay_s`` (in the pool's
-    thread), replacing the one waiting or scheduled."""
-    _POOL.schedule(request, delay_s)
+    thread), unless a kernel was launched already or a spare is waiting or
+    scheduled; whether it was scheduled."""
+    return _POOL.schedule_first(request, delay_s)
 
 
 def discard_spare() -> None:
