@@ -111,28 +111,34 @@ def _schedule(serverapp: Any, options: SparePrestart) -> None:
     log.info("cdlab_jupyter: starting a warm spare kernel in %s for the first kernel (--SparePrestart.enabled=False turns it off)", cwd)
 
 
+def _note(serverapp: Any, msg: str, *args: Any) -> None:
+    """Log an info line if the server has a logger that can; never raises."""
+    try:
+        serverapp.log.info(msg, *args)
+    except Exception:  # noqa: BLE001, S110 - a log line is not worth a failed server start
+        pass
+
+
 def prestart(serverapp: Any) -> None:
     """Called at extension load: ``delay_seconds`` after the server's event loop
     starts, have the spare started (in the pool's thread, not the loop's). Any
-    error is logged and the server goes on."""
-    try:
-        options = SparePrestart(parent=serverapp)
-        if not options.enabled:
-            return
-    except Exception as e:  # noqa: BLE001
-        serverapp.log.debug("cdlab_jupyter: prestart options unreadable (%s)", e)
-        return
+    error is logged and the server goes on; nothing here raises."""
 
     def run() -> None:
         try:
             _schedule(serverapp, options)
         except Exception as e:  # noqa: BLE001 - the spare is an optimization: never fail the server for it
-            serverapp.log.info("cdlab_jupyter: no prestarted spare kernel (%s)", e)
+            _note(serverapp, "cdlab_jupyter: no prestarted spare kernel (%s)", e)
 
     def later() -> None:
-        serverapp.io_loop.call_later(max(0.0, float(options.delay_seconds)), run)
+        try:
+            serverapp.io_loop.call_later(max(0.0, float(options.delay_seconds)), run)
+        except Exception as e:  # noqa: BLE001
+            _note(serverapp, "cdlab_jupyter: no prestarted spare kernel (%s)", e)
 
     try:
-        serverapp.io_loop.add_callback(later)
-    except Exception as e:  # noqa: BLE001
-        serverapp.log.debug("cdlab_jupyter: prestart not scheduled (%s)", e)
+        options = SparePrestart(parent=serverapp)
+        if options.enabled:
+            serverapp.io_loop.add_callback(later)
+    except Exception as e:  # noqa: BLE001 - e.g. a server without traitlets config or io_loop
+        _note(serverapp, "cdlab_jupyter: no prestarted spare kernel (%s)", e)
