@@ -12,42 +12,10 @@ import { SessionManager } from "@jupyterlab/services";
 import { jupyterCommand } from "../../src/cli/jupyter";
 import { execute, startServer, type JupyterServer } from "../support/jupyter";
 import { pollUntil } from "../support/poll";
+import { processesUnder, spareChildren } from "../support/spares";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
 
 const STATE_FILE = "cdlab-last-kernel-folder.json";
-
-/** Live (not zombie) children of `ppid` whose command line has `--spare`, from /proc. */
-function spareChildren(ppid: number): number[] {
-  const found: number[] = [];
-  for (const e of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-      const [state, parent] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const argv = fs.readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0");
-      if (Number(parent) === ppid && state !== "Z" && argv.includes("--spare")) found.push(Number(e));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
-/** Processes (not zombies) whose working directory is under `root`. */
-function processesUnder(root: string): number[] {
-  const found: number[] = [];
-  for (const e of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const cwd = fs.readlinkSync(`/proc/${e}/cwd`);
-      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-      if ((cwd === root || cwd.startsWith(root + "/")) && stat[stat.lastIndexOf(")") + 2] !== "Z") found.push(Number(e));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
 
 describe("warm spare for a server's first kernel (SparePrestart)", function () {
   this.timeout(180_000);

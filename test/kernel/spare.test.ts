@@ -12,6 +12,7 @@ import { writeSpec } from "../../src/cli/kernelspec";
 import { isAlive } from "../../src/proc/tree";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
 import { pollUntil } from "../support/poll";
+import { processesUnder } from "../support/spares";
 
 const PYTHON = path.join(PACKAGE_ROOT, ".venv", "bin", "python");
 const DRIVER = path.join(PACKAGE_ROOT, "test", "fixtures", "spare-driver.py");
@@ -22,22 +23,6 @@ interface Cell {
   printed: string;
   result: string;
   exit: number | null;
-}
-
-/** Processes (not zombies) whose working directory is under `root`, from /proc. */
-function processesUnder(root: string): number[] {
-  const found: number[] = [];
-  for (const e of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const cwd = fs.readlinkSync(`/proc/${e}/cwd`);
-      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
-      if ((cwd === root || cwd.startsWith(root + "/")) && stat[stat.lastIndexOf(")") + 2] !== "Z") found.push(Number(e));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
 }
 
 describe("warm spare kernel (cdlab-spare provisioner)", function () {
