@@ -56,6 +56,9 @@ interface Spare {
   exited: Promise<void>;
 }
 
+/** Not exited yet (nor reaped): its pid is still its own. */
+const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+
 /** The kernel's command with `--spare` in place of `--connection-file {connection_file}`. */
 function spareArgv(): string[] {
   const argv = cdlabKernelArgv();
@@ -133,14 +136,16 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
   };
   const stop = async (s: Spare): Promise<void> => {
     s.child.stdin!.end(); // EOF before a claim: the spare exits by itself
-    if (s.child.pid !== undefined) killTree(s.child.pid);
+    // Only while it runs: once exited and reaped its pid may be an unrelated process's (disposing the sandbox kills
+    // whatever is left in its group).
+    if (running(s.child)) killTree(s.child.pid!);
     await s.exited;
     s.launcher.dispose();
     const probe = probes.get(s.child.pid!);
     probes.delete(s.child.pid!);
     if (probe) kill(probe);
   };
-  const alive = (s: Spare) => s.child.exitCode === null && s.child.signalCode === null;
+  const alive = (s: Spare) => running(s.child);
 
   return {
     launcher(): KernelLauncher {

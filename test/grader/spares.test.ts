@@ -127,6 +127,7 @@ describe("grader/spares", function () {
         const l = createSandbox();
         return { ...l, claim: () => (claimed++, { child: doomed, connection: { ...FAKE, ip: path.join(l.socketDir, "k") } }) };
       },
+      takeProbe: () => undefined,
       close: async () => undefined,
     };
     const { results, kernelStarts } = await executePlan([{ kind: "student", code: "const x: number = 1" }], { spares: fake, timeoutMs: 20_000 });
@@ -172,6 +173,30 @@ describe("grader/spares", function () {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it("a spare that died and was reaped is dropped without a signal to its old pid (now another process's)", async function () {
+    // Pid reuse made to happen: as root, the next pid of this namespace is set to the dead spare's.
+    if (process.getuid?.() !== 0) this.skip();
+    pool = sparePool({ size: 1, wanted: () => 1 });
+    pool.launcher().dispose(); // cold, unused; a spare starts behind it
+    const pid = await pollUntil(() => allSpares()[0], { timeoutMs: 20_000, what: "the spare" });
+    process.kill(-pid, "SIGKILL");
+    await pollUntil(() => !fs.existsSync(`/proc/${pid}`), { what: "the spare's death, reaped" });
+    let decoy: ChildProcess | undefined;
+    for (let i = 0; i < 20 && decoy?.pid !== pid; i++) {
+      decoy?.kill("SIGKILL");
+      fs.writeFileSync("/proc/sys/kernel/ns_last_pid", String(pid - 1));
+      decoy = spawn("sleep", ["60"], { detached: true, stdio: "ignore" }); // leads its own group, as the spare did
+      kernelsToReap.push(decoy);
+    }
+    if (decoy?.pid !== pid) this.skip(); // another process took the pid each time
+    const died = new Promise<NodeJS.Signals | null>((r) => decoy!.once("exit", (_c, sig) => r(sig)));
+    pool.launcher().dispose(); // drops the dead spare
+    await pool.close();
+    pool = undefined;
+    decoy!.kill("SIGTERM");
+    expect(await died, "the process now holding the old pid was not killed by the pool").to.equal("SIGTERM");
   });
 
   it("CDLAB_KERNEL_SPARE=0 turns spares off", function () {
