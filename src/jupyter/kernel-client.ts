@@ -118,42 +118,62 @@ export class KernelClient {
    */
   static async start(options: KernelOptions = {}): Promise<KernelClient> {
     const { startTimeoutMs = 30_000, signal, launcher } = options;
-    signal?.throwIfAborted();
-    // With a launcher the connection file exists only where the launcher puts it (written to the child's fd 3).
-    const tmp = launcher ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-kernel-"));
-    const ownCwd = options.cwd || launcher ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-run-"));
-    const cwd = launcher ? os.tmpdir() : options.cwd ?? ownCwd!;
-    const claimed = launcher?.claim?.();
-    const conn = claimed?.connection ?? (await newConnection(launcher?.socketDir));
-    const connFile = launcher ? launcher.connectionPath : path.join(tmp!, "connection.json");
-    if (!launcher) fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
-    const kernelArgv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
-    const argv = claimed ? [] : launcher ? launcher.command(kernelArgv) : kernelArgv;
-    const child = claimed?.child ?? spawn(argv[0], argv.slice(1), {
-      cwd, env: options.env ?? minimalEnv(), detached: true, stdio: ["ignore", "pipe", "pipe", ...(launcher ? (["pipe"] as const) : [])],
-    });
+    let tmp: string | undefined;
+    let ownCwd: string | undefined;
+    let child: ChildProcess | undefined;
+    const sockets: (zmq.Dealer | zmq.Subscriber)[] = [];
+    // Every failure before the client exists releases what start was given and made: the launcher (a claimed or
+    // unclaimed spare goes with its sandbox), the folders, the child while it runs (never a pid it no longer owns).
     const cleanup = () => {
+      for (const sock of sockets) sock.close();
+      if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) killTree(child.pid);
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
       if (ownCwd) fs.rmSync(ownCwd, { recursive: true, force: true });
       launcher?.dispose();
     };
-    if (!claimed) await new Promise<void>((res, rej) => child.once("spawn", res).once("error", rej)).catch((e) => {
+    let client: KernelClient;
+    try {
+      signal?.throwIfAborted();
+      // With a launcher the connection file exists only where the launcher puts it (written to the child's fd 3).
+      tmp = launcher ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-kernel-"));
+      ownCwd = options.cwd || launcher ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-run-"));
+      const cwd = launcher ? os.tmpdir() : options.cwd ?? ownCwd!;
+      const claimed = launcher?.claim?.();
+      child = claimed?.child;
+      const conn = claimed?.connection ?? (await newConnection(launcher?.socketDir));
+      const connFile = launcher ? launcher.connectionPath : path.join(tmp!, "connection.json");
+      if (!launcher) fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
+      const kernelArgv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
+      const argv = claimed ? [] : launcher ? launcher.command(kernelArgv) : kernelArgv;
+      if (!claimed) {
+        const spawned = spawn(argv[0], argv.slice(1), {
+          cwd, env: options.env ?? minimalEnv(), detached: true, stdio: ["ignore", "pipe", "pipe", ...(launcher ? (["pipe"] as const) : [])],
+        });
+        child = spawned;
+        await new Promise<void>((res, rej) => spawned.once("spawn", res).once("error", rej)).catch((e) => {
+          throw new CdlabError("ERR_KERNEL_START", `Não foi possível iniciar o kernel "${argv[0]}": ${(e as Error).message}`);
+        });
+        if (launcher) {
+          const fd3 = spawned.stdio[3] as import("node:stream").Writable;
+          fd3.on("error", () => undefined); // the launcher may exit before reading it: reported by waitReady
+          fd3.end(JSON.stringify(conn));
+        }
+      }
+      const shell = new zmq.Dealer({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
+      sockets.push(shell);
+      const control = new zmq.Dealer({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
+      sockets.push(control);
+      const iopub = new zmq.Subscriber({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
+      sockets.push(iopub);
+      shell.connect(endpoint(conn, conn.shell_port));
+      control.connect(endpoint(conn, conn.control_port));
+      iopub.connect(endpoint(conn, conn.iopub_port));
+      iopub.subscribe();
+      client = new KernelClient(child!, conn.key, shell, control, iopub, tmp, ownCwd, launcher);
+    } catch (e) {
       cleanup();
-      throw new CdlabError("ERR_KERNEL_START", `Não foi possível iniciar o kernel "${argv[0]}": ${(e as Error).message}`);
-    });
-    if (launcher && !claimed) {
-      const fd3 = child.stdio[3] as import("node:stream").Writable;
-      fd3.on("error", () => undefined); // the launcher may exit before reading it: reported by waitReady
-      fd3.end(JSON.stringify(conn));
+      throw e;
     }
-    const shell = new zmq.Dealer({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
-    const control = new zmq.Dealer({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
-    const iopub = new zmq.Subscriber({ linger: 0, maxMessageSize: MAX_MESSAGE_BYTES });
-    shell.connect(endpoint(conn, conn.shell_port));
-    control.connect(endpoint(conn, conn.control_port));
-    iopub.connect(endpoint(conn, conn.iopub_port));
-    iopub.subscribe();
-    const client = new KernelClient(child, conn.key, shell, control, iopub, tmp, ownCwd, launcher);
     try {
       await client.waitReady(startTimeoutMs, signal);
     } catch (e) {

@@ -199,6 +199,24 @@ describe("grader/spares", function () {
     expect(await died, "the process now holding the old pid was not killed by the pool").to.equal("SIGTERM");
   });
 
+  it("an abort as a spare is handed out: its sandbox is disposed and no cold start follows", async function () {
+    const ac = new AbortController();
+    let disposed = 0;
+    const fake: SparePool = {
+      launcher: () => {
+        ac.abort(); // after executePlan's own check, before the kernel starts
+        const l = createSandbox();
+        return { ...l, dispose: () => (disposed++, l.dispose()), claim: () => undefined };
+      },
+      takeProbe: () => undefined,
+      close: async () => undefined,
+    };
+    const e = await executePlan([{ kind: "student", code: "1" }], { spares: fake, signal: ac.signal }).catch((x: unknown) => x);
+    expect((e as Error).name).to.equal("AbortError");
+    expect(disposed, "the spare's launcher").to.equal(1);
+    await pollUntil(() => leftovers().length === 0, { timeoutMs: 10_000, what: `no second sandbox (${leftovers().join(", ")})` });
+  });
+
   it("CDLAB_KERNEL_SPARE=0 turns spares off", function () {
     expect(sparesEnabled({ CDLAB_KERNEL_SPARE: "0" })).to.equal(false);
     expect(sparesEnabled({})).to.equal(true);

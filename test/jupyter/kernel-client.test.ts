@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import os from "node:os";
 import { KernelClient, type ExecuteResult } from "../../src/jupyter/kernel-client";
 import { errorOf } from "../../src/grader/steps/score";
 import { isAlive, descendants } from "../../src/proc/tree";
@@ -63,6 +64,21 @@ describe("jupyter/kernel-client", function () {
     expect(r.status).to.equal("died");
     expect(k.alive).to.equal(false);
     expect((await k.execute("1")).status).to.equal("died");
+  });
+
+  it("start disposes the launcher it was given when it fails before the kernel runs (an aborted signal)", async function () {
+    let disposed = 0;
+    let claimed = 0;
+    const launcher = {
+      socketDir: os.tmpdir(), connectionPath: "/nowhere", command: (argv: string[]) => argv,
+      dispose: () => void disposed++, claim: () => void claimed++,
+    };
+    const ac = new AbortController();
+    ac.abort();
+    const e = await KernelClient.start({ launcher, signal: ac.signal }).catch((x: unknown) => x);
+    expect((e as Error).name).to.equal("AbortError");
+    expect(claimed, "nothing claimed after the abort").to.equal(0);
+    expect(disposed).to.equal(1);
   });
 
   it("start fails with ERR_KERNEL_START when the kernel command exits", async function () {

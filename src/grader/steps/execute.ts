@@ -108,8 +108,13 @@ export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Pr
     const sandbox = () => createSandbox({ hide: limits.hide, limits: limits.sandboxLimits });
     const launcher = !sandboxed ? undefined : (limits.spares?.launcher() ?? sandbox());
     const start = (l: typeof launcher) => KernelClient.start({ ...limits.kernel, launcher: l, signal });
-    // A spare that died as it was claimed costs a cold start, not the submission.
-    const k = await (launcher?.claim ? start(launcher).catch(() => start(sandbox())) : start(launcher));
+    // A spare that died as it was claimed costs a cold start, not the submission; an abort is no such failure (start
+    // disposed the spare's sandbox: nothing else is made).
+    const retryCold = (e: unknown) => {
+      if (signal?.aborted) throw e;
+      return start(sandbox());
+    };
+    const k = await (launcher?.claim ? start(launcher).catch(retryCold) : start(launcher));
     // The hook's own start (a probe process) overlaps the prelude; its code runs after it, its failure is thrown here.
     const attached = Promise.resolve(limits.onKernel?.(k)).then((code) => ({ code }), (error: unknown) => ({ error }));
     const r = await k.execute(h.prelude, { ...quiet, timeoutMs: preludeMs });
