@@ -65,7 +65,10 @@ export async function gradeSubmission(submission: string, source: Notebook, limi
     try {
       // A spare kernel's probe process was started with it; a launcher of the caller's (tests) starts its own.
       const started = limits.probe?.prefix ? undefined : limits.spares?.takeProbe(k.pid);
-      probes = await startProbes(specs, { prefix: limits.probe?.prefix ?? networkOf(k.pid), kernelPid: limits.probe?.kernelPid ?? k.pid }, probeResults, started);
+      const launcher = { prefix: limits.probe?.prefix ?? networkOf(k.pid), kernelPid: limits.probe?.kernelPid ?? k.pid };
+      const alive = started && started.exitCode === null && started.signalCode === null ? started : undefined;
+      // The spare's probe only while it runs; one that died (before or while taking its plan) costs a cold probe start.
+      probes = await (alive ? startProbes(specs, launcher, probeResults, alive).catch(() => startProbes(specs, launcher, probeResults)) : startProbes(specs, launcher, probeResults));
     } catch (e) {
       // The cells' probes then do not run and their verdicts fail: say why, it is the grader's machine, not the student.
       probeTrouble = `as sondas do corretor não puderam começar (${(e as Error).message}); testes que dependem delas falharam`;

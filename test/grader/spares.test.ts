@@ -17,6 +17,7 @@ import { createSandbox, sandboxSupport } from "../../src/grader/sandbox";
 import { executePlan } from "../../src/grader/steps/execute";
 import { nsOf, startProbes } from "../../src/grader/probe";
 import { gradeCourse } from "../../src/grader/course";
+import { gradeSubmission, readSource } from "../../src/grader/autograde";
 import { readNotebook, serializeNotebook } from "../../src/grader/notebook";
 import { releaseNotebook } from "../../src/grader/release";
 import { sparePool, sparesEnabled, type SparePool } from "../../src/grader/spares";
@@ -215,6 +216,18 @@ describe("grader/spares", function () {
     expect((e as Error).name).to.equal("AbortError");
     expect(disposed, "the spare's launcher").to.equal(1);
     await pollUntil(() => leftovers().length === 0, { timeoutMs: 10_000, what: `no second sandbox (${leftovers().join(", ")})` });
+  });
+
+  it("a spare's probe process that died: the submission's probes start as for a cold kernel (full marks)", async function () {
+    const file = path.join(__dirname, "..", "..", "notebooks", "exercicios", "02-udp.ipynb");
+    const dead = spawn("true");
+    await new Promise((r) => dead.once("exit", r));
+    let taken = 0;
+    const fake: SparePool = { launcher: () => createSandbox(), takeProbe: () => (taken++, dead), close: async () => undefined };
+    const g = await gradeSubmission(file, readSource(file), { spares: fake, timeoutMs: 20_000 });
+    expect(taken, "the spare's probe was asked for").to.equal(1);
+    expect(g.warnings.filter((w) => w.includes("sondas"))).to.deep.equal([]);
+    expect(g.score).to.equal(10);
   });
 
   it("CDLAB_KERNEL_SPARE=0 turns spares off", function () {
