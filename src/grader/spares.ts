@@ -17,7 +17,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import { cdlabKernelArgv, minimalEnv, newConnection, type ConnectionInfo, type KernelLauncher } from "../jupyter/launch";
-import { isAlive, killTree } from "../proc/tree";
+import { killTree } from "../proc/tree";
 import { networkOf, spawnProbeProcess } from "./probe";
 import { createSandbox, SANDBOX_CWD, type SandboxLauncher, type SandboxOptions } from "./sandbox";
 
@@ -54,6 +54,8 @@ interface Spare {
   child: ChildProcess;
   connection: ConnectionInfo;
   exited: Promise<void>;
+  /** Its probe process (with `probes`), started before the spare is handed out. */
+  probe?: ChildProcess;
 }
 
 /** Not exited yet (nor reaped): its pid is still its own. */
@@ -96,19 +98,23 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
   const { size = 1, wanted = () => Infinity, probes: withProbes = false, ...sandbox } = options;
   const ready: Spare[] = [];
   const starting = new Set<Promise<void>>();
-  /** Probe processes by their kernel's pid, until taken. */
-  const probes = new Map<number, ChildProcess>();
+  /** Probe processes of claimed spares, by their kernel's pid, until taken or their kernel is gone. */
+  const probes = new Map<number, { kernel: ChildProcess; probe: ChildProcess }>();
   let closed = false;
   const kill = (c: ChildProcess) => {
-    if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    if (running(c)) c.kill("SIGKILL");
   };
-  /** Once the spare's sandbox has its network namespace, a probe process joins it (node's start off the submission's path). */
-  const startProbe = async (child: ChildProcess) => {
-    for (let tries = 0; tries < 250 && !closed && child.exitCode === null && child.signalCode === null; tries++) {
+  /**
+   * Once the spare's sandbox has its network namespace, a probe process joins it (node's start off the submission's
+   * path). Only before the spare is handed out: then no student code runs in the tree `networkOf` walks.
+   */
+  const startProbe = async (child: ChildProcess): Promise<ChildProcess | undefined> => {
+    for (let tries = 0; tries < 250 && !closed && running(child); tries++) {
       const prefix = networkOf(child.pid!);
-      if (prefix.length) return void probes.set(child.pid!, spawnProbeProcess(prefix));
+      if (prefix.length) return spawnProbeProcess(prefix);
       await new Promise((r) => setTimeout(r, 20));
     }
+    return undefined;
   };
 
   const start = async (): Promise<void> => {
@@ -118,15 +124,16 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
     const env = { ...minimalEnv(), ...launcher.insideEnv(spareArgv()) };
     const child = spawn(argv[0], argv.slice(1), { cwd: os.tmpdir(), env: minimalEnv(), detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"] });
     const exited = new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      if (!running(child)) return resolve();
       child.once("exit", () => resolve()).once("error", () => resolve());
     });
     for (const s of [child.stdin!, child.stdio[3] as NodeJS.WritableStream]) s.on("error", () => undefined); // a spare that died: its claim fails over to a cold start
     (child.stdio[3] as NodeJS.WritableStream).end(JSON.stringify(connection));
-    const spare = { launcher, env, child, connection, exited };
+    const spare: Spare = { launcher, env, child, connection, exited };
+    // Handed out only once its probe exists: a probe started after the claim would enter a sandbox running student code.
+    if (withProbes && !closed) spare.probe = await startProbe(child);
     if (closed) return void stop(spare);
     ready.push(spare);
-    if (withProbes) await startProbe(child);
   };
   const refill = () => {
     while (!closed && ready.length + starting.size < Math.min(size, wanted())) {
@@ -139,18 +146,15 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
     // Only while it runs: once exited and reaped its pid may be an unrelated process's (disposing the sandbox kills
     // whatever is left in its group).
     if (running(s.child)) killTree(s.child.pid!);
+    if (s.probe) kill(s.probe);
     await s.exited;
     s.launcher.dispose();
-    const probe = probes.get(s.child.pid!);
-    probes.delete(s.child.pid!);
-    if (probe) kill(probe);
   };
   const alive = (s: Spare) => running(s.child);
-
   return {
     launcher(): KernelLauncher {
-      for (const [pid, probe] of probes) {
-        if (isAlive(pid)) continue; // its kernel ended without taking it (a submission with no probe, a failed start)
+      for (const [pid, { kernel, probe }] of probes) {
+        if (running(kernel)) continue; // its kernel ended without taking it (a submission with no probe, a failed start)
         probes.delete(pid);
         kill(probe);
       }
@@ -171,21 +175,24 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
         claim: () => {
           if (taken || !alive(spare)) return undefined; // died meanwhile: a cold start in the same sandbox
           taken = true;
+          if (spare.probe) probes.set(child.pid!, { kernel: child, probe: spare.probe });
           child.stdin!.end(JSON.stringify({ connection_file: launcher.connectionPath, cwd: SANDBOX_CWD, env }) + "\n");
           return { child, connection };
         },
       };
     },
     takeProbe(pid: number): ChildProcess | undefined {
-      const probe = probes.get(pid);
+      const probe = probes.get(pid)?.probe;
       probes.delete(pid);
-      return probe;
+      if (probe && running(probe)) return probe;
+      if (probe) kill(probe);
+      return undefined; // none, or it died: the grading starts one as for a cold kernel
     },
     async close(): Promise<void> {
       closed = true;
       await Promise.all(starting);
       await Promise.all(ready.splice(0).map(stop));
-      for (const p of probes.values()) kill(p);
+      for (const { probe } of probes.values()) kill(probe);
       probes.clear();
     },
   };

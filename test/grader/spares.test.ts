@@ -218,6 +218,25 @@ describe("grader/spares", function () {
     await pollUntil(() => leftovers().length === 0, { timeoutMs: 10_000, what: `no second sandbox (${leftovers().join(", ")})` });
   });
 
+  it("with probes, a spare is handed out only once its probe process exists", async function () {
+    pool = sparePool({ size: 1, wanted: () => 1, probes: true });
+    pool.launcher().dispose(); // cold, unused; a spare starts behind it
+    // Ask as soon as the spare's process exists, and again until one is handed out.
+    await pollUntil(() => allSpares()[0], { timeoutMs: 20_000, what: "the spare" });
+    const launcher = await pollUntil(() => {
+      const l = pool!.launcher();
+      if (l.claim) return l;
+      l.dispose();
+      return undefined;
+    }, { timeoutMs: 20_000, what: "a spare handed out" });
+    const claimed = launcher.claim!()!;
+    kernelsToReap.push(claimed.child);
+    const probe = pool.takeProbe(claimed.child.pid!);
+    if (probe) kernelsToReap.push(probe);
+    launcher.dispose();
+    expect(probe, "its probe, there at the claim").to.not.equal(undefined);
+  });
+
   it("a spare's probe process that died: the submission's probes start as for a cold kernel (full marks)", async function () {
     const file = path.join(__dirname, "..", "..", "notebooks", "exercicios", "02-udp.ipynb");
     const dead = spawn("true");
