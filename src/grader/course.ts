@@ -59,6 +59,17 @@ function declaresProbes(sources: Notebook[]): boolean {
   return sources.some((nb) => nb.cells.some((c) => nbMeta(c)?.grade && Object.keys(splitTest(cellSource(c)).probes).length > 0));
 }
 
+/** The result kept for this submission when it was graded against this same source (a re-run reuses it), else undefined. */
+function reusable(course: string, student: string, assignment: string, notebook: string, submission: string, source: string): CourseResult | undefined {
+  const record = path.join(course, "autograded", student, assignment, notebook.replace(/\.ipynb$/, ".json"));
+  try {
+    const old = JSON.parse(fs.readFileSync(record, "utf8")) as CourseResult;
+    return old.submission_sha256 === submission && old.source_sha256 === source ? old : undefined;
+  } catch {
+    return undefined; // not graded yet
+  }
+}
+
 /** The test cells of a source notebook, in order, with their points. */
 export function testCells(source: Notebook): { gradeId: string; points: number }[] {
   return source.cells.filter((c) => nbMeta(c)?.grade && gradeId(c)).map((c) => ({ gradeId: gradeId(c)!, points: Number(nbMeta(c)!.points) }));
@@ -87,14 +98,21 @@ export async function gradeCourse(course: string, assignment: string, options: C
   const students = dirs(path.join(course, "submitted")).filter((s) => fs.existsSync(path.join(course, "submitted", s, assignment)));
 
   const tasks = students.flatMap((student) => notebooks.map((notebook) => ({ student, notebook })));
+  // Which tasks will start a kernel: a submission that exists and has no result to reuse.
+  const cold = tasks.map(({ student, notebook }) => {
+    const file = path.join(course, "submitted", student, assignment, notebook);
+    return fs.existsSync(file) && !reusable(course, student, assignment, notebook, sha256(file), sources.get(notebook)!.sha);
+  });
   const results: CourseResult[] = new Array(tasks.length);
   let next = 0;
   let done = 0;
   // The next submission's kernel starts warm on a core the jobs leave idle, never beyond the last submission: only
   // with fewer jobs than cores. On 2 cores the serial class took 0.75-0.85x the time; 2 jobs with a spare took
   // 0.75-1.08x (median 0.95x) with 2-15% more CPU per submission, and with one spare per job 1.03x (bench/grade.ts).
-  const spares = jobs < os.availableParallelism() && rest.sandbox !== false && sparesEnabled() && sandboxSupport().ok
-    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: 1, wanted: () => tasks.length - next, probes: declaresProbes([...sources.values()].map((s) => s.nb)) })
+  // A spare runs the cdlab kernel with a cold start's environment: none when the caller gives its own command or environment.
+  const ownKernel = !!(rest.kernel?.argv || rest.kernel?.env);
+  const spares = jobs < os.availableParallelism() && rest.sandbox !== false && !ownKernel && sparesEnabled() && sandboxSupport().ok
+    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: 1, wanted: () => cold.slice(next).filter(Boolean).length, probes: declaresProbes([...sources.values()].map((s) => s.nb)) })
     : undefined;
   if (spares) limits.spares = spares;
   const one = async ({ student, notebook }: (typeof tasks)[number]): Promise<CourseResult> => {
@@ -105,14 +123,10 @@ export async function gradeCourse(course: string, assignment: string, options: C
     const feedback = path.join(course, "feedback", student, assignment, notebook.replace(/\.ipynb$/, ".html"));
     if (!fs.existsSync(file)) return { ...base, error: "não entregue" };
     const submission_sha256 = sha256(file);
-    try {
-      const old = JSON.parse(fs.readFileSync(record, "utf8")) as CourseResult;
-      if (old.submission_sha256 === submission_sha256 && old.source_sha256 === source_sha256) {
-        if (!fs.existsSync(feedback)) writeAtomic(feedback, feedbackHtml(old));
-        return { ...old, reused: true };
-      }
-    } catch {
-      /* not graded yet */
+    const old = reusable(course, student, assignment, notebook, submission_sha256, source_sha256);
+    if (old) {
+      if (!fs.existsSync(feedback)) writeAtomic(feedback, feedbackHtml(old));
+      return { ...old, reused: true };
     }
     let r: CourseResult;
     try {

@@ -12,6 +12,18 @@ import path from "node:path";
 import { gradeCourse, type CourseResult } from "../../src/grader/course";
 import { feedbackHtml } from "../../src/grader/feedback";
 import { progressLine } from "../../src/cli/commands/grade-course";
+import { sandboxSupport } from "../../src/grader/sandbox";
+
+/** This process's spare kernels (its children started with `--spare`). */
+function spareKernels(): number[] {
+  return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      return fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes("--spare") && fs.readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ")[1] === String(process.pid);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
 
 const FIX = path.join(__dirname, "..", "fixtures", "grader");
 const A = "ex1";
@@ -76,6 +88,22 @@ describe("grader/course", function () {
     expect(Object.fromEntries(results.map((x) => [x.student, x.reused]))).to.deep.equal({ alice: true, bruno: true, carla: false, davi: true, eva: false });
     expect(r.carla.grade?.score).to.equal(0);
     expect(fs.existsSync(path.join(root, "feedback", "alice", A, "exercise.html")), "missing feedback rewritten").to.equal(true);
+  });
+
+  it("a resumed class starts no spare kernel for submissions whose results are reused", async function () {
+    if (os.availableParallelism() < 2 || !sandboxSupport().ok) this.skip(); // spares only with fewer jobs than cores
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-course-resume-"));
+    try {
+      makeClass(dir, { ana: "exercise.ipynb", beto: "released.ipynb" });
+      await gradeCourse(dir, A, { jobs: 1, timeoutMs: 20_000 });
+      fs.copyFileSync(path.join(FIX, "released.ipynb"), path.join(dir, "submitted", "ana", A, "exercise.ipynb"));
+      const sparesAt: Record<string, number> = {};
+      const { results } = await gradeCourse(dir, A, { jobs: 1, timeoutMs: 20_000, onResult: (r) => (sparesAt[r.student] = spareKernels().length) });
+      expect(results.map((r) => [r.student, r.reused])).to.deep.equal([["ana", false], ["beto", true]]);
+      expect(sparesAt.ana, "spares running as ana's grading ended (beto's result is reused)").to.equal(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("an assignment without a source notebook, or a bad jobs count, is rejected before any kernel starts", async function () {

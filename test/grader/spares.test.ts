@@ -218,6 +218,14 @@ describe("grader/spares", function () {
     await pollUntil(() => leftovers().length === 0, { timeoutMs: 10_000, what: `no second sandbox (${leftovers().join(", ")})` });
   });
 
+  it("a kernel command or environment of the caller's: no spare is used", async function () {
+    let asked = 0;
+    const fake: SparePool = { launcher: () => (asked++, createSandbox()), takeProbe: () => undefined, close: async () => undefined };
+    const { results } = await executePlan([{ kind: "student", code: "1" }], { spares: fake, kernel: { env: { PATH: process.env.PATH } }, timeoutMs: 20_000 });
+    expect(results[0].result.status).to.equal("ok");
+    expect(asked).to.equal(0);
+  });
+
   it("with probes, a spare is handed out only once its probe process exists", async function () {
     pool = sparePool({ size: 1, wanted: () => 1, probes: true });
     pool.launcher().dispose(); // cold, unused; a spare starts behind it

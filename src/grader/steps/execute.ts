@@ -106,7 +106,9 @@ export async function executePlan(steps: Step[], limits: ExecuteLimits = {}): Pr
   const boot = async (): Promise<KernelClient> => {
     starts++;
     const sandbox = () => createSandbox({ hide: limits.hide, limits: limits.sandboxLimits });
-    const launcher = !sandboxed ? undefined : (limits.spares?.launcher() ?? sandbox());
+    // A spare runs the cdlab kernel as a cold start would: not when the caller gives its own command or environment.
+    const spares = limits.kernel?.argv || limits.kernel?.env ? undefined : limits.spares;
+    const launcher = !sandboxed ? undefined : (spares?.launcher() ?? sandbox());
     const start = (l: typeof launcher) => KernelClient.start({ ...limits.kernel, launcher: l, signal });
     // A spare that died as it was claimed costs a cold start, not the submission; an abort is no such failure (start
     // disposed the spare's sandbox: nothing else is made).
