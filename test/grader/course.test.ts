@@ -13,17 +13,7 @@ import { gradeCourse, type CourseResult } from "../../src/grader/course";
 import { feedbackHtml } from "../../src/grader/feedback";
 import { progressLine } from "../../src/cli/commands/grade-course";
 import { sandboxSupport } from "../../src/grader/sandbox";
-
-/** This process's spare kernels (its children started with `--spare`). */
-function spareKernels(): number[] {
-  return fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try {
-      return fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes("--spare") && fs.readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ")[1] === String(process.pid);
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
+import { spareChildren } from "../support/spares";
 
 const FIX = path.join(__dirname, "..", "fixtures", "grader");
 const A = "ex1";
@@ -98,7 +88,7 @@ describe("grader/course", function () {
       await gradeCourse(dir, A, { jobs: 1, timeoutMs: 20_000 });
       fs.copyFileSync(path.join(FIX, "released.ipynb"), path.join(dir, "submitted", "ana", A, "exercise.ipynb"));
       const sparesAt: Record<string, number> = {};
-      const { results } = await gradeCourse(dir, A, { jobs: 1, timeoutMs: 20_000, onResult: (r) => (sparesAt[r.student] = spareKernels().length) });
+      const { results } = await gradeCourse(dir, A, { jobs: 1, timeoutMs: 20_000, onResult: (r) => (sparesAt[r.student] = spareChildren(process.pid).length) });
       expect(results.map((r) => [r.student, r.reused])).to.deep.equal([["ana", false], ["beto", true]]);
       expect(sparesAt.ana, "spares running as ana's grading ended (beto's result is reused)").to.equal(0);
     } finally {
