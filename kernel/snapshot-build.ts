@@ -21,7 +21,7 @@ import { createEngine } from "./engine";
 import { installResolution } from "./resolve";
 import { lastCellProgram, loadTypescript, TYPESCRIPT, type TypeScript } from "./tslab";
 import { binaryId, entryHash, readBlobInfo, snapshotFiles, snapshotProblem, startScript, type BlobInfo, type SnapshotFiles } from "../src/jupyter/kernel-snapshot";
-import { affectingOptionNames, resolutionOptionsKey, stamp, VERSION_PROBE, type Manifest, type Resolution, type Resolutions } from "./snapshot";
+import { affectingOptionNames, resolutionOptionsKey, sameFile, stamp, VERSION_PROBE, type Manifest, type Resolution, type Resolutions } from "./snapshot";
 
 const FILES = snapshotFiles(__dirname);
 
@@ -191,8 +191,7 @@ export function snapshotUpToDate(info = FILES.info, described = readBlobInfo({ .
   try {
     const now = stamp(require.resolve(TYPESCRIPT));
     return described.inputs.every((s) => {
-      const n = stamp(s.path);
-      return n.size === s.size && n.mtimeMs === s.mtimeMs;
+      return sameFile(stamp(s.path), s);
     }) && described.inputs[0]?.path === now.path;
   } catch {
     return false;

@@ -133,10 +133,15 @@ export interface KernelSnapshot {
 
 export function stamp(file: string): FileStamp {
   const s = fs.statSync(file);
-  return { path: file, size: s.size, mtimeMs: s.mtimeMs };
+  return { path: file, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
 }
 
-const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && a.size === b.size && a.mtimeMs === b.mtimeMs;
+/** Are two stamps (or a stamp and a fresh `fs.Stats`) of the same, unchanged file? (Paths are compared by the caller.) */
+export function sameFile(a: Omit<FileStamp, "path">, b: Omit<FileStamp, "path">): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+const sameStamp = (a: FileStamp, b: FileStamp) => a.path === b.path && sameFile(a, b);
 
 /** The snapshot a kernel was started from (undefined: started without one, or TypeScript changed since). */
 export function kernelSnapshot(): KernelSnapshot | undefined {
@@ -192,7 +197,7 @@ export class ResolutionMemo {
       this.memo.stamps.every((s) => {
         try {
           const now = fs.statSync(s.path);
-          return now.mtimeMs === s.mtimeMs && (now.isDirectory() || now.size === s.size);
+          return now.isDirectory() ? now.mtimeMs === s.mtimeMs && now.ctimeMs === s.ctimeMs && now.ino === s.ino : sameFile(now, s);
         } catch {
           return false;
         }
@@ -264,7 +269,7 @@ function parsedAs(sf: SourceFile & { jsDocParsingMode?: number; externalModuleIn
  */
 export class SourceFileCache {
   private byText = new Map<string, SourceFile>();
-  private byPath = new Map<string, { sf: SourceFile; size: number; mtimeMs: number }>();
+  private byPath = new Map<string, { sf: SourceFile; stamp: FileStamp }>();
   private pathOf = new Map<SourceFile, string>();
   /** The real paths of the files served unread. */
   readonly unread = new Set<string>();
@@ -295,7 +300,7 @@ export class SourceFileCache {
   add(sf: SourceFile, parsed?: FileStamp): void {
     this.byText.set(sf.text, sf);
     if (parsed) {
-      this.byPath.set(parsed.path, { sf, size: parsed.size, mtimeMs: parsed.mtimeMs });
+      this.byPath.set(parsed.path, { sf, stamp: parsed });
       this.pathOf.set(sf, parsed.path);
     }
   }
@@ -325,7 +330,7 @@ export class SourceFileCache {
     } catch {
       return undefined;
     }
-    if (st.size !== entry.size || st.mtimeMs !== entry.mtimeMs || !parsedAs(entry.sf, parse, fileName)) return undefined;
+    if (!sameFile(st, entry.stamp) || !parsedAs(entry.sf, parse, fileName)) return undefined;
     this.servedUnread++;
     this.unread.add(this.pathOf.get(entry.sf)!);
     this.unreadNames.add(fileName);

@@ -35,6 +35,12 @@ export interface FileStamp {
   path: string;
   size: number;
   mtimeMs: number;
+  /**
+   * The inode's change time and number: a same-size edit whose mtime was kept or restored (`cp -p`, `rsync -a`,
+   * `tar -x`, `touch -r`) still changes them, and user space cannot set a ctime.
+   */
+  ctimeMs: number;
+  ino: number;
 }
 
 /** What a blob's description (`kernel.blob.json`) says: which Node built it, from which snapshot.js, for which folder. */

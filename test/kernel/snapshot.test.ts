@@ -76,7 +76,7 @@ describe("kernel startup snapshot", function () {
       let file: string;
       const parsedNow = () => {
         const s = fs.statSync(file);
-        return { path: file, size: s.size, mtimeMs: s.mtimeMs };
+        return { path: file, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
       };
       beforeEach(function () {
         dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "cdlab-snapshot-unread-")));
@@ -117,6 +117,24 @@ describe("kernel startup snapshot", function () {
         expect(cache.takeUnchanged(file, opts, same), "rewritten").to.equal(undefined);
         expect(cache.take(file, text, opts), "the text lookup still serves the old text, if read").to.equal(sf);
         expect(cache.servedUnread).to.equal(0);
+      });
+
+      it("leaves a same-size edit whose modification time was restored (cp -p, rsync -a, tar -x, touch -r)", function () {
+        const when = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+        fs.utimesSync(file, when, when);
+        const cache = new SourceFileCache();
+        const sf = parse(file, text, opts);
+        const parsed = parsedNow();
+        cache.add(sf, parsed);
+        cache.enabled = true;
+        fs.writeFileSync(file, text.replace(/\w/, "X")); // same size, other text
+        fs.utimesSync(file, when, when);
+        expect([fs.statSync(file).size, fs.statSync(file).mtimeMs], "size and mtime as when parsed").to.deep.equal([parsed.size, parsed.mtimeMs]);
+        expect(cache.takeUnchanged(file, opts, (p) => p), "edited in place").to.equal(undefined);
+        fs.copyFileSync(file, file + ".tmp");
+        fs.renameSync(file + ".tmp", file);
+        fs.utimesSync(file, when, when);
+        expect(cache.takeUnchanged(file, opts, (p) => p), "replaced by a rename").to.equal(undefined);
       });
 
       it("parses anew a file held without a stamp (it changed while the snapshot read it)", function () {
@@ -165,7 +183,7 @@ describe("kernel startup snapshot", function () {
     const memoOf = (): Resolutions => ({
       optionsKey: resolutionOptionsKey(ts, options),
       typeRoots: ["/build/node_modules/@types"],
-      stamps: [(({ size, mtimeMs }) => ({ path: nm, size, mtimeMs }))(fs.statSync(nm))],
+      stamps: [(({ size, mtimeMs, ctimeMs, ino }) => ({ path: nm, size, mtimeMs, ctimeMs, ino }))(fs.statSync(nm))],
       missing: [path.join(dir, "node_modules")],
       entries: [
         [from, "events", "", { failedLookupLocations: [path.join(nm, "events.d.ts"), "\0/events.d.ts", "\0/events/index.d.ts"] }],
