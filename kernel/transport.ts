@@ -190,7 +190,8 @@ async function run(data: TransportData): Promise<void> {
       });
     }
   };
-  for (const m of early.splice(0)) onMessage(m);
+  // A spare's SIGINT before its claim was for nobody's cell: not replayed on the claimed kernel.
+  for (const m of early.splice(0)) if (data.info || m.t !== "interrupt") onMessage(m);
 
   void (async () => {
     for await (const frames of hb) await hb.send(frames);
