@@ -45,8 +45,9 @@ SPARE_DELAY_S = 1.0
 # How often the pool looks for a spare that exited by itself (to reap it).
 REAP_EVERY_S = 1.0
 # Environment variables a kernel reads while it loads, before the claim
-# replaces its environment: a spare started with other values is not reused.
-_START_ENV = re.compile(r"^(NODE_|CDLAB_KERNEL_|LD_|UV_|LC_)|^(GLIBC_TUNABLES|TZ|LANG|TMPDIR)$")
+# replaces its environment (PATH and HOME: Node's global module folders;
+# TSC_*: TypeScript at load): a spare started with other values is not reused.
+_START_ENV = re.compile(r"^(NODE_|CDLAB_KERNEL_|LD_|UV_|LC_|TSC_)|^(GLIBC_TUNABLES|TZ|LANG|TMPDIR|PATH|HOME)$")
 
 
 def spare_argv(cmd: list[str]) -> list[str] | None:
@@ -95,18 +96,20 @@ class _Spare:
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    """SIGKILL the spare's process group (its own session) and reap it."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
+    """SIGKILL the spare's process group (its own session) and reap it; one
+    already reaped is left alone (its pid may belong to another process now)."""
+    if proc.returncode is None:
         try:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
+            try:
+                proc.kill()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
     if proc.stdin:
         try:
             proc.stdin.close()
