@@ -455,7 +455,12 @@ function buildEntry(manifestFile: string): void {
     process.chdir(fs.realpathSync.native("."));
     let fresh = false;
     try {
-      fresh = sameStamp(manifest.typescript, stamp(manifest.typescript.path));
+      // TypeScript itself: same path, size and mtime. Its ctime also moves with a hard link or a chmod (`cp -al`, a
+      // pnpm store): the declaration files and resolutions, checked with ctime and inode, are then read again, but
+      // the blob's TypeScript stays usable (a 9 MB compiler edited in place to the same size keeping its mtime is not
+      // a case to pay a 3 s start for).
+      const now = stamp(manifest.typescript.path);
+      fresh = now.path === manifest.typescript.path && now.size === manifest.typescript.size && now.mtimeMs === manifest.typescript.mtimeMs;
     } catch {
       /* TypeScript moved: not fresh */
     }

@@ -86,6 +86,7 @@ export function sparesEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
  * @example
  * ```ts
  * import { KernelClient } from "../jupyter/kernel-client";
+ * import { sparePool } from "./spares";
  * const pool = sparePool({ size: 1, wanted: () => 2 });
  * const k = await KernelClient.start({ launcher: pool.launcher() }); // cold: the pool was empty; a spare starts
  * await k.close(0);

@@ -148,6 +148,19 @@ describe("kernelspec start", function () {
       expect(k.environ, "started with malloc's huge pages").to.include(`GLIBC_TUNABLES=${START_ENV.GLIBC_TUNABLES}`);
     });
 
+    it("still from the snapshot after a hard link or chmod moved TypeScript's ctime (cp -al, a pnpm store)", async function () {
+      const problem = snapshotProblem(snapshotFiles(KERNEL_DIR), ["--no-force-async-hooks-checks"], {});
+      if (problem) return this.skip();
+      const compiler = require.resolve("typescript");
+      const link = path.join(path.dirname(compiler), ".cdlab-link-test");
+      const before = fs.statSync(compiler).ctimeMs;
+      fs.linkSync(compiler, link); // the link count is inode metadata: ctime moves, size and mtime do not
+      fs.unlinkSync(link);
+      expect(fs.statSync(compiler).ctimeMs).to.not.equal(before);
+      const k = await startOne(kernelJson().argv as string[]);
+      expect(k.fromSnapshot, "the blob's TypeScript is still used").to.equal(true);
+    });
+
     it("with CDLAB_KERNEL_SNAPSHOT=0: one node process, without the snapshot", async function () {
       const k = await startOne(kernelJson().argv as string[], { ...minimalEnv(), CDLAB_KERNEL_SNAPSHOT: "0" });
       expect(k.cmdline).to.not.include("--snapshot-blob");
