@@ -121,8 +121,9 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
   const start = async (): Promise<void> => {
     const launcher = createSandbox(sandbox);
     const connection = await newConnection(launcher.socketDir);
-    const argv = launcher.command(spareArgv());
-    const env = { ...minimalEnv(), ...launcher.insideEnv(spareArgv()) };
+    const kernelArgv = spareArgv(); // reads the kernelspec once per spare
+    const argv = launcher.command(kernelArgv);
+    const env = { ...minimalEnv(), ...launcher.insideEnv(kernelArgv) };
     const child = spawn(argv[0], argv.slice(1), { cwd: os.tmpdir(), env: minimalEnv(), detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"] });
     const exited = new Promise<void>((resolve) => {
       if (!running(child)) return resolve();
