@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { isRunning } from "../proc/child";
 import { CdlabError, systemError } from "../runtime/errors";
 import { ROOT } from "./kernelspec";
 
@@ -118,7 +119,7 @@ export async function spawnJupyter(options: JupyterOptions & { env?: NodeJS.Proc
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
   const stop = async (killAfterMs = 5000) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (!isRunning(child)) return;
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGTERM");
     const t = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
@@ -158,7 +159,7 @@ export async function spawnJupyter(options: JupyterOptions & { env?: NodeJS.Proc
     child.once("error", onError);
   })
     .then(async (u) => {
-      await waitUntilListening(u, { timeoutMs: startTimeoutMs, alive: () => child.exitCode === null && child.signalCode === null });
+      await waitUntilListening(u, { timeoutMs: startTimeoutMs, alive: () => isRunning(child) });
       return u;
     })
     .catch(async (e: unknown) => {

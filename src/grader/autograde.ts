@@ -8,6 +8,7 @@
  */
 import path from "node:path";
 import { CdlabError } from "../runtime/errors";
+import { isRunning } from "../proc/child";
 import { checkExercise } from "./release";
 import { readNotebook, type Notebook } from "./notebook";
 import { assemble } from "./steps/assemble";
@@ -66,7 +67,7 @@ export async function gradeSubmission(submission: string, source: Notebook, limi
       // A spare kernel's probe process was started with it; a launcher of the caller's (tests) starts its own.
       const started = limits.probe?.prefix ? undefined : limits.spares?.takeProbe(k.pid);
       const launcher = { prefix: limits.probe?.prefix ?? networkOf(k.pid), kernelPid: limits.probe?.kernelPid ?? k.pid };
-      const alive = started && started.exitCode === null && started.signalCode === null ? started : undefined;
+      const alive = started && isRunning(started) ? started : undefined;
       // The spare's probe only while it runs; one that died (before or while taking its plan) costs a cold probe start.
       probes = await (alive ? startProbes(specs, launcher, probeResults, alive).catch(() => startProbes(specs, launcher, probeResults)) : startProbes(specs, launcher, probeResults));
     } catch (e) {

@@ -17,6 +17,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import { cdlabKernelArgv, minimalEnv, newConnection, type ConnectionInfo, type KernelLauncher } from "../jupyter/launch";
+import { isRunning } from "../proc/child";
 import { killTree } from "../proc/tree";
 import { networkOf, spawnProbeProcess } from "./probe";
 import { createSandbox, SANDBOX_CWD, type SandboxLauncher, type SandboxOptions } from "./sandbox";
@@ -57,9 +58,6 @@ interface Spare {
   /** Its probe process (with `probes`), started before the spare is handed out. */
   probe?: ChildProcess;
 }
-
-/** Not exited yet (nor reaped): its pid is still its own. */
-const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 
 /** The kernel's command with `--spare` in place of `--connection-file {connection_file}`. */
 function spareArgv(): string[] {
@@ -103,14 +101,14 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
   const probes = new Map<number, { kernel: ChildProcess; probe: ChildProcess }>();
   let closed = false;
   const kill = (c: ChildProcess) => {
-    if (running(c)) c.kill("SIGKILL");
+    if (isRunning(c)) c.kill("SIGKILL");
   };
   /**
    * Once the spare's sandbox has its network namespace, a probe process joins it (node's start off the submission's
    * path). Only before the spare is handed out: then no student code runs in the tree `networkOf` walks.
    */
   const startProbe = async (child: ChildProcess): Promise<ChildProcess | undefined> => {
-    for (let tries = 0; tries < 250 && !closed && running(child); tries++) {
+    for (let tries = 0; tries < 250 && !closed && isRunning(child); tries++) {
       const prefix = networkOf(child.pid!);
       if (prefix.length) return spawnProbeProcess(prefix);
       await new Promise((r) => setTimeout(r, 20));
@@ -126,7 +124,7 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
     const env = { ...minimalEnv(), ...launcher.insideEnv(kernelArgv) };
     const child = spawn(argv[0], argv.slice(1), { cwd: os.tmpdir(), env: minimalEnv(), detached: true, stdio: ["pipe", "pipe", "pipe", "pipe"] });
     const exited = new Promise<void>((resolve) => {
-      if (!running(child)) return resolve();
+      if (!isRunning(child)) return resolve();
       child.once("exit", () => resolve()).once("error", () => resolve());
     });
     for (const s of [child.stdin!, child.stdio[3] as NodeJS.WritableStream]) s.on("error", () => undefined); // a spare that died: its claim fails over to a cold start
@@ -147,16 +145,16 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
     s.child.stdin!.end(); // EOF before a claim: the spare exits by itself
     // Only while it runs: once exited and reaped its pid may be an unrelated process's (disposing the sandbox kills
     // whatever is left in its group).
-    if (running(s.child)) killTree(s.child.pid!);
+    if (isRunning(s.child)) killTree(s.child.pid!);
     if (s.probe) kill(s.probe);
     await s.exited;
     s.launcher.dispose();
   };
-  const alive = (s: Spare) => running(s.child);
+  const alive = (s: Spare) => isRunning(s.child);
   return {
     launcher(): KernelLauncher {
       for (const [pid, { kernel, probe }] of probes) {
-        if (running(kernel)) continue; // its kernel ended without taking it (a submission with no probe, a failed start)
+        if (isRunning(kernel)) continue; // its kernel ended without taking it (a submission with no probe, a failed start)
         probes.delete(pid);
         kill(probe);
       }
@@ -186,7 +184,7 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
     takeProbe(pid: number): ChildProcess | undefined {
       const probe = probes.get(pid)?.probe;
       probes.delete(pid);
-      if (probe && running(probe)) return probe;
+      if (probe && isRunning(probe)) return probe;
       if (probe) kill(probe);
       return undefined; // none, or it died: the grading starts one as for a cold kernel
     },

@@ -27,6 +27,7 @@ import { abortable, throwIfAborted } from "../runtime/abort";
 import { getBackend } from "./native";
 import { fdReader, fdWriter, interrupted, type FdReader, type FdWriter } from "./fd-stream";
 import { onPath } from "../proc/on-path";
+import { isRunning } from "../proc/child";
 
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
 
@@ -113,7 +114,7 @@ async function openHelperPipe(signal?: AbortSignal): Promise<[number, number]> {
   } finally {
     // The holder has its own copies of both ends: it must be gone before the
     // pipe is used, or it would count as a reader and a writer.
-    if (holder.pid !== undefined && holder.exitCode === null && holder.signalCode === null) {
+    if (holder.pid !== undefined && isRunning(holder)) {
       const gone = new Promise((resolve) => holder.once("exit", resolve));
       holder.kill("SIGKILL");
       await gone;

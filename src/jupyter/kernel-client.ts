@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import * as zmq from "zeromq";
 import { CdlabError } from "../runtime/errors";
+import { isRunning } from "../proc/child";
 import { killTree } from "../proc/tree";
 import { cdlabKernelArgv, endpoint, minimalEnv, newConnection, type KernelLauncher } from "./launch";
 import { makeMessage, type Message } from "./messages";
@@ -126,7 +127,7 @@ export class KernelClient {
     // unclaimed spare goes with its sandbox), the folders, the child while it runs (never a pid it no longer owns).
     const cleanup = () => {
       for (const sock of sockets) sock.close();
-      if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) killTree(child.pid);
+      if (child?.pid !== undefined && isRunning(child)) killTree(child.pid);
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
       if (ownCwd) fs.rmSync(ownCwd, { recursive: true, force: true });
       launcher?.dispose();

@@ -70,6 +70,24 @@ export interface ChildHandle extends Handle {
 export const OWNED_BY_HANDLE: unique symbol = Symbol.for("cdlab.child.ownedByHandle");
 
 /**
+ * Is this child process still running: it has neither exited with a code nor been ended by a signal? Once it is
+ * not, Node has reaped it and its pid may already be another process's, so never signal that pid again.
+ *
+ * @param child a child from `spawn` (or a handle's `child`)
+ * @returns false once the child exited or was killed by a signal
+ * @example
+ * ```ts
+ * import { spawn } from "node:child_process";
+ * import { isRunning } from "./child";
+ * const sleeper = spawn("sleep", ["30"]);
+ * if (isRunning(sleeper)) sleeper.kill();
+ * ```
+ */
+export function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/**
  * Validate the options shared by every child helper (synchronously).
  * @returns nothing; throws `ERR_INVALID_ARG` naming the bad option
  * @example
@@ -131,7 +149,7 @@ export async function startChild(command: string, options: ChildOptions = {}): P
   let timedOut = false;
   let killTimer: NodeJS.Timeout | undefined;
   const stop = (sig: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (!isRunning(child)) return;
     child.kill(sig);
     if (sig !== "SIGKILL" && !killTimer) {
       killTimer = setTimeout(() => child.kill("SIGKILL"), forceKillAfterDelay);

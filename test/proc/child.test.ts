@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import path from "node:path";
-import { startChild, run } from "../../src/proc/child";
+import { spawn, type ChildProcess } from "node:child_process";
+import { startChild, run, isRunning } from "../../src/proc/child";
 import { programArgs } from "../../src/proc/program";
 import { CdlabError } from "../../src/runtime/errors";
 import { resources, interruptCell } from "../../src/runtime/registry";
@@ -70,5 +71,44 @@ describe("proc/child", () => {
     const bad = await startChild("sleep", { timeout: -1 }).catch((err) => err);
     expect(bad).to.be.instanceOf(CdlabError).and.include({ code: "ERR_INVALID_ARG" });
     expect(bad.message).to.match(/^Opção "timeout" inválida \(-1\)/);
+  });
+
+  describe("isRunning", () => {
+    const started: ChildProcess[] = [];
+    afterEach(() => {
+      for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    });
+    /** Spawn `command` and wait until it runs. */
+    const start = async (command: string, args: string[]) => {
+      const c = spawn(command, args, { stdio: "ignore" });
+      started.push(c);
+      await new Promise((resolve, reject) => c.once("spawn", resolve).once("error", reject));
+      return c;
+    };
+    const exited = (c: ChildProcess) => new Promise<void>((resolve) => c.once("exit", () => resolve()));
+
+    it("is true while the child runs", async () => {
+      const c = await start("sleep", ["30"]);
+      expect(isRunning(c)).to.equal(true);
+      const gone = exited(c);
+      c.kill("SIGKILL");
+      await gone;
+    });
+
+    it("is false once the child exited with a code", async () => {
+      const c = await start("sh", ["-c", "exit 3"]);
+      await exited(c);
+      expect(c.exitCode).to.equal(3);
+      expect(isRunning(c)).to.equal(false);
+    });
+
+    it("is false once the child was killed by a signal (its exitCode stays null)", async () => {
+      const c = await start("sleep", ["30"]);
+      const gone = exited(c);
+      c.kill("SIGTERM");
+      await gone;
+      expect(c).to.include({ exitCode: null, signalCode: "SIGTERM" });
+      expect(isRunning(c)).to.equal(false);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { isRunning } from "../../proc/child";
 import { validatePort } from "../../runtime/errors";
 import { defineCommand } from "../command";
 import { jupyterCommand, waitUntilListening } from "../jupyter";
@@ -27,7 +28,7 @@ export const command = defineCommand({
       if (m && !shown) {
         shown = true;
         // Print the URL once it answers: Jupyter logs it before it binds the port.
-        waitUntilListening(m[1], { alive: () => child.exitCode === null }).then(
+        waitUntilListening(m[1], { alive: () => isRunning(child) }).then(
           () => process.stdout.write(`\nJupyterLab: ${m[1]}?token=${token}\n\n`),
           () => undefined, // Jupyter exited or never listened: its own log says why
         );
