@@ -142,11 +142,12 @@ export class KernelClient {
       const claimed = launcher?.claim?.();
       child = claimed?.child;
       const conn = claimed?.connection ?? (await newConnection(launcher?.socketDir));
-      const connFile = launcher ? launcher.connectionPath : path.join(tmp!, "connection.json");
-      if (!launcher) fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
-      const kernelArgv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
-      const argv = claimed ? [] : launcher ? launcher.command(kernelArgv) : kernelArgv;
+      // A claimed spare already runs: the kernel's command (read from kernel.json) is built only to spawn one.
       if (!claimed) {
+        const connFile = launcher ? launcher.connectionPath : path.join(tmp!, "connection.json");
+        if (!launcher) fs.writeFileSync(connFile, JSON.stringify(conn), { mode: 0o600 });
+        const kernelArgv = (options.argv ?? cdlabKernelArgv()).map((a) => a.replace("{connection_file}", connFile));
+        const argv = launcher ? launcher.command(kernelArgv) : kernelArgv;
         const spawned = spawn(argv[0], argv.slice(1), {
           cwd, env: options.env ?? minimalEnv(), detached: true, stdio: ["ignore", "pipe", "pipe", ...(launcher ? (["pipe"] as const) : [])],
         });

@@ -1,6 +1,9 @@
 import { expect } from "chai";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
 import os from "node:os";
 import { KernelClient, type ExecuteResult } from "../../src/jupyter/kernel-client";
+import { newConnection } from "../../src/jupyter/launch";
 import { errorOf } from "../../src/grader/steps/score";
 import { isAlive, descendants } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
@@ -84,5 +87,35 @@ describe("jupyter/kernel-client", function () {
   it("start fails with ERR_KERNEL_START when the kernel command exits", async function () {
     const e = await KernelClient.start({ argv: [process.execPath, "-e", "process.exit(1)", "{connection_file}"], startTimeoutMs: 5000 }).catch((x) => x);
     expect(e.code).to.equal("ERR_KERNEL_START");
+  });
+
+  it("a claimed spare is used as it is: the kernel's command is not built (kernel.json not read, no command asked)", async function () {
+    const spare = spawn("sleep", ["30"], { detached: true, stdio: "ignore" }); // stands for a spare that never answers
+    await new Promise((resolve, reject) => spare.once("spawn", resolve).once("error", reject));
+    const gone = new Promise((resolve) => spare.once("exit", resolve));
+    const connection = await newConnection();
+    let commands = 0;
+    let disposed = 0;
+    const launcher = {
+      socketDir: os.tmpdir(), connectionPath: "/nowhere", command: (argv: string[]) => (commands++, argv),
+      dispose: () => void disposed++, claim: () => ({ child: spare, connection }),
+    };
+    const readFileSync = fs.readFileSync;
+    const kernelJsonReads: string[] = [];
+    fs.readFileSync = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+      if (String(file).endsWith("kernel.json")) kernelJsonReads.push(String(file));
+      return (readFileSync as (...a: unknown[]) => unknown)(file, ...rest);
+    }) as typeof fs.readFileSync;
+    let e: unknown;
+    try {
+      e = await KernelClient.start({ launcher, startTimeoutMs: 300 }).catch((x: unknown) => x);
+    } finally {
+      fs.readFileSync = readFileSync;
+    }
+    expect((e as { code?: string }).code).to.equal("ERR_KERNEL_START");
+    expect(kernelJsonReads, "kernel.json read for a claimed spare").to.deep.equal([]);
+    expect(commands, "launcher.command called for a claimed spare").to.equal(0);
+    expect(disposed).to.equal(1);
+    await gone; // the failed start's close() killed the spare
   });
 });
