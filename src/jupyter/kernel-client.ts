@@ -345,7 +345,8 @@ export class KernelClient {
         });
       });
     }
-    killTree(this.pid);
+    // Only while it runs: once it exited and was reaped its pid (and group id) may be another process's.
+    if (isRunning(this.child)) killTree(this.pid);
     if (!this.exited) await new Promise<void>((r) => this.exitWaiters.push(r));
     for (const s of [this.shell, this.control, this.iopub]) s.close();
     if (this.tmp) fs.rmSync(this.tmp, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { KernelClient, type ExecuteResult } from "../../src/jupyter/kernel-client";
@@ -117,5 +117,52 @@ describe("jupyter/kernel-client", function () {
     expect(commands, "launcher.command called for a claimed spare").to.equal(0);
     expect(disposed).to.equal(1);
     await gone; // the failed start's close() killed the spare
+  });
+
+  /** A kernel that exited by itself (`process.exit(7)`) and was reaped: its pid is free for another process. */
+  async function exitedKernel(): Promise<{ client: KernelClient; pid: number }> {
+    const client = await KernelClient.start();
+    const pid = client.pid;
+    expect((await client.execute("process.exit(7)", { timeoutMs: 10_000 })).status).to.equal("died");
+    await pollUntil(() => !fs.existsSync(`/proc/${pid}`), { what: "the kernel reaped" });
+    return { client, pid };
+  }
+
+  it("close() after the kernel exited by itself signals nothing (its pid may be another process's)", async function () {
+    const { client, pid } = await exitedKernel();
+    k = client;
+    const kill = process.kill;
+    const sent: [number, string | number | undefined][] = [];
+    process.kill = ((target: number, sig?: string | number) => (sent.push([target, sig]), true)) as typeof process.kill;
+    try {
+      await client.close();
+    } finally {
+      process.kill = kill;
+    }
+    expect(sent, `signals sent after kernel ${pid} was gone`).to.deep.equal([]);
+  });
+
+  it("close() after the kernel exited does not kill the process that now holds its pid", async function () {
+    // Pid reuse made to happen, as in test/grader/spares.test.ts: as root, the next pid is set to the kernel's.
+    if (process.getuid?.() !== 0) this.skip();
+    const { client, pid } = await exitedKernel();
+    k = client;
+    const decoys: ChildProcess[] = [];
+    try {
+      let decoy: ChildProcess | undefined;
+      for (let i = 0; i < 20 && decoy?.pid !== pid; i++) {
+        decoy?.kill("SIGKILL");
+        fs.writeFileSync("/proc/sys/kernel/ns_last_pid", String(pid - 1));
+        decoy = spawn("sleep", ["60"], { detached: true, stdio: "ignore" }); // leads its own group, as the kernel did
+        decoys.push(decoy);
+      }
+      if (decoy?.pid !== pid) this.skip(); // another process took the pid each time
+      const died = new Promise<NodeJS.Signals | null>((r) => decoy!.once("exit", (_c, sig) => r(sig)));
+      await client.close();
+      decoy!.kill("SIGTERM");
+      expect(await died, "the process now holding the kernel's old pid was not killed by close()").to.equal("SIGTERM");
+    } finally {
+      for (const d of decoys) d.kill("SIGKILL");
+    }
   });
 });
