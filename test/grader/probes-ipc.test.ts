@@ -130,7 +130,7 @@ describe("grader/probes (IPC)", function () {
     expect(producer.answer).to.deep.equal({});
     const taken: number[] = [];
     for (let k = 0; k < 10; k++) taken.push(await r.take());
-    const made = (await pollUntil(() => last<{ items: number[] }>(producer.results).items.length === 10 && last<{ items: number[] }>(producer.results), { what: "its last report" })).items;
+    const made = (await pollUntil(() => (last<{ items: number[] }>(producer.results).items.length === 10 && last<{ items: number[] }>(producer.results)) || undefined, { what: "its last report" })).items;
     expect(taken).to.deep.equal(made).and.have.length(10);
     expect(new Set(made).size, "random items").to.be.greaterThan(1);
     const consumer = await runProbe(`shmRing({ prefix: "/cdlab-probe-{pid}", consume: 7 })`, { pid: process.pid });

@@ -49,7 +49,7 @@ describe("grader/sandbox", function () {
   const support = sandboxSupport();
 
   describe("scoring fails closed (no kernel)", function () {
-    const reply = (content: Record<string, unknown>) => makeMessage("execute_reply", content);
+    const reply = (content: Record<string, unknown>) => makeMessage("execute_reply", content, undefined, "test-session");
     it("a reply status other than ok — aborted, unknown, missing, not a string — scores 0 with a pt-BR reason", function () {
       for (const content of [{ status: "aborted" }, { status: "abort" }, { status: "passed" }, {}, { status: 1 }, { status: ["ok"] }]) {
         const r = collectOutputs([], reply(content));
@@ -62,9 +62,9 @@ describe("grader/sandbox", function () {
     });
 
     it("a cell's output is kept within its limits, and says how much was cut", function () {
-      const parent = makeMessage("execute_request", {});
-      const lines = Array.from({ length: 50 }, (_, i) => makeMessage("stream", { name: "stdout", text: `linha ${i}\n` }, parent.header));
-      const r = collectOutputs([...lines, makeMessage("stream", { name: "stdout", text: "x".repeat(10_000) }, parent.header)], reply({ status: "ok" }), { maxOutputLines: 10, maxOutputBytes: 5000 });
+      const parent = makeMessage("execute_request", {}, undefined, "test-session");
+      const lines = Array.from({ length: 50 }, (_, i) => makeMessage("stream", { name: "stdout", text: `linha ${i}\n` }, parent.header, parent.header.session));
+      const r = collectOutputs([...lines, makeMessage("stream", { name: "stdout", text: "x".repeat(10_000) }, parent.header, parent.header.session)], reply({ status: "ok" }), { maxOutputLines: 10, maxOutputBytes: 5000 });
       expect(r.stdout.split("\n").length - 1).to.equal(10);
       expect(r.cutBytes).to.be.greaterThan(10_000);
     });

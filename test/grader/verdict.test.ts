@@ -18,6 +18,7 @@ import { gradeSubmission, readSource, type SubmissionGrade } from "../../src/gra
 import { cellSource, readNotebook, type Notebook } from "../../src/grader/notebook";
 import { observe, OBSERVATION_MIME, probe, PROBE_ADDRESS_KEY } from "../../src/grader/observe";
 import { startProbes, type ProbeProcess } from "../../src/grader/probe";
+import type { UdpProbeSpec } from "../../src/grader/probes/udp";
 import { assemble } from "../../src/grader/steps/assemble";
 import { judge, probeSpecs, splitTest } from "../../src/grader/verdict";
 import type { Output } from "../../src/grader/notebook";
@@ -188,14 +189,15 @@ describe("grader/verdict", function () {
     });
 
     it("a probe process that cannot start is an error for the grader, not a hang", async function () {
-      const e = await startProbes({ srv: { kind: "udp", send: ["oi"] } }, { prefix: ["/nonexistent/cdlab-enter"] }).then(() => undefined, (x: unknown) => x);
+      const plan: Record<string, UdpProbeSpec> = { srv: { kind: "udp", send: ["oi"] } };
+      const e = await startProbes(plan, { prefix: ["/nonexistent/cdlab-enter"] }).then(() => undefined, (x: unknown) => x);
       expect((e as NodeJS.ErrnoException)?.code).to.equal("ENOENT");
     });
 
     it("outside the grader, probe() and observe() only show text", async function () {
       const shown: string[] = [];
       const write = process.stdout.write;
-      process.stdout.write = ((s: string) => shown.push(s)) as typeof write;
+      process.stdout.write = ((s: string) => (shown.push(s), true)) as typeof write;
       try {
         expect(await probe("srv", { port: 1 })).to.deep.equal({ ran: false });
         await observe("x", () => [1, undefined]);
