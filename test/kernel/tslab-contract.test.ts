@@ -212,6 +212,57 @@ describe("kernel/tslab.ts: tslab's internals cdlab relies on", function () {
     });
   });
 
+  describe("one program per cell", function () {
+    const cell = 'import fs from "node:fs";\nconst one = 1;\nlet two = 2, [three] = [3];\nfunction four() { return 4 }\nclass Five {}\nenum Six { A }\ninterface Seven {}\ntype Eight = 8;\nnamespace Nine { export const x = 9 }\none + two';
+
+    it(`tslab appends ${JSON.stringify(tslab.cellExportLine(["a", "b"]))} to a cell that declares a and b, and compiles it again`, function () {
+      const src = fs.readFileSync(require.resolve(tslab.MODULES.converter + ".js"), "utf8");
+      expect(src, upgrade("the converter's export line (cellExportLine)")).to.include('const suffix = "\\nexport {" + Array.from(keys).join(", ") + "}";');
+    });
+
+    it("cellLocals finds a cell's top-level names in the order the compiler binds them", function () {
+      const ts = tslab.loadTypescript();
+      expect(tslab.cellLocals(ts, "/x/" + tslab.CELL_FILE, "export {};\n" + cell, {})).to.deep.equal(["four", "fs", "one", "two", "three", "Five", "Six", "Seven", "Eight", "Nine"]); // functions first: hoisted
+      expect(tslab.cellLocals(ts, "/x/" + tslab.CELL_FILE, "export {};\nconsole.log(1); { const inner = 2 }", {})).to.deep.equal([]);
+    });
+
+    it("a cell that declares names builds one program, not two; the names reach the next cells, and nothing is printed", async function () {
+      const warn = console.warn;
+      const warned: unknown[] = [];
+      console.warn = (...a: unknown[]) => void warned.push(a);
+      try {
+        const before = tslab.cellProgramsBuilt();
+        expect(await executor.execute(cell)).to.equal(true);
+        expect(seen.results).to.deep.equal([3]);
+        expect(tslab.cellProgramsBuilt() - before, "programs built for one cell").to.equal(1);
+        const program = tslab.lastCellProgram()!;
+        const sf = program.getSourceFiles().find((f) => path.basename(f.fileName) === tslab.CELL_FILE)!;
+        const names = tslab.cellLocals(tslab.loadTypescript(), sf.fileName, "export {};\n" + cell, {});
+        expect([...(sf as unknown as { locals: Map<string, unknown> }).locals.keys()], "bound alone as in the program").to.deep.equal(names);
+        expect(sf.text).to.equal("export {};\n" + cell + tslab.cellExportLine(names));
+        clear();
+        expect(await executor.execute("const n: typeof Nine.x extends 9 ? Eight : never = 8;\n[fs.existsSync('/'), one, two, three, four(), new Five() instanceof Five, Six.A, n, Nine.x]")).to.equal(true);
+        expect(seen.results).to.deep.equal([[true, 1, 2, 3, 4, true, 0, 8, 9]]);
+        expect(seen.diags).to.deep.equal([]);
+        clear();
+        const next = tslab.cellProgramsBuilt();
+        expect(await executor.execute("let twice = 1;\nlet twice = 2")).to.equal(false);
+        expect(seen.diags.map((d) => d.code)).to.deep.equal([2451, 2451]);
+        expect(tslab.cellProgramsBuilt() - next).to.equal(1);
+      } finally {
+        console.warn = warn;
+      }
+      expect(warned).to.deep.equal([]);
+    });
+
+    it("completion and documentation see the cell as typed, without the export line", function () {
+      const c = converter.complete("", "const word = 'x';\nword.", "const word = 'x';\nword.".length);
+      expect(c.candidates).to.include("toUpperCase");
+      const info = converter.inspect("", "const word = 'x';\nword", "const word = 'x';\nwo".length);
+      expect(info?.displayParts?.map((p) => p.text).join("")).to.equal("const word: \"x\"");
+    });
+  });
+
   describe("today's TypeScript in cells", function () {
     it(`a top-level await, for await and await using are reported as TS${tslab.TOP_LEVEL_AWAIT} (the fork's disableTopLevelAwait), so the cell runs async`, async function () {
       const ts = tslab.loadTypescript();
