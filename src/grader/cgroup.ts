@@ -12,6 +12,13 @@
  * subtree); where there is none, {@link cgroupSupport} says why and the sandbox
  * keeps its rlimits only.
  *
+ * A group asked to be `idle` (a spare kernel warming beside the graded ones,
+ * spares.ts) also joins the `cpu` controller with the lowest weight
+ * (`cpu.weight` 1 on v2, `cpu.shares` 2 on v1), so that it runs only on CPU
+ * the graded kernels leave unused, until {@link SubmissionCgroup.setIdle}
+ * gives it the default weight back. Where the cpu controller cannot be had,
+ * {@link cgroupSupport} says `cpu: false` and such a group gets none.
+ *
  * Groups live under `cdlab-grader/<grader pid>-<n>`; those of a grader that was
  * killed are emptied and removed by the next grader.
  *
@@ -36,10 +43,12 @@ export interface CgroupLimits {
   maxProcesses: number;
   /** `memory.max` (v2) or `memory.limit_in_bytes` (v1): all its memory, tmpfs included. */
   memoryBytes: number;
+  /** Start with the lowest CPU weight (see the module comment); ignored where {@link cgroupSupport} says `cpu: false`. @default false */
+  idle?: boolean;
 }
 
 /** Whether per-submission groups can be made here; `version` says which hierarchy. */
-export type CgroupSupport = { ok: true; version: 1 | 2 } | { ok: false; reason: string };
+export type CgroupSupport = { ok: true; version: 1 | 2; cpu: boolean } | { ok: false; reason: string };
 
 /** A submission's group; {@link close} empties and removes it. */
 export interface SubmissionCgroup {
@@ -55,6 +64,12 @@ export interface SubmissionCgroup {
   processLimitHit(): boolean;
   /** Has the memory limit been hit (an OOM kill, or allocations refused)? */
   memoryExceeded(): boolean;
+  /**
+   * Give the group the lowest CPU weight (`true`) or the default one (`false`), as {@link CgroupLimits.idle} does.
+   *
+   * @returns false where the group has no cpu controller (it was not made `idle`) or the weight cannot be written
+   */
+  setIdle(idle: boolean): boolean;
   /** Kill everything still in the group, then remove it. Idempotent. */
   close(): void;
   /**
@@ -73,6 +88,13 @@ interface Layout {
   version: 1 | 2;
   /** Parent folders of the submission groups (v1: one per controller). */
   parents: string[];
+  /**
+   * Where idle groups get the cpu controller, where it can be had. v2: the parent of the submission groups (weights
+   * count among siblings: the spare against the graded kernels). v1: the grader's own cpu group, where the graded
+   * kernels run too (a subtree of its own would weigh as one sibling there, whatever its groups' shares), the group
+   * named {@link GROUP}-<grader pid>-<n>.
+   */
+  cpu?: string;
 }
 
 let layout: Layout | { reason: string } | undefined;
@@ -106,7 +128,17 @@ function tryV2(): Layout | string {
   } catch (e) {
     return `cgroup v2 at ${mount.dir} is not writable (${(e as NodeJS.ErrnoException).code})`;
   }
-  return { version: 2, parents: [parent] };
+  let cpu: string | undefined;
+  if (have.includes("cpu")) {
+    try {
+      fs.writeFileSync(path.join(mount.dir, "cgroup.subtree_control"), "+cpu");
+      fs.writeFileSync(path.join(parent, "cgroup.subtree_control"), "+cpu");
+      cpu = parent;
+    } catch {
+      /* no cpu weights: spares then warm at the default weight */
+    }
+  }
+  return { version: 2, parents: [parent], cpu };
 }
 
 function tryV1(): Layout | string {
@@ -122,7 +154,21 @@ function tryV1(): Layout | string {
     }
     dirs.push(parent);
   }
-  return { version: 1, parents: dirs };
+  const cpuMount = mountsOf("cgroup").find((m) => m.opts.includes("cpu"));
+  const own = /^\d+:([^:]*):(.*)$/gm;
+  let cpu: string | undefined;
+  for (let m = own.exec(read("/proc/self/cgroup")); m && cpuMount; m = own.exec(read("/proc/self/cgroup"))) {
+    if (!m[1].split(",").includes("cpu")) continue;
+    const dir = path.join(cpuMount.dir, m[2]);
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+      cpu = dir;
+    } catch {
+      /* no cpu weights: spares then warm at the default weight */
+    }
+    break;
+  }
+  return { version: 1, parents: dirs, cpu };
 }
 
 function findLayout(): Layout | { reason: string } {
@@ -143,13 +189,19 @@ function findLayout(): Layout | { reason: string } {
  */
 export function cgroupSupport(): CgroupSupport {
   const l = findLayout();
-  return "reason" in l ? { ok: false, reason: l.reason } : { ok: true, version: l.version };
+  return "reason" in l ? { ok: false, reason: l.reason } : { ok: true, version: l.version, cpu: !!l.cpu };
 }
 
 /** The folders that hold the submission groups (v1: one per controller); empty where there are none. */
 export function cgroupParents(): string[] {
   const l = findLayout();
   return "reason" in l ? [] : [...l.parents];
+}
+
+/** The folder that holds the submission groups' cpu controller (v2: the same as {@link cgroupParents}'), if there is one. */
+export function cgroupCpuParent(): string | undefined {
+  const l = findLayout();
+  return "reason" in l ? undefined : l.cpu;
 }
 
 const procsOf = (dir: string): number[] =>
@@ -194,16 +246,16 @@ async function emptySoon(dirs: readonly string[], ms = 3000): Promise<void> {
 }
 
 /** Remove the groups of graders that no longer run (their pid is the first part of the name). */
-function sweep(parents: readonly string[]): void {
+function sweep(parents: readonly string[], named = /^(\d+)-\d+$/): void {
   for (const parent of parents) {
     let names: string[] = [];
     try {
-      names = fs.readdirSync(parent).filter((n) => /^\d+-\d+$/.test(n));
+      names = fs.readdirSync(parent).filter((n) => named.test(n));
     } catch {
       continue;
     }
     for (const n of names) {
-      const pid = Number(n.split("-")[0]);
+      const pid = Number(named.exec(n)![1]);
       if (pid === process.pid) continue;
       try {
         process.kill(pid, 0);
@@ -229,6 +281,7 @@ export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined
   if (!swept) {
     swept = true;
     sweep(l.parents);
+    if (l.cpu && l.version === 1) sweep([l.cpu], new RegExp(`^${GROUP}-(\\d+)-\\d+$`));
   }
   const name = `${process.pid}-${++serial}`;
   const dirs = l.parents.map((p) => path.join(p, name));
@@ -242,6 +295,28 @@ export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined
     empty(dirs, 0);
     return undefined;
   }
+  // The cpu controller only for an idle group (v1: a folder in its own hierarchy; v2: the same folder). Where its
+  // weight cannot be set, the group keeps its limits and runs at the default weight.
+  let cpuDir = limits.idle && l.cpu ? path.join(l.cpu, l.version === 1 ? `${GROUP}-${name}` : name) : undefined;
+  const weight = (idle: boolean): boolean => {
+    if (!cpuDir) return false;
+    try {
+      if (l.version === 2) fs.writeFileSync(path.join(cpuDir, "cpu.weight"), idle ? "1" : "100");
+      else fs.writeFileSync(path.join(cpuDir, "cpu.shares"), idle ? "2" : "1024");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (cpuDir && l.version === 1) {
+    try {
+      fs.mkdirSync(cpuDir);
+      dirs.push(cpuDir);
+    } catch {
+      cpuDir = undefined;
+    }
+  }
+  if (cpuDir && !weight(true)) cpuDir = undefined;
   let released: Promise<void> | undefined;
   return {
     version: l.version,
@@ -253,6 +328,7 @@ export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined
       if (l.version === 2) return /^(oom_kill|max) [1-9]/m.test(read(path.join(memDir, "memory.events")));
       return Number(read(path.join(memDir, "memory.failcnt")) || 0) > 0;
     },
+    setIdle: weight,
     close: () => {
       if (released) return;
       released = Promise.resolve();

@@ -23,6 +23,7 @@ import { feedbackHtml } from "./feedback";
 import { gradebookCsv } from "./gradebook";
 import { cellSource, gradeId, nbMeta, type Notebook } from "./notebook";
 import { splitTest } from "./verdict";
+import { cgroupSupport } from "./cgroup";
 import { sandboxSupport } from "./sandbox";
 import { sparePool, sparesEnabled } from "./spares";
 import type { CourseResult } from "./course-result";
@@ -106,13 +107,16 @@ export async function gradeCourse(course: string, assignment: string, options: C
   const results: CourseResult[] = new Array(tasks.length);
   let next = 0;
   let done = 0;
-  // The next submission's kernel starts warm on a core the jobs leave idle, never beyond the last submission: only
-  // with fewer jobs than cores. On 2 cores the serial class took 0.75-0.85x the time; 2 jobs with a spare took
-  // 0.75-1.08x (median 0.95x) with 2-15% more CPU per submission, and with one spare per job 1.03x (bench/grade.ts).
+  // The next submission's kernel starts warm on CPU the jobs leave unused, never beyond the last submission. Where the
+  // cgroup cpu controller gives it the lowest CPU weight until its claim, it never slows the jobs, whatever their
+  // number; without that weight only with fewer jobs than cores (on 2 cores 2 jobs with a spare at the default weight
+  // took 0.75-1.08x the time, median 0.95x, with 2-15% more CPU per submission; bench/grade.ts).
   // A spare runs the cdlab kernel with a cold start's environment: none when the caller gives its own command or environment.
   const ownKernel = !!(rest.kernel?.argv || rest.kernel?.env);
-  const spares = jobs < os.availableParallelism() && rest.sandbox !== false && !ownKernel && sparesEnabled() && sandboxSupport().ok
-    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: 1, wanted: () => cold.slice(next).filter(Boolean).length, probes: declaresProbes([...sources.values()].map((s) => s.nb)) })
+  const cg = cgroupSupport();
+  const idle = cg.ok && cg.cpu;
+  const spares = (idle || jobs < os.availableParallelism()) && rest.sandbox !== false && !ownKernel && sparesEnabled() && sandboxSupport().ok
+    ? sparePool({ hide: limits.hide, limits: limits.sandboxLimits, size: 1, idle, wanted: () => cold.slice(next).filter(Boolean).length, probes: declaresProbes([...sources.values()].map((s) => s.nb)) })
     : undefined;
   if (spares) limits.spares = spares;
   const one = async ({ student, notebook }: (typeof tasks)[number]): Promise<CourseResult> => {

@@ -59,6 +59,12 @@ export interface SandboxOptions {
   /** Files that must not be visible inside even if they lie under a bound folder (the source notebook, the submission, reports). */
   hide?: string[];
   limits?: SandboxLimits;
+  /**
+   * Run at the lowest CPU weight until {@link SandboxLauncher.setIdle}(false): only on CPU the other kernels leave
+   * unused (a spare kernel warming). Needs the cgroup cpu controller (`cgroupSupport().cpu`); ignored elsewhere.
+   * @default false
+   */
+  idle?: boolean;
 }
 
 /** A kernel launcher into a new sandbox ({@link createSandbox}). */
@@ -68,6 +74,12 @@ export interface SandboxLauncher extends KernelLauncher {
    * PWD (its folder), and, when it cannot start from its snapshot, the switch that keeps it from looking for one.
    */
   insideEnv(argv: string[]): Record<string, string>;
+  /**
+   * Set the sandbox's CPU weight: the lowest (`true`) or the default (`false`).
+   *
+   * @returns false where the sandbox was not made {@link SandboxOptions.idle} or has no cpu controller
+   */
+  setIdle(idle: boolean): boolean;
 }
 
 /** Whether sandboxed grading works here, and if not, why (one English line). */
@@ -225,7 +237,7 @@ export function createSandbox(options: SandboxOptions = {}): SandboxLauncher {
   if (isRoot()) fs.chownSync(socketDir, NOBODY, NOBODY);
   fs.chmodSync(socketDir, 0o700);
   const limits = options.limits ?? {};
-  const group = createCgroup({ maxProcesses: limits.maxProcesses ?? 1024, memoryBytes: limits.groupMemoryBytes ?? 2 * 2 ** 30 });
+  const group = createCgroup({ maxProcesses: limits.maxProcesses ?? 1024, memoryBytes: limits.groupMemoryBytes ?? 2 * 2 ** 30, idle: options.idle });
   const inside = "/tmp/.cdlab";
   const cwd = SANDBOX_CWD;
   const runArgv = (argv: string[]) => {
@@ -239,6 +251,7 @@ export function createSandbox(options: SandboxOptions = {}): SandboxLauncher {
     socketDir,
     connectionPath: `${inside}/connection.json`,
     insideEnv: (argv) => envInside(snapshotArgv(runArgv(argv))),
+    setIdle: (idle) => group?.setIdle(idle) ?? false,
     command(argv: string[]): string[] {
       const run = runArgv(argv);
       // The kernel straight from its snapshot, else in main.ts's own process: never main.ts's launcher, a parent

@@ -33,6 +33,12 @@ export interface SparePoolOptions extends SandboxOptions {
   wanted?: () => number;
   /** Also start each spare's probe process (probe.ts), in its network namespace, waiting for its plan. @default false */
   probes?: boolean;
+  /**
+   * Warm each spare at the lowest CPU weight (its sandbox's cgroup, {@link SandboxOptions.idle}), raised to the default
+   * when it is claimed: a spare then runs only on CPU the graded kernels leave unused and never slows them, so spares
+   * also pay with as many jobs as cores. Needs the cgroup cpu controller (`cgroupSupport().cpu`). @default false
+   */
+  idle?: boolean;
 }
 
 /** Spare kernels; {@link close} stops those never claimed. */
@@ -94,7 +100,7 @@ export function sparesEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
  * ```
  */
 export function sparePool(options: SparePoolOptions = {}): SparePool {
-  const { size = 1, wanted = () => Infinity, probes: withProbes = false, ...sandbox } = options;
+  const { size = 1, wanted = () => Infinity, probes: withProbes = false, idle = false, ...sandbox } = options;
   const ready: Spare[] = [];
   const starting = new Set<Promise<void>>();
   /** Probe processes of claimed spares, by their kernel's pid, until taken or their kernel is gone. */
@@ -117,7 +123,7 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
   };
 
   const start = async (): Promise<void> => {
-    const launcher = createSandbox(sandbox);
+    const launcher = createSandbox({ ...sandbox, idle });
     const connection = await newConnection(launcher.socketDir);
     const kernelArgv = spareArgv(); // reads the kernelspec once per spare
     const argv = launcher.command(kernelArgv);
@@ -175,6 +181,7 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
         claim: () => {
           if (taken || !alive(spare)) return undefined; // died meanwhile: a cold start in the same sandbox
           taken = true;
+          if (idle) launcher.setIdle(false); // the submission's kernel now: the default weight, as a cold one has
           if (spare.probe) probes.set(child.pid!, { kernel: child, probe: spare.probe });
           child.stdin!.end(JSON.stringify({ connection_file: launcher.connectionPath, cwd: SANDBOX_CWD, env }) + "\n");
           return { child, connection };

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { cgroupParents, cgroupSupport, createCgroup, type SubmissionCgroup } from "../../src/grader/cgroup";
+import { cgroupCpuParent, cgroupParents, cgroupSupport, createCgroup, type SubmissionCgroup } from "../../src/grader/cgroup";
 import { createSandbox, sandboxSupport } from "../../src/grader/sandbox";
 import { pollUntil } from "../support/poll";
 
@@ -47,6 +47,53 @@ describe("grader/cgroup", function () {
     const end = await exited(c);
     expect(end.signal).to.equal("SIGKILL");
     expect(group!.memoryExceeded()).to.equal(true);
+  });
+
+  it("an idle group runs only on CPU nothing else wants: pinned to one core beside a busy process it gets almost none, until setIdle(false)", async function () {
+    const s = cgroupSupport();
+    if (!s.ok || !s.cpu) {
+      console.log("      (skipped: no cgroup cpu controller here)");
+      return this.skip();
+    }
+    group = createCgroup({ maxProcesses: 64, memoryBytes: 2 ** 30, idle: true })!;
+    const name = path.basename(group.dirs[0]);
+    const weight = path.join(cgroupCpuParent()!, s.version === 2 ? name : `cdlab-grader-${name}`, s.version === 2 ? "cpu.weight" : "cpu.shares");
+    expect(fs.readFileSync(weight, "utf8").trim()).to.equal(s.version === 2 ? "1" : "2");
+    // Two busy loops on core 0: one in the idle group, one beside it at the default weight.
+    const spin = ["taskset", "-c", "0", process.execPath, "-e", "for (;;) {}"];
+    const inGroup = spawn(group.enter()[0], [...group.enter().slice(1), ...spin], { stdio: "ignore" });
+    const beside = spawn(spin[0], spin.slice(1), { stdio: "ignore" });
+    const cpu = (c: ChildProcess) => {
+      const f = fs.readFileSync(`/proc/${c.pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks
+    };
+    const over = async (ms: number) => {
+      const [a, b] = [cpu(inGroup), cpu(beside)];
+      await new Promise((r) => setTimeout(r, ms));
+      return { idle: cpu(inGroup) - a, other: cpu(beside) - b };
+    };
+    try {
+      await pollUntil(() => group!.pids().includes(inGroup.pid!), { timeoutMs: 10_000, what: "the loop in the group" });
+      await new Promise((r) => setTimeout(r, 300)); // both started
+      const idle = await over(1500);
+      expect(idle.other, "the loop beside it ran").to.be.above(50);
+      expect(idle.idle, `idle: ${idle.idle} ticks against ${idle.other}`).to.be.below(idle.other * 0.1);
+      expect(group.setIdle(false)).to.equal(true);
+      expect(fs.readFileSync(weight, "utf8").trim()).to.equal(s.version === 2 ? "100" : "1024");
+      const shared = await over(1500);
+      expect(shared.idle, `default weight: ${shared.idle} ticks against ${shared.other}`).to.be.above(shared.other * 0.5);
+    } finally {
+      beside.kill("SIGKILL");
+      group.close();
+    }
+    expect(fs.existsSync(path.dirname(weight)), "the group's cpu folder removed").to.equal(false);
+  });
+
+  it("a group not made idle has no cpu folder, and setIdle says so", function () {
+    group = createCgroup({ maxProcesses: 64, memoryBytes: 2 ** 30 })!;
+    expect(group.setIdle(true)).to.equal(false);
+    const cpuParent = cgroupCpuParent();
+    if (cpuParent && group.version === 1) expect(fs.existsSync(path.join(cpuParent, `cdlab-grader-${path.basename(group.dirs[0])}`))).to.equal(false);
   });
 
   it("a sandboxed kernel's command runs inside a group of its own, gone after dispose()", async function () {

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { cgroupParents } from "../../src/grader/cgroup";
+import { cgroupCpuParent, cgroupParents, cgroupSupport } from "../../src/grader/cgroup";
 import { createSandbox, sandboxSupport } from "../../src/grader/sandbox";
 import { executePlan } from "../../src/grader/steps/execute";
 import { nsOf, startProbes } from "../../src/grader/probe";
@@ -29,9 +29,11 @@ import { pollUntil } from "../support/poll";
 /** This process's sandbox socket folders and cgroups still present. */
 function leftovers(): string[] {
   const mine = (dir: string, re: RegExp) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => re.test(n)).map((n) => path.join(dir, n)) : []);
+  const cpu = cgroupCpuParent();
   return [
     ...mine(os.tmpdir(), new RegExp(`^cdlab-sbx-${process.pid}-`)),
     ...cgroupParents().flatMap((p) => mine(p, new RegExp(`^${process.pid}-\\d+$`))),
+    ...(cpu ? mine(cpu, new RegExp(`^(cdlab-grader-)?${process.pid}-\\d+$`)) : []),
   ];
 }
 
@@ -84,6 +86,38 @@ describe("grader/spares", function () {
     expect(warm.status).to.equal("ok");
     expect(JSON.parse(warm.stdout)).to.deep.equal(JSON.parse(cold.stdout));
     expect(JSON.parse(warm.stdout).cwd).to.equal("/tmp/work");
+  });
+
+  it("idle: a spare warms at the lowest CPU weight and is claimed at the default one; nothing left after close()", async function () {
+    const cg = cgroupSupport();
+    if (!cg.ok || !cg.cpu) {
+      console.log(`      (skipped: ${cg.ok ? "no cgroup cpu controller here" : cg.reason})`);
+      return this.skip();
+    }
+    const file = cg.version === 2 ? "cpu.weight" : "cpu.shares";
+    const [low, normal] = cg.version === 2 ? ["1", "100"] : ["2", "1024"];
+    /** Our groups with a cpu weight set, and that weight. */
+    const weights = () =>
+      fs.readdirSync(cgroupCpuParent()!)
+        .filter((n) => new RegExp(`^(cdlab-grader-)?${process.pid}-\\d+$`).test(n))
+        .map((n) => path.join(cgroupCpuParent()!, n, file))
+        .filter((f) => cg.version === 1 || fs.readFileSync(f, "utf8").trim() !== normal) // v2: every group has the file
+        .map((f) => ({ f, w: fs.readFileSync(f, "utf8").trim() }));
+    pool = sparePool({ size: 1, wanted: () => 1, idle: true });
+    const first = await start(pool.launcher());
+    expect(first.claimedPid, "nothing to claim yet").to.equal(undefined);
+    await pollUntil(() => weights().length === 1, { timeoutMs: 20_000, what: "the spare's group at the lowest weight" });
+    const [spare] = weights();
+    expect(spare.w).to.equal(low);
+    const second = await start(pool.launcher());
+    expect(second.claimedPid, "the spare, claimed").to.be.a("number");
+    expect(fs.readFileSync(spare.f, "utf8").trim(), "claimed: the default weight").to.equal(normal);
+    const r = await second.k.execute("1 + 1");
+    expect(r.status).to.equal("ok");
+    await Promise.all(kernels.splice(0).map((k) => k.close(0)));
+    await pool.close();
+    pool = undefined;
+    await pollUntil(() => leftovers().length === 0, { timeoutMs: 10_000, what: "no socket folder or group left" });
   });
 
   it("a spare that died before its claim: the kernel starts cold in the same sandbox", async function () {
