@@ -18,7 +18,7 @@ import path from "node:path";
 import * as zmq from "zeromq";
 import { CdlabError } from "../runtime/errors";
 import { isRunning } from "../proc/child";
-import { killTree } from "../proc/tree";
+import { killLeftoverGroup, killTree } from "../proc/tree";
 import { cdlabKernelArgv, endpoint, minimalEnv, newConnection, type KernelLauncher } from "./launch";
 import { makeMessage, type Message } from "./messages";
 import { OutputCollector, type ExecuteResult, type OutputLimits } from "./outputs";
@@ -127,7 +127,10 @@ export class KernelClient {
     // unclaimed spare goes with its sandbox), the folders, the child while it runs (never a pid it no longer owns).
     const cleanup = () => {
       for (const sock of sockets) sock.close();
-      if (child?.pid !== undefined && isRunning(child)) killTree(child.pid);
+      if (child?.pid !== undefined) {
+        if (isRunning(child)) killTree(child.pid);
+        else killLeftoverGroup(child.pid);
+      }
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
       if (ownCwd) fs.rmSync(ownCwd, { recursive: true, force: true });
       launcher?.dispose();
@@ -325,7 +328,8 @@ export class KernelClient {
 
   /**
    * Stop the kernel: shutdown_request (so it can release what it opened), then
-   * SIGKILL its whole process tree, close the sockets and remove its files.
+   * SIGKILL its whole process tree (or, when the kernel already died, what it
+   * left in its process group), close the sockets and remove its files.
    * Idempotent.
    *
    * @param graceMs how long to wait for a clean exit after shutdown_request
@@ -348,6 +352,9 @@ export class KernelClient {
     // Only while it runs: once it exited and was reaped its pid (and group id) may be another process's.
     if (isRunning(this.child)) killTree(this.pid);
     if (!this.exited) await new Promise<void>((r) => this.exitWaiters.push(r));
+    // A kernel that died without its exit hook (SIGKILL, an OOM abort) left its children in its group: the group is
+    // killed only while one of them still holds its id, so the pid cannot be another process's.
+    killLeftoverGroup(this.pid);
     for (const s of [this.shell, this.control, this.iopub]) s.close();
     if (this.tmp) fs.rmSync(this.tmp, { recursive: true, force: true });
     if (this.ownCwd) fs.rmSync(this.ownCwd, { recursive: true, force: true });

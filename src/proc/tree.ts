@@ -39,6 +39,39 @@ export function procStat(pid: number | string): ProcStat | undefined {
   return { comm: s.slice(s.indexOf("(") + 1, close), state: f[0], ppid: Number(f[1]), pgid: Number(f[2]), tpgid: Number(f[5]) };
 }
 
+/** Every process in /proc with its stat fields (one that vanishes while being read is left out); empty where /proc is missing. */
+function processTable(): Map<number, ProcStat> {
+  const table = new Map<number, ProcStat>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return table;
+  }
+  for (const d of entries) {
+    const s = procStat(d);
+    if (s) table.set(Number(d), s);
+  }
+  return table;
+}
+
+/**
+ * The members of process group `pgid`: every process whose /proc/PID/stat says so (its leader too while it exists).
+ *
+ * @param pgid the process group id (the pid of the process that created the group)
+ * @param options.zombies count zombies too (exited, not yet reaped: they still hold the group id) @default false
+ * @returns their pids, in /proc order; empty when the group has no member or /proc is missing
+ * @example
+ * ```ts
+ * groupMembers(process.pid); // this process and the children that stayed in its group, when it leads one
+ * ```
+ */
+export function groupMembers(pgid: number, options: { zombies?: boolean } = {}): number[] {
+  const out: number[] = [];
+  for (const [p, s] of processTable()) if (s.pgid === pgid && (options.zombies || s.state !== "Z")) out.push(p);
+  return out;
+}
+
 /** Is `pid` a live process (not gone, not a zombie)? */
 export function isAlive(pid: number): boolean {
   const s = procStat(pid);
@@ -52,18 +85,11 @@ export function isAlive(pid: number): boolean {
  * @param options.zombies count zombies too (exited, not yet reaped) @default false
  */
 export function descendants(pid: number, options: { zombies?: boolean } = {}): number[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  } catch {
-    return [];
-  }
   const byParent = new Map<number, number[]>();
-  for (const d of entries) {
-    const s = procStat(d);
-    if (!s || (s.state === "Z" && !options.zombies)) continue;
+  for (const [p, s] of processTable()) {
+    if (s.state === "Z" && !options.zombies) continue;
     const list = byParent.get(s.ppid) ?? [];
-    list.push(Number(d));
+    list.push(p);
     byParent.set(s.ppid, list);
   }
   const out: number[] = [];
@@ -131,6 +157,37 @@ export function killTree(pid: number, options: KillTreeOptions = {}): number {
   if (root && pid !== process.pid) kill(-pid, "SIGKILL");
   signalAll(left, "SIGKILL");
   return pids.length;
+}
+
+/**
+ * SIGKILL what is left of the process group that `leader` led, after the leader itself exited and was reaped (a
+ * kernel killed by SIGKILL or the OOM killer, whose exit hook never ran, leaves its children in its group). The
+ * group is signalled only when process `leader` no longer exists and some live process still has group id
+ * `leader`: Linux hands out a pid to no new process while any process still has it as its process group (or session)
+ * id, so such a group is still the one the old leader created, never a group of a process that reused the pid. When
+ * no member is left nothing is sent. Only for a leader that was spawned with `detached: true` (it created group
+ * `leader`) and is known to have exited (e.g. `isRunning(child)` is false); a live leader is {@link killTree}'s job.
+ *
+ * @param leader the pid of the exited group leader, which is also the group's id
+ * @returns how many live members were found and signalled (0: no signal sent)
+ * @example
+ * ```ts
+ * import { spawn } from "node:child_process";
+ * import { killLeftoverGroup } from "./tree";
+ * const kernel = spawn("node", ["kernel.js"], { detached: true }); // leads its own group
+ * kernel.once("exit", () => killLeftoverGroup(kernel.pid!));      // its orphans, if it died without cleaning up
+ * ```
+ */
+export function killLeftoverGroup(leader: number): number {
+  if (leader <= 1 || leader === process.pid) return 0;
+  if (procStat(leader)) return 0; // the leader (or its zombie) still exists: it is not a leftover group
+  const members = groupMembers(leader);
+  // Checked again after the scan: while the members found held the group id, the pid could not be handed out again.
+  // (Left open: every member exiting, and a new process taking the pid and leading a new group, between here and
+  // the signal, within microseconds.)
+  if (!members.length || procStat(leader)) return 0;
+  kill(-leader, "SIGKILL");
+  return members.length;
 }
 
 const EXIT_HOOK = Symbol.for("cdlab.killDescendantsOnExit");

@@ -5,7 +5,7 @@ import os from "node:os";
 import { KernelClient, type ExecuteResult } from "../../src/jupyter/kernel-client";
 import { newConnection } from "../../src/jupyter/launch";
 import { errorOf } from "../../src/grader/steps/score";
-import { isAlive, descendants } from "../../src/proc/tree";
+import { isAlive, descendants, procStat } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
 
 const text = (r: ExecuteResult) =>
@@ -117,6 +117,24 @@ describe("jupyter/kernel-client", function () {
     expect(commands, "launcher.command called for a claimed spare").to.equal(0);
     expect(disposed).to.equal(1);
     await gone; // the failed start's close() killed the spare
+  });
+
+  it("close() after the kernel was SIGKILLed (no exit hook ran) kills the children it left in its process group", async function () {
+    k = await KernelClient.start();
+    const pid = k.pid;
+    // The process that runs cells (under the snapshot's launcher, which is `pid`) and the child a cell started.
+    const spawned = await k.execute('import { spawn } from "node:child_process"; `${process.pid} ${spawn("sleep", ["60"], { stdio: "ignore" }).pid}`');
+    const [cellPid, sleepPid] = /(\d+) (\d+)/.exec(text(spawned))!.slice(1).map(Number);
+    expect(procStat(sleepPid)?.pgid, "the child is in the kernel's group").to.equal(pid);
+    try {
+      process.kill(cellPid, "SIGKILL"); // as the OOM killer would: the kernel's exit hook never runs
+      await pollUntil(() => !k!.alive, { what: "the kernel's exit" });
+      expect(isAlive(sleepPid), "the child outlived the kernel").to.equal(true);
+      await k.close();
+      await pollUntil(() => !isAlive(sleepPid), { what: "the orphaned child to be killed by close()" });
+    } finally {
+      if (procStat(sleepPid)?.pgid === pid) process.kill(sleepPid, "SIGKILL");
+    }
   });
 
   /** A kernel that exited by itself (`process.exit(7)`) and was reaped: its pid is free for another process. */
