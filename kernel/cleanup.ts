@@ -8,7 +8,7 @@
  *   node:child_process (a student's own `spawn`, `exec`, `fork`…) is registered here, once.
  */
 import { ChildProcess } from "node:child_process";
-import { OWNED_BY_HANDLE } from "../src/proc/child";
+import { isRunning, OWNED_BY_HANDLE } from "../src/proc/child";
 import { killDescendantsOnExit } from "../src/proc/tree";
 import { makeHandle } from "../src/runtime/handle";
 
@@ -34,7 +34,7 @@ export function installChildCleanup(): void {
     if (child.pid === undefined) return ret;
     // startChild marks its child right after spawn() returns: look once that synchronous code has run.
     queueMicrotask(() => {
-      if (child[OWNED_BY_HANDLE] || child.exitCode !== null || child.signalCode !== null) return;
+      if (child[OWNED_BY_HANDLE] || !isRunning(child)) return;
       makeHandle(
         {},
         {
@@ -43,7 +43,7 @@ export function installChildCleanup(): void {
           interrupt: () => child.kill("SIGINT"),
           ended: new Promise((r) => child.once("exit", r)),
           release: async () => {
-            if (child.exitCode !== null || child.signalCode !== null) return;
+            if (!isRunning(child)) return;
             const exited = new Promise((r) => child.once("exit", r));
             child.kill("SIGTERM");
             const t = setTimeout(() => child.kill("SIGKILL"), 500);

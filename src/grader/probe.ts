@@ -19,6 +19,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
+import { isRunning } from "../proc/child";
 import { entryFile, programArgs } from "../proc/program";
 import { descendants, procStat } from "../proc/tree";
 
@@ -148,7 +149,7 @@ export async function startProbes(plan: Record<string, ProbeSpec>, launcher: Pro
       // english: an exercise author's declaration error, shown to the instructor (cdlab validate/grade), never to a student
       reject(new Error(`the probe process exited (${code}) before listening${last ? `: ${last}` : ""}`));
     };
-    if (child.exitCode !== null || child.signalCode !== null) return exited(child.exitCode); // a started one that died
+    if (!isRunning(child)) return exited(child.exitCode); // a started one that died
     child.once("error", reject);
     child.once("exit", exited);
     lines.on("line", (line) => {
@@ -168,7 +169,7 @@ export async function startProbes(plan: Record<string, ProbeSpec>, launcher: Pro
     results,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (!isRunning(child)) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGKILL");
       })),

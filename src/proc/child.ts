@@ -78,7 +78,7 @@ export const OWNED_BY_HANDLE: unique symbol = Symbol.for("cdlab.child.ownedByHan
  * @example
  * ```ts
  * import { spawn } from "node:child_process";
- * import { isRunning } from "./child";
+ * import { isRunning } from "cdlab/proc";
  * const sleeper = spawn("sleep", ["30"]);
  * if (isRunning(sleeper)) sleeper.kill();
  * ```

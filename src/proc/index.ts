@@ -7,7 +7,7 @@ export type { ProcessAttributes, MemoryRegion } from "./attributes";
 export { describeFds, describeFd } from "./fds";
 export type { FdInfo, FdKind } from "./fds";
 export { decodeSignalMask, signalName } from "./signals";
-export { startChild, startNode, run, collectStdout } from "./child";
+export { startChild, startNode, run, collectStdout, isRunning } from "./child";
 export type { ChildOptions, ChildResult, ChildHandle, RunResult } from "./child";
 export { openTerminal, renderScreen } from "./terminal";
 export type { Terminal, TerminalOptions } from "./terminal";

@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { makeHandle } from "../../runtime/handle";
+import { isRunning } from "../../proc/child";
 import { entryFile, programArgs } from "../../proc/program";
 import type { VirtualHost } from "../../vnet";
 
@@ -52,7 +53,7 @@ export async function startHostVolunteer(port: number, address: string, host: Vi
 export function startLocalVolunteer(port: number): VolunteerWorker {
   const child = spawn(process.execPath, [...programArgs(entryFile(__dirname, "worker-main")), String(port)], { stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    if (!isRunning(child)) resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once("exit", (code, sig) => resolve({ code, signal: sig }));
     child.once("error", () => resolve({ code: null, signal: null })); // could not start: no "exit" will come
   });

@@ -37,6 +37,7 @@ import { display } from "../../runtime/display";
 import type { ProgressHook } from "../../runtime/progress";
 import { lineChart, Series } from "../../runtime/plot";
 import { CdlabError, invalidArg } from "../../runtime/errors";
+import { isRunning } from "../../proc/child";
 import { entryFile, programArgs } from "../../proc/program";
 import { getBackend } from "../../ipc/native";
 import { openSemaphore } from "../../ipc/semaphore";
@@ -238,7 +239,7 @@ async function transferRounds(method: "pipe" | "shm", input: string, output: str
     const ino = reports.find((r) => r.pipe !== undefined)?.pipe;
     return { reports, spawned, gates: posted, pipe: ino ? `pipe:[${ino}]` : undefined, traces: trace ? [fs.readFileSync(traceFiles[0], "utf8"), fs.readFileSync(traceFiles[1], "utf8")] : undefined };
   } finally {
-    for (const ch of children) if (ch.exitCode === null) ch.kill("SIGKILL");
+    for (const ch of children) if (isRunning(ch)) ch.kill("SIGKILL");
     for (const f of traceFiles) fs.rmSync(f, { force: true });
     await Promise.all(opened.map((o) => o.close()));
   }
