@@ -13,6 +13,7 @@ import { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 import type { ConnectionInfo } from "../../kernel/channels";
 import { InterruptFlag } from "../../kernel/interrupt-flag";
+import { InputSlot } from "../../kernel/stdin";
 import type { FromTransport, ToTransport, TransportData } from "../../kernel/transport";
 import { freePorts } from "../../src/jupyter/launch";
 import { makeMessage, type Envelope } from "../../src/jupyter/messages";
@@ -43,7 +44,7 @@ describe("kernel/transport (control and heartbeat worker, real ZMQ sockets)", fu
       transport: "tcp", ip: "127.0.0.1", key: KEY,
       shell_port: 0, iopub_port: 0, stdin_port: 0, control_port: controlPort, hb_port: hbPort,
     };
-    worker = startTransport({ info, flag: new InterruptFlag().buffer, session, tsVersion: "5.0.4" });
+    worker = startTransport({ info, flag: new InterruptFlag().buffer, stdin: new InputSlot().buffer, session, tsVersion: "5.0.4" });
     exited = once(worker, "exit");
     worker.once("exit", () => (ended = true));
     worker.on("message", (m: FromTransport) => fromWorker.push(m));
