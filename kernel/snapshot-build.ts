@@ -5,7 +5,7 @@
  * 1. In this process, a kernel engine compiles one cell in an empty folder, as
  *    a kernel does; the files of that program and the compiler options that
  *    affect parsing are the manifest.
- * 2. `node --snapshot-blob … --build-snapshot dist/kernel/snapshot.js MANIFEST`
+ * 2. `node SNAPSHOT_V8_FLAGS --snapshot-blob … --build-snapshot dist/kernel/snapshot.js MANIFEST`
  *    parses them into the snapshot.
  * 3. The blob and its description (which Node, which snapshot.js) replace the
  *    old ones by rename, so a kernel starting meanwhile reads either the old
@@ -20,7 +20,7 @@ import path from "node:path";
 import { createEngine } from "./engine";
 import { installResolution } from "./resolve";
 import { lastCellProgram, loadTypescript, TYPESCRIPT, type TypeScript } from "./tslab";
-import { binaryId, entryHash, readBlobInfo, snapshotFiles, snapshotProblem, startScript, type BlobInfo, type SnapshotFiles } from "../src/jupyter/kernel-snapshot";
+import { binaryId, entryHash, readBlobInfo, snapshotFiles, snapshotProblem, SNAPSHOT_V8_FLAGS, startScript, type BlobInfo, type SnapshotFiles } from "../src/jupyter/kernel-snapshot";
 import { affectingOptionNames, resolutionOptionsKey, sameFile, stamp, VERSION_PROBE, type Manifest, type Resolution, type Resolutions } from "./snapshot";
 
 const FILES = snapshotFiles(__dirname);
@@ -146,7 +146,7 @@ export async function buildSnapshot(blob = FILES.blob, info = FILES.info): Promi
     const entryCopy = path.join(tmp, "snapshot-entry.js");
     fs.writeFileSync(entryCopy, `var exports = {}, module = { exports };\n${fs.readFileSync(entry, "utf8")}`);
     const out = path.join(path.dirname(blob), `.${path.basename(blob)}.${process.pid}`);
-    const r = spawnSync(process.execPath, ["--snapshot-blob", out, "--build-snapshot", entryCopy, manifestFile], { encoding: "utf8", cwd: tmp });
+    const r = spawnSync(process.execPath, [...SNAPSHOT_V8_FLAGS, "--snapshot-blob", out, "--build-snapshot", entryCopy, manifestFile], { encoding: "utf8", cwd: tmp });
     if (r.status !== 0) {
       fs.rmSync(out, { force: true });
       const last = `${r.stderr ?? ""}${r.error?.message ?? ""}`.trim().split("\n").filter((l) => !/^\(node:\d+\) Warning|^It may still work|^To request support|^\(Use `node/.test(l)).slice(-2).join(" / ");
@@ -154,7 +154,7 @@ export async function buildSnapshot(blob = FILES.blob, info = FILES.info): Promi
     }
     const described: BlobInfo = {
       node: process.version, nodeBinary: { path: process.execPath, id: binaryId(process.execPath) },
-      entry: entryHash(entry), kernelDir: FILES.kernelDir, inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))],
+      entry: entryHash(entry), kernelDir: FILES.kernelDir, inputs: [manifest.typescript, ...manifest.files.map((f) => stamp(f.path))], v8Flags: [...SNAPSHOT_V8_FLAGS],
     };
     const infoTmp = `${out}.json`;
     fs.writeFileSync(infoTmp, JSON.stringify(described, null, 2) + "\n");
@@ -188,6 +188,7 @@ export function writeStartScript(files: SnapshotFiles, info: BlobInfo): void {
 /** Is the snapshot `described` (as read from `info`) usable and built from the declaration files and TypeScript there are now? */
 export function snapshotUpToDate(info = FILES.info, described = readBlobInfo({ ...FILES, info })): boolean {
   if (!described || snapshotProblem({ ...FILES, info }) !== undefined) return false;
+  if ((described.v8Flags ?? []).join(" ") !== SNAPSHOT_V8_FLAGS.join(" ")) return false; // built with other flags
   try {
     const now = stamp(require.resolve(TYPESCRIPT));
     return described.inputs.every((s) => {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { kernelJson } from "../../src/cli/kernelspec";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { minimalEnv } from "../../src/jupyter/launch";
-import { binaryId, dropStartEnv, entryHash, nodeCommand, shellCommand, snapshotArgv, snapshotFiles, snapshotProblem, START_ENV, START_ENV_MARK, startScript, withStartEnv, type BlobInfo } from "../../src/jupyter/kernel-snapshot";
+import { binaryId, dropStartEnv, entryHash, nodeCommand, SNAPSHOT_V8_FLAGS, shellCommand, snapshotArgv, snapshotFiles, snapshotProblem, START_ENV, START_ENV_MARK, startScript, withStartEnv, type BlobInfo } from "../../src/jupyter/kernel-snapshot";
 import { descendants } from "../../src/proc/tree";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
 
@@ -32,7 +32,7 @@ describe("kernelspec start", function () {
       fs.writeFileSync(node, '#!/bin/sh\nprintf "%s\\n" "env:${GLIBC_TUNABLES-}:${CDLAB_KERNEL_START_ENV-}" "$@"\n', { mode: 0o755 });
       for (const f of ["kernel.blob", "snapshot.js", "main.js"]) fs.writeFileSync(path.join(d, f), `// ${f}\n`);
       const files = snapshotFiles(d);
-      const info: BlobInfo = { node: process.version, nodeBinary: { path: node, id: binaryId(node) }, entry: entryHash(files.entry), kernelDir: files.kernelDir, inputs: [] };
+      const info: BlobInfo = { node: process.version, nodeBinary: { path: node, id: binaryId(node) }, entry: entryHash(files.entry), kernelDir: files.kernelDir, inputs: [], v8Flags: [...SNAPSHOT_V8_FLAGS, "--stack-size=900"] };
       fs.writeFileSync(files.info, JSON.stringify(info));
       fs.writeFileSync(files.start, startScript(files, info));
     };
@@ -60,7 +60,7 @@ describe("kernelspec start", function () {
       const r = run(dir);
       expect(r.problem).to.equal(undefined);
       expect(r.got).to.deep.equal(r.viaTs!.slice(1));
-      expect(r.got.slice(0, 2)).to.deep.equal(["--snapshot-blob", path.join(dir, "kernel.blob")]);
+      expect(r.got.slice(0, 5)).to.deep.equal(["--snapshot-blob", path.join(dir, "kernel.blob"), ...SNAPSHOT_V8_FLAGS, "--stack-size=900", "--no-force-async-hooks-checks"], "the V8 flags the blob was built with, then the kernelspec's");
       expect(r.env, "malloc's huge pages for the deserialization, marked as added").to.equal(`env:${START_ENV.GLIBC_TUNABLES}:1`);
       expect(run(dir, { NODE_OPTIONS: "--no-warnings" }).blob, "a Node-only flag").to.equal(true);
       expect(run(dir, { GLIBC_TUNABLES: "glibc.malloc.check=0" }).env, "the user's own tunables are kept").to.equal("env:glibc.malloc.check=0:");
@@ -144,6 +144,7 @@ describe("kernelspec start", function () {
       if (problem) return this.skip(); // no usable blob in this checkout (npm run setup builds it)
       const k = await startOne(kernelJson().argv as string[]);
       expect(k.cmdline).to.include("--snapshot-blob");
+      expect(k.cmdline, "with the V8 flags the blob was built with").to.include.members([...SNAPSHOT_V8_FLAGS]);
       expect(k.fromSnapshot).to.equal(true);
       expect(k.environ, "started with malloc's huge pages").to.include(`GLIBC_TUNABLES=${START_ENV.GLIBC_TUNABLES}`);
     });

@@ -14,7 +14,7 @@ import path from "node:path";
 import ts from "typescript";
 import { collectImports, loadHookedTypescript, ResolutionMemo, resolutionOptionsKey, SNAPSHOT_KEY, SourceFileCache, type Resolutions } from "../../kernel/snapshot";
 import { unwatchedSnapshotFiles } from "../../kernel/tslab";
-import { binaryId, DISABLE_ENV, entryHash, snapshotArgv, snapshotFiles, snapshotProblem, type BlobInfo, type SnapshotFiles } from "../../src/jupyter/kernel-snapshot";
+import { binaryId, DISABLE_ENV, entryHash, SNAPSHOT_V8_FLAGS, snapshotArgv, snapshotFiles, snapshotProblem, type BlobInfo, type SnapshotFiles } from "../../src/jupyter/kernel-snapshot";
 import { KernelClient } from "../../src/jupyter/kernel-client";
 import { PACKAGE_ROOT } from "../../src/runtime/root";
 
@@ -295,6 +295,9 @@ describe("kernel startup snapshot", function () {
       const main = path.join(dir, "main.js");
       const argv = [process.execPath, "--no-force-async-hooks-checks", main, "--connection-file", "c.json"];
       expect(snapshotArgv(argv, {})).to.deep.equal([process.execPath, "--snapshot-blob", blob, "--no-force-async-hooks-checks", "--", main, "--connection-file", "c.json"]);
+      describe_({ v8Flags: ["--interrupt-budget=5", "--stack-size=900"] });
+      expect(snapshotArgv(argv, {}), "the flags the blob was built with").to.deep.equal([process.execPath, "--snapshot-blob", blob, "--interrupt-budget=5", "--stack-size=900", "--no-force-async-hooks-checks", "--", main, "--connection-file", "c.json"]);
+      describe_({});
       expect(snapshotArgv([process.execPath, "--max-old-space-size=64", main], {}), "a V8 flag").to.equal(undefined);
       expect(snapshotArgv(argv, { NODE_OPTIONS: "--stack-size=100" }), "a V8 flag in NODE_OPTIONS").to.equal(undefined);
       expect(snapshotArgv(argv, { [DISABLE_ENV]: "0" })).to.equal(undefined);
@@ -314,6 +317,7 @@ describe("kernel startup snapshot", function () {
       const r = spawnSync(process.execPath, ["-e", script, path.join(dir, "kernel.blob"), path.join(dir, "kernel.blob.json")], { encoding: "utf8" });
       expect(r.status, r.stderr).to.equal(0);
       expect(Number(r.stdout)).to.be.greaterThan(50);
+      expect((JSON.parse(fs.readFileSync(path.join(dir, "kernel.blob.json"), "utf8")) as BlobInfo).v8Flags, "its description names the V8 flags it was built with").to.deep.equal([...SNAPSHOT_V8_FLAGS]);
     });
     after(async function () {
       await kernel?.close();
@@ -321,7 +325,7 @@ describe("kernel startup snapshot", function () {
     });
 
     it("reports the first cell's type error, then serves the declaration files from the snapshot and loads Node's modules", async function () {
-      const argv = [process.execPath, "--snapshot-blob", path.join(dir, "kernel.blob"), "--no-force-async-hooks-checks", "--", path.join(DIST, "main.js"), "--connection-file", "{connection_file}"];
+      const argv = [process.execPath, "--snapshot-blob", path.join(dir, "kernel.blob"), ...SNAPSHOT_V8_FLAGS, "--no-force-async-hooks-checks", "--", path.join(DIST, "main.js"), "--connection-file", "{connection_file}"];
       kernel = await KernelClient.start({ argv, startTimeoutMs: 120_000 });
       const first = await kernel.execute('let n: number = "cinco";', { timeoutMs: 120_000 });
       expect(first.status).to.equal("error");
