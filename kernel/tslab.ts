@@ -185,7 +185,7 @@ export function forTslab(ts: TypeScript): TypeScript {
     oneTimerAtATime(host);
     unwatchedSnapshotFiles(host);
     let created: ((b: import("typescript").BuilderProgram) => void) | undefined;
-    let given: import("typescript").BuilderProgram | undefined;
+    let built: import("typescript").BuilderProgram | undefined; // the last builder the watch made, as tslab got it
     Object.defineProperty(host, "afterProgramCreate", {
       get: () => created,
       set: (f: typeof created) => {
@@ -194,11 +194,11 @@ export function forTslab(ts: TypeScript): TypeScript {
           ((b) => {
             lastProgram = b.getProgram();
             programsBuilt++;
-            f((given = withCellUsing(ts, b)));
+            f((built = withCellUsing(ts, b)));
           });
         // The watch builds nothing when the files it was told changed read as its program already has them (a
         // cell's second update, see cellExportsAhead); tslab's converter then wants a builder object of its own.
-        if (f) sameProgramAnnounced(host, () => given, (b) => f((given = b)));
+        if (f) sameProgramAnnounced(host, () => built, f);
       },
     });
     return host;

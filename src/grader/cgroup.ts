@@ -16,8 +16,10 @@
  * spares.ts) also joins the `cpu` controller with the lowest weight
  * (`cpu.weight` 1 on v2, `cpu.shares` 2 on v1), so that it runs only on CPU
  * the graded kernels leave unused, until {@link SubmissionCgroup.setIdle}
- * gives it the default weight back. Where the cpu controller cannot be had,
- * {@link cgroupSupport} says `cpu: false` and such a group gets none.
+ * gives it the default weight back (v2: the controller is enabled, at the
+ * root and in `cdlab-grader/`, when the first idle group is made). Where the
+ * cpu controller cannot be had, {@link cgroupSupport} says `cpu: false` and
+ * such a group gets none.
  *
  * Groups live under `cdlab-grader/<grader pid>-<n>`; those of a grader that was
  * killed are emptied and removed by the next grader.
@@ -95,6 +97,8 @@ interface Layout {
    * named {@link GROUP}-<grader pid>-<n>.
    */
   cpu?: string;
+  /** v1: the cpu hierarchy's mount, swept for the idle groups of graders that were killed (wherever they ran). */
+  cpuRoot?: string;
 }
 
 let layout: Layout | { reason: string } | undefined;
@@ -129,10 +133,10 @@ function tryV2(): Layout | string {
     return `cgroup v2 at ${mount.dir} is not writable (${(e as NodeJS.ErrnoException).code})`;
   }
   let cpu: string | undefined;
+  // The cpu controller is enabled (machine-wide at the root) only when the first idle group is made (enableCpuV2).
   if (have.includes("cpu")) {
     try {
-      fs.writeFileSync(path.join(mount.dir, "cgroup.subtree_control"), "+cpu");
-      fs.writeFileSync(path.join(parent, "cgroup.subtree_control"), "+cpu");
+      fs.accessSync(path.join(mount.dir, "cgroup.subtree_control"), fs.constants.W_OK);
       cpu = parent;
     } catch {
       /* no cpu weights: spares then warm at the default weight */
@@ -168,7 +172,7 @@ function tryV1(): Layout | string {
     }
     break;
   }
-  return { version: 1, parents: dirs, cpu };
+  return { version: 1, parents: dirs, cpu, cpuRoot: cpu && cpuMount?.dir };
 }
 
 function findLayout(): Layout | { reason: string } {
@@ -202,6 +206,53 @@ export function cgroupParents(): string[] {
 export function cgroupCpuParent(): string | undefined {
   const l = findLayout();
   return "reason" in l ? undefined : l.cpu;
+}
+
+let cpuEnabled = false;
+
+/**
+ * v2: enable the cpu controller for the submission groups (at the root, then in their parent), once, when the first
+ * idle group is made; a grader that never makes one leaves the root's controllers as they were.
+ *
+ * @returns false where it cannot be (cgroupSupport then says `cpu: false`)
+ */
+function enableCpuV2(l: Layout): boolean {
+  if (cpuEnabled || !l.cpu) return !!l.cpu;
+  try {
+    fs.writeFileSync(path.join(path.dirname(l.cpu), "cgroup.subtree_control"), "+cpu");
+    fs.writeFileSync(path.join(l.cpu, "cgroup.subtree_control"), "+cpu");
+    cpuEnabled = true;
+  } catch {
+    l.cpu = undefined;
+  }
+  return !!l.cpu;
+}
+
+/** The name of an idle group in a v1 cpu hierarchy: {@link GROUP}-<grader pid>-<n>. */
+const V1_CPU_NAME = new RegExp(`^${GROUP}-(\\d+)-\\d+$`);
+
+/**
+ * v1: the folders under the cpu hierarchy's mount (5 levels deep, at most 2000 folders) that hold idle groups, so
+ * that those of a grader killed while it ran in another group (another session, the bench's own) are swept too.
+ */
+function v1CpuParents(root: string): string[] {
+  const parents = new Set<string>();
+  const queue = [{ dir: root, depth: 0 }];
+  for (let seen = 0; queue.length && seen < 2000; seen++) {
+    const { dir, depth } = queue.shift()!;
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (V1_CPU_NAME.test(e.name)) parents.add(dir);
+      else if (depth < 5) queue.push({ dir: path.join(dir, e.name), depth: depth + 1 });
+    }
+  }
+  return [...parents];
 }
 
 const procsOf = (dir: string): number[] =>
@@ -281,7 +332,7 @@ export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined
   if (!swept) {
     swept = true;
     sweep(l.parents);
-    if (l.cpu && l.version === 1) sweep([l.cpu], new RegExp(`^${GROUP}-(\\d+)-\\d+$`));
+    if (l.cpuRoot) sweep(v1CpuParents(l.cpuRoot), V1_CPU_NAME);
   }
   const name = `${process.pid}-${++serial}`;
   const dirs = l.parents.map((p) => path.join(p, name));
@@ -297,7 +348,7 @@ export function createCgroup(limits: CgroupLimits): SubmissionCgroup | undefined
   }
   // The cpu controller only for an idle group (v1: a folder in its own hierarchy; v2: the same folder). Where its
   // weight cannot be set, the group keeps its limits and runs at the default weight.
-  let cpuDir = limits.idle && l.cpu ? path.join(l.cpu, l.version === 1 ? `${GROUP}-${name}` : name) : undefined;
+  let cpuDir = limits.idle && l.cpu && (l.version === 1 || enableCpuV2(l)) ? path.join(l.cpu, l.version === 1 ? `${GROUP}-${name}` : name) : undefined;
   const weight = (idle: boolean): boolean => {
     if (!cpuDir) return false;
     try {

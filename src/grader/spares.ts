@@ -124,6 +124,8 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
 
   const start = async (): Promise<void> => {
     const launcher = createSandbox({ ...sandbox, idle });
+    // A spare asked to be idle that cannot be (its group got no cpu weight) would slow the graded kernels: none.
+    if (idle && !launcher.setIdle(true)) return void launcher.dispose();
     const connection = await newConnection(launcher.socketDir);
     const kernelArgv = spareArgv(); // reads the kernelspec once per spare
     const argv = launcher.command(kernelArgv);
@@ -173,15 +175,24 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
       if (!spare) return createSandbox(sandbox);
       const { launcher, env, child, connection } = spare;
       let taken = false;
+      // The submission's kernel runs at the default CPU weight, as a cold one does: raised before the spare is claimed,
+      // or before a kernel starts cold in its sandbox (the spare died meanwhile). Never graded at the idle weight: where
+      // it cannot be raised, the start fails as the grader's own error (not kept; the next run grades the submission).
+      const normalWeight = () => {
+        if (idle && !launcher.setIdle(false)) throw new Error("cannot give a spare kernel's cgroup its CPU weight back");
+      };
       return {
         socketDir: launcher.socketDir,
         connectionPath: launcher.connectionPath,
-        command: (argv) => launcher.command(argv),
+        command: (argv) => {
+          normalWeight();
+          return launcher.command(argv);
+        },
         dispose: () => (taken ? launcher.dispose() : void stop(spare)), // never claimed: the spare goes with its sandbox
         claim: () => {
           if (taken || !alive(spare)) return undefined; // died meanwhile: a cold start in the same sandbox
+          normalWeight();
           taken = true;
-          if (idle) launcher.setIdle(false); // the submission's kernel now: the default weight, as a cold one has
           if (spare.probe) probes.set(child.pid!, { kernel: child, probe: spare.probe });
           child.stdin!.end(JSON.stringify({ connection_file: launcher.connectionPath, cwd: SANDBOX_CWD, env }) + "\n");
           return { child, connection };

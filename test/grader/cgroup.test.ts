@@ -3,7 +3,7 @@
  * uid, shared by every sandbox of a `--jobs` run), and nothing of the group outlives it. Needs write access to a
  * cgroup hierarchy (root here); elsewhere the cases skip and say why.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -87,6 +87,32 @@ describe("grader/cgroup", function () {
       group.close();
     }
     expect(fs.existsSync(path.dirname(weight)), "the group's cpu folder removed").to.equal(false);
+  });
+
+  it("v1: the idle groups a killed grader left anywhere in the cpu hierarchy are removed by the next grader", function () {
+    const s = cgroupSupport();
+    if (!s.ok || !s.cpu || s.version !== 1) {
+      console.log("      (skipped: no cgroup v1 cpu hierarchy here)");
+      return this.skip();
+    }
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid!; // a pid no process has now
+    const cpuRoot = fs.readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")).find((f) => f[2] === "cgroup" && f[3].split(",").includes("cpu"))![1];
+    const elsewhere = path.join(cpuRoot, `cdlab-test-${process.pid}`);
+    const left = path.join(elsewhere, `cdlab-grader-${gone}-1`);
+    fs.mkdirSync(left, { recursive: true });
+    try {
+      const code = `require(${JSON.stringify(require.resolve("../../src/grader/cgroup"))}).createCgroup({ maxProcesses: 8, memoryBytes: 2 ** 28 })?.close()`;
+      const r = spawnSync(process.execPath, ["-r", "tsx/cjs", "-e", code], { encoding: "utf8" });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(fs.existsSync(left), "the dead grader's idle group").to.equal(false);
+    } finally {
+      try {
+        fs.rmdirSync(left);
+      } catch {
+        /* gone */
+      }
+      fs.rmdirSync(elsewhere);
+    }
   });
 
   it("a group not made idle has no cpu folder, and setIdle says so", function () {

@@ -120,6 +120,30 @@ describe("grader/spares", function () {
     await pollUntil(() => leftovers().length === 0, { timeoutMs: 10_000, what: "no socket folder or group left" });
   });
 
+  it("idle: a spare that died after it was handed out: the kernel started cold in its sandbox runs at the default CPU weight", async function () {
+    const cg = cgroupSupport();
+    if (!cg.ok || !cg.cpu) {
+      console.log(`      (skipped: ${cg.ok ? "no cgroup cpu controller here" : cg.reason})`);
+      return this.skip();
+    }
+    const file = cg.version === 2 ? "cpu.weight" : "cpu.shares";
+    const normal = cg.version === 2 ? "100" : "1024";
+    pool = sparePool({ size: 1, wanted: () => 1, idle: true });
+    await (await start(pool.launcher())).k.close(0);
+    const launcher = pool.launcher();
+    expect(launcher.claim, "a spare was handed out").to.be.a("function");
+    const pid = await pollUntil(() => spareOf(launcher.socketDir), { timeoutMs: 20_000, what: "the spare's process" });
+    const group = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").map((l) => l.split(":")).find(([, c]) => (cg.version === 2 ? c === "" : c.split(",").includes("cpu")))![2];
+    const weight = path.join(cgroupCpuParent()!, path.basename(group), file);
+    expect(fs.readFileSync(weight, "utf8").trim(), "the spare warms at the lowest weight").to.not.equal(normal);
+    process.kill(-pid, "SIGKILL");
+    await pollUntil(() => !fs.existsSync(`/proc/${pid}`), { what: "the spare's death, reaped" });
+    const second = await start(launcher);
+    expect(second.claimedPid, "a dead spare is not claimed").to.equal(undefined);
+    expect(fs.readFileSync(weight, "utf8").trim(), "the cold kernel in its sandbox: the default weight").to.equal(normal);
+    expect((await second.k.execute("1 + 1")).status).to.equal("ok");
+  });
+
   it("a spare that died before its claim: the kernel starts cold in the same sandbox", async function () {
     pool = sparePool({ size: 1, wanted: () => 1 });
     const first = await start(pool.launcher());
