@@ -25,6 +25,7 @@ import { KernelClient } from "../../src/jupyter/kernel-client";
 import type { KernelLauncher } from "../../src/jupyter/launch";
 import { descendants, isAlive } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
+import { takePid } from "../support/pid-reuse";
 
 /** This process's sandbox socket folders and cgroups still present. */
 function leftovers(): string[] {
@@ -35,6 +36,17 @@ function leftovers(): string[] {
     ...cgroupParents().flatMap((p) => mine(p, new RegExp(`^${process.pid}-\\d+$`))),
     ...(cpu ? mine(cpu, new RegExp(`^(cdlab-grader-)?${process.pid}-\\d+$`)) : []),
   ];
+}
+
+/** The cgroup cpu weight file and its idle and default values here; undefined (the test skipped, saying why) without the cpu controller. */
+function cpuWeights(test: Mocha.Context): { cg: { version: 1 | 2 }; file: string; low: string; normal: string } | undefined {
+  const cg = cgroupSupport();
+  if (!cg.ok || !cg.cpu) {
+    console.log(`      (skipped: ${cg.ok ? "no cgroup cpu controller here" : cg.reason})`);
+    test.skip();
+    return undefined;
+  }
+  return cg.version === 2 ? { cg, file: "cpu.weight", low: "1", normal: "100" } : { cg, file: "cpu.shares", low: "2", normal: "1024" };
 }
 
 /** A connection nobody listens on. */
@@ -89,13 +101,9 @@ describe("grader/spares", function () {
   });
 
   it("idle: a spare warms at the lowest CPU weight and is claimed at the default one; nothing left after close()", async function () {
-    const cg = cgroupSupport();
-    if (!cg.ok || !cg.cpu) {
-      console.log(`      (skipped: ${cg.ok ? "no cgroup cpu controller here" : cg.reason})`);
-      return this.skip();
-    }
-    const file = cg.version === 2 ? "cpu.weight" : "cpu.shares";
-    const [low, normal] = cg.version === 2 ? ["1", "100"] : ["2", "1024"];
+    const w = cpuWeights(this);
+    if (!w) return;
+    const { cg, file, low, normal } = w;
     /** Our groups with a cpu weight set, and that weight. */
     const weights = () =>
       fs.readdirSync(cgroupCpuParent()!)
@@ -121,13 +129,9 @@ describe("grader/spares", function () {
   });
 
   it("idle: a spare that died after it was handed out: the kernel started cold in its sandbox runs at the default CPU weight", async function () {
-    const cg = cgroupSupport();
-    if (!cg.ok || !cg.cpu) {
-      console.log(`      (skipped: ${cg.ok ? "no cgroup cpu controller here" : cg.reason})`);
-      return this.skip();
-    }
-    const file = cg.version === 2 ? "cpu.weight" : "cpu.shares";
-    const normal = cg.version === 2 ? "100" : "1024";
+    const w = cpuWeights(this);
+    if (!w) return;
+    const { cg, file, normal } = w;
     pool = sparePool({ size: 1, wanted: () => 1, idle: true });
     await (await start(pool.launcher())).k.close(0);
     const launcher = pool.launcher();
@@ -242,20 +246,13 @@ describe("grader/spares", function () {
     const pid = await pollUntil(() => allSpares()[0], { timeoutMs: 20_000, what: "the spare" });
     process.kill(-pid, "SIGKILL");
     await pollUntil(() => !fs.existsSync(`/proc/${pid}`), { what: "the spare's death, reaped" });
-    let decoy: ChildProcess | undefined;
-    for (let i = 0; i < 20 && decoy?.pid !== pid; i++) {
-      decoy?.kill("SIGKILL");
-      fs.writeFileSync("/proc/sys/kernel/ns_last_pid", String(pid - 1));
-      decoy = spawn("sleep", ["60"], { detached: true, stdio: "ignore" }); // leads its own group, as the spare did
-      kernelsToReap.push(decoy);
-    }
-    if (decoy?.pid !== pid) this.skip(); // another process took the pid each time
-    const died = new Promise<NodeJS.Signals | null>((r) => decoy!.once("exit", (_c, sig) => r(sig)));
+    const taken = takePid(pid, kernelsToReap);
+    if (!taken) return this.skip(); // another process took the pid each time
     pool.launcher().dispose(); // drops the dead spare
     await pool.close();
     pool = undefined;
-    decoy!.kill("SIGTERM");
-    expect(await died, "the process now holding the old pid was not killed by the pool").to.equal("SIGTERM");
+    taken.decoy.kill("SIGTERM");
+    expect(await taken.died, "the process now holding the old pid was not killed by the pool").to.equal("SIGTERM");
   });
 
   it("an abort as a spare is handed out: its sandbox is disposed and no cold start follows", async function () {

@@ -7,6 +7,7 @@ import { newConnection } from "../../src/jupyter/launch";
 import { errorOf } from "../../src/grader/steps/score";
 import { isAlive, descendants, procStat } from "../../src/proc/tree";
 import { pollUntil } from "../support/poll";
+import { takePid } from "../support/pid-reuse";
 
 const text = (r: ExecuteResult) =>
   r.outputs.map((o) => (o.text ?? (o.data as Record<string, unknown> | undefined)?.["text/plain"] ?? "") as string).join("");
@@ -167,18 +168,11 @@ describe("jupyter/kernel-client", function () {
     k = client;
     const decoys: ChildProcess[] = [];
     try {
-      let decoy: ChildProcess | undefined;
-      for (let i = 0; i < 20 && decoy?.pid !== pid; i++) {
-        decoy?.kill("SIGKILL");
-        fs.writeFileSync("/proc/sys/kernel/ns_last_pid", String(pid - 1));
-        decoy = spawn("sleep", ["60"], { detached: true, stdio: "ignore" }); // leads its own group, as the kernel did
-        decoys.push(decoy);
-      }
-      if (decoy?.pid !== pid) this.skip(); // another process took the pid each time
-      const died = new Promise<NodeJS.Signals | null>((r) => decoy!.once("exit", (_c, sig) => r(sig)));
+      const taken = takePid(pid, decoys);
+      if (!taken) return this.skip(); // another process took the pid each time
       await client.close();
-      decoy!.kill("SIGTERM");
-      expect(await died, "the process now holding the kernel's old pid was not killed by close()").to.equal("SIGTERM");
+      taken.decoy.kill("SIGTERM");
+      expect(await taken.died, "the process now holding the kernel's old pid was not killed by close()").to.equal("SIGTERM");
     } finally {
       for (const d of decoys) d.kill("SIGKILL");
     }
