@@ -179,6 +179,7 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
       // or before a kernel starts cold in its sandbox (the spare died meanwhile). Never graded at the idle weight: where
       // it cannot be raised, the start fails as the grader's own error (not kept; the next run grades the submission).
       const normalWeight = () => {
+        // english: the instructor's terminal (the grader's own error: not kept, never in a student's feedback)
         if (idle && !launcher.setIdle(false)) throw new Error("cannot give a spare kernel's cgroup its CPU weight back");
       };
       return {
