@@ -13,7 +13,7 @@ import { gradeSubmission, readSource } from "../src/grader/autograde";
 import { gradeCourse } from "../src/grader/course";
 import { readNotebook, serializeNotebook } from "../src/grader/notebook";
 import { releaseNotebook } from "../src/grader/release";
-import { cgroupSupport } from "../src/grader/cgroup";
+import { cgroupSupport, ownV1Group } from "../src/grader/cgroup";
 import { sandboxSupport } from "../src/grader/sandbox";
 import { SPARE_ENV } from "../src/grader/spares";
 import { PACKAGE_ROOT } from "../src/runtime/root";
@@ -82,6 +82,12 @@ async function sandboxRows(dir: string, source: ReturnType<typeof readSource>, n
   ];
 }
 
+/** A cpuacct group this process was moved into: its CPU time, and how to leave and remove it. */
+interface CpuGroup {
+  ms(): number;
+  close(): void;
+}
+
 /**
  * CPU time used by this process and everything it starts (the kernels in their sandboxes too: their pids/memory
  * groups leave the cpuacct hierarchy alone), from a cpuacct group (cgroup v1) the bench moves itself into;
@@ -89,16 +95,10 @@ async function sandboxRows(dir: string, source: ReturnType<typeof readSource>, n
  *
  * @returns a reader of the group's CPU time in ms, and how to leave and remove the group
  */
-interface CpuGroup {
-  ms(): number;
-  close(): void;
-}
-
 function cpuGroup(): CpuGroup | undefined {
-  const mount = fs.readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")).find((f) => f[2] === "cgroup" && f[3]?.split(",").includes("cpuacct"));
-  if (!mount) return undefined;
-  const dir = path.join(mount[1], `cdlab-bench-${process.pid}`);
-  const home = /^\d+:[^:]*\bcpuacct\b[^:]*:(.*)$/m.exec(fs.readFileSync("/proc/self/cgroup", "utf8"))?.[1] ?? "/";
+  const own = ownV1Group("cpuacct");
+  if (!own) return undefined;
+  const dir = path.join(own.mount, `cdlab-bench-${process.pid}`);
   try {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "cgroup.procs"), String(process.pid));
@@ -110,7 +110,7 @@ function cpuGroup(): CpuGroup | undefined {
     ms: () => Number(fs.readFileSync(path.join(dir, "cpuacct.usage"), "utf8")) / 1e6,
     close: () => {
       try {
-        fs.writeFileSync(path.join(mount[1], home, "cgroup.procs"), String(process.pid));
+        fs.writeFileSync(path.join(own.dir, "cgroup.procs"), String(process.pid));
         fs.rmdirSync(dir);
       } catch {
         /* left for the next reboot: an empty group */

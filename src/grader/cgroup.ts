@@ -158,21 +158,37 @@ function tryV1(): Layout | string {
     }
     dirs.push(parent);
   }
-  const cpuMount = mountsOf("cgroup").find((m) => m.opts.includes("cpu"));
-  const own = /^\d+:([^:]*):(.*)$/gm;
+  const own = ownV1Group("cpu");
   let cpu: string | undefined;
-  for (let m = own.exec(read("/proc/self/cgroup")); m && cpuMount; m = own.exec(read("/proc/self/cgroup"))) {
-    if (!m[1].split(",").includes("cpu")) continue;
-    const dir = path.join(cpuMount.dir, m[2]);
+  if (own) {
     try {
-      fs.accessSync(dir, fs.constants.W_OK);
-      cpu = dir;
+      fs.accessSync(own.dir, fs.constants.W_OK);
+      cpu = own.dir;
     } catch {
       /* no cpu weights: spares then warm at the default weight */
     }
-    break;
   }
-  return { version: 1, parents: dirs, cpu, cpuRoot: cpu && cpuMount?.dir };
+  return { version: 1, parents: dirs, cpu, cpuRoot: cpu && own?.mount };
+}
+
+/**
+ * The cgroup v1 hierarchy that has `controller` (e.g. `cpu`, `cpuacct`), and this process's folder in it.
+ *
+ * @returns the hierarchy's mount and the folder, or undefined where no v1 hierarchy has that controller
+ * @example
+ * ```ts
+ * import { ownV1Group } from "./cgroup";
+ * ownV1Group("cpu"); // { mount: "/sys/fs/cgroup/cpu", dir: "/sys/fs/cgroup/cpu/user.slice" } on a v1 machine
+ * ```
+ */
+export function ownV1Group(controller: string): { mount: string; dir: string } | undefined {
+  const mount = mountsOf("cgroup").find((m) => m.opts.includes(controller));
+  if (!mount) return undefined;
+  const line = read("/proc/self/cgroup")
+    .split("\n")
+    .map((l) => /^\d+:([^:]*):(.*)$/.exec(l))
+    .find((m) => m?.[1].split(",").includes(controller));
+  return { mount: mount.dir, dir: path.join(mount.dir, line?.[2] ?? "/") };
 }
 
 function findLayout(): Layout | { reason: string } {

@@ -177,9 +177,10 @@ export function sparePool(options: SparePoolOptions = {}): SparePool {
       let taken = false;
       // The submission's kernel runs at the default CPU weight, as a cold one does: raised before the spare is claimed,
       // or before a kernel starts cold in its sandbox (the spare died meanwhile). Never graded at the idle weight: where
-      // it cannot be raised, the start fails as the grader's own error (not kept; the next run grades the submission).
+      // it cannot be raised, this start fails and the grading starts the kernel cold in a fresh sandbox
+      // (steps/execute.ts), as for a spare that died as it was claimed.
       const normalWeight = () => {
-        // english: the instructor's terminal (the grader's own error: not kept, never in a student's feedback)
+        // english: the grader's own error, caught by its cold start in a fresh sandbox; never in a student's feedback
         if (idle && !launcher.setIdle(false)) throw new Error("cannot give a spare kernel's cgroup its CPU weight back");
       };
       return {
